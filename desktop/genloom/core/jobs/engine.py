@@ -1,0 +1,422 @@
+"""The job engine: validates and queues jobs, runs them on the worker, stores results.
+
+One supervisor thread claims queued jobs from the project database, hands
+them to the worker process and turns the worker's events into job state
+changes, stored assets and :class:`EngineEvents`. The caller (the Qt shell or
+the CLI) never blocks on generation and never imports the model libraries.
+
+What goes wrong and what happens:
+
+- bad parameters or inputs: :meth:`Engine.submit` raises before anything is queued;
+- a generator raises: the job fails with the message; the worker stays;
+- the worker dies (a crash, ``os._exit``, a segfault): the job fails with the
+  exit code and the worker's last output; a new worker starts for the next job;
+- the worker hangs: no event for ``stall_timeout_s`` and the worker is killed,
+  the job fails as stalled; a cancel not honoured within ``cancel_grace_s``
+  kills the worker too and the job ends cancelled;
+- this process dies mid-job: the job's heartbeat stops, and the next engine to
+  open the project requeues it once (see ``JobQueue.recover_orphans``).
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import secrets
+import shutil
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from genloom.core import paths
+from genloom.core.events import Signal
+from genloom.core.jobs.supervisor import WorkerProcess, WorkerStartError, describe_exit
+from genloom.core.plugins import PluginManager
+from genloom.core.recipe import build_recipe, prompt_of
+from genloom.core.settings import Settings
+from genloom.sdk.errors import InputError, ParameterError
+from genloom.sdk.models import ModelRef
+from genloom.sdk.run import Progress
+
+SEED_LIMIT = 2**32
+HEARTBEAT_EVERY_S = 1.0
+ORPHAN_AFTER_S = 30.0
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """A progress report for a running job, as the views receive it."""
+
+    job_id: int
+    progress: Progress
+    elapsed: float
+
+
+class EngineEvents:
+    """Signals the views subscribe to; callbacks run on the engine's thread."""
+
+    def __init__(self) -> None:
+        self.job_started = Signal("job_started")        # (job)
+        self.job_loading = Signal("job_loading")        # (job_id, generator_id, model_id)
+        self.job_progress = Signal("job_progress")      # (ProgressEvent)
+        self.job_finished = Signal("job_finished")      # (job, assets) - done
+        self.job_failed = Signal("job_failed")          # (job)
+        self.job_cancelled = Signal("job_cancelled")    # (job, assets) - partial assets kept
+        self.worker_started = Signal("worker_started")  # (pid)
+        self.worker_stopped = Signal("worker_stopped")  # (reason)
+        self.idle = Signal("idle")                      # () - nothing left to run in scope
+
+
+class Engine:
+    """Runs a project's job queue.
+
+    ``scope`` limits the engine to the given job ids (the CLI's ``generate``
+    runs only what it queued, even while the app runs the rest); ``None`` runs
+    the whole queue.
+    """
+
+    def __init__(self, project: Any, plugins: PluginManager, settings: Settings | None = None,
+                 *, scope: Collection[int] | None = None) -> None:
+        self.project = project
+        self.plugins = plugins.load()
+        self.settings = settings or Settings()
+        self.events = EngineEvents()
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._scope: set[int] | None = set(scope) if scope is not None else None
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._worker: WorkerProcess | None = None
+        self._running_job: int | None = None
+        self._cancel_sent: set[int] = set()
+        self._lock = threading.Lock()
+
+    # -- queueing ----------------------------------------------------------------
+
+    def submit(self, generator_id: str, params: Mapping[str, Any] | None = None, *,
+               seed: int | None = None, count: int = 1, inputs: Mapping[str, int] | None = None,
+               model: str | ModelRef | Mapping[str, Any] | None = None, device: str | None = None,
+               rerun_of: int | None = None) -> list[Any]:
+        """Validate and queue ``count`` jobs; returns them.
+
+        ``seed`` None draws a random seed; with ``count`` > 1 the jobs use
+        consecutive seeds from it, so each variation can be made again alone.
+        Raises ParameterError / InputError / UnknownGeneratorError, queuing nothing.
+        """
+        spec = self.plugins.generator(generator_id)
+        values = spec.validate_params(dict(params or {}))
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 10_000:
+            raise ParameterError("count", count, "is not between 1 and 10000", "choose how many to make, 1 to 10000")
+        first_seed = self._check_seed(seed, spec.uses_seed)
+        input_ids = self._check_inputs(spec, dict(inputs or {}))
+        model_data = self._model_for(spec, model)
+        batch = uuid.uuid4().hex[:12]
+        jobs = []
+        for index in range(count):
+            job_seed = (first_seed + index) % SEED_LIMIT if spec.uses_seed else 0
+            jobs.append(self.project.jobs.enqueue(
+                spec.id, values, seed=job_seed, inputs=input_ids, model=model_data,
+                device=device or self.settings.device, plugin_version=spec.plugin_version,
+                batch=batch, rerun_of=rerun_of,
+            ))
+        if self._scope is not None:
+            self._scope.update(job.id for job in jobs)
+        self._wake.set()
+        return jobs
+
+    def rerun(self, asset_id: int, *, new_seed: bool = False, device: str | None = None) -> Any:
+        """Queue the recipe of ``asset_id`` again: the same output, or with
+        ``new_seed`` a variation of it."""
+        asset = self.project.get_asset(asset_id)
+        recipe = asset.recipe or {}
+        generator = (recipe.get("generator") or {}).get("id")
+        if not generator:
+            raise InputError(f"asset {asset_id} has no recipe to re-run (it was imported, not generated)")
+        seed = None if new_seed else recipe.get("seed")
+        (job,) = self.submit(generator, recipe.get("params") or {}, seed=seed,
+                             inputs=recipe.get("inputs") or {}, model=recipe.get("model"),
+                             device=device or recipe.get("device") or None, rerun_of=asset_id)
+        return job
+
+    def retry(self, job_id: int) -> Any:
+        job = self.project.jobs.retry(job_id)
+        if self._scope is not None:
+            self._scope.add(job.id)
+        self._wake.set()
+        return job
+
+    def cancel(self, job_id: int) -> Any:
+        """Cancel a queued job at once, or ask the running one to stop."""
+        job = self.project.jobs.cancel(job_id)
+        with self._lock:
+            if self._running_job == job_id and self._worker is not None:
+                self._worker.send({"op": "cancel", "job_id": job_id})
+                self._cancel_sent.add(job_id)
+        return job
+
+    def _check_seed(self, seed: Any, uses_seed: bool) -> int:
+        if seed is None or seed == -1:
+            return secrets.randbelow(SEED_LIMIT) if uses_seed else 0
+        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < SEED_LIMIT:
+            raise ParameterError("seed", seed, f"is not a whole number from 0 to {SEED_LIMIT - 1}",
+                                 "give such a number, or -1 / nothing for a random seed")
+        return seed
+
+    def _check_inputs(self, spec: Any, inputs: dict[str, Any]) -> dict[str, int]:
+        roles = {i.role: i for i in spec.inputs}
+        for role in inputs:
+            if role not in roles:
+                raise InputError(f"{spec.id} takes no input called {role!r}; its inputs: "
+                                 f"{', '.join(roles) or '(none)'}")
+        result: dict[str, int] = {}
+        for role, item in roles.items():
+            if role not in inputs or inputs[role] is None:
+                if item.required:
+                    raise InputError(f"{spec.id} needs a {item.kind} asset as {role!r}; "
+                                     f"give one with --input {role}=ASSET_ID")
+                continue
+            asset_id = inputs[role]
+            try:
+                asset = self.project.get_asset(int(asset_id))
+            except (ValueError, TypeError):
+                raise InputError(f"input {role!r}: {asset_id!r} is not an asset id") from None
+            except KeyError:
+                raise InputError(f"input {role!r}: there is no asset {asset_id} in this project") from None
+            if asset.kind != item.kind:
+                raise InputError(f"input {role!r}: asset {asset_id} is {asset.kind}, "
+                                 f"but {spec.id} needs {item.kind} there")
+            result[role] = asset.id
+        return result
+
+    def _model_for(self, spec: Any, model: Any) -> dict[str, Any] | None:
+        if model is None:
+            if spec.default_model is None:
+                return None
+            model = spec.default_model
+        if isinstance(model, ModelRef):
+            return model.to_dict()
+        if isinstance(model, Mapping):
+            return ModelRef.from_dict(dict(model)).to_dict()
+        if model in self.plugins.models:
+            return self.plugins.models[model].to_ref().to_dict()
+        path = Path(str(model)).expanduser()
+        if path.exists():
+            return ModelRef(id=str(path.resolve()), path=str(path.resolve()), source="user").to_dict()
+        raise InputError(f"model {model!r} is neither a bundled model ({', '.join(self.plugins.models) or 'none'}) "
+                         "nor an existing file or folder")
+
+    # -- running -----------------------------------------------------------------
+
+    def start(self) -> Engine:
+        """Start the supervisor thread (the worker starts with the first job)."""
+        if self._thread is None or not self._thread.is_alive():
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._loop, name="genloom-engine", daemon=True)
+            self._thread.start()
+        return self
+
+    def wait(self, job_ids: Collection[int], timeout: float | None = None) -> list[Any]:
+        """Block until every job in ``job_ids`` has finished (done, failed or cancelled)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            jobs = [self.project.jobs.get(j) for j in job_ids]
+            if all(job.state in ("done", "failed", "cancelled") for job in jobs):
+                return jobs
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"jobs {sorted(job_ids)} did not finish within {timeout} s")
+            time.sleep(0.05)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop running jobs and the worker. A job still running is cancelled."""
+        self._stop.set()
+        self._wake.set()
+        with self._lock:
+            running = self._running_job
+        if running is not None:
+            try:
+                self.cancel(running)
+            except Exception:
+                pass
+        if self._thread is not None:
+            self._thread.join(timeout=timeout)
+        if self._worker is not None:
+            self._worker.shutdown()
+            self._worker = None
+
+    def _loop(self) -> None:
+        last_recovery = 0.0
+        while not self._stop.is_set():
+            now = time.monotonic()
+            if now - last_recovery > ORPHAN_AFTER_S / 2:
+                last_recovery = now
+                self.project.jobs.recover_orphans(stale_after=ORPHAN_AFTER_S)
+            job = self.project.jobs.claim_next(self.owner, self._scope)
+            if job is None:
+                self.events.idle.emit()
+                self._wake.wait(timeout=1.0)
+                self._wake.clear()
+                continue
+            try:
+                self._run(job)
+            except Exception as exc:  # the engine itself must not die with a job
+                self._fail(job.id, f"internal error while running the job: {type(exc).__name__}: {exc}")
+
+    def _ensure_worker(self) -> WorkerProcess:
+        if self._worker is not None and self._worker.alive():
+            return self._worker
+        if self._worker is not None:
+            self._worker.shutdown(timeout=1)
+        worker = WorkerProcess(
+            {"plugins": self.plugins.config.to_dict(), "max_loaded": self.settings.max_loaded_generators},
+            log_path=paths.log_dir() / "worker.log",
+        )
+        worker.start()
+        self._worker = worker
+        self.events.worker_started.emit(worker.pid)
+        return worker
+
+    def _run(self, job: Any) -> None:
+        spec = self.plugins.generators.get(job.generator_id)
+        if spec is None:
+            self._fail(job.id, f"generator {job.generator_id!r} is not available (its plugin is missing, "
+                               "disabled or failed; see `genloom plugins`)")
+            return
+        try:
+            inputs = {role: self._input_payload(asset_id) for role, asset_id in job.inputs.items()}
+        except Exception as exc:
+            self._fail(job.id, f"an input asset is not available: {exc}")
+            return
+        try:
+            worker = self._ensure_worker()
+        except WorkerStartError as exc:
+            self._fail(job.id, str(exc))
+            return
+        scratch = self.project.tmp_dir() / f"job-{job.id}-{uuid.uuid4().hex[:8]}"
+        scratch.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            self._running_job = job.id
+        self.events.job_started.emit(self.project.jobs.get(job.id))
+        try:
+            worker.send({"op": "run", "job": {
+                "job_id": job.id, "generator_id": job.generator_id, "params": job.params,
+                "seed": job.seed, "inputs": inputs, "model": job.model, "device": job.device,
+                "output_dir": str(scratch),
+            }})
+            self._follow(job, spec, worker)
+        finally:
+            with self._lock:
+                self._running_job = None
+                self._cancel_sent.discard(job.id)
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    def _input_payload(self, asset_id: int) -> dict[str, Any]:
+        asset = self.project.get_asset(asset_id)
+        path = self.project.asset_path(asset)
+        if not path.is_file():
+            raise FileNotFoundError(f"asset {asset_id}'s file {path} is missing")
+        return {"asset_id": asset.id, "kind": asset.kind, "path": str(path), "metadata": asset.metadata}
+
+    def _follow(self, job: Any, spec: Any, worker: WorkerProcess) -> None:
+        started = time.monotonic()
+        last_event = started
+        last_beat = 0.0
+        cancel_deadline: float | None = None
+        while True:
+            now = time.monotonic()
+            if now - last_beat >= HEARTBEAT_EVERY_S:
+                last_beat = now
+                if self.project.jobs.heartbeat(job.id, self.owner) and job.id not in self._cancel_sent:
+                    worker.send({"op": "cancel", "job_id": job.id})
+                    self._cancel_sent.add(job.id)
+            if job.id in self._cancel_sent and cancel_deadline is None:
+                cancel_deadline = now + self.settings.cancel_grace_s
+            if cancel_deadline is not None and now > cancel_deadline:
+                self._restart_worker(worker, "a cancelled job did not stop in time")
+                self._cancelled(job.id, [], note=f"the job did not stop within {self.settings.cancel_grace_s:g} s "
+                                                  "of the cancel, so its worker was restarted")
+                return
+            if now - last_event > self.settings.stall_timeout_s:
+                self._restart_worker(worker, "a job stalled")
+                self._fail(job.id, f"stalled: the generator reported no progress for "
+                                   f"{self.settings.stall_timeout_s:g} s, so its worker was stopped and restarted")
+                return
+            try:
+                message, payload = worker.events.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            last_event = time.monotonic()
+            ev = message.get("ev")
+            if ev == "progress":
+                progress = Progress(step=message["step"], total=message["total"],
+                                    message=message.get("message", ""), preview=payload,
+                                    partial_text=message.get("partial_text", ""))
+                self.events.job_progress.emit(ProgressEvent(job.id, progress, last_event - started))
+            elif ev == "loading":
+                self.events.job_loading.emit(job.id, message.get("generator_id", ""), message.get("model", ""))
+            elif ev == "done":
+                self._store(job, spec, message, cancelled=False)
+                return
+            elif ev == "cancelled":
+                self._store(job, spec, message, cancelled=True)
+                return
+            elif ev == "failed":
+                self._fail(job.id, message.get("error", "failed"), traceback=message.get("traceback", ""))
+                return
+            elif ev == "exit":
+                reason = describe_exit(message)
+                self._worker = None
+                self.events.worker_stopped.emit(reason)
+                if job.id in self._cancel_sent:
+                    self._cancelled(job.id, [], note=f"the worker stopped while cancelling: {reason}")
+                else:
+                    self._fail(job.id, f"the worker process crashed while running this job ({reason}); "
+                                       "a new worker starts for the next job")
+                return
+
+    def _restart_worker(self, worker: WorkerProcess, why: str) -> None:
+        worker.kill()
+        worker.shutdown(timeout=1)
+        self._worker = None
+        self.events.worker_stopped.emit(why)
+
+    def _store(self, job: Any, spec: Any, message: dict[str, Any], cancelled: bool) -> None:
+        job = self.project.jobs.get(job.id)
+        recipe = build_recipe(job=job, spec=spec, device=message.get("device", ""),
+                              dtype=message.get("dtype", ""), libraries=message.get("libraries", {}))
+        prompt = prompt_of(spec, job.params)
+        parents = sorted(set(job.inputs.values()) | ({job.rerun_of} if job.rerun_of else set()))
+        assets = []
+        try:
+            for output in message.get("outputs", []):
+                text = output.get("text") or ""
+                if not text and output["kind"] in ("text", "code"):
+                    text = Path(output["path"]).read_text(encoding="utf-8", errors="replace")[:1_000_000]
+                assets.append(self.project.add_asset(
+                    Path(output["path"]), kind=output["kind"], suffix=output["suffix"], recipe=recipe,
+                    parents=parents, tags=("partial",) if output.get("partial") else (),
+                    prompt=prompt, text=text, generator_id=job.generator_id,
+                    model_id=(job.model or {}).get("id", ""), job_id=job.id,
+                    metadata=output.get("metadata") or {}, move=True,
+                ))
+        except Exception as exc:
+            self._fail(job.id, f"could not store the results: {type(exc).__name__}: {exc}")
+            return
+        if cancelled:
+            self._cancelled(job.id, assets)
+        else:
+            done = self.project.jobs.finish(job.id, [a.id for a in assets])
+            self.events.job_finished.emit(done, assets)
+
+    def _fail(self, job_id: int, error: str, traceback: str = "") -> None:
+        text = error if not traceback else f"{error}\n\n{traceback.rstrip()}"
+        job = self.project.jobs.fail(job_id, text)
+        self.events.job_failed.emit(job)
+
+    def _cancelled(self, job_id: int, assets: Sequence[Any], note: str = "") -> None:
+        job = self.project.jobs.mark_cancelled(job_id, note)
+        self.events.job_cancelled.emit(job, list(assets))

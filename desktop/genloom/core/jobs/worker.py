@@ -1,0 +1,242 @@
+"""The worker process: owns the plugins' generators, the models and the GPU.
+
+Started by :class:`~genloom.core.jobs.supervisor.WorkerProcess` as
+``python -m genloom.core.jobs.worker``. It reads commands from stdin and
+writes events to a private copy of stdout; file descriptor 1 itself is pointed
+at stderr, so a plugin that prints cannot corrupt the protocol.
+
+Commands: ``init`` (plugin configuration, cache size), ``run`` (one job),
+``cancel`` (the running job), ``shutdown``. Events: ``ready``, ``loading``,
+``progress`` (with an optional preview payload), ``done``, ``failed``,
+``cancelled``.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import platform
+import queue
+import sys
+import threading
+import traceback
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from genloom import __version__
+from genloom.core.devices import resolve_device
+from genloom.core.jobs.protocol import FrameWriter, read_frame
+from genloom.core.plugins import PluginConfig, PluginManager
+from genloom.sdk.errors import CancelledError, GenloomError, InputError, ParameterError
+from genloom.sdk.models import ModelRef
+from genloom.sdk.run import InputAsset, Output, Progress, Request, RunState
+
+#: Libraries whose versions go into every recipe when the worker has them loaded.
+RECORDED_LIBRARIES = ("torch", "diffusers", "transformers", "onnxruntime", "safetensors",
+                      "tokenizers", "accelerate", "peft", "numpy", "PIL")
+
+
+class Worker:
+    def __init__(self, events: FrameWriter) -> None:
+        self.events = events
+        self.plugins: PluginManager | None = None
+        self.max_loaded = 2
+        self.cache: OrderedDict[tuple[str, str, str, str], Any] = OrderedDict()
+        self.commands: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.current: tuple[int, RunState] | None = None
+        self.early_cancels: set[int] = set()
+        self.lock = threading.Lock()
+
+    # -- command intake (a thread, so cancel arrives while a job runs) ----------
+
+    def read_commands(self, stream: Any) -> None:
+        while True:
+            try:
+                message, _ = read_frame(stream)
+            except (EOFError, OSError, ValueError):
+                self.commands.put({"op": "shutdown"})
+                return
+            if message.get("op") == "cancel":
+                job_id = message.get("job_id")
+                with self.lock:
+                    if self.current is not None and self.current[0] == job_id:
+                        self.current[1].cancel()
+                    else:
+                        self.early_cancels.add(job_id)
+            else:
+                self.commands.put(message)
+
+    # -- main loop ---------------------------------------------------------------
+
+    def serve(self) -> None:
+        while True:
+            message = self.commands.get()
+            op = message.get("op")
+            if op == "shutdown":
+                self.unload_all()
+                return
+            if op == "init":
+                self.plugins = PluginManager(PluginConfig.from_dict(message["plugins"])).load()
+                self.max_loaded = max(1, int(message.get("max_loaded", 2)))
+                self.events.send({"ev": "ready", "pid": os.getpid(), "python": platform.python_version(),
+                                  "genloom": __version__,
+                                  "failed_plugins": [r.name for r in self.plugins.failed()]})
+            elif op == "run":
+                self.run_job(message["job"])
+
+    def run_job(self, job: dict[str, Any]) -> None:
+        job_id = job["job_id"]
+        state = RunState(report=lambda p: self._send_progress(job_id, p))
+        with self.lock:
+            self.current = (job_id, state)
+            if job_id in self.early_cancels:
+                self.early_cancels.discard(job_id)
+                state.cancel()
+        try:
+            self._run(job, state)
+        except CancelledError:
+            self.events.send({"ev": "cancelled", "job_id": job_id, "outputs": []})
+        except BaseException as exc:  # noqa: BLE001 - a plugin may raise anything
+            self.events.send(_failure(job_id, exc))
+            if _is_out_of_memory(exc):
+                self.unload_all()
+        finally:
+            with self.lock:
+                self.current = None
+
+    def _run(self, job: dict[str, Any], state: RunState) -> None:
+        assert self.plugins is not None, "worker received a job before init"
+        job_id = job["job_id"]
+        spec = self.plugins.generator(job["generator_id"])
+        device, dtype = resolve_device(job.get("device") or "auto", spec.devices)
+        model = ModelRef.from_dict(job["model"]) if job.get("model") else None
+        generator = self._generator(spec, model, device, dtype, job_id)
+        state.raise_if_cancelled()
+        output_dir = Path(job["output_dir"])
+        output_dir.mkdir(parents=True, exist_ok=True)
+        request = Request(
+            generator_id=spec.id,
+            params=job["params"],
+            seed=int(job["seed"]),
+            inputs={role: InputAsset(asset_id=item.get("asset_id"), kind=item["kind"],
+                                     path=Path(item["path"]), metadata=item.get("metadata", {}))
+                    for role, item in job.get("inputs", {}).items()},
+            model=model,
+            device=device,
+            dtype=dtype,
+            output_dir=output_dir,
+            job_id=job_id,
+        )
+        outputs = generator.run(request, state)
+        files = [_materialise(output, output_dir, index) for index, output in enumerate(outputs or [])]
+        # A cancelled run that returns partial results (streamed text so far) ends as
+        # cancelled with them kept; one that returned whole results without noticing
+        # the cancel has done its work, which counts as done rather than thrown away.
+        cancelled = state.cancelled and any(o["partial"] for o in files)
+        self.events.send({
+            "ev": "cancelled" if cancelled else "done",
+            "job_id": job_id,
+            "outputs": files,
+            "device": device,
+            "dtype": dtype,
+            "libraries": library_versions(),
+        })
+
+    def _generator(self, spec: Any, model: ModelRef | None, device: str, dtype: str, job_id: int) -> Any:
+        key = (spec.id, (model.hash or model.path or model.id) if model else "", device, dtype)
+        if key in self.cache:
+            self.cache.move_to_end(key)
+            return self.cache[key]
+        self.events.send({"ev": "loading", "job_id": job_id, "generator_id": spec.id,
+                          "model": model.id if model else ""})
+        while len(self.cache) >= self.max_loaded:
+            _, old = self.cache.popitem(last=False)
+            _unload(old)
+        generator = spec.factory()
+        generator.load(model, device, dtype)
+        self.cache[key] = generator
+        return generator
+
+    def unload_all(self) -> None:
+        while self.cache:
+            _, generator = self.cache.popitem(last=False)
+            _unload(generator)
+        gc.collect()
+        torch = sys.modules.get("torch")
+        if torch is not None and torch.cuda.is_available():
+            torch.cuda.empty_cache()
+
+    def _send_progress(self, job_id: int, progress: Progress) -> None:
+        self.events.send({"ev": "progress", "job_id": job_id, "step": progress.step,
+                          "total": progress.total, "message": progress.message,
+                          "partial_text": progress.partial_text}, progress.preview)
+
+
+def _materialise(output: Output, output_dir: Path, index: int) -> dict[str, Any]:
+    """Make sure every output is a file in the job's scratch folder."""
+    if not isinstance(output, Output):
+        raise TypeError(f"generator returned {type(output).__name__} in its outputs; expected genloom.sdk.Output")
+    if output.path is not None:
+        path = Path(output.path)
+        if not path.is_file():
+            raise FileNotFoundError(f"generator output file {path} does not exist")
+    else:
+        path = output_dir / f"output-{index}{output.suffix}"
+        with open(path, "wb") as handle:
+            handle.write(output.data or b"")
+    return {"kind": output.kind, "path": str(path), "suffix": output.suffix,
+            "metadata": output.metadata, "partial": output.partial,
+            "text": output.text if output.text is not None and len(output.text) <= 1_000_000 else None}
+
+
+def _unload(generator: Any) -> None:
+    try:
+        generator.unload()
+    except Exception:
+        traceback.print_exc()
+
+
+def _is_out_of_memory(exc: BaseException) -> bool:
+    return isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError" or \
+        "out of memory" in str(exc).lower()
+
+
+def _failure(job_id: int, exc: BaseException) -> dict[str, Any]:
+    if isinstance(exc, (ParameterError, InputError)):
+        kind, message = "invalid", str(exc)
+    elif _is_out_of_memory(exc):
+        kind = "out_of_memory"
+        message = (f"out of memory: {exc}. Try a smaller size or batch, enable CPU offload, "
+                   "or choose another device; loaded models were unloaded to recover")
+    elif isinstance(exc, GenloomError):
+        kind, message = "error", str(exc)
+    else:
+        kind, message = "error", f"{type(exc).__name__}: {exc}"
+    return {"ev": "failed", "job_id": job_id, "kind": kind, "error": message,
+            "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))}
+
+
+def library_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version(), "genloom": __version__}
+    for name in RECORDED_LIBRARIES:
+        module = sys.modules.get(name)
+        if module is not None:
+            versions[name] = str(getattr(module, "__version__", ""))
+    return versions
+
+
+def main() -> None:
+    # Keep the real stdout for frames; anything a plugin prints goes to stderr.
+    protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb", buffering=0)
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    sys.stdout = sys.stderr
+    worker = Worker(FrameWriter(protocol_out))
+    reader = threading.Thread(target=worker.read_commands, args=(sys.stdin.buffer,),
+                              name="genloom-worker-commands", daemon=True)
+    reader.start()
+    worker.serve()
+
+
+if __name__ == "__main__":
+    main()

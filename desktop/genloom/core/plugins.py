@@ -1,0 +1,371 @@
+"""Finding, loading and isolating plugins.
+
+Plugins come from three places, in this order: the ``genloom.plugins`` entry
+point group (built-in plugins use it exactly as third parties do), drop-in
+folders (the user plugins folder, folders from settings and from
+``GENLOOM_PLUGIN_PATH``), and module names given explicitly (tests, the
+``genloom.testing`` fixtures). Each is loaded on its own inside try/except:
+a plugin that fails to import, fails pluggy's validation, or whose hook raises
+or returns the wrong thing is recorded as failed with its traceback, its
+generators are not offered, and every other plugin loads as usual.
+
+pluggy itself does not catch a plugin's exceptions, and a hook call across all
+plugins stops at the first one that raises, so hooks are called one plugin at
+a time here.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import importlib.util
+import os
+import sys
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pluggy
+
+from genloom.sdk import hookspecs
+from genloom.sdk.errors import GenloomError
+from genloom.sdk.models import BundledModel, ModelMatch
+from genloom.sdk.spec import GeneratorSpec
+
+ENTRY_POINT_GROUP = "genloom.plugins"
+#: Drop-in plugins are imported under this package prefix, so a plugin file
+#: called ``json.py`` cannot shadow the standard library.
+FOLDER_MODULE_PREFIX = "genloom_dropin_"
+
+
+class UnknownGeneratorError(GenloomError, KeyError):
+    """No loaded plugin offers a generator with this id."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+@dataclass
+class PluginConfig:
+    """Which plugins to load: plain data, so the worker process loads the same set."""
+
+    entry_points: bool = True
+    plugin_dirs: list[str] = field(default_factory=list)
+    modules: list[str] = field(default_factory=list)
+    disabled: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_settings(cls, settings: Any | None = None) -> PluginConfig:
+        """The configuration the app uses: settings plus environment.
+
+        ``GENLOOM_DISABLE_PLUGINS`` (comma-separated names) adds to the disabled
+        list; ``GENLOOM_PLUGIN_PATH`` (os.pathsep-separated folders) adds
+        drop-in folders.
+        """
+        from genloom.core import paths
+
+        dirs = [str(paths.user_plugins_dir())]
+        disabled: list[str] = []
+        if settings is not None:
+            dirs += list(settings.plugin_dirs)
+            disabled += list(settings.disabled_plugins)
+        dirs += [d for d in os.environ.get("GENLOOM_PLUGIN_PATH", "").split(os.pathsep) if d]
+        disabled += [n.strip() for n in os.environ.get("GENLOOM_DISABLE_PLUGINS", "").split(",") if n.strip()]
+        return cls(entry_points=True, plugin_dirs=dirs, disabled=sorted(set(disabled)))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"entry_points": self.entry_points, "plugin_dirs": list(self.plugin_dirs),
+                "modules": list(self.modules), "disabled": list(self.disabled)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PluginConfig:
+        return cls(**data)
+
+
+@dataclass
+class PluginRecord:
+    """What the app knows about one plugin, loaded or not."""
+
+    name: str
+    source: str  # "entry point", "folder" or "module"
+    location: str  # entry point value, file path or module name
+    status: str = "loaded"  # "loaded", "failed" or "disabled"
+    version: str = ""
+    distribution: str = ""
+    error: str = ""  # the traceback or the reason, when failed
+    warnings: list[str] = field(default_factory=list)
+    generators: list[str] = field(default_factory=list)
+    models: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "source": self.source, "location": self.location,
+                "status": self.status, "version": self.version, "distribution": self.distribution,
+                "error": self.error, "warnings": list(self.warnings),
+                "generators": list(self.generators), "models": list(self.models)}
+
+
+class PluginFailure(Exception):
+    """Internal: why a plugin could not be used (becomes its record's error)."""
+
+
+@dataclass
+class _Candidate:
+    name: str
+    source: str
+    location: str
+    load: Callable[[], Any]
+    version: str = ""
+    distribution: str = ""
+
+
+class PluginManager:
+    """Loads plugins as :class:`PluginConfig` says and keeps what they offer."""
+
+    def __init__(self, config: PluginConfig | None = None) -> None:
+        self.config = config or PluginConfig()
+        self.pm = pluggy.PluginManager("genloom")
+        self.pm.add_hookspecs(hookspecs)
+        self.plugins: dict[str, PluginRecord] = {}
+        self.generators: dict[str, GeneratorSpec] = {}
+        self.models: dict[str, BundledModel] = {}
+        self._loaded = False
+
+    # -- loading -----------------------------------------------------------------
+
+    def load(self) -> PluginManager:
+        """Discover and load every plugin once; later calls do nothing."""
+        if self._loaded:
+            return self
+        self._loaded = True
+        disabled = set(self.config.disabled)
+        for candidate in self._candidates():
+            if candidate.name in self.plugins:
+                first = self.plugins[candidate.name]
+                self.plugins.setdefault(f"{candidate.name} ({candidate.location})", PluginRecord(
+                    name=candidate.name, source=candidate.source, location=candidate.location,
+                    status="failed", version=candidate.version, distribution=candidate.distribution,
+                    error=(f"another plugin called {candidate.name!r} is already loaded from "
+                           f"{first.location}; rename one of them or remove one"),
+                ))
+                continue
+            record = PluginRecord(name=candidate.name, source=candidate.source,
+                                  location=candidate.location, version=candidate.version,
+                                  distribution=candidate.distribution)
+            self.plugins[candidate.name] = record
+            if candidate.name in disabled:
+                record.status = "disabled"
+                continue
+            self._load_one(candidate, record)
+        return self
+
+    def _load_one(self, candidate: _Candidate, record: PluginRecord) -> None:
+        try:
+            module = candidate.load()
+        except BaseException as exc:  # noqa: BLE001 - a plugin may raise anything, even SystemExit
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            record.status = "failed"
+            record.error = f"import failed:\n{_format_exception(exc)}"
+            return
+        if not record.version:
+            record.version = str(getattr(module, "__version__", "") or "")
+        try:
+            self.pm.register(module, name=candidate.name)
+        except Exception as exc:
+            record.status = "failed"
+            record.error = f"invalid plugin:\n{_format_exception(exc)}"
+            return
+        try:
+            specs = self._collect_generators(candidate.name, record)
+            models = self._collect_models(candidate.name)
+        except PluginFailure as exc:
+            self.pm.unregister(name=candidate.name)
+            record.status = "failed"
+            record.error = str(exc)
+            return
+        for spec in specs:
+            self.generators[spec.id] = spec
+        for model in models:
+            self.models[model.id] = model
+        record.generators = [s.id for s in specs]
+        record.models = [m.id for m in models]
+
+    def _collect_generators(self, name: str, record: PluginRecord) -> list[GeneratorSpec]:
+        result = self._call_one(name, "genloom_register_generators")
+        specs = _as_list(result, GeneratorSpec, "genloom_register_generators", "GeneratorSpec")
+        seen: set[str] = set()
+        out = []
+        for spec in specs:
+            if spec.id in self.generators or spec.id in seen:
+                other = self.generators[spec.id].plugin if spec.id in self.generators else name
+                raise PluginFailure(
+                    f"generator id {spec.id!r} is already registered by plugin {other!r}; "
+                    "generator ids must be unique (prefix them with the plugin name)"
+                )
+            seen.add(spec.id)
+            out.append(replace(spec, plugin=name, plugin_version=record.version))
+        return out
+
+    def _collect_models(self, name: str) -> list[BundledModel]:
+        result = self._call_one(name, "genloom_register_models")
+        models = _as_list(result, BundledModel, "genloom_register_models", "BundledModel")
+        for model in models:
+            if not Path(model.path).exists():
+                raise PluginFailure(
+                    f"bundled model {model.id!r} is missing: {model.path} does not exist "
+                    "(the plugin's installation is incomplete; reinstall it)"
+                )
+            if model.id in self.models:
+                raise PluginFailure(f"model id {model.id!r} is already registered by another plugin")
+        return models
+
+    def _call_one(self, plugin_name: str, hook_name: str, **kwargs: Any) -> Any:
+        """Call one plugin's implementation of a hook; None when it has none."""
+        plugin = self.pm.get_plugin(plugin_name)
+        caller = getattr(self.pm.hook, hook_name)
+        for impl in caller.get_hookimpls():
+            if impl.plugin is not plugin:
+                continue
+            args = {k: kwargs[k] for k in impl.argnames if k in kwargs}
+            try:
+                return impl.function(**args)
+            except Exception as exc:
+                raise PluginFailure(f"hook {hook_name} raised:\n{_format_exception(exc)}") from exc
+        return None
+
+    # -- discovery -----------------------------------------------------------------
+
+    def _candidates(self) -> Iterable[_Candidate]:
+        if self.config.entry_points:
+            yield from _entry_point_candidates()
+        for folder in self.config.plugin_dirs:
+            yield from _folder_candidates(Path(folder))
+        for entry in self.config.modules:
+            name, module_name = _module_plugin_name(entry)
+            yield _Candidate(name=name, source="module", location=module_name,
+                             load=lambda m=module_name: importlib.import_module(m))
+
+    # -- queries -------------------------------------------------------------------
+
+    def generator(self, generator_id: str) -> GeneratorSpec:
+        """The spec for ``generator_id``; a clear error naming close matches if unknown."""
+        self.load()
+        try:
+            return self.generators[generator_id]
+        except KeyError:
+            close = difflib.get_close_matches(generator_id, list(self.generators), n=3)
+            hint = f" Did you mean {', '.join(close)}?" if close else ""
+            failed = [r.name for r in self.plugins.values() if r.status == "failed"]
+            if failed:
+                hint += f" (plugins that failed to load: {', '.join(failed)}; see `genloom plugins`)"
+            raise UnknownGeneratorError(
+                f"no generator called {generator_id!r}.{hint} `genloom generators` lists them all."
+            ) from None
+
+    def failed(self) -> list[PluginRecord]:
+        return [r for r in self.plugins.values() if r.status == "failed"]
+
+    def identify_model(self, path: Path) -> list[tuple[str, ModelMatch]]:
+        """Ask every loaded plugin whether it recognises ``path``.
+
+        A plugin whose hook raises is skipped, and the error is added to its
+        record's warnings; the other plugins' answers are still returned.
+        """
+        self.load()
+        matches: list[tuple[str, ModelMatch]] = []
+        for name, record in self.plugins.items():
+            if record.status != "loaded":
+                continue
+            try:
+                result = self._call_one(name, "genloom_identify_model", path=Path(path))
+            except PluginFailure as exc:
+                record.warnings.append(f"identifying {path}: {exc}")
+                continue
+            if isinstance(result, ModelMatch):
+                matches.append((name, result))
+            elif result is not None:
+                record.warnings.append(
+                    f"genloom_identify_model returned {type(result).__name__}, expected ModelMatch or None"
+                )
+        return matches
+
+
+def _entry_point_candidates() -> Iterable[_Candidate]:
+    from importlib.metadata import entry_points
+
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        dist = getattr(ep, "dist", None)
+        yield _Candidate(
+            name=ep.name, source="entry point", location=ep.value, load=ep.load,
+            version=dist.version if dist is not None else "",
+            distribution=dist.name if dist is not None else "",
+        )
+
+
+def _folder_candidates(folder: Path) -> Iterable[_Candidate]:
+    if not folder.is_dir():
+        return
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith(("_", ".")):
+            continue
+        if entry.is_dir() and (entry / "__init__.py").is_file():
+            name, init, search = entry.name, entry / "__init__.py", [str(entry)]
+        elif entry.is_file() and entry.suffix == ".py":
+            name, init, search = entry.stem, entry, None
+        else:
+            continue
+        if not name.isidentifier():
+            continue
+        yield _Candidate(name=name, source="folder", location=str(entry),
+                         load=lambda n=name, i=init, s=search: _import_file(n, i, s))
+
+
+def _module_plugin_name(entry: str) -> tuple[str, str]:
+    """``"name=package.module"`` or ``"package.module"`` -> (plugin name, module).
+
+    Without an explicit name, the module's last component is the name, except
+    for the conventional ``package.plugin``, which is named after the package.
+    """
+    if "=" in entry:
+        name, module_name = (part.strip() for part in entry.split("=", 1))
+        return name, module_name
+    parts = entry.split(".")
+    if len(parts) > 1 and parts[-1] == "plugin":
+        return parts[-2], entry
+    return parts[-1], entry
+
+
+def _import_file(name: str, init: Path, search: list[str] | None) -> Any:
+    module_name = FOLDER_MODULE_PREFIX + name
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(module_name, init, submodule_search_locations=search)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import a plugin from {init}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(module_name, None)
+        raise
+    return module
+
+
+def _as_list(result: Any, kind: type, hook: str, kind_name: str) -> list[Any]:
+    if result is None:
+        return []
+    if not isinstance(result, (list, tuple)):
+        raise PluginFailure(f"hook {hook} returned {type(result).__name__}; it must return a list of {kind_name}")
+    for item in result:
+        if not isinstance(item, kind):
+            raise PluginFailure(
+                f"hook {hook} returned a {type(item).__name__} in its list; every item must be a {kind_name}"
+            )
+    return list(result)
+
+
+def _format_exception(exc: BaseException) -> str:
+    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip()

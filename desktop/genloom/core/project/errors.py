@@ -1,0 +1,99 @@
+"""Errors of the project store, each a message for the user.
+
+Every message names the project or the item, shows the offending value and
+says what to do about it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from genloom.sdk.errors import GenloomError
+
+__all__ = [
+    "AssetNotFoundError",
+    "JobNotFoundError",
+    "JobStateError",
+    "ProjectError",
+    "ProjectExistsError",
+    "ProjectNotFoundError",
+    "SchemaTooNewError",
+]
+
+
+class ProjectError(GenloomError):
+    """Base class of the project store's errors."""
+
+
+class ProjectNotFoundError(ProjectError):
+    """The folder is not a Genloom project: it has no ``genloom.db``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        if not path.exists():
+            problem = f"no Genloom project at {path}: the folder does not exist"
+        elif not path.is_dir():
+            problem = f"no Genloom project at {path}: it is a file, not a project folder"
+        else:
+            problem = f"no Genloom project at {path}: the folder has no genloom.db"
+        super().__init__(f"{problem}. Create one with `genloom project new {path}`, "
+                         "or open the folder that holds genloom.db.")
+
+
+class ProjectExistsError(ProjectError):
+    """A project already exists where a new one was to be created."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__(f"a Genloom project already exists at {path} (it has a genloom.db). "
+                         "Open it instead, or choose an empty folder for the new project.")
+
+
+class SchemaTooNewError(ProjectError):
+    """The database was written by a newer Genloom; it is left untouched."""
+
+    def __init__(self, path: Path, found: int, supported: int) -> None:
+        self.path = path
+        self.found = found
+        self.supported = supported
+        super().__init__(f"project {path} was saved by a newer Genloom (schema {found}; "
+                         f"this version reads up to {supported}). Update Genloom to open it.")
+
+
+class AssetNotFoundError(ProjectError, LookupError):
+    """No asset has the given id."""
+
+    def __init__(self, asset_id: int, path: Path | None = None) -> None:
+        self.asset_id = asset_id
+        where = f" in project {path}" if path is not None else ""
+        super().__init__(f"no asset with id {asset_id!r}{where}: it was deleted or never "
+                         "existed. List the assets (`genloom assets`) to find its id.")
+
+
+class JobNotFoundError(ProjectError, LookupError):
+    """No job has the given id."""
+
+    def __init__(self, job_id: int, path: Path | None = None) -> None:
+        self.job_id = job_id
+        where = f" in project {path}" if path is not None else ""
+        super().__init__(f"no job with id {job_id!r}{where}. List the queue "
+                         "(`genloom jobs`) to find its id.")
+
+
+class JobStateError(ProjectError):
+    """An action that the job's current state does not allow."""
+
+    def __init__(self, job_id: int, state: str, action: str, allowed: Sequence[str]) -> None:
+        self.job_id = job_id
+        self.state = state
+        self.action = action
+        self.allowed = tuple(allowed)
+        super().__init__(f"cannot {action} job {job_id}: it is {state}; only "
+                         f"{' or '.join(self.allowed)} jobs can be {_past(action)}")
+
+
+def _past(action: str) -> str:
+    irregular = {"retry": "retried", "move": "moved", "cancel": "cancelled",
+                 "finish": "finished", "fail": "failed", "mark cancelled": "marked cancelled"}
+    return irregular.get(action, action + "ed")

@@ -1,0 +1,170 @@
+"""The schema, as an ordered list of migrations.
+
+``MIGRATIONS[i]`` takes a database at schema version ``i`` to version ``i + 1``;
+``PRAGMA user_version`` records the version reached. :func:`migrate` runs the
+missing steps inside one write transaction, so a crash part-way leaves the
+database at its old version, with nothing lost. A migration only ever adds:
+columns, tables, indexes, backfilled rows.
+
+Version 1: assets, lineage (asset_parents), tags, asset_tags, meta.
+Version 2: the job queue (jobs) and full-text search (asset_search, FTS5),
+backfilled from the existing assets.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from genloom.core.project.search_text import TEXT_KINDS, read_text_file, search_row
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate", "user_version"]
+
+Migration = Callable[[sqlite3.Connection, Path], None]
+
+
+def _v1_assets(conn: sqlite3.Connection, root: Path) -> None:
+    _execute_script(conn, """
+        CREATE TABLE meta (
+            key   TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE TABLE assets (
+            id           INTEGER PRIMARY KEY,
+            kind         TEXT    NOT NULL,
+            hash         TEXT    NOT NULL,
+            size         INTEGER NOT NULL,
+            suffix       TEXT    NOT NULL,
+            path         TEXT    NOT NULL,
+            created      REAL    NOT NULL,
+            title        TEXT    NOT NULL DEFAULT '',
+            prompt       TEXT    NOT NULL DEFAULT '',
+            recipe       TEXT    NOT NULL DEFAULT '{}',
+            metadata     TEXT    NOT NULL DEFAULT '{}',
+            rating       INTEGER NOT NULL DEFAULT 0 CHECK (rating BETWEEN 0 AND 5),
+            notes        TEXT    NOT NULL DEFAULT '',
+            generator_id TEXT    NOT NULL DEFAULT '',
+            model_id     TEXT    NOT NULL DEFAULT '',
+            job_id       INTEGER
+        );
+        CREATE INDEX assets_created   ON assets (created);
+        CREATE INDEX assets_kind      ON assets (kind, created);
+        CREATE INDEX assets_rating    ON assets (rating, created);
+        CREATE INDEX assets_generator ON assets (generator_id, created);
+        CREATE INDEX assets_model     ON assets (model_id, created);
+        CREATE INDEX assets_hash      ON assets (hash);
+        CREATE INDEX assets_path      ON assets (path);
+        CREATE TABLE asset_parents (
+            child_id  INTEGER NOT NULL REFERENCES assets (id) ON DELETE CASCADE,
+            parent_id INTEGER NOT NULL REFERENCES assets (id) ON DELETE CASCADE,
+            position  INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (child_id, parent_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX asset_parents_parent ON asset_parents (parent_id);
+        CREATE TABLE tags (
+            id   INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE
+        );
+        CREATE TABLE asset_tags (
+            asset_id INTEGER NOT NULL REFERENCES assets (id) ON DELETE CASCADE,
+            tag_id   INTEGER NOT NULL REFERENCES tags (id) ON DELETE CASCADE,
+            PRIMARY KEY (asset_id, tag_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX asset_tags_tag ON asset_tags (tag_id, asset_id);
+    """)
+
+
+def _v2_jobs_and_search(conn: sqlite3.Connection, root: Path) -> None:
+    _execute_script(conn, """
+        CREATE TABLE jobs (
+            id               INTEGER PRIMARY KEY,
+            state            TEXT    NOT NULL CHECK (state IN
+                               ('queued', 'running', 'done', 'failed', 'cancelled')),
+            position         INTEGER NOT NULL,
+            generator_id     TEXT    NOT NULL,
+            plugin_version   TEXT    NOT NULL DEFAULT '',
+            params           TEXT    NOT NULL DEFAULT '{}',
+            seed             INTEGER,
+            inputs           TEXT    NOT NULL DEFAULT '{}',
+            model            TEXT,
+            device           TEXT    NOT NULL DEFAULT 'auto',
+            batch            TEXT    NOT NULL DEFAULT '',
+            created          REAL    NOT NULL,
+            started          REAL,
+            finished         REAL,
+            error            TEXT    NOT NULL DEFAULT '',
+            asset_ids        TEXT    NOT NULL DEFAULT '[]',
+            retry_of         INTEGER REFERENCES jobs (id) ON DELETE SET NULL,
+            rerun_of         INTEGER,
+            attempts         INTEGER NOT NULL DEFAULT 0,
+            owner            TEXT    NOT NULL DEFAULT '',
+            heartbeat        REAL,
+            cancel_requested INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX jobs_state_position ON jobs (state, position);
+        CREATE INDEX jobs_batch ON jobs (batch);
+        CREATE VIRTUAL TABLE asset_search USING fts5 (
+            prompt, text, title, notes, tags,
+            tokenize = 'unicode61 remove_diacritics 2',
+            prefix = '2 3'
+        );
+    """)
+    rows = conn.execute("""
+        SELECT a.id, a.kind, a.path, a.prompt, a.title, a.notes,
+               (SELECT group_concat(t.name, ' ') FROM asset_tags x JOIN tags t ON t.id = x.tag_id
+                 WHERE x.asset_id = a.id) AS tags
+          FROM assets a
+    """).fetchall()
+    for row in rows:
+        text = read_text_file(root / row[2]) if row[1] in TEXT_KINDS else ""
+        conn.execute(
+            "INSERT INTO asset_search (rowid, prompt, text, title, notes, tags) VALUES (?,?,?,?,?,?)",
+            search_row(row[0], prompt=row[3], text=text, title=row[4], notes=row[5],
+                       tags=(row[6] or "").split()))
+
+
+def _execute_script(conn: sqlite3.Connection, script: str) -> None:
+    # Not executescript(): it commits first, which would break the one
+    # transaction a migration must run in.
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+#: ``MIGRATIONS[i]`` moves a database from schema version ``i`` to ``i + 1``.
+MIGRATIONS: tuple[Migration, ...] = (_v1_assets, _v2_jobs_and_search)
+
+#: The schema version this code writes, and the newest it reads.
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def user_version(conn: sqlite3.Connection) -> int:
+    """The schema version recorded in the database."""
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection, root: Path, target: int = SCHEMA_VERSION) -> int:
+    """Bring the database up to schema ``target`` in one transaction; return the old version.
+
+    ``root`` is the project folder (a migration may read asset files). The
+    version is re-read after taking the write lock, so two processes opening the
+    same old project migrate it once. The caller checks for a too-new schema
+    first; here a database already at or past ``target`` is left alone.
+    """
+    if not 0 <= target <= SCHEMA_VERSION:
+        raise ValueError(f"target schema {target} is outside 0..{SCHEMA_VERSION}")
+    if user_version(conn) >= target:
+        return user_version(conn)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        found = user_version(conn)
+        for version in range(found, target):
+            MIGRATIONS[version](conn, root)
+        if found < target:
+            conn.execute(f"PRAGMA user_version = {int(target)}")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return found

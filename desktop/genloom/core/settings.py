@@ -1,0 +1,113 @@
+"""User settings: a typed model with a schema version, saved atomically as JSON.
+
+Unknown keys from a newer Genloom are kept on save, so using an older version
+never erases a newer one's settings.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from genloom.core import paths
+
+SCHEMA_VERSION = 1
+DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+
+
+class SettingsError(ValueError):
+    """A settings value that cannot be used; the message names the key and the fix."""
+
+
+@dataclass
+class Settings:
+    """Everything the user can set once for all projects."""
+
+    #: Plugins not to load, by plugin name (see ``genloom plugins``).
+    disabled_plugins: list[str] = field(default_factory=list)
+    #: Extra folders to look for drop-in plugins in, besides the user plugins folder.
+    plugin_dirs: list[str] = field(default_factory=list)
+    #: "auto" (CUDA, then MPS, then CPU) or a device type or "cuda:1".
+    device: str = "auto"
+    #: How many loaded generators the worker keeps cached.
+    max_loaded_generators: int = 2
+    #: A running job that reports no progress for this long is treated as hung.
+    stall_timeout_s: float = 900.0
+    #: After a cancel, how long a job may take to stop before its worker is restarted.
+    cancel_grace_s: float = 10.0
+    recent_projects: list[str] = field(default_factory=list)
+    last_project: str = ""
+    theme: str = "dark"
+    schema_version: int = SCHEMA_VERSION
+    _extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def validate(self) -> None:
+        if not (self.device in DEVICE_CHOICES or self.device.startswith("cuda:")):
+            raise SettingsError(
+                f"device: {self.device!r} is not a device; use one of {', '.join(DEVICE_CHOICES)} or cuda:N"
+            )
+        if self.max_loaded_generators < 1:
+            raise SettingsError(
+                f"max_loaded_generators: {self.max_loaded_generators} must be at least 1"
+            )
+        for name in ("stall_timeout_s", "cancel_grace_s"):
+            if getattr(self, name) <= 0:
+                raise SettingsError(f"{name}: {getattr(self, name)} must be a positive number of seconds")
+
+    @classmethod
+    def path(cls) -> Path:
+        return paths.config_dir() / "settings.json"
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Settings:
+        """Read settings; a missing file gives the defaults, a broken one a clear error."""
+        path = path or cls.path()
+        if not path.exists():
+            return cls()
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise SettingsError(
+                f"cannot read settings file {path}: {exc}. Fix or delete the file to start from defaults."
+            ) from exc
+        if not isinstance(data, dict):
+            raise SettingsError(f"settings file {path} does not hold a JSON object; fix or delete it")
+        data = _migrate(data)
+        known = {f.name for f in fields(cls) if not f.name.startswith("_")}
+        settings = cls(**{k: v for k, v in data.items() if k in known})
+        settings._extra = {k: v for k, v in data.items() if k not in known}
+        settings.schema_version = SCHEMA_VERSION
+        settings.validate()
+        return settings
+
+    def save(self, path: Path | None = None) -> None:
+        """Write atomically: a temp file in the same folder, fsync, rename."""
+        self.validate()
+        path = path or self.path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = {**self._extra, **{k: v for k, v in asdict(self).items() if not k.startswith("_")}}
+        fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(data, handle, indent=2, sort_keys=True)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def remember_project(self, project_path: Path | str, keep: int = 10) -> None:
+        text = str(Path(project_path).resolve())
+        self.recent_projects = [text] + [p for p in self.recent_projects if p != text][: keep - 1]
+        self.last_project = text
+
+
+def _migrate(data: dict[str, Any]) -> dict[str, Any]:
+    """Bring an older settings dict up to SCHEMA_VERSION (version 1 is the first)."""
+    data.setdefault("schema_version", 1)
+    return data

@@ -1,0 +1,62 @@
+"""The Genloom plugin SDK: everything a plugin imports.
+
+A plugin is a module (registered through the ``genloom.plugins`` entry point
+group, or dropped into the user plugins folder) that implements hooks from
+:mod:`genloom.sdk.hookspecs` with the :data:`hookimpl` marker::
+
+    from genloom.sdk import GeneratorSpec, IntParam, hookimpl
+
+    @hookimpl
+    def genloom_register_generators():
+        return [GeneratorSpec(id="demo.hello", modality="text", title="Hello",
+                              factory=HelloGenerator, params=(IntParam("repeat", 1, minimum=1),))]
+
+Stability: names exported here follow :data:`API_VERSION`. Within one major
+version hooks and types only gain optional arguments and fields; anything to be
+removed is first deprecated with a warning for at least one minor version.
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+from genloom.sdk.errors import CancelledError, GenloomError, InputError, ParameterError
+from genloom.sdk.models import BundledModel, ModelMatch, ModelRef
+from genloom.sdk.params import BoolParam, ChoiceParam, FloatParam, IntParam, Param, StringParam
+from genloom.sdk.run import Generator, InputAsset, Output, Progress, Request, RunState, encode_preview
+from genloom.sdk.spec import DEVICE_TYPES, MODALITIES, GeneratorSpec, InputSpec
+
+#: The plugin API version, "major.minor". A plugin may check it at import.
+API_VERSION = "1.0"
+
+#: Marks a function in a plugin module as the implementation of a hook.
+hookimpl = pluggy.HookimplMarker("genloom")
+
+__all__ = [
+    "API_VERSION",
+    "DEVICE_TYPES",
+    "MODALITIES",
+    "BoolParam",
+    "BundledModel",
+    "CancelledError",
+    "ChoiceParam",
+    "FloatParam",
+    "Generator",
+    "GeneratorSpec",
+    "GenloomError",
+    "InputAsset",
+    "InputError",
+    "InputSpec",
+    "IntParam",
+    "ModelMatch",
+    "ModelRef",
+    "Output",
+    "Param",
+    "ParameterError",
+    "Progress",
+    "Request",
+    "RunState",
+    "StringParam",
+    "encode_preview",
+    "hookimpl",
+]

@@ -1,0 +1,75 @@
+"""Model references: bundled models a plugin ships, and what a plugin recognises on disk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["BundledModel", "ModelMatch", "ModelRef"]
+
+
+@dataclass(frozen=True)
+class BundledModel:
+    """A model a plugin ships inside its package, so it works with no download.
+
+    ``path`` is a file or folder inside the plugin package; ``kind`` is a model
+    kind one of the plugin's generators lists in ``model_kinds``.
+    """
+
+    id: str
+    kind: str
+    path: Path
+    title: str = ""
+    licence: str = ""
+    description: str = ""
+    architecture: str = ""
+
+    def to_ref(self) -> ModelRef:
+        return ModelRef(id=self.id, kind=self.kind, path=str(self.path), source="bundled",
+                        title=self.title or self.id, architecture=self.architecture,
+                        licence=self.licence)
+
+
+@dataclass(frozen=True)
+class ModelMatch:
+    """What a plugin's ``genloom_identify_model`` hook says about a file or folder.
+
+    ``kind`` is a model kind its generators load (``"diffusers"``,
+    ``"transformers-causal-lm"``, ``"lora"``, ``"onnx"``...); ``architecture``
+    a readable base such as ``"SD 1.x"`` or ``"Llama"``; ``format`` the storage
+    format (``"diffusers-folder"``, ``"safetensors"``, ``"onnx"``, ``"gguf"``).
+    """
+
+    kind: str
+    architecture: str = ""
+    format: str = ""
+    licence: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """The model a job runs with, as recorded in its recipe.
+
+    ``hash`` is the model's content hash when the model library has computed
+    it (empty for a model not yet hashed).
+    """
+
+    id: str
+    kind: str = ""
+    path: str = ""
+    source: str = ""
+    title: str = ""
+    architecture: str = ""
+    licence: str = ""
+    hash: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "path": self.path, "source": self.source,
+                "title": self.title, "architecture": self.architecture,
+                "licence": self.licence, "hash": self.hash}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelRef:
+        return cls(**{k: data[k] for k in data if k in cls.__dataclass_fields__})

@@ -1,0 +1,160 @@
+"""Generator specs: what a plugin says about each generator it offers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from genloom.sdk.errors import ParameterError
+from genloom.sdk.params import Param
+
+if TYPE_CHECKING:
+    from genloom.sdk.run import Generator
+
+__all__ = ["MODALITIES", "DEVICE_TYPES", "GeneratorSpec", "InputSpec"]
+
+#: The five kinds of media Genloom generates and stores.
+MODALITIES: tuple[str, ...] = ("text", "image", "audio", "video", "code")
+
+#: Device types a generator may support, in the order "auto" prefers them.
+DEVICE_TYPES: tuple[str, ...] = ("cuda", "mps", "cpu")
+
+_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_-]*)+$")
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """An asset a generator takes as input, such as the image of image-to-image.
+
+    ``kind`` is one of :data:`MODALITIES`; ``role`` names what the asset is for
+    (``"init_image"``, ``"mask"``, ``"audio"``), and is the key under which the
+    request's ``inputs`` carries it.
+    """
+
+    role: str
+    kind: str
+    title: str = ""
+    description: str = ""
+    required: bool = True
+
+    def __post_init__(self) -> None:
+        if self.kind not in MODALITIES:
+            raise ValueError(f"input {self.role!r}: kind {self.kind!r} is not one of {MODALITIES}")
+        if not self.title:
+            object.__setattr__(self, "title", self.role.replace("_", " ").capitalize())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"role": self.role, "kind": self.kind, "title": self.title,
+                "description": self.description, "required": self.required}
+
+
+@dataclass(frozen=True)
+class GeneratorSpec:
+    """Everything the app needs to show a generator and queue jobs for it.
+
+    ``id`` is globally unique and dotted, ``"<plugin>.<generator>"`` (for example
+    ``"image.text_to_image"``). ``factory`` is called with no arguments in the
+    worker process and returns the :class:`~genloom.sdk.run.Generator` object;
+    it should be a class or a small function, and importing heavy libraries is
+    its job, not the plugin module's.
+
+    ``model_kinds`` lists the model kinds (see :class:`~genloom.sdk.models.ModelMatch`)
+    the generator can load; ``default_model`` is the id of the model it uses
+    when the request names none (usually one the plugin bundles).
+    ``uses_seed`` is false for deterministic generators; ``devices`` lists the
+    device types it can run on (``"cpu"`` only means no torch is needed to pick one).
+    """
+
+    id: str
+    modality: str
+    title: str
+    factory: Callable[[], Generator]
+    description: str = ""
+    params: tuple[Param, ...] = ()
+    inputs: tuple[InputSpec, ...] = ()
+    outputs: tuple[str, ...] = ()
+    model_kinds: tuple[str, ...] = ()
+    default_model: str | None = None
+    uses_seed: bool = True
+    devices: tuple[str, ...] = ("cpu",)
+    #: Filled in by the plugin manager: the plugin that registered the spec and its version.
+    plugin: str = field(default="", compare=False)
+    plugin_version: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if not _ID.match(self.id):
+            raise ValueError(
+                f"generator id {self.id!r} must be dotted lower-case, like 'myplugin.text_to_image'"
+            )
+        if self.modality not in MODALITIES:
+            raise ValueError(f"generator {self.id}: modality {self.modality!r} is not one of {MODALITIES}")
+        if not callable(self.factory):
+            raise ValueError(f"generator {self.id}: factory must be callable, got {self.factory!r}")
+        for name in ("params", "inputs", "outputs", "model_kinds", "devices"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        if not self.outputs:
+            object.__setattr__(self, "outputs", (self.modality,))
+        for kind in self.outputs:
+            if kind not in MODALITIES:
+                raise ValueError(f"generator {self.id}: output kind {kind!r} is not one of {MODALITIES}")
+        for device in self.devices:
+            if device not in DEVICE_TYPES:
+                raise ValueError(f"generator {self.id}: device {device!r} is not one of {DEVICE_TYPES}")
+        names = [p.name for p in self.params]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"generator {self.id}: parameter names repeat: {', '.join(duplicates)}")
+        if "seed" in names:
+            raise ValueError(f"generator {self.id}: 'seed' is a request field, not a parameter; "
+                             "set uses_seed=True instead")
+
+    def param(self, name: str) -> Param:
+        """The parameter called ``name``; KeyError if there is none."""
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def validate_params(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Check ``values`` and fill in defaults; return the complete parameter dict.
+
+        Raises :class:`ParameterError` for an unknown name, a missing required
+        value (a parameter without default) or a value its type rejects.
+        """
+        known = {p.name for p in self.params}
+        for name in values:
+            if name not in known:
+                raise ParameterError(
+                    name, values[name], f"is not a parameter of {self.id}",
+                    "use one of " + (", ".join(sorted(known)) or "(none: it takes no parameters)"),
+                )
+        result: dict[str, Any] = {}
+        for p in self.params:
+            if p.name in values:
+                result[p.name] = p.validate(values[p.name])
+            elif p.default is not None:
+                result[p.name] = p.validate(p.default)
+            else:
+                raise ParameterError(p.name, None, "is required and has no default",
+                                     f"set {p.name}")
+        return result
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON output and for the UI process."""
+        return {
+            "id": self.id,
+            "modality": self.modality,
+            "title": self.title,
+            "description": self.description,
+            "params": [p.to_dict() for p in self.params],
+            "inputs": [i.to_dict() for i in self.inputs],
+            "outputs": list(self.outputs),
+            "model_kinds": list(self.model_kinds),
+            "default_model": self.default_model,
+            "uses_seed": self.uses_seed,
+            "devices": list(self.devices),
+            "plugin": self.plugin,
+            "plugin_version": self.plugin_version,
+        }

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Set up Genloom for development or use: a .venv at the repository root holding
+# torch (installed first, so pip never swaps in a multi-GB build it did not need),
+# then the project itself with its dev extra.
+#
+#   installer/setup.sh            create or update .venv
+#   GENLOOM_TORCH_INDEX=URL ...   take torch from another index (e.g. a CPU-only one)
+#   GENLOOM_PYTHON=python3.12 ... build the venv with another interpreter
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+python="${GENLOOM_PYTHON:-python3}"
+torch_version="${GENLOOM_TORCH_VERSION:-2.13.0}"
+
+if [ ! -x .venv/bin/python ]; then
+  echo "genloom setup: creating .venv with $($python --version)"
+  "$python" -m venv .venv
+fi
+pip=(.venv/bin/python -m pip --quiet)
+
+stamp=.venv/.genloom-setup
+want="$(cat pyproject.toml installer/setup.sh | sha256sum | cut -c1-16)"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  exit 0  # nothing changed since the last successful set-up
+fi
+
+if ! .venv/bin/python -c "import torch" 2>/dev/null; then
+  # A machine with an NVIDIA driver gets the default (CUDA) wheel; others get
+  # whatever GENLOOM_TORCH_INDEX points at, or the default index's build.
+  index_args=()
+  if [ -n "${GENLOOM_TORCH_INDEX:-}" ]; then
+    index_args=(--index-url "$GENLOOM_TORCH_INDEX")
+  fi
+  if command -v nvidia-smi >/dev/null 2>&1; then
+    echo "genloom setup: NVIDIA GPU found, installing torch $torch_version (CUDA build)"
+  else
+    echo "genloom setup: no NVIDIA GPU, installing torch $torch_version (CPU build where the index has one)"
+  fi
+  "${pip[@]}" install "torch==$torch_version" "${index_args[@]}"
+fi
+
+echo "genloom setup: installing genloom and its dependencies"
+"${pip[@]}" install -e ".[dev]"
+echo "$want" > "$stamp"
+echo "genloom setup: done (.venv)"
