@@ -1,0 +1,155 @@
+"""``genloom assets``: list, search, inspect, export, import and annotate assets."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from genloom.cli import main as codes
+from genloom.cli.context import asset_dict, emit_json, load_settings, open_project
+
+
+def _line(project: Any, asset: Any) -> str:
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(asset.created))
+    stars = "*" * asset.rating
+    label = (asset.title or asset.prompt or "").replace("\n", " ")[:60]
+    tags = (" #" + " #".join(asset.tags)) if asset.tags else ""
+    return f"{asset.id:>7}  {asset.kind:<5}  {when}  {stars:<5}  {label}{tags}"
+
+
+def _print_assets(project: Any, assets: list[Any], args: Any) -> None:
+    if args.json:
+        emit_json([asset_dict(project, a) for a in assets])
+    elif not assets:
+        print("no assets", file=sys.stderr)
+    else:
+        for asset in assets:
+            print(_line(project, asset))
+
+
+def list_assets(args: Any) -> int:
+    project = open_project(args, load_settings())
+    assets = project.list_assets(kind=args.kind, tag=args.tag, min_rating=args.min_rating,
+                                 generator_id=args.generator, model_id=args.model, order=args.order,
+                                 limit=args.limit, offset=args.offset)
+    _print_assets(project, assets, args)
+    return codes.EXIT_OK
+
+
+def search_assets(args: Any) -> int:
+    project = open_project(args, load_settings())
+    _print_assets(project, project.search(args.query, limit=args.limit), args)
+    return codes.EXIT_OK
+
+
+def show_asset(args: Any) -> int:
+    import json
+
+    project = open_project(args, load_settings())
+    asset = project.get_asset(args.asset)
+    parents = project.parents(asset.id)
+    children = project.children(asset.id)
+    if args.json:
+        emit_json({**asset_dict(project, asset, full=True), "parents": [p.id for p in parents],
+                   "children": [c.id for c in children]})
+        return codes.EXIT_OK
+    data = asset_dict(project, asset)
+    for key in ("id", "kind", "path", "hash", "size", "title", "prompt", "rating", "tags",
+                "generator", "model", "job"):
+        if data[key] not in ("", None, [], 0) or key in ("id", "rating"):
+            print(f"{key}: {data[key]}")
+    print("created: " + time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(asset.created)))
+    if asset.notes:
+        print("notes: " + asset.notes)
+    print("parents: " + (", ".join(f"{p.id} ({p.kind})" for p in parents) or "none"))
+    print("children: " + (", ".join(f"{c.id} ({c.kind})" for c in children) or "none"))
+    if asset.recipe:
+        print("recipe:")
+        print("  " + json.dumps(asset.recipe, indent=2, sort_keys=True, default=str).replace("\n", "\n  "))
+    if asset.metadata:
+        print("metadata: " + json.dumps(asset.metadata, sort_keys=True, default=str))
+    return codes.EXIT_OK
+
+
+def export_asset(args: Any) -> int:
+    from genloom.core.provenance import export_file
+
+    project = open_project(args, load_settings())
+    asset = project.get_asset(args.asset)
+    dest = Path(args.dest).expanduser()
+    written = export_file(project.asset_path(asset), dest if not dest.is_dir() else
+                          dest / f"genloom-{asset.id}{asset.suffix}",
+                          kind=asset.kind, suffix=asset.suffix, recipe=asset.recipe,
+                          prompt=asset.prompt, metadata=asset.metadata)
+    if args.json:
+        emit_json({"asset": asset.id, "path": str(written)})
+    else:
+        print(written)
+    return codes.EXIT_OK
+
+
+KIND_BY_SUFFIX = {
+    ".png": "image", ".jpg": "image", ".jpeg": "image", ".webp": "image", ".gif": "image", ".bmp": "image",
+    ".wav": "audio", ".flac": "audio", ".mp3": "audio", ".ogg": "audio", ".m4a": "audio",
+    ".mp4": "video", ".webm": "video", ".mov": "video", ".mkv": "video",
+    ".txt": "text", ".md": "text",
+    ".py": "code", ".js": "code", ".ts": "code", ".rs": "code", ".c": "code", ".cpp": "code",
+    ".go": "code", ".java": "code", ".sh": "code", ".json": "code",
+}
+
+
+def import_assets(args: Any) -> int:
+    from genloom.core.provenance import read_png_recipe
+    from genloom.sdk.errors import InputError
+
+    project = open_project(args, load_settings())
+    added = []
+    for name in args.files:
+        path = Path(name).expanduser()
+        if not path.is_file():
+            raise InputError(f"{path} is not a file; give the files to import")
+        suffix = path.suffix.lower()
+        kind = KIND_BY_SUFFIX.get(suffix)
+        if kind is None:
+            raise InputError(f"{path}: Genloom does not know what kind of asset a {suffix or 'suffix-less'} "
+                             f"file is; it imports {', '.join(sorted(KIND_BY_SUFFIX))}")
+        recipe, prompt = read_png_recipe(path) if suffix == ".png" else (None, "")
+        text = path.read_text(encoding="utf-8", errors="replace")[:1_000_000] if kind in ("text", "code") else ""
+        generator = ((recipe or {}).get("generator") or {}).get("id", "")
+        added.append(project.add_asset(path, kind=kind, suffix=suffix, recipe=recipe, prompt=prompt,
+                                       text=text, title=path.stem, tags=args.tag, generator_id=generator,
+                                       metadata={"imported_from": str(path.resolve())}))
+    _print_assets(project, added, args)
+    return codes.EXIT_OK
+
+
+def tag_asset(args: Any) -> int:
+    project = open_project(args, load_settings())
+    asset = (project.remove_tags if args.remove else project.add_tags)(args.asset, args.tags)
+    _print_assets(project, [asset], args)
+    return codes.EXIT_OK
+
+
+def rate_asset(args: Any) -> int:
+    project = open_project(args, load_settings())
+    _print_assets(project, [project.set_rating(args.asset, args.rating)], args)
+    return codes.EXIT_OK
+
+
+def note_asset(args: Any) -> int:
+    project = open_project(args, load_settings())
+    _print_assets(project, [project.set_notes(args.asset, args.notes)], args)
+    return codes.EXIT_OK
+
+
+def delete_assets(args: Any) -> int:
+    project = open_project(args, load_settings())
+    for asset_id in args.asset:
+        project.delete_asset(asset_id)
+    if args.json:
+        emit_json({"deleted": args.asset})
+    else:
+        print("deleted " + ", ".join(map(str, args.asset)))
+    return codes.EXIT_OK

@@ -1,0 +1,124 @@
+"""``genloom generate`` and ``genloom rerun``: queue jobs, run them here, report."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+from genloom.cli import main as codes
+from genloom.cli.context import asset_dict, emit_json, job_dict, load_plugins, load_settings, open_project
+from genloom.cli.progress import ProgressPrinter
+from genloom.sdk.errors import InputError, ParameterError
+
+
+def parse_sets(spec: Any, prompt: str | None, sets: list[str]) -> dict[str, Any]:
+    """``--prompt`` and ``--set NAME=VALUE`` into typed values, each checked by its parameter."""
+    values: dict[str, Any] = {}
+    if prompt is not None:
+        prompt_params = [p for p in spec.params if getattr(p, "role", "") == "prompt"]
+        if not prompt_params:
+            raise ParameterError("prompt", prompt, f"is not taken by {spec.id} (it has no prompt parameter)",
+                                 "set its parameters with --set NAME=VALUE; `genloom generators "
+                                 f"{spec.id}` lists them")
+        values[prompt_params[0].name] = prompt_params[0].parse(prompt)
+    for item in sets:
+        if "=" not in item:
+            raise ParameterError("--set", item, "is not NAME=VALUE", "write it like --set steps=20")
+        name, text = item.split("=", 1)
+        name = name.strip()
+        try:
+            param = spec.param(name)
+        except KeyError:
+            known = ", ".join(p.name for p in spec.params) or "(none)"
+            raise ParameterError(name, text, f"is not a parameter of {spec.id}", f"use one of {known}") from None
+        values[name] = param.parse(text)
+    return values
+
+
+def parse_inputs(items: list[str]) -> dict[str, int]:
+    inputs: dict[str, int] = {}
+    for item in items:
+        role, sep, value = item.partition("=")
+        if not sep or not value.strip().isdigit():
+            raise InputError(f"--input {item!r} must be ROLE=ASSET_ID, like --input image=12")
+        inputs[role.strip()] = int(value)
+    return inputs
+
+
+def generate(args: Any) -> int:
+    settings = load_settings()
+    plugins = load_plugins(settings)
+    spec = plugins.generator(args.generator)
+    values = parse_sets(spec, args.prompt, args.sets)
+    project = open_project(args, settings, create=True)
+    from genloom.core.jobs.engine import Engine
+
+    engine = Engine(project, plugins, settings, scope=())
+    jobs = engine.submit(spec.id, values, seed=args.seed, count=args.count,
+                         inputs=parse_inputs(args.inputs), model=args.model, device=args.device)
+    if args.queue_only:
+        if args.json:
+            emit_json({"jobs": [job_dict(j) for j in jobs]})
+        else:
+            for job in jobs:
+                print(f"queued job {job.id} (seed {job.seed})")
+        return codes.EXIT_OK
+    return run_jobs(engine, project, [j.id for j in jobs], args)
+
+
+def rerun(args: Any) -> int:
+    settings = load_settings()
+    plugins = load_plugins(settings)
+    project = open_project(args, settings)
+    from genloom.core.jobs.engine import Engine
+
+    engine = Engine(project, plugins, settings, scope=())
+    job = engine.rerun(args.asset, new_seed=args.new_seed, device=args.device)
+    return run_jobs(engine, project, [job.id], args)
+
+
+def run_jobs(engine: Any, project: Any, job_ids: list[int], args: Any) -> int:
+    """Run ``job_ids`` here with a progress display; Ctrl-C cancels them cleanly."""
+    printer = ProgressPrinter(len(job_ids), enabled=not getattr(args, "quiet", False) and not args.json)
+    printer.attach(engine)
+    engine.start()
+    interrupted = False
+    try:
+        jobs = engine.wait(job_ids)
+    except KeyboardInterrupt:
+        interrupted = True
+        print("\ngenloom: cancelling...", file=sys.stderr)
+        for job_id in job_ids:
+            try:
+                if project.jobs.get(job_id).state in ("queued", "running"):
+                    engine.cancel(job_id)
+            except Exception:
+                pass
+        deadline = time.monotonic() + engine.settings.cancel_grace_s + 5
+        jobs = [project.jobs.get(j) for j in job_ids]
+        while time.monotonic() < deadline and any(j.state in ("queued", "running") for j in jobs):
+            time.sleep(0.05)
+            jobs = [project.jobs.get(j) for j in job_ids]
+    finally:
+        engine.stop()
+    return report(project, jobs, args, interrupted)
+
+
+def report(project: Any, jobs: list[Any], args: Any, interrupted: bool = False) -> int:
+    if args.json:
+        emit_json({"jobs": [{**job_dict(job), "assets": [asset_dict(project, project.get_asset(a))
+                                                          for a in job.asset_ids]} for job in jobs]})
+    else:
+        for job in jobs:
+            for asset_id in job.asset_ids:
+                print(project.asset_path(project.get_asset(asset_id)))
+            if job.state == "failed":
+                print(f"genloom: job {job.id} failed: {job.error}", file=sys.stderr)
+    if interrupted:
+        return codes.EXIT_INTERRUPTED
+    if any(job.state == "failed" for job in jobs):
+        return codes.EXIT_FAILED
+    if any(job.state == "cancelled" for job in jobs):
+        return codes.EXIT_INTERRUPTED
+    return codes.EXIT_OK

@@ -1,0 +1,65 @@
+"""``genloom project``: create, describe and check project folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from genloom.cli import main as codes
+from genloom.cli.context import emit_json, load_settings, project_path
+
+
+def new_project(args: Any) -> int:
+    from genloom.core.project import Project
+
+    project = Project.create(Path(args.path).expanduser(), name=args.name)
+    settings = load_settings()
+    settings.remember_project(project.path)
+    settings.save()
+    if args.json:
+        emit_json({"path": str(project.path), "name": project.name})
+    else:
+        print(f"created project {project.name!r} in {project.path}")
+    return codes.EXIT_OK
+
+
+def _open(args: Any) -> Any:
+    from genloom.core.project import Project
+
+    class _Args:
+        project = args.path
+
+    return Project.open(project_path(_Args, load_settings()))
+
+
+def project_info(args: Any) -> int:
+    project = _open(args)
+    counts = {kind: project.count_assets(kind=kind) for kind in ("text", "image", "audio", "video", "code")}
+    jobs: dict[str, int] = {}
+    for job in project.jobs.list(limit=1_000_000):
+        jobs[job.state] = jobs.get(job.state, 0) + 1
+    info = {"path": str(project.path), "name": project.name, "assets": counts,
+            "total_assets": sum(counts.values()), "jobs": jobs,
+            "tags": dict(project.all_tags()[:20])}
+    if args.json:
+        emit_json(info)
+    else:
+        print(f"project {project.name!r} at {project.path}")
+        print(f"assets: {info['total_assets']} (" + ", ".join(f"{k} {v}" for k, v in counts.items() if v) + ")")
+        print("jobs: " + (", ".join(f"{k} {v}" for k, v in sorted(jobs.items())) or "none"))
+        if info["tags"]:
+            print("tags: " + ", ".join(f"{k} ({v})" for k, v in info["tags"].items()))
+    return codes.EXIT_OK
+
+
+def check_project(args: Any) -> int:
+    project = _open(args)
+    report = project.check(repair=args.repair)
+    data = report.to_dict() if hasattr(report, "to_dict") else vars(report)
+    if args.json:
+        emit_json(data)
+    else:
+        for key, value in data.items():
+            print(f"{key}: {value}")
+    problems = getattr(report, "ok", None)
+    return codes.EXIT_OK if problems in (None, True) else codes.EXIT_FAILED

@@ -1,0 +1,195 @@
+"""The command tree. Handlers live in small modules imported only when used."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+
+def lazy(target: str) -> Callable[[argparse.Namespace], int]:
+    """A handler that imports ``module:function`` when called."""
+    module_name, func_name = target.split(":")
+
+    def handler(args: argparse.Namespace) -> int:
+        module = importlib.import_module(f"genloom.cli.{module_name}")
+        return getattr(module, func_name)(args)
+
+    return handler
+
+
+def _project_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--project", "-p", metavar="DIR",
+                        help="project folder (default: $GENLOOM_PROJECT, the current folder if it is "
+                             "a project, else the last project used)")
+
+
+def _json_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
+def register_all(sub: Any) -> None:
+    # plugins
+    p = sub.add_parser("plugins", help="list plugins, with the reason any failed; enable or disable them")
+    p.add_argument("action", nargs="?", choices=("list", "enable", "disable"), default="list")
+    p.add_argument("name", nargs="?", help="plugin name (for enable/disable)")
+    p.add_argument("--traceback", action="store_true", help="show the full traceback of failed plugins")
+    _json_option(p)
+    p.set_defaults(handler=lazy("cmd_plugins:plugins"))
+
+    p = sub.add_parser("generators", help="list the generators plugins offer, or show one's parameters")
+    p.add_argument("generator", nargs="?", help="a generator id to show in full")
+    p.add_argument("--modality", choices=("text", "image", "audio", "video", "code"))
+    _json_option(p)
+    p.set_defaults(handler=lazy("cmd_plugins:generators"))
+
+    # generate / rerun
+    p = sub.add_parser("generate", help="run a generator and store what it makes in the project")
+    p.add_argument("generator", help="generator id (see `genloom generators`)")
+    p.add_argument("--prompt", help="the prompt (the generator's parameter with the prompt role)")
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
+                   help="set a parameter; repeat for more")
+    p.add_argument("--input", dest="inputs", action="append", default=[], metavar="ROLE=ASSET",
+                   help="use an asset as an input, e.g. --input image=12")
+    p.add_argument("--seed", type=int, help="seed of the first output (default: random); -1 is random")
+    p.add_argument("--count", "-n", type=int, default=1, help="how many to make (consecutive seeds)")
+    p.add_argument("--model", help="bundled model id or a model file/folder")
+    p.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps (default: settings)")
+    p.add_argument("--queue-only", action="store_true", help="queue the jobs and return without running them")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+    _project_option(p)
+    _json_option(p)
+    p.set_defaults(handler=lazy("cmd_generate:generate"))
+
+    p = sub.add_parser("rerun", help="make an asset again from its recipe (or a variation with --new-seed)")
+    p.add_argument("asset", type=int)
+    p.add_argument("--new-seed", action="store_true", help="same recipe with a new random seed")
+    p.add_argument("--device", help="run on another device than the recipe's")
+    p.add_argument("--quiet", "-q", action="store_true")
+    _project_option(p)
+    _json_option(p)
+    p.set_defaults(handler=lazy("cmd_generate:rerun"))
+
+    # jobs
+    p = sub.add_parser("jobs", help="the job queue: list, show, cancel, retry, move, run")
+    jobs = p.add_subparsers(dest="jobs_action", metavar="ACTION")
+    j = jobs.add_parser("list", help="list jobs (the default)")
+    j.add_argument("--state", action="append", choices=("queued", "running", "done", "failed", "cancelled"))
+    j.add_argument("--limit", type=int, default=50)
+    for q in (p, j):
+        _project_option(q)
+        _json_option(q)
+    j.set_defaults(handler=lazy("cmd_jobs:list_jobs"))
+    p.set_defaults(handler=lazy("cmd_jobs:list_jobs"), state=None, limit=50)
+    for name, help_text in (("show", "one job in full"), ("cancel", "cancel queued or running jobs"),
+                            ("retry", "queue failed or cancelled jobs again")):
+        j = jobs.add_parser(name, help=help_text)
+        j.add_argument("job", type=int, nargs="+" if name != "show" else None)
+        _project_option(j)
+        _json_option(j)
+        j.set_defaults(handler=lazy(f"cmd_jobs:{name}_jobs"))
+    j = jobs.add_parser("move", help="move a queued job to a place in the queue (0 = next)")
+    j.add_argument("job", type=int)
+    j.add_argument("index", type=int)
+    _project_option(j)
+    _json_option(j)
+    j.set_defaults(handler=lazy("cmd_jobs:move_job"))
+    j = jobs.add_parser("run", help="run the queued jobs in this process until the queue is empty")
+    j.add_argument("--watch", action="store_true", help="keep waiting for new jobs until Ctrl-C")
+    j.add_argument("--quiet", "-q", action="store_true")
+    _project_option(j)
+    _json_option(j)
+    j.set_defaults(handler=lazy("cmd_jobs:run_queue"))
+
+    # assets
+    p = sub.add_parser("assets", help="the project's assets: list, search, show, export, import, tag, rate")
+    assets = p.add_subparsers(dest="assets_action", metavar="ACTION")
+    a = assets.add_parser("list", help="newest first (the default)")
+    for q in (p, a):
+        q.add_argument("--kind", choices=("text", "image", "audio", "video", "code"))
+        q.add_argument("--tag")
+        q.add_argument("--min-rating", type=int)
+        q.add_argument("--generator")
+        q.add_argument("--model")
+        q.add_argument("--order", choices=("newest", "oldest", "rating"), default="newest")
+        q.add_argument("--limit", type=int, default=50)
+        q.add_argument("--offset", type=int, default=0)
+        _project_option(q)
+        _json_option(q)
+    p.set_defaults(handler=lazy("cmd_assets:list_assets"))
+    a.set_defaults(handler=lazy("cmd_assets:list_assets"))
+    a = assets.add_parser("search", help="full-text search over prompts, texts, titles, notes and tags")
+    a.add_argument("query")
+    a.add_argument("--limit", type=int, default=50)
+    _project_option(a)
+    _json_option(a)
+    a.set_defaults(handler=lazy("cmd_assets:search_assets"))
+    a = assets.add_parser("show", help="an asset with its recipe and lineage")
+    a.add_argument("asset", type=int)
+    _project_option(a)
+    _json_option(a)
+    a.set_defaults(handler=lazy("cmd_assets:show_asset"))
+    a = assets.add_parser("export", help="write an asset's file elsewhere, with its recipe embedded where the format allows")
+    a.add_argument("asset", type=int)
+    a.add_argument("dest", help="a file path, or a folder to write into")
+    _project_option(a)
+    _json_option(a)
+    a.set_defaults(handler=lazy("cmd_assets:export_asset"))
+    a = assets.add_parser("import", help="add files to the project (reads Genloom and A1111 metadata in PNGs)")
+    a.add_argument("files", nargs="+")
+    a.add_argument("--tag", action="append", default=[])
+    _project_option(a)
+    _json_option(a)
+    a.set_defaults(handler=lazy("cmd_assets:import_assets"))
+    a = assets.add_parser("tag", help="add tags to an asset (--remove to take them off)")
+    a.add_argument("asset", type=int)
+    a.add_argument("tags", nargs="+")
+    a.add_argument("--remove", action="store_true")
+    _project_option(a)
+    _json_option(a)
+    a.set_defaults(handler=lazy("cmd_assets:tag_asset"))
+    a = assets.add_parser("rate", help="rate an asset 0 to 5 stars")
+    a.add_argument("asset", type=int)
+    a.add_argument("rating", type=int)
+    _project_option(a)
+    _json_option(a)
+    a.set_defaults(handler=lazy("cmd_assets:rate_asset"))
+    a = assets.add_parser("note", help="set an asset's notes")
+    a.add_argument("asset", type=int)
+    a.add_argument("notes")
+    _project_option(a)
+    _json_option(a)
+    a.set_defaults(handler=lazy("cmd_assets:note_asset"))
+    a = assets.add_parser("delete", help="remove assets from the project (their files go when no other asset uses them)")
+    a.add_argument("asset", type=int, nargs="+")
+    _project_option(a)
+    _json_option(a)
+    a.set_defaults(handler=lazy("cmd_assets:delete_assets"))
+
+    # project
+    p = sub.add_parser("project", help="create a project, or show and check one")
+    proj = p.add_subparsers(dest="project_action", metavar="ACTION")
+    q = proj.add_parser("new", help="create a project folder")
+    q.add_argument("path")
+    q.add_argument("--name")
+    _json_option(q)
+    q.set_defaults(handler=lazy("cmd_project:new_project"))
+    q = proj.add_parser("info", help="what a project holds")
+    q.add_argument("path", nargs="?")
+    _json_option(q)
+    q.set_defaults(handler=lazy("cmd_project:project_info"))
+    q = proj.add_parser("check", help="verify every asset file against its hash; --repair removes orphaned files")
+    q.add_argument("path", nargs="?")
+    q.add_argument("--repair", action="store_true")
+    _json_option(q)
+    q.set_defaults(handler=lazy("cmd_project:check_project"))
+    p.set_defaults(handler=lazy("cmd_project:project_info"), path=None, json=False)
+
+    # plugin scaffold
+    p = sub.add_parser("plugin", help="tools for plugin authors")
+    plug = p.add_subparsers(dest="plugin_action", metavar="ACTION")
+    q = plug.add_parser("new", help="write a working plugin package skeleton with tests")
+    q.add_argument("name", help="the plugin's name, a Python identifier such as my_sketches")
+    q.add_argument("--dir", default=".", help="where to create it (default: here)")
+    q.set_defaults(handler=lazy("cmd_plugin_new:plugin_new"))

@@ -1,0 +1,58 @@
+"""The ``genloom`` command: every job the app can do, headless.
+
+Exit codes a script can rely on:
+
+====  ==========================================================
+0     success
+1     a job failed (its error is printed)
+2     bad usage or invalid input (a parameter, an input, a model)
+3     something named does not exist (project, asset, job, generator)
+4     the project cannot be opened (newer schema, damaged file)
+130   interrupted with Ctrl-C (running jobs were cancelled cleanly)
+====  ==========================================================
+
+Importing this module is cheap: each command imports the engine only when it
+runs, so ``genloom --version`` starts about as fast as Python itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from genloom import __version__
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_PROJECT, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from genloom.cli import commands
+
+    parser = argparse.ArgumentParser(
+        prog="genloom",
+        description="Genloom, an offline generative studio: generate, queue and manage assets from the command line.",
+    )
+    parser.add_argument("--version", action="version", version=f"genloom {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.register_all(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv in (["--version"], ["-V"]):
+        print(f"genloom {__version__}")
+        return EXIT_OK
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return EXIT_USAGE
+    from genloom.cli.errors import run_handler
+
+    return run_handler(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
