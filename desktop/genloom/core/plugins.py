@@ -178,6 +178,7 @@ class PluginManager:
             record.error = f"invalid plugin:\n{_format_exception(exc)}"
             return
         try:
+            self._check_hook_names(candidate.name, module)
             specs = self._collect_generators(candidate.name, record)
             models = self._collect_models(candidate.name)
         except PluginFailure as exc:
@@ -191,6 +192,18 @@ class PluginManager:
             self.models[model.id] = model
         record.generators = [s.id for s in specs]
         record.models = [m.id for m in models]
+
+    def _check_hook_names(self, name: str, module: Any) -> None:
+        """A misspelt hook would silently never be called: refuse it, naming the close match."""
+        known = [n for n in dir(hookspecs) if n.startswith("genloom_")]
+        for attr in dir(module):
+            if not attr.startswith("genloom_") or attr in known:
+                continue
+            if self.pm.parse_hookimpl_opts(module, attr) is None:
+                continue  # a plain helper that merely shares the prefix
+            close = difflib.get_close_matches(attr, known, n=1)
+            hint = f"; did you mean {close[0]}?" if close else f"; the hooks are {', '.join(known)}"
+            raise PluginFailure(f"{attr} is not a Genloom hook{hint}")
 
     def _collect_generators(self, name: str, record: PluginRecord) -> list[GeneratorSpec]:
         result = self._call_one(name, "genloom_register_generators")

@@ -1,0 +1,98 @@
+"""Layering rules, enforced: no Qt outside genloom._qt, no model library at import."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("PySide6", "shiboken6", "torch", "diffusers", "transformers", "onnxruntime")
+
+
+def _builtin_plugin_entry_modules() -> list[str]:
+    from importlib.metadata import entry_points
+
+    return [ep.value.split(":")[0] for ep in entry_points(group="genloom.plugins") if ep.dist.name == "genloom"]
+
+
+def test_importing_the_engine_and_plugins_loads_no_qt_and_no_model_library():
+    modules = ["genloom", "genloom.sdk", "genloom.core", "genloom.core.plugins", "genloom.core.project",
+               "genloom.core.jobs.engine", "genloom.core.jobs.worker", "genloom.cli.main",
+               "genloom.cli.commands", "genloom.testing", *_builtin_plugin_entry_modules()]
+    assert "genloom_procedural.plugin" in modules
+    code = (
+        "import json, sys\n"
+        f"for name in {modules!r}: __import__(name)\n"
+        "from genloom.core.plugins import PluginManager\n"
+        "PluginManager().load()\n"
+        f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r})))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(result.stdout) == []
+
+
+def _imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.append(node.module)
+    return names
+
+
+def _top_level_imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names = []
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.append(node.module)
+    return names
+
+
+def _sources() -> list[Path]:
+    return sorted((ROOT / "desktop").rglob("*.py")) + sorted((ROOT / "plugins").rglob("*.py"))
+
+
+def test_only_genloom_qt_imports_pyside6():
+    offenders = [
+        str(path.relative_to(ROOT)) for path in _sources()
+        if "_qt" not in path.parts and any(n.split(".")[0] in ("PySide6", "shiboken6") for n in _imports(path))
+    ]
+    assert offenders == []
+
+
+def test_no_module_imports_a_model_library_at_module_level():
+    offenders = [
+        str(path.relative_to(ROOT)) for path in _sources()
+        if any(n.split(".")[0] in HEAVY[2:] for n in _top_level_imports(path))
+    ]
+    assert offenders == []
+
+
+def test_core_and_sdk_never_import_the_shell_or_the_cli():
+    offenders = []
+    for path in _sources():
+        rel = path.relative_to(ROOT).as_posix()
+        if rel.startswith(("desktop/genloom/sdk/", "desktop/genloom/core/")):
+            bad = [n for n in _imports(path) if n.startswith(("genloom._qt", "genloom.cli"))]
+            if rel.startswith("desktop/genloom/sdk/"):
+                bad += [n for n in _imports(path) if n.startswith("genloom.core")]
+            if bad:
+                offenders.append((rel, bad))
+    assert offenders == []
+
+
+def test_plugins_import_only_the_sdk_from_genloom():
+    offenders = []
+    for path in sorted((ROOT / "plugins").rglob("*.py")):
+        bad = [n for n in _imports(path) if n.startswith("genloom.") and not n.startswith("genloom.sdk")]
+        if bad:
+            offenders.append((path.relative_to(ROOT).as_posix(), bad))
+    assert offenders == []
