@@ -95,6 +95,8 @@ class Engine:
         self._running_job: int | None = None
         self._cancel_sent: set[int] = set()
         self._lock = threading.Lock()
+        #: A running job whose heartbeat is older than this was left by a dead process.
+        self.orphan_after_s = ORPHAN_AFTER_S
 
     # -- queueing ----------------------------------------------------------------
 
@@ -185,7 +187,7 @@ class Engine:
                 asset = self.project.get_asset(int(asset_id))
             except (ValueError, TypeError):
                 raise InputError(f"input {role!r}: {asset_id!r} is not an asset id") from None
-            except KeyError:
+            except LookupError:
                 raise InputError(f"input {role!r}: there is no asset {asset_id} in this project") from None
             if asset.kind != item.kind:
                 raise InputError(f"input {role!r}: asset {asset_id} is {asset.kind}, "
@@ -252,9 +254,9 @@ class Engine:
         last_recovery = 0.0
         while not self._stop.is_set():
             now = time.monotonic()
-            if now - last_recovery > ORPHAN_AFTER_S / 2:
+            if now - last_recovery > self.orphan_after_s / 2:
                 last_recovery = now
-                self.project.jobs.recover_orphans(stale_after=ORPHAN_AFTER_S)
+                self.project.jobs.recover_orphans(stale_after=self.orphan_after_s)
             job = self.project.jobs.claim_next(self.owner, self._scope)
             if job is None:
                 self.events.idle.emit()
