@@ -1,0 +1,3 @@
+"""Built-in text generators (work in progress; see the issue tracker)."""
+
+__version__ = "0.1.0"

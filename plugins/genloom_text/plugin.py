@@ -1,0 +1,10 @@
+"""Entry module of the built-in text plugin: cheap to import, plain data only."""
+
+from __future__ import annotations
+
+from genloom.sdk import GeneratorSpec, hookimpl
+
+
+@hookimpl
+def genloom_register_generators() -> list[GeneratorSpec]:
+    return []
