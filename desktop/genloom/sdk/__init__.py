@@ -21,9 +21,27 @@ from __future__ import annotations
 import pluggy
 
 from genloom.sdk.errors import CancelledError, GenloomError, InputError, ParameterError
+from genloom.sdk.formats import (
+    PICKLE_SUFFIXES,
+    ModelFormatError,
+    PickleRefusedError,
+    is_pickle_file,
+    read_safetensors_header,
+    refuse_pickle,
+    safe_torch_load,
+)
 from genloom.sdk.models import BundledModel, ModelMatch, ModelRef
 from genloom.sdk.params import BoolParam, ChoiceParam, FloatParam, IntParam, Param, StringParam
-from genloom.sdk.run import Generator, InputAsset, Output, Progress, Request, RunState, encode_preview
+from genloom.sdk.run import (
+    Generator,
+    InputAsset,
+    Output,
+    Progress,
+    Request,
+    RunState,
+    encode_preview,
+)
+from genloom.sdk.runtime import OnnxRuntimeError, onnx_session
 from genloom.sdk.spec import DEVICE_TYPES, MODALITIES, GeneratorSpec, InputSpec
 
 #: The plugin API version, "major.minor". A plugin may check it at import.
@@ -36,6 +54,7 @@ __all__ = [
     "API_VERSION",
     "DEVICE_TYPES",
     "MODALITIES",
+    "PICKLE_SUFFIXES",
     "BoolParam",
     "BundledModel",
     "CancelledError",
@@ -48,15 +67,23 @@ __all__ = [
     "InputError",
     "InputSpec",
     "IntParam",
+    "ModelFormatError",
     "ModelMatch",
     "ModelRef",
+    "OnnxRuntimeError",
     "Output",
     "Param",
     "ParameterError",
+    "PickleRefusedError",
     "Progress",
     "Request",
     "RunState",
     "StringParam",
     "encode_preview",
     "hookimpl",
+    "is_pickle_file",
+    "onnx_session",
+    "read_safetensors_header",
+    "refuse_pickle",
+    "safe_torch_load",
 ]

@@ -53,7 +53,8 @@ class ModelRef:
     """The model a job runs with, as recorded in its recipe.
 
     ``hash`` is the model's content hash when the model library has computed
-    it (empty for a model not yet hashed).
+    it (empty for a model not yet hashed). ``allow_pickle`` is true only for a
+    pickle-based file the user explicitly allowed.
     """
 
     id: str
@@ -64,11 +65,14 @@ class ModelRef:
     architecture: str = ""
     licence: str = ""
     hash: str = ""
+    #: The user allowed this pickle-based file (``genloom models allow-pickle``);
+    #: it may then be opened only with :func:`genloom.sdk.formats.safe_torch_load`.
+    allow_pickle: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "kind": self.kind, "path": self.path, "source": self.source,
                 "title": self.title, "architecture": self.architecture,
-                "licence": self.licence, "hash": self.hash}
+                "licence": self.licence, "hash": self.hash, "allow_pickle": self.allow_pickle}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModelRef:
