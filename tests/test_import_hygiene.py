@@ -69,9 +69,12 @@ def test_only_genloom_qt_imports_pyside6():
 
 
 def test_no_module_imports_a_model_library_at_module_level():
+    # Training and export scripts (plugins/*/training/) are not modules of the app:
+    # they are run by hand, are not shipped, and may import torch at the top.
     offenders = [
         str(path.relative_to(ROOT)) for path in _sources()
-        if any(n.split(".")[0] in HEAVY[2:] for n in _top_level_imports(path))
+        if "training" not in path.parts
+        and any(n.split(".")[0] in HEAVY[2:] for n in _top_level_imports(path))
     ]
     assert offenders == []
 

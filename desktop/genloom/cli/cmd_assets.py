@@ -90,37 +90,11 @@ def export_asset(args: Any) -> int:
     return codes.EXIT_OK
 
 
-KIND_BY_SUFFIX = {
-    ".png": "image", ".jpg": "image", ".jpeg": "image", ".webp": "image", ".gif": "image", ".bmp": "image",
-    ".wav": "audio", ".flac": "audio", ".mp3": "audio", ".ogg": "audio", ".m4a": "audio",
-    ".mp4": "video", ".webm": "video", ".mov": "video", ".mkv": "video",
-    ".txt": "text", ".md": "text",
-    ".py": "code", ".js": "code", ".ts": "code", ".rs": "code", ".c": "code", ".cpp": "code",
-    ".go": "code", ".java": "code", ".sh": "code", ".json": "code",
-}
-
-
 def import_assets(args: Any) -> int:
-    from genloom.core.provenance import read_png_recipe
-    from genloom.sdk.errors import InputError
+    from genloom.core.importing import import_file
 
     project = open_project(args, load_settings())
-    added = []
-    for name in args.files:
-        path = Path(name).expanduser()
-        if not path.is_file():
-            raise InputError(f"{path} is not a file; give the files to import")
-        suffix = path.suffix.lower()
-        kind = KIND_BY_SUFFIX.get(suffix)
-        if kind is None:
-            raise InputError(f"{path}: Genloom does not know what kind of asset a {suffix or 'suffix-less'} "
-                             f"file is; it imports {', '.join(sorted(KIND_BY_SUFFIX))}")
-        recipe, prompt = read_png_recipe(path) if suffix == ".png" else (None, "")
-        text = path.read_text(encoding="utf-8", errors="replace")[:1_000_000] if kind in ("text", "code") else ""
-        generator = ((recipe or {}).get("generator") or {}).get("id", "")
-        added.append(project.add_asset(path, kind=kind, suffix=suffix, recipe=recipe, prompt=prompt,
-                                       text=text, title=path.stem, tags=args.tag, generator_id=generator,
-                                       metadata={"imported_from": str(path.resolve())}))
+    added = [import_file(project, Path(name), tags=args.tag) for name in args.files]
     _print_assets(project, added, args)
     return codes.EXIT_OK
 

@@ -1,0 +1,364 @@
+"""The :class:`Project`: a folder with a database, content-addressed files and scratch space.
+
+Layout::
+
+    PROJECT/
+      genloom.db         SQLite (WAL): assets, lineage, tags, search index, job queue
+      assets/ab/ab...png  one file per distinct content, named by its sha256
+      tmp/                scratch on the same filesystem (atomic writes, job folders)
+
+An asset is stored file first: the bytes are written to ``tmp/``, fsynced and
+renamed into ``assets/``, and only then is the row committed, so a crash never
+leaves a row without its whole file (at worst an unused file, which
+:meth:`Project.check` finds and ``repair`` removes).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from genloom.core.project import tags as tag_sql
+from genloom.core.project.asset import ASSET_SELECT, Asset, asset_from_row
+from genloom.core.project.asset_rows import (
+    AssetRow,
+    check_parents,
+    delete_asset_row,
+    dump_json,
+    insert_asset_row,
+    refresh_search_row,
+)
+from genloom.core.project.check import CheckReport, check_project
+from genloom.core.project.database import Database, read_user_version
+from genloom.core.project.errors import (
+    AssetNotFoundError,
+    ProjectExistsError,
+    ProjectNotFoundError,
+    SchemaTooNewError,
+)
+from genloom.core.project.files import WRITE_PREFIX, fsync_dir, normalise_suffix
+from genloom.core.project.incoming import stage
+from genloom.core.project.jobs import JobQueue
+from genloom.core.project.migrations import SCHEMA_VERSION, migrate
+from genloom.core.project.project_events import ProjectEvents
+from genloom.core.project.queries import AssetFilter, order_by
+from genloom.core.project.scratch import clear_stale
+from genloom.core.project.search_text import TEXT_KINDS, fts_query, read_text_file
+from genloom.sdk import MODALITIES
+
+__all__ = ["DB_NAME", "Project"]
+
+#: The database file that makes a folder a project.
+DB_NAME = "genloom.db"
+
+
+class Project:
+    """An open project. Use :meth:`create`, :meth:`open` or :meth:`open_or_create`.
+
+    Safe to use from several threads (each gets its own database connection)
+    and from several processes at once (SQLite locking; writes take the lock
+    up front). Events are emitted on the thread that made the change.
+    """
+
+    def __init__(self, path: Path, *, _token: object = None) -> None:
+        if _token is not _OPENING:
+            raise TypeError("use Project.create(path), Project.open(path) or "
+                            "Project.open_or_create(path) to get a Project")
+        self.path = path
+        self.db_path = path / DB_NAME
+        self.events = ProjectEvents()
+        self._db = Database(self.db_path)
+        self.jobs = JobQueue(self._db, self.events, path)
+        self.name = self._meta("name") or path.name
+
+    # -- opening and closing ---------------------------------------------------
+
+    @classmethod
+    def create(cls, path: Path | str, name: str | None = None) -> Project:
+        """Make a new project in ``path`` (created if needed) and open it.
+
+        Raises :class:`ProjectExistsError` if ``path`` already holds a project.
+        """
+        path = Path(path).expanduser().absolute()
+        if (path / DB_NAME).exists():
+            raise ProjectExistsError(path)
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "assets").mkdir(exist_ok=True)
+        (path / "tmp").mkdir(exist_ok=True)
+        db = Database(path / DB_NAME)
+        try:
+            migrate(db.connection(), path)
+            with db.transaction() as conn:
+                conn.executemany("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
+                                 [("name", name or path.name), ("created", repr(time.time()))])
+        finally:
+            db.close()
+        fsync_dir(path)
+        return cls(path, _token=_OPENING)
+
+    @classmethod
+    def open(cls, path: Path | str) -> Project:
+        """Open an existing project, migrating an older schema to this version's.
+
+        Raises :class:`ProjectNotFoundError` if ``path`` has no ``genloom.db``
+        and :class:`SchemaTooNewError` (leaving the file untouched) if a newer
+        Genloom wrote it. Stale leftovers in ``tmp/`` are removed.
+        """
+        path = Path(path).expanduser().absolute()
+        db_path = path / DB_NAME
+        if not db_path.is_file():
+            raise ProjectNotFoundError(path)
+        found = read_user_version(db_path)
+        if found > SCHEMA_VERSION:
+            raise SchemaTooNewError(path, found, SCHEMA_VERSION)
+        (path / "assets").mkdir(exist_ok=True)
+        (path / "tmp").mkdir(exist_ok=True)
+        db = Database(db_path)
+        try:
+            migrate(db.connection(), path)
+        finally:
+            db.close()
+        project = cls(path, _token=_OPENING)
+        clear_stale(path / "tmp")
+        return project
+
+    @classmethod
+    def open_or_create(cls, path: Path | str) -> Project:
+        """Open the project at ``path``, creating it first if there is none."""
+        path = Path(path).expanduser().absolute()
+        if (path / DB_NAME).exists():
+            return cls.open(path)
+        try:
+            return cls.create(path)
+        except ProjectExistsError:  # another process created it just now
+            return cls.open(path)
+
+    def close(self) -> None:
+        """Close the database connections of every thread. Closing twice is fine."""
+        self._db.close()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Project({str(self.path)!r}, name={self.name!r})"
+
+    def tmp_dir(self) -> Path:
+        """The project's scratch folder, on the same filesystem as its assets.
+
+        Entries unchanged for an hour are removed when the project is opened.
+        """
+        folder = self.path / "tmp"
+        folder.mkdir(exist_ok=True)
+        return folder
+
+    def _meta(self, key: str) -> str | None:
+        row = self._db.connection().execute("SELECT value FROM meta WHERE key = ?",
+                                            (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    # -- adding assets ---------------------------------------------------------
+
+    def add_asset(self, source: bytes | Path, *, kind: str, suffix: str,
+                  recipe: dict[str, Any] | None = None, parents: Sequence[int] = (),
+                  tags: Sequence[str] = (), prompt: str = "", text: str = "", title: str = "",
+                  generator_id: str = "", model_id: str = "", job_id: int | None = None,
+                  metadata: dict[str, Any] | None = None, move: bool = False) -> Asset:
+        """Store a file (given as bytes or a path) as a new asset and return it.
+
+        ``kind`` is one of :data:`genloom.sdk.MODALITIES`; ``suffix`` the file
+        extension (``".png"``). With ``move=True`` a path source is renamed into
+        the store when it is on the same filesystem (else copied, then removed).
+        ``parents`` are the ids of the assets it was made from. ``text`` is the
+        full text of a text or code asset for search (read from the file when
+        not given); ``prompt`` is the prompt that made it. Identical content is
+        stored once, however many assets use it.
+        """
+        if kind not in MODALITIES:
+            raise ValueError(f"kind: {kind!r} is not an asset kind; use one of "
+                             f"{', '.join(MODALITIES)}")
+        suffix = normalise_suffix(suffix)
+        recipe_json = dump_json("recipe", recipe)
+        metadata_json = dump_json("metadata", metadata)
+        parent_ids = tuple(int(p) for p in parents)
+        tag_names = tuple(tag_sql.normalise_tags(tags))
+        staged = stage(self.path, self.tmp_dir(), source, suffix, move=move)
+        try:
+            with self._db.transaction() as conn:
+                check_parents(conn, parent_ids)
+                staged.place()
+                if kind in TEXT_KINDS and not text:
+                    text = read_text_file(staged.target)
+                asset_id = insert_asset_row(conn, AssetRow(
+                    kind=kind, hash=staged.hash, size=staged.size, suffix=suffix,
+                    path=staged.rel_path, created=time.time(), title=title, prompt=prompt,
+                    text=text, recipe=recipe_json, metadata=metadata_json,
+                    generator_id=generator_id, model_id=model_id, job_id=job_id,
+                    parents=parent_ids, tags=tag_names))
+        except BaseException:
+            staged.discard()
+            raise
+        staged.finish()
+        asset = self.get_asset(asset_id)
+        self.events.asset_added.emit(asset)
+        return asset
+
+    # -- reading assets --------------------------------------------------------
+
+    def get_asset(self, asset_id: int) -> Asset:
+        """The asset with this id; :class:`AssetNotFoundError` if there is none."""
+        row = self._db.connection().execute(ASSET_SELECT + " WHERE a.id = ?",
+                                            (asset_id,)).fetchone()
+        if row is None:
+            raise AssetNotFoundError(asset_id, self.path)
+        return asset_from_row(row)
+
+    def asset_path(self, asset: Asset | int) -> Path:
+        """The absolute path of the asset's file."""
+        if not isinstance(asset, Asset):
+            asset = self.get_asset(asset)
+        return self.path / asset.path
+
+    def list_assets(self, *, kind: str | None = None, tag: str | None = None,
+                    min_rating: int | None = None, generator_id: str | None = None,
+                    model_id: str | None = None, search: str | None = None,
+                    order: str = "newest", limit: int = 200, offset: int = 0) -> list[Asset]:
+        """A page of assets matching every filter given, in ``order``
+        (``"newest"``, ``"oldest"`` or ``"rating"``, best first)."""
+        where, params = AssetFilter(kind, tag, min_rating, generator_id, model_id,
+                                    search).where()
+        if limit < 0 or offset < 0:
+            raise ValueError(f"limit {limit} and offset {offset} must not be negative")
+        rows = self._db.connection().execute(
+            f"{ASSET_SELECT} {where} ORDER BY {order_by(order)} LIMIT ? OFFSET ?",
+            (*params, int(limit), int(offset)))
+        return [asset_from_row(row) for row in rows]
+
+    def count_assets(self, *, kind: str | None = None, tag: str | None = None,
+                     min_rating: int | None = None, generator_id: str | None = None,
+                     model_id: str | None = None, search: str | None = None) -> int:
+        """How many assets match the filters (the same as :meth:`list_assets`)."""
+        where, params = AssetFilter(kind, tag, min_rating, generator_id, model_id,
+                                    search).where()
+        row = self._db.connection().execute(f"SELECT count(*) FROM assets a {where}",
+                                            params).fetchone()
+        return int(row[0])
+
+    def search(self, query: str, limit: int = 200) -> list[Asset]:
+        """Assets whose prompt, text, title, notes or tags contain every word of
+        ``query`` (as a word or the start of one), best match first.
+
+        Any string is a valid query: FTS5 operators and quotes are taken as text.
+        """
+        match = fts_query(query)
+        if not match:
+            return []
+        rows = self._db.connection().execute(
+            f"""WITH hits AS (SELECT rowid AS id, rank FROM asset_search
+                               WHERE asset_search MATCH ? ORDER BY rank LIMIT ?)
+                {ASSET_SELECT} JOIN hits h ON h.id = a.id ORDER BY h.rank""",
+            (match, int(limit)))
+        return [asset_from_row(row) for row in rows]
+
+    def parents(self, asset_id: int) -> list[Asset]:
+        """The assets this one was made from, in the order they were given."""
+        self.get_asset(asset_id)
+        rows = self._db.connection().execute(
+            f"{ASSET_SELECT} JOIN asset_parents p ON p.parent_id = a.id "
+            "WHERE p.child_id = ? ORDER BY p.position", (asset_id,))
+        return [asset_from_row(row) for row in rows]
+
+    def children(self, asset_id: int) -> list[Asset]:
+        """The assets made from this one, oldest first."""
+        self.get_asset(asset_id)
+        rows = self._db.connection().execute(
+            f"{ASSET_SELECT} JOIN asset_parents p ON p.child_id = a.id "
+            "WHERE p.parent_id = ? ORDER BY a.created, a.id", (asset_id,))
+        return [asset_from_row(row) for row in rows]
+
+    def all_tags(self) -> list[tuple[str, int]]:
+        """Every tag in use and how many assets carry it, most used first."""
+        return tag_sql.all_tags(self._db.connection())
+
+    # -- changing assets -------------------------------------------------------
+
+    def set_rating(self, asset_id: int, rating: int) -> Asset:
+        """Rate the asset 1 to 5 stars, or 0 to clear the rating."""
+        if isinstance(rating, bool) or not isinstance(rating, int) or not 0 <= rating <= 5:
+            raise ValueError(f"rating: {rating!r} is not a rating; use 0 (none) to 5 stars")
+        return self._set_column(asset_id, "rating", rating)
+
+    def set_notes(self, asset_id: int, notes: str) -> Asset:
+        """Replace the asset's notes (searchable)."""
+        return self._set_column(asset_id, "notes", str(notes))
+
+    def set_title(self, asset_id: int, title: str) -> Asset:
+        """Replace the asset's title (searchable)."""
+        return self._set_column(asset_id, "title", str(title))
+
+    def _set_column(self, asset_id: int, column: str, value: Any) -> Asset:
+        with self._db.transaction() as conn:
+            updated = conn.execute(f"UPDATE assets SET {column} = ? WHERE id = ?",
+                                   (value, asset_id))
+            if not updated.rowcount:
+                raise AssetNotFoundError(asset_id, self.path)
+            if column in ("title", "notes"):
+                refresh_search_row(conn, asset_id)
+        return self._changed(asset_id)
+
+    def add_tags(self, asset_id: int, tags: Sequence[str]) -> Asset:
+        """Tag the asset (tags are stripped and lower-cased; empty ones are refused)."""
+        return self._retag(asset_id, tag_sql.normalise_tags(tags), tag_sql.attach_tags)
+
+    def remove_tags(self, asset_id: int, tags: Sequence[str]) -> Asset:
+        """Take tags off the asset; tags it does not have are ignored."""
+        return self._retag(asset_id, tag_sql.normalise_tags(tags), tag_sql.detach_tags)
+
+    def _retag(self, asset_id: int, names: list[str], change: Any) -> Asset:
+        with self._db.transaction() as conn:
+            if conn.execute("SELECT 1 FROM assets WHERE id = ?", (asset_id,)).fetchone() is None:
+                raise AssetNotFoundError(asset_id, self.path)
+            change(conn, asset_id, names)
+            refresh_search_row(conn, asset_id)
+        return self._changed(asset_id)
+
+    def _changed(self, asset_id: int) -> Asset:
+        asset = self.get_asset(asset_id)
+        self.events.asset_changed.emit(asset)
+        return asset
+
+    def delete_asset(self, asset_id: int) -> None:
+        """Delete the asset: its row, lineage links, tags and search entry, and its
+        file unless another asset has the same content."""
+        unused: str | None = None
+        trash: Path | None = None
+        try:
+            with self._db.transaction() as conn:
+                unused = delete_asset_row(conn, asset_id)
+                if unused is not None and (self.path / unused).exists():
+                    # Out of assets/ before the commit, under the write lock, so that
+                    # no concurrent add starts relying on it; back if the commit fails.
+                    trash = self.tmp_dir() / f"{WRITE_PREFIX}deleted-{Path(unused).name}"
+                    (self.path / unused).replace(trash)
+        except BaseException:
+            if trash is not None and unused is not None:
+                trash.replace(self.path / unused)
+            raise
+        if trash is not None:
+            trash.unlink(missing_ok=True)
+        self.events.asset_deleted.emit(asset_id)
+
+    # -- maintenance -----------------------------------------------------------
+
+    def check(self, repair: bool = False) -> CheckReport:
+        """Compare files with rows (see :class:`CheckReport`); with ``repair=True``
+        delete unused files and stale temp files, never a file an asset uses."""
+        return check_project(self.path, self._db, repair=repair)
+
+
+_OPENING = object()

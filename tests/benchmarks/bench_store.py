@@ -1,0 +1,158 @@
+"""Project store speed: adding assets, listing and searching 100,000 of them.
+
+Each figure is printed beside a baseline measured in the same run on the same
+disk: the least a program could do for the same result with plain files and a
+plain SQLite table. Run it with ``python tests/benchmarks/bench_store.py``.
+
+What is measured:
+
+- *add*: ``Project.add_asset`` for 1,000 distinct 16 KiB files, each written to
+  ``tmp/``, fsynced, renamed into ``assets/`` (folder fsynced) and recorded
+  (asset row, tags, search row) in its own transaction; against writing the
+  same bytes to a file with fsync and inserting one row into a one-table
+  SQLite database (WAL, synchronous=FULL, one transaction per row).
+- *list* and *search*: the project is then filled to 100,000 assets through
+  the store's own row writer (``insert_asset_row``, the code ``add_asset``
+  uses: asset row, tags and search row), in large transactions. These extra
+  rows reuse the 1,000 stored files (deduplicated content), so the project
+  stays valid but the fill itself is not a figure. The same 100,000 prompts go
+  into a plain table (index on ``created``) and a plain FTS5 table.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+
+from genloom.core.project import Project
+from genloom.core.project.asset_rows import AssetRow, insert_asset_row
+
+try:
+    from tests.benchmarks._report import best_of, report
+except ModuleNotFoundError:  # run as a script: python tests/benchmarks/bench_store.py
+    from _report import best_of, report  # type: ignore[no-redef]
+
+ADDED = 1_000
+TOTAL = 100_000
+FILE_SIZE = 16 * 1024
+WORD = "lighthouse"  # in exactly 1% of the prompts
+
+
+def _vocabulary(rng: random.Random, n: int = 5_000) -> list[str]:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return ["".join(rng.choice(letters) for _ in range(rng.randint(3, 9))) for _ in range(n)]
+
+
+def _prompt(rng: random.Random, words: list[str], index: int) -> str:
+    chosen = rng.choices(words, k=12)
+    if index % 100 == 0:
+        chosen[rng.randrange(12)] = WORD
+    return " ".join(chosen)
+
+
+def _plain_db(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("CREATE TABLE plain (id INTEGER PRIMARY KEY, path TEXT, hash TEXT, size INTEGER,"
+                 " created REAL, prompt TEXT)")
+    conn.execute("CREATE INDEX plain_created ON plain (created)")
+    conn.execute("CREATE VIRTUAL TABLE plain_fts USING fts5 (prompt)")
+    return conn
+
+
+def _bench_add(project: Project, plain: sqlite3.Connection, plain_dir: Path,
+               blobs: list[bytes], prompts: list[str]) -> None:
+    start = time.perf_counter()
+    for blob, prompt in zip(blobs, prompts, strict=True):
+        project.add_asset(blob, kind="image", suffix=".png", prompt=prompt, tags=["bench"],
+                          recipe={"seed": 1, "steps": 20}, generator_id="bench.gen")
+    store = (time.perf_counter() - start) / len(blobs)
+
+    start = time.perf_counter()
+    for i, (blob, prompt) in enumerate(zip(blobs, prompts, strict=True)):
+        path = plain_dir / f"{i}.png"
+        with open(path, "wb") as fh:
+            fh.write(blob)
+            fh.flush()
+            os.fsync(fh.fileno())
+        plain.execute("INSERT INTO plain (path, hash, size, created, prompt) VALUES (?,?,?,?,?)",
+                      (str(path), "", len(blob), time.time(), prompt))
+    baseline = (time.perf_counter() - start) / len(blobs)
+    report("add_asset (16 KiB, fsync, per asset)", store, "file+fsync + 1-row insert", baseline,
+           f"mean of {len(blobs):,}")
+
+
+def _fill(project: Project, plain: sqlite3.Connection, rng: random.Random,
+          words: list[str]) -> None:
+    stored = project.list_assets(limit=ADDED)
+    now = time.time()
+    conn = project._db.connection()
+    for first in range(ADDED, TOTAL, 10_000):
+        plain.execute("BEGIN")
+        with project._db.transaction():
+            for i in range(first, min(first + 10_000, TOTAL)):
+                like = stored[i % len(stored)]
+                prompt = _prompt(rng, words, i)
+                created = now + i * 0.001
+                insert_asset_row(conn, AssetRow(
+                    kind=rng.choice(["image", "image", "text", "audio", "video"]),
+                    hash=like.hash, size=like.size, suffix=like.suffix, path=like.path,
+                    created=created, prompt=prompt, recipe='{"seed": 1, "steps": 20}',
+                    generator_id="bench.gen", tags=(rng.choice(["a", "b", "c"]),)))
+                plain.execute("INSERT INTO plain (path, hash, size, created, prompt) "
+                              "VALUES (?,?,?,?,?)", (like.path, like.hash, like.size, created,
+                                                     prompt))
+        plain.execute("COMMIT")
+    plain.execute("INSERT INTO plain_fts (rowid, prompt) SELECT id, prompt FROM plain")
+    conn.execute("PRAGMA optimize")
+    plain.execute("PRAGMA optimize")
+
+
+def main() -> None:
+    """Run every figure and print one line each."""
+    rng = random.Random(7)
+    words = _vocabulary(rng)
+    with tempfile.TemporaryDirectory(prefix="genloom-bench-") as tmp:
+        root = Path(tmp)
+        project = Project.create(root / "project")
+        (root / "plain").mkdir()
+        plain = _plain_db(root / "plain.db")
+
+        blobs = [rng.randbytes(FILE_SIZE) for _ in range(ADDED)]
+        prompts = [_prompt(rng, words, i) for i in range(ADDED)]
+        _bench_add(project, plain, root / "plain", blobs, prompts)
+
+        _fill(project, plain, rng, words)
+        assert project.count_assets() == TOTAL
+        hits = project.count_assets(search=WORD)
+
+        report("list_assets first 200 newest of 100,000",
+               best_of(lambda: project.list_assets(limit=200), 20),
+               "plain ORDER BY created LIMIT 200",
+               best_of(lambda: plain.execute(
+                   "SELECT * FROM plain ORDER BY created DESC LIMIT 200").fetchall(), 20),
+               "Asset objects with tags vs raw rows")
+        store_search = best_of(lambda: project.search(WORD), 20)
+        report(f"search('{WORD}'), {hits:,} hits, best 200", store_search,
+               "plain LIKE '%word%' scan",
+               best_of(lambda: plain.execute("SELECT * FROM plain WHERE prompt LIKE ? LIMIT 200",
+                                             (f"%{WORD}%",)).fetchall(), 5),
+               "ranked prefix match vs first 200 substring hits")
+        report(f"search('{WORD}'), {hits:,} hits, best 200", store_search,
+               "plain FTS5 MATCH ORDER BY rank",
+               best_of(lambda: plain.execute(
+                   "SELECT p.* FROM plain p JOIN (SELECT rowid, rank FROM plain_fts WHERE "
+                   "plain_fts MATCH ? ORDER BY rank LIMIT 200) h ON h.rowid = p.id "
+                   "ORDER BY h.rank", (WORD,)).fetchall(), 20),
+               "5 indexed columns + tags vs 1 column")
+        plain.close()
+        project.close()
+
+
+if __name__ == "__main__":
+    main()
