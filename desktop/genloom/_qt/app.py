@@ -1,0 +1,82 @@
+"""``genloom-app``: start the desktop application.
+
+The window is shown before anything slow happens: plugins are listed (cheap by
+contract), the last project opens, and the job engine starts once the event
+loop runs; the worker process, with torch and the models, starts with the
+first job.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def open_start_project(settings: Any, requested: str | None = None) -> Any:
+    """The project to open: the one asked for, else the last one, else a new one in Documents."""
+    from genloom.core import paths
+    from genloom.core.project import Project
+
+    if requested:
+        return Project.open_or_create(Path(requested).expanduser())
+    if settings.last_project and (Path(settings.last_project) / "genloom.db").exists():
+        try:
+            return Project.open(settings.last_project)
+        except Exception:  # a damaged or newer project must not stop the app from starting
+            pass
+    folder = paths.default_projects_dir()
+    candidate = folder / "My first project"
+    return Project.open_or_create(candidate)
+
+
+def build_window(argv: list[str] | None = None) -> tuple[Any, Any]:
+    """Create the QApplication and the main window (shown by the caller)."""
+    from PySide6.QtGui import QFont
+    from PySide6.QtWidgets import QApplication
+
+    from genloom._qt.resources import app_icon, load_fonts
+    from genloom._qt.theme import apply_theme
+    from genloom.core.plugins import PluginConfig, PluginManager
+    from genloom.core.settings import Settings, SettingsError
+
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
+    app.setApplicationName("Genloom")
+    app.setOrganizationName("Genloom")
+    app.setWindowIcon(app_icon())
+    ui_family, _mono = load_fonts()
+    app.setFont(QFont(ui_family, 10))
+    settings_error = ""
+    try:
+        settings = Settings.load()
+    except SettingsError as exc:
+        settings, settings_error = Settings(), str(exc)
+    apply_theme(app, settings.theme)
+    plugins = PluginManager(PluginConfig.from_settings(settings)).load()
+    args = [a for a in (argv or sys.argv)[1:] if not a.startswith("-")]
+    project = open_start_project(settings, args[0] if args else None)
+    settings.remember_project(project.path)
+    try:
+        settings.save()
+    except (OSError, SettingsError):
+        pass
+
+    from genloom._qt.main_window import MainWindow
+
+    window = MainWindow(settings, plugins, project)
+    if settings_error:
+        window.statusBar().showMessage(f"settings were not readable, defaults used: {settings_error}", 15000)
+    return app, window
+
+
+def main(argv: list[str] | None = None) -> int:
+    from PySide6.QtCore import QTimer
+
+    app, window = build_window(argv)
+    window.show()
+    QTimer.singleShot(0, window.start_engine)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

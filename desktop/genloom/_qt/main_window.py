@@ -1,0 +1,475 @@
+"""The main window: generate on the left, the gallery in the middle, the inspector on
+the right, the queue at the bottom."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt, QUrl
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from genloom._qt.bridge import EngineBridge
+from genloom._qt.dialogs import PluginDialog, ProjectDialog, SettingsDialog, confirm
+from genloom._qt.gallery import GalleryWidget
+from genloom._qt.generator_picker import GeneratorPicker
+from genloom._qt.inspector import InspectorWidget
+from genloom._qt.param_form import ParamForm
+from genloom._qt.queue_panel import QueuePanel
+from genloom._qt.resources import icon
+from genloom.sdk.errors import GenloomError, InputError, ParameterError
+
+
+class MainWindow(QMainWindow):
+    """The application window. It owns the engine of the open project."""
+
+    def __init__(self, settings: Any, plugins: Any, project: Any) -> None:
+        super().__init__()
+        self.settings = settings
+        self.plugins = plugins
+        self.project = project
+        self.engine: Any = None
+        self.form: ParamForm | None = None
+        self.bridge = EngineBridge(self)
+        self.setWindowTitle(f"Genloom — {project.name}")
+        self.setAcceptDrops(True)
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
+
+        # Centre: gallery | inspector
+        self.gallery = GalleryWidget(project)
+        self.inspector = InspectorWidget(project)
+        centre = QSplitter()
+        centre.addWidget(self.gallery)
+        centre.addWidget(self.inspector)
+        centre.setStretchFactor(0, 3)
+        centre.setStretchFactor(1, 2)
+        centre.setSizes([760, 440])
+        self.setCentralWidget(centre)
+
+        # Left: generator picker + form + Generate
+        self.picker = GeneratorPicker()
+        self.form_area = QScrollArea()
+        self.form_area.setWidgetResizable(True)
+        self.form_area.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.generate_button = QPushButton(icon("generate", "#ffffff"), "Generate")
+        self.generate_button.setObjectName("primary")
+        self.generate_button.setToolTip("Queue this generator with these settings (Ctrl+Enter)")
+        self.generate_button.clicked.connect(self.generate)
+        self.generate_button.setEnabled(False)
+        self.form_message = QLabel()
+        self.form_message.setObjectName("error")
+        self.form_message.setWordWrap(True)
+        self.form_message.hide()
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(6, 6, 6, 6)
+        left_split = QSplitter(Qt.Orientation.Vertical)
+        left_split.addWidget(self.picker)
+        left_split.addWidget(self.form_area)
+        left_split.setSizes([220, 520])
+        left_layout.addWidget(left_split, 1)
+        left_layout.addWidget(self.form_message)
+        row = QHBoxLayout()
+        row.addWidget(self.generate_button, 1)
+        left_layout.addLayout(row)
+        self.generate_dock = self._dock("Generate", left, Qt.DockWidgetArea.LeftDockWidgetArea)
+
+        # Bottom: queue
+        self.queue = QueuePanel(self.bridge)
+        self.queue.set_project(project)
+        self.queue_dock = self._dock("Queue", self.queue, Qt.DockWidgetArea.BottomDockWidgetArea)
+
+        self.status_project = QLabel()
+        self.status_worker = QLabel("worker not started")
+        self.statusBar().addWidget(self.status_project, 1)
+        self.statusBar().addPermanentWidget(self.status_worker)
+
+        self._wire()
+        self._build_menus()
+        self.picker.set_generators(list(plugins.generators.values()))
+        self._select_first_generator()
+        self._show_project_status()
+        self._restore_geometry()
+
+    # -- construction ---------------------------------------------------------------
+
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{title.lower()}")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable |
+                         QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _wire(self) -> None:
+        self.picker.generator_selected.connect(self.show_generator)
+        self.gallery.asset_selected.connect(self.inspector.show_asset)
+        self.gallery.rerun_requested.connect(self.rerun)
+        self.gallery.use_as_input_requested.connect(self.use_as_input)
+        self.gallery.export_requested.connect(self.export_asset)
+        self.gallery.delete_requested.connect(self.delete_asset)
+        self.inspector.rerun_requested.connect(self.rerun)
+        self.inspector.use_as_input_requested.connect(self.use_as_input)
+        self.inspector.export_requested.connect(self.export_asset)
+        self.inspector.jump_to_asset.connect(self.jump_to_asset)
+        self.queue.cancel_requested.connect(self.cancel_job)
+        self.queue.retry_requested.connect(self.retry_job)
+        self.queue.move_requested.connect(self.move_job)
+        self.bridge.job_finished.connect(self._on_job_finished)
+        self.bridge.job_failed.connect(self._on_job_failed)
+        self.bridge.worker_started.connect(lambda pid: self.status_worker.setText(f"worker ready (pid {pid})"))
+        self.bridge.worker_stopped.connect(lambda why: self.status_worker.setText(f"worker restarted: {why}"))
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._action(file_menu, "New or open project…", self.choose_project, QKeySequence.StandardKey.Open,
+                     "open")
+        self.recent_menu = file_menu.addMenu("Recent projects")
+        self._fill_recent()
+        file_menu.addSeparator()
+        self._action(file_menu, "Import files…", self.import_dialog, "Ctrl+I", "input")
+        self._action(file_menu, "Export selected asset…", lambda: self.export_asset(self.selected_asset()),
+                     "Ctrl+E", "export")
+        file_menu.addSeparator()
+        self._action(file_menu, "Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        gen_menu = bar.addMenu("&Generate")
+        self._action(gen_menu, "Generate", self.generate, "Ctrl+Return", "generate")
+        extra = QAction(self)
+        extra.setShortcut("Ctrl+Enter")
+        extra.triggered.connect(self.generate)
+        self.addAction(extra)
+        self._action(gen_menu, "Re-run selected asset", lambda: self.rerun(self.selected_asset(), False),
+                     "Ctrl+R", "retry")
+        self._action(gen_menu, "Vary selected asset (new seed)", lambda: self.rerun(self.selected_asset(), True),
+                     "Ctrl+Shift+R", "vary")
+        self._action(gen_menu, "Use selected asset as input", lambda: self.use_as_input(self.selected_asset()),
+                     "Ctrl+U", "input")
+        self._action(gen_menu, "Cancel running job", self.cancel_running, "Escape", "cancel")
+
+        view_menu = bar.addMenu("&View")
+        view_menu.addAction(self.generate_dock.toggleViewAction())
+        view_menu.addAction(self.queue_dock.toggleViewAction())
+        theme_group = QActionGroup(self)
+        for name in ("dark", "light"):
+            action = view_menu.addAction(f"{name.capitalize()} theme")
+            action.setCheckable(True)
+            action.setChecked(self.settings.theme == name)
+            action.triggered.connect(lambda _=False, n=name: self.set_theme(n))
+            theme_group.addAction(action)
+
+        tools = bar.addMenu("&Tools")
+        self._action(tools, "Plugins…", self.show_plugins, None, "plugin")
+        self._action(tools, "Settings…", self.show_settings, QKeySequence.StandardKey.Preferences, "settings")
+        self._action(tools, "Reveal project folder", lambda: QDesktopServices.openUrl(
+            QUrl.fromLocalFile(str(self.project.path))), None, "reveal")
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "About Genloom", self.about)
+
+    def _action(self, menu: Any, text: str, slot: Any, shortcut: Any = None, icon_name: str | None = None) -> QAction:
+        action = menu.addAction(icon(icon_name), text) if icon_name else menu.addAction(text)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(lambda _=False: slot())
+        return action
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.settings.recent_projects:
+            action = self.recent_menu.addAction(path)
+            action.setEnabled((Path(path) / "genloom.db").exists())
+            action.triggered.connect(lambda _=False, p=path: self.open_project(Path(p)))
+        self.recent_menu.setEnabled(bool(self.settings.recent_projects))
+
+    # -- engine ----------------------------------------------------------------------
+
+    def start_engine(self) -> None:
+        """Start the job engine (the worker process starts with the first job)."""
+        from genloom.core.jobs.engine import Engine
+
+        if self.engine is not None:
+            return
+        self.engine = Engine(self.project, self.plugins, self.settings)
+        self.bridge.attach(self.engine)
+        self.engine.start()
+        self.generate_button.setEnabled(self.form is not None)
+
+    def stop_engine(self) -> None:
+        if self.engine is not None:
+            self.bridge.detach()
+            self.engine.stop()
+            self.engine = None
+
+    # -- generating -----------------------------------------------------------------------
+
+    def _select_first_generator(self) -> None:
+        specs = sorted(self.plugins.generators.values(), key=lambda s: (s.modality != "image", s.title))
+        if specs:
+            self.picker.select(specs[0].id)
+
+    def show_generator(self, generator_id: str) -> None:
+        spec = self.plugins.generators.get(generator_id)
+        if spec is None:
+            return
+        previous = self.form
+        self.form = ParamForm(spec)
+        for picker in self.form.inputs.values():
+            picker.selection_provider = self.selected_asset
+        if previous is not None:
+            # Keep the prompt when switching between generators.
+            old_prompt, new_prompt = previous.prompt_field(), self.form.prompt_field()
+            if old_prompt and new_prompt:
+                self.form.set_values({new_prompt: previous.raw_values()[old_prompt]})
+        self.form_area.setWidget(self.form)
+        self.form_message.hide()
+        self.generate_button.setEnabled(self.engine is not None)
+
+    def generate(self) -> list[Any]:
+        """Validate the form and queue the jobs; errors appear beside the field."""
+        if self.form is None or self.engine is None:
+            return []
+        self.form_message.hide()
+        try:
+            values = self.form.values()
+            jobs = self.engine.submit(self.form.spec.id, values, seed=self.form.seed.seed(),
+                                      count=self.form.count.value(), inputs=self.form.input_ids())
+        except ParameterError as exc:
+            self.form.show_error(exc.param, str(exc))
+            if exc.param not in self.form.errors:
+                self._form_error(str(exc))
+            return []
+        except GenloomError as exc:
+            self._form_error(str(exc))
+            return []
+        if jobs and self.form.spec.uses_seed:
+            self.form.seed.show_used(jobs[0].seed)
+        self.statusBar().showMessage(f"queued {len(jobs)} job(s)", 4000)
+        return jobs
+
+    def _form_error(self, text: str) -> None:
+        self.form_message.setText(text)
+        self.form_message.show()
+
+    def cancel_job(self, job_id: int) -> None:
+        if self.engine is not None:
+            self.engine.cancel(job_id)
+
+    def cancel_running(self) -> None:
+        selected = self.queue.selected_job()
+        if selected is not None and selected.state in ("queued", "running"):
+            self.cancel_job(selected.id)
+            return
+        for job in self.project.jobs.list(states=["running"]):
+            if self.engine is not None and job.owner == self.engine.owner:
+                self.cancel_job(job.id)
+
+    def retry_job(self, job_id: int) -> None:
+        if self.engine is not None:
+            self._guard(lambda: self.engine.retry(job_id))
+
+    def move_job(self, job_id: int, index: int) -> None:
+        self._guard(lambda: self.project.jobs.move(job_id, index))
+
+    def rerun(self, asset_id: int | None, new_seed: bool = False) -> None:
+        if asset_id is None or self.engine is None:
+            return
+        self._guard(lambda: self.engine.rerun(asset_id, new_seed=new_seed))
+
+    def use_as_input(self, asset_id: int | None) -> None:
+        """Feed an asset to a generator: into a matching input slot (switching to a generator
+        that takes that kind if needed), or a text asset into the prompt."""
+        if asset_id is None:
+            return
+        asset = self.project.get_asset(asset_id)
+        if self.form is not None:
+            for role, picker in self.form.inputs.items():
+                if picker.kind == asset.kind:
+                    self.form.set_input(role, asset_id)
+                    return
+        if asset.kind in ("text", "code") and self.form is not None and self.form.prompt_field():
+            text = self.project.asset_path(asset).read_text(encoding="utf-8", errors="replace")
+            self.form.set_values({self.form.prompt_field(): text})
+            return
+        for spec in sorted(self.plugins.generators.values(), key=lambda s: s.title):
+            if any(item.kind == asset.kind for item in spec.inputs):
+                self.picker.select(spec.id)
+                role = next(item.role for item in spec.inputs if item.kind == asset.kind)
+                if self.form is not None:
+                    self.form.set_input(role, asset_id)
+                return
+        self.statusBar().showMessage(f"no installed generator takes a {asset.kind} as input", 6000)
+
+    def _on_job_finished(self, job: Any, assets: list) -> None:
+        if assets:
+            self.statusBar().showMessage(f"job {job.id} done: {len(assets)} new asset(s)", 4000)
+
+    def _on_job_failed(self, job: Any) -> None:
+        first = job.error.splitlines()[0] if job.error else "failed"
+        self.statusBar().showMessage(f"job {job.id} failed: {first}", 10000)
+
+    # -- assets ---------------------------------------------------------------------------------
+
+    def selected_asset(self) -> int | None:
+        return self.inspector.asset_id if getattr(self.inspector, "asset_id", None) else None
+
+    def jump_to_asset(self, asset_id: int) -> None:
+        self.gallery.select_asset(asset_id)
+        self.inspector.show_asset(asset_id)
+
+    def export_asset(self, asset_id: int | None) -> None:
+        from genloom.core.provenance import export_file
+
+        if asset_id is None:
+            return
+        asset = self.project.get_asset(asset_id)
+        name, _ = QFileDialog.getSaveFileName(self, "Export asset", f"genloom-{asset.id}{asset.suffix}")
+        if name:
+            self._guard(lambda: export_file(self.project.asset_path(asset), Path(name), kind=asset.kind,
+                                            suffix=asset.suffix, recipe=asset.recipe, prompt=asset.prompt,
+                                            metadata=asset.metadata))
+
+    def delete_asset(self, asset_id: int) -> None:
+        if confirm(self, "Delete asset", f"Remove asset {asset_id} from the project?"):
+            self._guard(lambda: self.project.delete_asset(asset_id))
+            self.inspector.show_asset(None)
+
+    def import_files(self, paths: list[Path]) -> list[Any]:
+        from genloom.core.importing import import_file
+
+        added, problems = [], []
+        for path in paths:
+            try:
+                added.append(import_file(self.project, path))
+            except (GenloomError, OSError) as exc:
+                problems.append(str(exc))
+        if problems:
+            QMessageBox.warning(self, "Some files were not imported", "\n".join(problems))
+        if added:
+            self.statusBar().showMessage(f"imported {len(added)} file(s)", 4000)
+        return added
+
+    def import_dialog(self) -> None:
+        names, _ = QFileDialog.getOpenFileNames(self, "Import files")
+        if names:
+            self.import_files([Path(n) for n in names])
+
+    def dragEnterEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        # Files dragged out of our own gallery are already in the project.
+        inside = self.project.path.resolve()
+        paths = [p for p in paths if not p.resolve().is_relative_to(inside)]
+        if paths:
+            self.import_files(paths)
+            event.acceptProposedAction()
+
+    # -- projects, dialogs, settings ----------------------------------------------------------------
+
+    def choose_project(self) -> None:
+        dialog = ProjectDialog(self.settings, self)
+        if dialog.exec() and dialog.chosen is not None:
+            self.open_project(dialog.chosen, create=dialog.create)
+
+    def open_project(self, path: Path, create: bool = False) -> bool:
+        from genloom.core.project import Project
+
+        try:
+            project = Project.create(path) if create else Project.open(path)
+        except (GenloomError, OSError) as exc:
+            QMessageBox.critical(self, "Cannot open project", str(exc))
+            return False
+        self.stop_engine()
+        self.project.close()
+        self.project = project
+        self.gallery.set_project(project)
+        if hasattr(self.inspector, "set_project"):
+            self.inspector.set_project(project)
+        self.inspector.show_asset(None)
+        self.queue.set_project(project)
+        self.settings.remember_project(project.path)
+        self._save_settings()
+        self._fill_recent()
+        self.setWindowTitle(f"Genloom — {project.name}")
+        self._show_project_status()
+        self.start_engine()
+        return True
+
+    def _show_project_status(self) -> None:
+        self.status_project.setText(f"{self.project.name} — {self.project.path}")
+
+    def show_plugins(self) -> None:
+        PluginDialog(self.plugins, self.settings, self).exec()
+
+    def show_settings(self) -> None:
+        theme = self.settings.theme
+        if SettingsDialog(self.settings, self).exec() and self.settings.theme != theme:
+            self.set_theme(self.settings.theme)
+
+    def set_theme(self, name: str) -> None:
+        from genloom._qt.theme import apply_theme
+
+        self.settings.theme = name
+        self._save_settings()
+        apply_theme(QApplication.instance(), name)
+
+    def about(self) -> None:
+        from genloom import __version__
+
+        QMessageBox.about(self, "About Genloom",
+                          f"Genloom {__version__}\nAn offline generative studio.\n\n"
+                          f"Plugins: {len(self.plugins.plugins)}  Generators: {len(self.plugins.generators)}")
+
+    def _save_settings(self) -> None:
+        try:
+            self.settings.save()
+        except OSError as exc:
+            self.statusBar().showMessage(f"could not save settings: {exc}", 8000)
+
+    def _guard(self, action: Any) -> Any:
+        """Run a user action; show its error instead of losing it."""
+        try:
+            return action()
+        except (GenloomError, ValueError, OSError, LookupError) as exc:
+            QMessageBox.warning(self, "Genloom", str(exc))
+            return None
+
+    # -- window state ----------------------------------------------------------------------------------
+
+    def _restore_geometry(self) -> None:
+        stored = QSettings("Genloom", "Genloom")
+        geometry, state = stored.value("window/geometry"), stored.value("window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1440, 900)
+        if state is not None:
+            self.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        stored = QSettings("Genloom", "Genloom")
+        stored.setValue("window/geometry", self.saveGeometry())
+        stored.setValue("window/state", self.saveState())
+        self.stop_engine()
+        self.project.close()
+        super().closeEvent(event)
