@@ -1,0 +1,150 @@
+"""The shell's own widgets driven offscreen: form, picker, queue, bridge, dialogs."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QComboBox, QPlainTextEdit, QSpinBox
+
+from genloom._qt.bridge import EngineBridge
+from genloom._qt.dialogs import PluginDialog, SettingsDialog
+from genloom._qt.generator_picker import GeneratorPicker
+from genloom._qt.param_form import ParamForm
+from genloom._qt.queue_panel import QueuePanel
+from genloom.core.jobs.engine import Engine
+from genloom.core.settings import Settings
+from genloom.sdk import ParameterError
+
+
+def test_form_builds_the_right_widget_per_parameter_with_tooltips(qtbot, fixture_plugins):
+    form = ParamForm(fixture_plugins.generator("gltest.echo"))
+    qtbot.addWidget(form)
+    assert isinstance(form.fields["prompt"].widget, QPlainTextEdit)
+    assert form.fields["steps"].widget.findChild(QSpinBox) is not None  # spin box + slider
+    assert isinstance(form.fields["shout"].widget, QCheckBox)
+    pixels = ParamForm(fixture_plugins.generator("gltest.pixels"))
+    qtbot.addWidget(pixels)
+    assert isinstance(pixels.fields["palette"].widget, QComboBox)
+    assert pixels.fields["palette"].widget.toolTip() == "Palette"  # no description: the title
+    assert form.fields["steps"].widget.toolTip() == "Steps"
+
+
+def test_form_values_are_validated_by_the_spec_and_errors_show_beside_the_field(qtbot, fixture_plugins):
+    form = ParamForm(fixture_plugins.generator("gltest.echo"))
+    qtbot.addWidget(form)
+    form.show()
+    with pytest.raises(ParameterError):
+        form.values()
+    assert form.errors["prompt"].isVisible()
+    assert "prompt: '' is empty" in form.errors["prompt"].text()
+    form.fields["prompt"].set("a quiet harbour")
+    assert not form.errors["prompt"].isVisible()
+    form.fields["steps"].set(7)
+    assert form.values() == {"prompt": "a quiet harbour", "steps": 7, "delay": 0.0, "shout": False}
+
+
+def test_seed_row_random_unless_locked(qtbot, fixture_plugins):
+    form = ParamForm(fixture_plugins.generator("gltest.echo"))
+    qtbot.addWidget(form)
+    assert form.seed.seed() is None
+    form.seed.edit.setText("1234")
+    assert form.seed.seed() is None
+    form.seed.lock.setChecked(True)
+    assert form.seed.seed() == 1234
+    form.seed.show_used(99)
+    assert form.seed.edit.text() == "1234"
+
+
+def test_picker_groups_by_modality_and_filters(qtbot, fixture_plugins):
+    picker = GeneratorPicker()
+    qtbot.addWidget(picker)
+    picker.set_generators(list(fixture_plugins.generators.values()))
+    groups = [picker.tree.topLevelItem(i).text(0) for i in range(picker.tree.topLevelItemCount())]
+    assert groups == ["Text  (2)", "Image  (2)", "Audio  (0)", "Video  (0)", "Code  (1)"]
+    with qtbot.waitSignal(picker.generator_selected) as signal:
+        assert picker.select("gltest.pixels")
+    assert signal.args == ["gltest.pixels"]
+    picker.filter.setText("invert")
+    assert picker._items["gltest.pixels"].isHidden()
+    assert not picker._items["gltest.invert"].isHidden()
+
+
+def test_queue_panel_follows_a_real_job_to_done(qtbot, fixture_plugins, genloom_project, genloom_engine):
+    bridge = EngineBridge()
+    panel = QueuePanel(bridge)
+    qtbot.addWidget(panel)
+    panel.set_project(genloom_project)
+    engine = genloom_engine(fixture_plugins)
+    bridge.attach(engine)
+    progress = []
+    bridge.job_progress.connect(lambda p: progress.append((p.step, p.text)))
+    (job,) = engine.submit("gltest.echo", {"prompt": "tide", "steps": 5, "delay": 0.05}, seed=3)
+    qtbot.waitUntil(lambda: any(j.id == job.id and j.state == "done" for j in panel.model.jobs), timeout=60000)
+    assert progress and progress[-1][0] == 5
+    final_text = progress[-1][1]
+    assert final_text.count(" ") == 5  # five streamed words, none dropped by throttling
+    panel.select_job(job.id)
+    assert "job %d: gltest.echo (done)" % job.id in panel.details.toPlainText()
+    assert not panel.cancel_button.isEnabled() and not panel.retry_button.isEnabled()
+
+
+def test_queue_panel_shows_the_full_error_and_offers_retry(qtbot, fixture_plugins, genloom_project,
+                                                          genloom_engine):
+    bridge = EngineBridge()
+    panel = QueuePanel(bridge)
+    qtbot.addWidget(panel)
+    panel.set_project(genloom_project)
+    engine = genloom_engine(fixture_plugins)
+    bridge.attach(engine)
+    (job,) = engine.submit("gltest.misbehave", {"how": "raise"})
+    qtbot.waitUntil(lambda: any(j.id == job.id and j.state == "failed" for j in panel.model.jobs), timeout=60000)
+    panel.select_job(job.id)
+    assert "the generator broke on purpose" in panel.details.toPlainText()
+    assert "Traceback" in panel.details.toPlainText()
+    assert panel.retry_button.isEnabled()
+    with qtbot.waitSignal(panel.retry_requested) as signal:
+        panel.retry_button.click()
+    assert signal.args == [job.id]
+
+
+def test_queue_reorder_buttons_emit_moves(qtbot, fixture_plugins, genloom_project):
+    bridge = EngineBridge()
+    panel = QueuePanel(bridge)
+    qtbot.addWidget(panel)
+    engine = Engine(genloom_project, fixture_plugins)
+    jobs = engine.submit("gltest.echo", {"prompt": "x"}, count=3)
+    panel.set_project(genloom_project)
+    panel.select_job(jobs[2].id)
+    assert panel.up_button.isEnabled()
+    with qtbot.waitSignal(panel.move_requested) as signal:
+        panel.up_button.click()
+    assert signal.args == [jobs[2].id, 1]
+
+
+def test_plugin_dialog_shows_a_failed_plugin_with_its_traceback(qtbot, fixture_plugins, genloom_home):
+    settings = Settings()
+    dialog = PluginDialog(fixture_plugins, settings)
+    qtbot.addWidget(dialog)
+    assert "gltest_bad_return  — failed" in dialog.detail.toPlainText()  # the first failure is shown
+    broken = next(i for i, r in enumerate(dialog.records) if r.name == "gltest_broken_import")
+    dialog.table.setCurrentCell(broken, 1)
+    shown = dialog.detail.toPlainText()
+    assert "Traceback" in shown and "needs a library that is not installed" in shown
+    row = next(i for i, r in enumerate(dialog.records) if r.name == "gltest_basic")
+    dialog.table.item(row, 0).setCheckState(Qt.CheckState.Unchecked)
+    dialog._save()
+    assert Settings.load().disabled_plugins == ["gltest_basic"]
+
+
+def test_settings_dialog_refuses_a_bad_device_and_keeps_the_old_value(qtbot, genloom_home):
+    settings = Settings()
+    dialog = SettingsDialog(settings)
+    qtbot.addWidget(dialog)
+    dialog.device.setCurrentText("quantum")
+    dialog._save()
+    assert dialog.error.isVisibleTo(dialog) and "device: 'quantum'" in dialog.error.text()
+    assert settings.device == "auto"
+    dialog.device.setCurrentText("cpu")
+    dialog.theme.setCurrentText("light")
+    dialog._save()
+    assert Settings.load().device == "cpu" and Settings.load().theme == "light"
