@@ -1,0 +1,358 @@
+"""Small pieces the gallery and the inspector share.
+
+- :class:`ProjectEventsBridge`: the project's plain-Python events re-emitted as
+  Qt signals, always queued onto the GUI thread (events fire on the thread
+  that changed the project, often a worker's).
+- :class:`StarRating`: a clickable 0-5 star widget (and :func:`paint_stars`).
+- :class:`FlowLayout`: lays children out in rows that wrap (tag chips).
+- :class:`ErrorBanner`: a dismissable line that shows what went wrong.
+- :func:`copy_asset_to_clipboard` and :func:`reveal_in_file_manager`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import (
+    QMimeData,
+    QObject,
+    QPoint,
+    QPointF,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+    QUrl,
+    Signal,
+)
+from PySide6.QtGui import (
+    QColor,
+    QDesktopServices,
+    QGuiApplication,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QLayoutItem,
+    QSizePolicy,
+    QToolButton,
+    QWidget,
+)
+
+from genloom.core.project import Asset, Project
+
+__all__ = [
+    "KIND_COLORS",
+    "KIND_LABELS",
+    "ErrorBanner",
+    "FlowLayout",
+    "ProjectEventsBridge",
+    "StarRating",
+    "copy_asset_to_clipboard",
+    "paint_stars",
+    "reveal_in_file_manager",
+]
+
+#: Short badge text and colour per asset kind.
+KIND_LABELS = {"image": "IMG", "video": "VID", "audio": "AUD", "text": "TXT", "code": "CODE"}
+KIND_COLORS = {"image": QColor(74, 144, 226), "video": QColor(171, 99, 222),
+               "audio": QColor(46, 170, 120), "text": QColor(204, 152, 52),
+               "code": QColor(222, 96, 96)}
+STAR_ON = QColor(255, 196, 46)
+STAR_OFF = QColor(120, 124, 134)
+
+
+class ProjectEventsBridge(QObject):
+    """The asset events of a :class:`Project` as Qt signals on this object's thread.
+
+    Connected with ``Qt.QueuedConnection`` semantics: the project's callbacks
+    only emit, and Qt delivers to the slots in the GUI thread's event loop,
+    even when the change happened on a worker thread. Call :meth:`detach`
+    (or :meth:`attach` another project) to stop listening.
+    """
+
+    asset_added = Signal(object)     # Asset
+    asset_changed = Signal(object)   # Asset
+    asset_deleted = Signal(int)      # asset id
+
+    _added = Signal(object)
+    _changed = Signal(object)
+    _deleted = Signal(int)
+
+    def __init__(self, project: Project | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._project: Project | None = None
+        queued = Qt.ConnectionType.QueuedConnection
+        self._added.connect(self.asset_added, queued)
+        self._changed.connect(self.asset_changed, queued)
+        self._deleted.connect(self.asset_deleted, queued)
+        self.attach(project)
+
+    def attach(self, project: Project | None) -> None:
+        """Listen to ``project`` (and stop listening to the previous one)."""
+        self.detach()
+        self._project = project
+        if project is not None:
+            project.events.asset_added.connect(self._on_added)
+            project.events.asset_changed.connect(self._on_changed)
+            project.events.asset_deleted.connect(self._on_deleted)
+
+    def detach(self) -> None:
+        """Stop listening to the current project."""
+        project, self._project = self._project, None
+        if project is not None:
+            project.events.asset_added.disconnect(self._on_added)
+            project.events.asset_changed.disconnect(self._on_changed)
+            project.events.asset_deleted.disconnect(self._on_deleted)
+
+    # Called on whatever thread changed the project: emit only.
+    def _on_added(self, asset: Asset) -> None:
+        self._forward(self._added, asset)
+
+    def _on_changed(self, asset: Asset) -> None:
+        self._forward(self._changed, asset)
+
+    def _on_deleted(self, asset_id: int) -> None:
+        self._forward(self._deleted, int(asset_id))
+
+    def _forward(self, signal: Signal, value: object) -> None:
+        try:
+            signal.emit(value)
+        except RuntimeError:  # the widget owning this bridge was deleted: stop listening
+            self.detach()
+
+
+def _star_path(center: QPointF, radius: float) -> QPainterPath:
+    import math
+
+    path = QPainterPath()
+    for i in range(10):
+        r = radius if i % 2 == 0 else radius * 0.45
+        angle = -math.pi / 2 + i * math.pi / 5
+        point = QPointF(center.x() + r * math.cos(angle), center.y() + r * math.sin(angle))
+        if i == 0:
+            path.moveTo(point)
+        else:
+            path.lineTo(point)
+    path.closeSubpath()
+    return path
+
+
+def paint_stars(painter: QPainter, rect: QRectF, rating: int, *, hollow_off: bool = True,
+                off_color: QColor = STAR_OFF) -> None:
+    """Paint five stars in ``rect``, the first ``rating`` of them filled."""
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    step = rect.width() / 5
+    radius = min(step, rect.height()) * 0.45
+    for i in range(5):
+        center = QPointF(rect.left() + step * (i + 0.5), rect.center().y())
+        path = _star_path(center, radius)
+        if i < rating:
+            painter.fillPath(path, STAR_ON)
+        elif hollow_off:
+            painter.setPen(off_color)
+            painter.drawPath(path)
+    painter.restore()
+
+
+class StarRating(QWidget):
+    """Five stars; click one to rate (click the current rating again to clear).
+
+    Keys 0-5 set the rating too. ``rating_changed(int)`` is emitted on a user
+    change only, not by :meth:`set_rating`.
+    """
+
+    rating_changed = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None, *, star_size: int = 22) -> None:
+        super().__init__(parent)
+        self._rating = 0
+        self._hover = -1
+        self._star = star_size
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.setToolTip("Rating: click a star (click it again to clear), or press 0-5")
+
+    def rating(self) -> int:
+        """The rating shown, 0 (none) to 5."""
+        return self._rating
+
+    def set_rating(self, rating: int) -> None:
+        """Show ``rating`` without emitting :attr:`rating_changed`."""
+        self._rating = max(0, min(5, int(rating)))
+        self.update()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(self._star * 5 + 4, self._star + 4)
+
+    def star_at(self, x: float) -> int:
+        """The star (1-5) under the x coordinate ``x``."""
+        return max(1, min(5, int((x - 2) // self._star) + 1))
+
+    def _choose(self, star: int) -> None:
+        new = 0 if star == self._rating else star
+        self.set_rating(new)
+        self.rating_changed.emit(new)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+        if event.button() == Qt.MouseButton.LeftButton and self.isEnabled():
+            self._choose(self.star_at(event.position().x()))
+            event.accept()
+        else:
+            super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+        self._hover = self.star_at(event.position().x())
+        self.update()
+
+    def leaveEvent(self, event: object) -> None:  # noqa: N802 - Qt API
+        self._hover = -1
+        self.update()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
+        text = event.text()
+        if text in tuple("012345") and self.isEnabled():
+            self.set_rating(int(text))
+            self.rating_changed.emit(int(text))
+        else:
+            super().keyPressEvent(event)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
+        painter = QPainter(self)
+        shown = self._hover if self._hover > 0 and self.isEnabled() else self._rating
+        paint_stars(painter, QRectF(2, 2, self._star * 5, self._star), shown)
+        if self.hasFocus():
+            painter.setPen(self.palette().highlight().color())
+            painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
+        painter.end()
+
+
+class FlowLayout(QLayout):
+    """Children in rows, wrapping to the next row when the width runs out."""
+
+    def __init__(self, parent: QWidget | None = None, spacing: int = 4) -> None:
+        super().__init__(parent)
+        self._items: list[QLayoutItem] = []
+        self.setSpacing(spacing)
+        self.setContentsMargins(0, 0, 0, 0)
+
+    def addItem(self, item: QLayoutItem) -> None:  # noqa: N802 - Qt API
+        self._items.append(item)
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, index: int) -> QLayoutItem | None:  # noqa: N802 - Qt API
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int) -> QLayoutItem | None:  # noqa: N802 - Qt API
+        return self._items.pop(index) if 0 <= index < len(self._items) else None
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt API
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt API
+        return self._arrange(QRect(0, 0, width, 0), move=False)
+
+    def setGeometry(self, rect: QRect) -> None:  # noqa: N802 - Qt API
+        super().setGeometry(rect)
+        self._arrange(rect, move=True)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return self.minimumSize()
+
+    def minimumSize(self) -> QSize:  # noqa: N802 - Qt API
+        size = QSize()
+        for item in self._items:
+            size = size.expandedTo(item.minimumSize())
+        return size
+
+    def _arrange(self, rect: QRect, *, move: bool) -> int:
+        x, y, row_height = rect.x(), rect.y(), 0
+        gap = self.spacing()
+        for item in self._items:
+            hint = item.sizeHint()
+            if x + hint.width() > rect.right() and row_height > 0:
+                x, y, row_height = rect.x(), y + row_height + gap, 0
+            if move:
+                item.setGeometry(QRect(QPoint(x, y), hint))
+            x += hint.width() + gap
+            row_height = max(row_height, hint.height())
+        return y + row_height - rect.y()
+
+
+class ErrorBanner(QWidget):
+    """A red line with a message and a close button; hidden until :meth:`show_error`."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("errorBanner")
+        self.setStyleSheet("#errorBanner { background: #5c2326; border-radius: 4px; }"
+                           "#errorBanner QLabel { color: #ffd9d9; }")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 4, 4)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        close = QToolButton()
+        close.setText("✕")
+        close.setAutoRaise(True)
+        close.setToolTip("Dismiss")
+        close.clicked.connect(self.hide)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(close)
+        self.hide()
+
+    def show_error(self, message: str) -> None:
+        """Show ``message`` (and keep it until dismissed or replaced)."""
+        self.label.setText(message)
+        self.show()
+
+    def message(self) -> str:
+        """The message shown, or "" when hidden."""
+        return self.label.text() if not self.isHidden() else ""
+
+
+def copy_asset_to_clipboard(project: Project, asset: Asset) -> str:
+    """Put the asset on the clipboard: an image as an image, text and code as
+    text, anything else as its file URL. Returns what was copied, in words.
+
+    Raises ``OSError``/``ValueError`` when the file cannot be read.
+    """
+    path = project.asset_path(asset)
+    clipboard = QGuiApplication.clipboard()
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    if asset.kind == "image":
+        image = QImage(str(path))
+        if image.isNull():
+            raise ValueError(f"cannot read the image {path.name} to copy it")
+        mime.setImageData(image)
+        clipboard.setMimeData(mime)
+        return "image"
+    if asset.kind in ("text", "code"):
+        mime.setText(path.read_text(encoding="utf-8", errors="replace"))
+        clipboard.setMimeData(mime)
+        return "text"
+    clipboard.setMimeData(mime)
+    return "file"
+
+
+def reveal_in_file_manager(path: Path) -> bool:
+    """Open the folder holding ``path`` in the system's file manager.
+
+    Goes through ``QDesktopServices.openUrl``, so a handler registered with
+    ``QDesktopServices.setUrlHandler("file", ...)`` (tests) receives it instead.
+    """
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
