@@ -274,3 +274,36 @@ def test_job_for_a_generator_that_disappeared_fails_with_the_reason(fixture_plug
 def test_settings_validation_names_the_key():
     with pytest.raises(ValueError, match="stall_timeout_s: 0"):
         Settings(stall_timeout_s=0).validate()
+
+
+def test_stopping_with_requeue_puts_the_running_job_back_in_the_queue(fixture_plugins, genloom_project):
+    engine = Engine(genloom_project, fixture_plugins)
+    started = threading.Event()
+    engine.events.job_progress.connect(lambda e: started.set())
+    (job,) = engine.submit("gltest.echo", {"prompt": "long", "steps": 50, "delay": 0.1}, seed=1)
+    engine.start()
+    assert started.wait(60)
+    engine.stop(requeue_running=True)
+    job = genloom_project.jobs.get(job.id)
+    assert (job.state, job.attempts, job.owner) == ("queued", 0, "")
+    assert genloom_project.count_assets() == 0
+
+    again = Engine(genloom_project, fixture_plugins)
+    again.start()
+    try:
+        (job,) = again.wait([job.id], timeout=60)
+    finally:
+        again.stop()
+    assert job.state == "done"
+
+
+def test_cancelled_job_records_its_partial_assets(fixture_plugins, genloom_project, genloom_engine):
+    engine = genloom_engine(fixture_plugins)
+    started = threading.Event()
+    engine.events.job_progress.connect(lambda e: started.set())
+    (job,) = engine.submit("gltest.echo", {"prompt": "start", "steps": 50, "delay": 0.1}, seed=1)
+    assert started.wait(60)
+    engine.cancel(job.id)
+    (job,) = engine.wait([job.id], timeout=30)
+    assert job.state == "cancelled"
+    assert [a.id for a in genloom_project.list_assets(tag="partial")] == list(job.asset_ids)

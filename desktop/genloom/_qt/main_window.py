@@ -215,7 +215,8 @@ class MainWindow(QMainWindow):
     def stop_engine(self) -> None:
         if self.engine is not None:
             self.bridge.detach()
-            self.engine.stop()
+            # A job still running goes back to the queue and runs next time.
+            self.engine.stop(requeue_running=True)
             self.engine = None
 
     # -- generating -----------------------------------------------------------------------

@@ -97,6 +97,7 @@ class Engine:
         self._lock = threading.Lock()
         #: A running job whose heartbeat is older than this was left by a dead process.
         self.orphan_after_s = ORPHAN_AFTER_S
+        self._requeue_on_stop = False
 
     # -- queueing ----------------------------------------------------------------
 
@@ -233,17 +234,22 @@ class Engine:
                 raise TimeoutError(f"jobs {sorted(job_ids)} did not finish within {timeout} s")
             time.sleep(0.05)
 
-    def stop(self, timeout: float = 30.0) -> None:
-        """Stop running jobs and the worker. A job still running is cancelled."""
+    def stop(self, timeout: float = 30.0, *, requeue_running: bool = False) -> None:
+        """Stop running jobs and the worker.
+
+        A job still running is cancelled, or with ``requeue_running`` (the app
+        closing) put back in the queue to run again next time.
+        """
+        self._requeue_on_stop = requeue_running
         self._stop.set()
         self._wake.set()
         with self._lock:
             running = self._running_job
         if running is not None:
-            try:
-                self.cancel(running)
-            except Exception:
-                pass
+            with self._lock:
+                if self._worker is not None:
+                    self._worker.send({"op": "cancel", "job_id": running})
+                    self._cancel_sent.add(running)
         if self._thread is not None:
             self._thread.join(timeout=timeout)
         if self._worker is not None:
@@ -339,6 +345,8 @@ class Engine:
                 cancel_deadline = now + self.settings.cancel_grace_s
             if cancel_deadline is not None and now > cancel_deadline:
                 self._restart_worker(worker, "a cancelled job did not stop in time")
+                if self._release_if_stopping(job.id):
+                    return
                 self._cancelled(job.id, [], note=f"the job did not stop within {self.settings.cancel_grace_s:g} s "
                                                   "of the cancel, so its worker was restarted")
                 return
@@ -364,7 +372,8 @@ class Engine:
                 self._store(job, spec, message, cancelled=False)
                 return
             elif ev == "cancelled":
-                self._store(job, spec, message, cancelled=True)
+                if not self._release_if_stopping(job.id):
+                    self._store(job, spec, message, cancelled=True)
                 return
             elif ev == "failed":
                 self._fail(job.id, message.get("error", "failed"), traceback=message.get("traceback", ""))
@@ -374,7 +383,8 @@ class Engine:
                 self._worker = None
                 self.events.worker_stopped.emit(reason)
                 if job.id in self._cancel_sent:
-                    self._cancelled(job.id, [], note=f"the worker stopped while cancelling: {reason}")
+                    if not self._release_if_stopping(job.id):
+                        self._cancelled(job.id, [], note=f"the worker stopped while cancelling: {reason}")
                 else:
                     self._fail(job.id, f"the worker process crashed while running this job ({reason}); "
                                        "a new worker starts for the next job")
@@ -419,6 +429,13 @@ class Engine:
         job = self.project.jobs.fail(job_id, text)
         self.events.job_failed.emit(job)
 
+    def _release_if_stopping(self, job_id: int) -> bool:
+        """When the app closes mid-job, the job goes back to the queue instead of ending."""
+        if not (self._stop.is_set() and self._requeue_on_stop):
+            return False
+        self.project.jobs.release(job_id, self.owner)
+        return True
+
     def _cancelled(self, job_id: int, assets: Sequence[Any], note: str = "") -> None:
-        job = self.project.jobs.mark_cancelled(job_id, note)
+        job = self.project.jobs.mark_cancelled(job_id, note, [a.id for a in assets])
         self.events.job_cancelled.emit(job, list(assets))

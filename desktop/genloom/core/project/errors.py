@@ -95,5 +95,6 @@ class JobStateError(ProjectError):
 
 def _past(action: str) -> str:
     irregular = {"retry": "retried", "move": "moved", "cancel": "cancelled",
-                 "finish": "finished", "fail": "failed", "mark cancelled": "marked cancelled"}
+                 "finish": "finished", "fail": "failed", "mark cancelled": "marked cancelled",
+                 "release": "released"}
     return irregular.get(action, action + "ed")

@@ -194,10 +194,31 @@ class JobQueue:
         return self._change(job_id, "fail", ("queued", "running"), state="failed",
                             finished=time.time(), error=str(error))
 
-    def mark_cancelled(self, job_id: int, error: str = "") -> Job:
-        """Mark a running (or queued) job cancelled: its engine stopped it."""
+    def mark_cancelled(self, job_id: int, error: str = "", asset_ids: Sequence[int] = ()) -> Job:
+        """Mark a running (or queued) job cancelled: its engine stopped it.
+
+        ``asset_ids`` are partial results it kept (text streamed before the cancel).
+        """
         return self._change(job_id, "mark cancelled", ("queued", "running"),
-                            state="cancelled", finished=time.time(), error=str(error))
+                            state="cancelled", finished=time.time(), error=str(error),
+                            asset_ids=json.dumps([int(i) for i in asset_ids]))
+
+    def release(self, job_id: int, owner: str) -> Job:
+        """Put a job this owner was running back in the queue, at its old place.
+
+        Used when the app closes mid-job: the job runs again next time instead of
+        being lost. Its attempt does not count.
+        """
+        with self._db.transaction() as conn:
+            job = self._require(conn, job_id, "release", ("running",))
+            if job.owner != owner:
+                raise JobStateError(job_id, f"running under {job.owner!r}", "release",
+                                    (f"running under {owner!r}",))
+            job = self._update(conn, job_id, {"state": "queued", "owner": "", "heartbeat": None,
+                                              "started": None, "attempts": max(0, job.attempts - 1),
+                                              "cancel_requested": 0})
+        self._events.job_changed.emit(job)
+        return job
 
     # -- the user's side ---------------------------------------------------------
 

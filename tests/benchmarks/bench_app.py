@@ -1,0 +1,134 @@
+"""The desktop app: cold start to first window, and UI stalls while a generation runs.
+
+Start-up is measured from process launch to the first paint of the window
+(offscreen platform), against a bare PySide6 QMainWindow measured the same way
+in the same run (goal: within 1.5x). The stall figure is the longest gap
+between ticks of a 5 ms timer on the GUI thread while a CPU-heavy job runs in
+the worker (goal: under 50 ms), against the same timer with nothing running.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tests.benchmarks._report import report
+
+BARE = r"""
+import sys, time
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication, QMainWindow
+app = QApplication(sys.argv)
+w = QMainWindow(); w.resize(1440, 900)
+class Watch(QObject):
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint:
+            print("painted", flush=True); app.quit()
+        return False
+watch = Watch(); w.installEventFilter(watch)
+w.show(); app.exec()
+"""
+
+GENLOOM = r"""
+import sys
+from PySide6.QtCore import QEvent, QObject
+from genloom._qt.app import build_window
+app, w = build_window(["genloom-app"])
+class Watch(QObject):
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint:
+            print("painted", flush=True); app.quit()
+        return False
+watch = Watch(); w.installEventFilter(watch)
+w.show(); app.exec()
+w.stop_engine()
+"""
+
+
+def _time_to_paint(code: str, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    if "painted" not in result.stdout:
+        raise RuntimeError(f"window never painted: {result.stderr[-2000:]}")
+    return time.perf_counter() - start
+
+
+def startup(env: dict[str, str], repeat: int = 7) -> None:
+    _time_to_paint(GENLOOM, env)  # first run creates the default project and settings
+    bare = statistics.median(_time_to_paint(BARE, env) for _ in range(repeat))
+    genloom = statistics.median(_time_to_paint(GENLOOM, env) for _ in range(repeat))
+    report("app: process start to first window paint", genloom, "bare PySide6 QMainWindow", bare,
+           note=f"median of {repeat}, offscreen; goal <= 1.5x")
+
+
+STALL = r"""
+import sys, time
+from PySide6.QtCore import QTimer
+from genloom._qt.app import build_window
+app, w = build_window(["genloom-app"])
+w.show(); w.start_engine()
+gaps = []; last = [time.perf_counter()]
+def tick():
+    now = time.perf_counter(); gaps.append(now - last[0]); last[0] = now
+timer = QTimer(); timer.setInterval(5); timer.timeout.connect(tick); timer.start()
+mode = sys.argv[1]
+def begin():
+    gaps.clear(); last[0] = time.perf_counter()
+    if mode == "generate":
+        w.picker.select("procedural.pattern")
+        w.form.set_values({"width": 2048, "height": 2048, "octaves": 10})
+        w.form.count.setValue(2)
+        jobs = w.generate()
+        assert jobs, "nothing queued"
+        def check():
+            states = [w.project.jobs.get(j.id).state for j in jobs]
+            if all(s in ("done", "failed", "cancelled") for s in states):
+                print("STATES", states); finish()
+            else:
+                QTimer.singleShot(50, check)
+        QTimer.singleShot(50, check)
+    else:
+        QTimer.singleShot(4000, finish)
+def finish():
+    gaps.sort()
+    print("GAPS", max(gaps), gaps[int(len(gaps) * 0.99)], len(gaps), flush=True)
+    w.stop_engine(); app.quit()
+QTimer.singleShot(500, begin)
+app.exec()
+"""
+
+
+def stalls(env: dict[str, str]) -> None:
+    results = {}
+    for mode in ("idle", "generate"):
+        out = subprocess.run([sys.executable, "-c", STALL, mode], env=env, capture_output=True, text=True,
+                             timeout=600)
+        line = next((l for l in out.stdout.splitlines() if l.startswith("GAPS")), None)
+        if line is None:
+            raise RuntimeError(f"stall measurement failed: {out.stdout[-1000:]} {out.stderr[-3000:]}")
+        worst, p99, ticks = line.split()[1:]
+        results[mode] = (float(worst), float(p99), int(ticks))
+        states = next((l for l in out.stdout.splitlines() if l.startswith("STATES")), "")
+        if mode == "generate" and "done" not in states:
+            raise RuntimeError(f"the generation did not finish: {states} {out.stderr[-2000:]}")
+    report("UI: longest event-loop stall while generating", results["generate"][0],
+           "longest stall, idle window", results["idle"][0],
+           note=f"p99 {results['generate'][1] * 1000:.1f} ms over {results['generate'][2]} ticks; "
+                "2 jobs of procedural.pattern 2048x2048; goal < 50 ms")
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "GENLOOM_HOME": home, "QT_QPA_PLATFORM": "offscreen"}
+        Path(home, "config").mkdir()
+        startup(env)
+        stalls(env)
+
+
+if __name__ == "__main__":
+    main()
