@@ -218,7 +218,7 @@ def _text_tile(path: Path, size: int, *, monospace: bool) -> QImage:
         painter.setFont(font)
         painter.setPen(TILE_FOREGROUND)
         line_height = painter.fontMetrics().lineSpacing()
-        y = 6 + painter.fontMetrics().ascent()
+        y = 22 + painter.fontMetrics().ascent()  # below the gallery's kind badge
         for line in lines:
             if y > size - 4:
                 break
