@@ -1,0 +1,164 @@
+"""Identifying a candidate: the plugins first, then Genloom's own fallbacks.
+
+The plugins' ``genloom_identify_model`` hooks say what they can load. What no
+plugin claims is still described as well as Genloom can (an ONNX file, a GGUF
+file with its architecture, a refused pickle) or listed as unknown with the
+reason. Pickle files are never shown to plugins: nothing may be tempted to
+unpickle them while identifying.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from genloom.core.models.gguf import read_gguf_metadata
+from genloom.sdk.formats import (
+    ModelFormatError,
+    is_gguf_file,
+    is_pickle_file,
+    read_safetensors_header,
+)
+from genloom.sdk.models import ModelMatch
+
+__all__ = ["Identification", "identify_candidate", "licence_from_model_card"]
+
+#: What ``status`` a model has after identification.
+STATUSES = ("ok", "unknown", "refused")
+
+
+@dataclass
+class Identification:
+    """What the library records about a model's type."""
+
+    kind: str = ""
+    architecture: str = ""
+    format: str = ""
+    licence: str = ""
+    status: str = "unknown"
+    reason: str = ""
+    plugins: list[str] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def identify_candidate(path: Path, is_dir: bool, plugins: Any | None, hint: str = "") -> Identification:
+    """Identify the model at ``path`` (``plugins`` is a PluginManager, or None for fallbacks only)."""
+    path = Path(path)
+    if not is_dir and is_pickle_file(path):
+        return Identification(
+            kind="pickle", format="pickle", status="refused",
+            reason=(f"pickle: refused unless allowed. {path.suffix or 'Pickle'} files can run code when "
+                    f"opened; if you trust this one, `genloom models allow-pickle {path}` allows it "
+                    "(it is then opened only with torch.load(weights_only=True))"),
+            details={"hint": hint} if hint else {})
+    matches: list[tuple[str, ModelMatch]] = plugins.identify_model(path) if plugins is not None else []
+    if matches:
+        result = _from_matches(matches)
+    else:
+        result = _fallback(path, is_dir)
+    if hint:
+        result.details.setdefault("hint", hint)
+        if result.status == "unknown":
+            result.reason += f" (found in a folder meant for {hint} models)"
+    if not result.licence:
+        result.licence = licence_from_model_card(path if is_dir else path.parent)
+    return result
+
+
+def _from_matches(matches: list[tuple[str, ModelMatch]]) -> Identification:
+    plugin, first = matches[0]
+    details = dict(first.details)
+    if len(matches) > 1:
+        details["other_matches"] = [{"plugin": name, "kind": m.kind, "architecture": m.architecture}
+                                    for name, m in matches[1:]]
+    refused = str(details.get("refused", ""))
+    return Identification(kind=first.kind, architecture=first.architecture, format=first.format,
+                          licence=first.licence, status="refused" if refused else "ok", reason=refused,
+                          plugins=[name for name, _ in matches], details=details)
+
+
+def _fallback(path: Path, is_dir: bool) -> Identification:
+    if is_dir:
+        return _unknown_folder(path)
+    suffix = path.suffix.lower()
+    if suffix == ".onnx":
+        return _onnx(path)
+    if is_gguf_file(path):
+        return _gguf(path)
+    if suffix in (".safetensors", ".sft"):
+        return _unknown_safetensors(path)
+    return Identification(reason=f"no plugin recognises this {suffix or 'extension-less'} file")
+
+
+def _onnx(path: Path) -> Identification:
+    with open(path, "rb") as handle:
+        start = handle.read(2)
+    # An ONNX ModelProto starts with field 1 (ir_version, a varint): byte 0x08.
+    if start[:1] != b"\x08":
+        return Identification(format="onnx", reason="named .onnx but not an ONNX protobuf (it does not start "
+                                                   "with the ir_version field); the file may be damaged")
+    return Identification(kind="onnx", format="onnx", status="ok",
+                          reason="an ONNX model; no plugin claimed it, so no generator is known to use it")
+
+
+def _gguf(path: Path) -> Identification:
+    try:
+        meta = read_gguf_metadata(path)
+    except (ModelFormatError, OSError) as exc:
+        return Identification(format="gguf", reason=str(exc))
+    return Identification(kind="gguf", architecture=str(meta.get("general.architecture", "")), format="gguf",
+                          licence=str(meta.get("general.license", "") or ""), status="ok",
+                          details={k: v for k, v in meta.items() if v is not None})
+
+
+def _unknown_safetensors(path: Path) -> Identification:
+    try:
+        header = read_safetensors_header(path)
+    except (ModelFormatError, OSError) as exc:
+        return Identification(format="safetensors", reason=str(exc))
+    names = sorted(k for k in header if k != "__metadata__")
+    shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+    return Identification(format="safetensors", details={"tensors": len(names)},
+                          reason=f"no plugin recognises its {len(names)} tensors ({shown or 'none'})")
+
+
+def _unknown_folder(path: Path) -> Identification:
+    index = _read_json(path / "model_index.json")
+    if index is not None:
+        pipeline = index.get("_class_name", "?")
+        return Identification(format="diffusers-folder", details={"pipeline": pipeline},
+                              reason=f"a diffusers {pipeline} folder that no installed plugin loads")
+    config = _read_json(path / "config.json")
+    if config is not None:
+        arch = ", ".join(config.get("architectures") or []) or config.get("model_type", "?")
+        return Identification(format="transformers-folder", details={"architectures": arch},
+                              reason=f"a transformers model ({arch}) that no installed plugin loads")
+    return Identification(reason="a folder with a model config that no plugin recognises")
+
+
+_LICENCE_LINE = re.compile(r"^licen[cs]e:\s*(\S.*?)\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+def licence_from_model_card(folder: Path) -> str:
+    """The ``license:`` of a model card's YAML front matter (README.md), or ""."""
+    try:
+        with open(Path(folder) / "README.md", encoding="utf-8", errors="replace") as handle:
+            text = handle.read(16384)
+    except OSError:
+        return ""
+    if not text.startswith("---"):
+        return ""
+    front = text[3:].split("\n---", 1)[0]
+    found = _LICENCE_LINE.search(front)
+    return found.group(1).strip("'\"") if found else ""
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
