@@ -1,0 +1,42 @@
+"""One viewer per asset kind, and :func:`viewer_for` to make the right one.
+
+Every viewer is a ``QWidget`` with ``load(path)`` (raises ``OSError`` or
+``ValueError`` when the file cannot be shown) and ``clear_view()`` (which
+also stops playback).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from PySide6.QtWidgets import QWidget
+
+from genloom._qt.viewers_image import ImageViewer
+from genloom._qt.viewers_media import AudioViewer, VideoViewer
+from genloom._qt.viewers_text import CodeViewer, TextViewer
+
+__all__ = ["AssetViewer", "AudioViewer", "CodeViewer", "ImageViewer", "TextViewer",
+           "VideoViewer", "viewer_for"]
+
+
+class AssetViewer(Protocol):
+    """What the inspector needs of a viewer."""
+
+    def load(self, path: object) -> None: ...
+
+    def clear_view(self) -> None: ...
+
+
+def viewer_for(kind: str, parent: QWidget | None = None, *, volume: float = 1.0) -> QWidget:
+    """A new viewer for assets of ``kind``; ``volume`` (0..1) for audio and video."""
+    if kind == "image":
+        return ImageViewer(parent)
+    if kind == "audio":
+        return AudioViewer(parent, volume=volume)
+    if kind == "video":
+        return VideoViewer(parent, volume=volume)
+    if kind == "code":
+        return CodeViewer(parent)
+    if kind == "text":
+        return TextViewer(parent)
+    raise ValueError(f"kind: {kind!r} has no viewer; use image, audio, video, text or code")

@@ -1,0 +1,154 @@
+"""Every viewer opens its kind of asset (real files, offscreen)."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtMultimedia import QMediaPlayer
+
+from genloom._qt.viewers import (
+    AudioViewer,
+    CodeViewer,
+    ImageViewer,
+    TextViewer,
+    VideoViewer,
+    viewer_for,
+)
+
+
+@pytest.mark.parametrize("kind, cls", [("image", ImageViewer), ("audio", AudioViewer),
+                                       ("video", VideoViewer), ("text", TextViewer),
+                                       ("code", CodeViewer)])
+def test_viewer_for_each_kind(qtbot, kind, cls):
+    viewer = viewer_for(kind, volume=0.0)
+    qtbot.addWidget(viewer)
+    assert isinstance(viewer, cls)
+
+
+def test_viewer_for_an_unknown_kind_says_which_exist(qapp):
+    with pytest.raises(ValueError, match="image, audio"):
+        viewer_for("smell")
+
+
+def test_text_viewer_shows_the_text_wrapped(qtbot, genloom_project, samples):
+    viewer = TextViewer()
+    qtbot.addWidget(viewer)
+    viewer.load(genloom_project.asset_path(samples["text"]))
+    assert viewer.toPlainText().startswith("Once upon a time")
+    assert viewer.isReadOnly()
+    assert viewer.lineWrapMode() == viewer.LineWrapMode.WidgetWidth
+
+
+def test_code_viewer_highlights_python(qtbot, genloom_project, samples):
+    viewer = CodeViewer()
+    qtbot.addWidget(viewer)
+    viewer.load(genloom_project.asset_path(samples["code"]))
+    document = viewer.document()
+
+    def colour_at(line: int, column: int) -> str:
+        block = document.findBlockByNumber(line)
+        for fmt_range in block.layout().formats():
+            if fmt_range.start <= column < fmt_range.start + fmt_range.length:
+                return fmt_range.format.foreground().color().name()
+        return ""
+
+    styles = {name: fmt.foreground().color().name()
+              for name, fmt in viewer.highlighter.STYLES.items()}
+    assert colour_at(0, 0) == styles["keyword"]        # import
+    assert colour_at(3, 0) == styles["decorator"]      # @cache
+    assert colour_at(5, 6) == styles["string"]         # """The area..."""
+    assert colour_at(6, 4) == styles["comment"]        # # pi r squared
+    assert colour_at(7, 37) == styles["number"]        # 0x1F
+    assert colour_at(10, 0) == styles["builtin"]       # print
+    assert viewer.line_number_width() > 0
+
+
+def test_image_viewer_zooms_fits_and_shows_one_to_one(qtbot, genloom_project, samples):
+    viewer = ImageViewer()
+    qtbot.addWidget(viewer)
+    viewer.resize(400, 300)
+    viewer.show()
+    viewer.load(genloom_project.asset_path(samples["image"]))
+    assert viewer.pixmap().width() == 96
+    assert viewer.zoom() == pytest.approx(1.0)        # small images fit at 1:1, not blown up
+    qtbot.keyClick(viewer, Qt.Key.Key_Plus)
+    assert viewer.zoom() == pytest.approx(1.25)
+    qtbot.keyClick(viewer, Qt.Key.Key_Minus)
+    qtbot.keyClick(viewer, Qt.Key.Key_Minus)
+    assert viewer.zoom() == pytest.approx(0.8)
+    qtbot.keyClick(viewer, Qt.Key.Key_1)
+    assert viewer.zoom() == pytest.approx(1.0)
+    viewer.resize(60, 40)
+    qtbot.keyClick(viewer, Qt.Key.Key_F)
+    assert viewer.zoom() < 1.0                          # fitted into the small window
+
+
+def test_image_viewer_wheel_zooms(qtbot, genloom_project, samples):
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QWheelEvent
+
+    viewer = ImageViewer()
+    qtbot.addWidget(viewer)
+    viewer.resize(300, 200)
+    viewer.load(genloom_project.asset_path(samples["image"]))
+    before = viewer.zoom()
+    event = QWheelEvent(QPointF(50, 50), QPointF(50, 50), QPoint(0, 0), QPoint(0, 120),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)
+    viewer.wheelEvent(event)
+    assert viewer.zoom() == pytest.approx(before * 1.25)
+
+
+def test_image_viewer_refuses_a_broken_file(qtbot, tmp_path):
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"nope")
+    viewer = ImageViewer()
+    qtbot.addWidget(viewer)
+    with pytest.raises(ValueError, match="bad.png"):
+        viewer.load(bad)
+
+
+def test_audio_viewer_plays_draws_the_waveform_and_seeks(qtbot, genloom_project, samples):
+    viewer = AudioViewer(volume=0.0)
+    qtbot.addWidget(viewer)
+    viewer.resize(500, 200)
+    viewer.show()
+    assert viewer.player.audioOutput() is viewer.audio_output
+    assert viewer.audio_output.volume() == 0.0
+    viewer.load(genloom_project.asset_path(samples["audio"]))
+    qtbot.waitUntil(lambda: viewer.waveform._envelope is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: viewer.player.duration() > 0, timeout=10_000)
+    assert viewer.player.duration() == pytest.approx(500, abs=50)
+    qtbot.mouseClick(viewer.waveform, Qt.MouseButton.LeftButton,
+                     pos=QPoint(viewer.waveform.width() // 2, 10))
+    assert viewer.waveform.position() == pytest.approx(0.5, abs=0.02)
+    qtbot.waitUntil(lambda: abs(viewer.player.position() - 250) < 30, timeout=10_000)
+    viewer.controls.play_button.click()
+    qtbot.waitUntil(lambda: viewer.player.playbackState()
+                    == QMediaPlayer.PlaybackState.PlayingState, timeout=10_000)
+    viewer.controls.play_button.click()
+    assert viewer.player.playbackState() != QMediaPlayer.PlaybackState.PlayingState
+    viewer.clear_view()
+
+
+def test_video_viewer_opens_and_scrubs(qtbot, genloom_project, samples):
+    if "video" not in samples:
+        pytest.skip("ffmpeg is not installed, so no sample video was made")
+    viewer = VideoViewer(volume=0.0)
+    qtbot.addWidget(viewer)
+    viewer.resize(400, 300)
+    viewer.show()
+    assert viewer.player.audioOutput() is viewer.audio_output
+    viewer.load(genloom_project.asset_path(samples["video"]))
+    qtbot.waitUntil(lambda: viewer.player.mediaStatus() in (
+        QMediaPlayer.MediaStatus.LoadedMedia, QMediaPlayer.MediaStatus.BufferedMedia),
+        timeout=15_000)
+    assert viewer.player.hasVideo()
+    qtbot.waitUntil(lambda: viewer.controls.slider.maximum() > 0, timeout=10_000)
+    assert viewer.controls.slider.maximum() == pytest.approx(1000, abs=100)
+    viewer.controls.slider.setSliderDown(True)
+    viewer.controls.slider.setSliderPosition(600)  # emits sliderMoved, as a drag does
+    viewer.controls.slider.setSliderDown(False)
+    qtbot.waitUntil(lambda: abs(viewer.player.position() - 600) < 120, timeout=10_000)
+    assert not viewer.controls.error_label.isVisibleTo(viewer)
+    viewer.clear_view()
