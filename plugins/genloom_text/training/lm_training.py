@@ -48,6 +48,7 @@ class TrainConfig:
     card_data: str
     card_licence: str
     script: str
+    aligned: bool = False  # start every training window at a document start
     eval_every: int = 250
     warmup: int = 100
     sample_max_new_tokens: int = 60
@@ -90,21 +91,34 @@ def train_byte_bpe(
     return fast
 
 
-def encode_stream(tokenizer: PreTrainedTokenizerFast, docs: list[str]) -> torch.Tensor:
-    """Concatenate the documents, each followed by EOS, into one token tensor."""
+def encode_stream(
+    tokenizer: PreTrainedTokenizerFast, docs: list[str],
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Concatenate the documents, each followed by EOS, into one token tensor.
+
+    Returns the tokens and the offset where each document starts.
+    """
     ids: list[int] = []
+    starts: list[int] = []
     eos = tokenizer.eos_token_id
     batch = 512
     for i in range(0, len(docs), batch):
         for row in tokenizer(docs[i:i + batch], add_special_tokens=False)["input_ids"]:
+            starts.append(len(ids))
             ids.extend(row)
             ids.append(eos)
-    return torch.tensor(ids, dtype=torch.int32)
+    return torch.tensor(ids, dtype=torch.int32), torch.tensor(starts, dtype=torch.int64)
 
 
-def _batch(stream: torch.Tensor, n: int, seq_len: int, seed: int) -> torch.Tensor:
+def _batch(stream: torch.Tensor, n: int, seq_len: int, seed: int,
+           doc_starts: torch.Tensor | None = None) -> torch.Tensor:
     gen = torch.Generator().manual_seed(seed)
-    starts = torch.randint(0, len(stream) - seq_len - 1, (n,), generator=gen)
+    limit = len(stream) - seq_len - 1
+    if doc_starts is None:
+        starts = torch.randint(0, limit, (n,), generator=gen)
+    else:
+        usable = doc_starts[doc_starts < limit]
+        starts = usable[torch.randint(0, len(usable), (n,), generator=gen)]
     return torch.stack([stream[s:s + seq_len + 1] for s in starts.tolist()]).long()
 
 
@@ -150,9 +164,10 @@ def train_language_model(
 ) -> None:
     """Train (resuming if a checkpoint exists), then write the model folder and card."""
     torch.set_num_threads(cfg.threads)
-    stream = encode_stream(tokenizer, docs)
+    stream, doc_starts = encode_stream(tokenizer, docs)
     split = int(len(stream) * 0.98)
     train_stream, eval_stream = stream[:split], stream[split:]
+    train_starts = doc_starts[doc_starts < split] if cfg.aligned else None
     print(f"{len(stream)} tokens ({split} train)", flush=True)
     model = build_model(cfg, tokenizer)
     n_params = sum(p.numel() for p in model.parameters())
@@ -180,7 +195,7 @@ def train_language_model(
         for group in opt.param_groups:
             group["lr"] = _lr(cfg, step)
         loss = _loss(model, _batch(train_stream, cfg.batch, cfg.seq_len,
-                                   cfg.seed * 1_000_003 + step), cfg.bf16)
+                                   cfg.seed * 1_000_003 + step, train_starts), cfg.bf16)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
