@@ -1,0 +1,503 @@
+"""The inspector: the selected asset in its viewer, with recipe, lineage, tags,
+rating, notes and actions.
+
+Everything shown comes from the project API; edits go straight back to it
+(``set_rating``, ``add_tags``/``remove_tags``, ``set_notes``). The project's
+events (queued onto the GUI thread) keep it current when another view or a
+worker changes the asset.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QFocusEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QCompleter,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from genloom._qt.gallery import asset_caption
+from genloom._qt.viewers import viewer_for
+from genloom._qt.widgets import (
+    ErrorBanner,
+    FlowLayout,
+    ProjectEventsBridge,
+    StarRating,
+    copy_asset_to_clipboard,
+    reveal_in_file_manager,
+)
+from genloom.core.project import Asset, AssetNotFoundError, Project
+
+__all__ = ["InspectorWidget"]
+
+NOTES_SAVE_DELAY_MS = 800
+RECIPE_SKIP = {"parameters"}
+
+
+class _NotesEdit(QPlainTextEdit):
+    """Plain text that reports losing focus (notes save then)."""
+
+    focus_lost = Signal()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt API
+        super().focusOutEvent(event)
+        self.focus_lost.emit()
+
+
+class _TagChip(QWidget):
+    def __init__(self, tag: str, on_remove: Any) -> None:
+        super().__init__()
+        self.tag = tag
+        self.setObjectName("tagChip")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        self.setStyleSheet("#tagChip { background: palette(midlight); border-radius: 9px; }")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 1, 2, 1)
+        layout.setSpacing(2)
+        layout.addWidget(QLabel(tag))
+        self.remove_button = QToolButton()
+        self.remove_button.setText("✕")
+        self.remove_button.setAutoRaise(True)
+        self.remove_button.setToolTip(f"Remove the tag “{tag}”")
+        self.remove_button.clicked.connect(lambda: on_remove(tag))
+        layout.addWidget(self.remove_button)
+
+
+class InspectorWidget(QWidget):
+    """Shows one asset: viewer, actions, rating, tags, notes, recipe, lineage, file.
+
+    Signals: ``jump_to_asset(int)`` (a parent or child was clicked),
+    ``rerun_requested(int, bool new_seed)``, ``use_as_input_requested(int)``,
+    ``export_requested(int)``. Copy and reveal are done here. The actions are
+    also exposed as ``QAction`` attributes (``rerun_action``, ``vary_action``,
+    ``use_as_input_action``, ``export_action``, ``copy_action``,
+    ``reveal_action``) for the window's menus; their shortcuts work while the
+    focus is inside the inspector.
+    """
+
+    jump_to_asset = Signal(int)
+    rerun_requested = Signal(int, bool)
+    use_as_input_requested = Signal(int)
+    export_requested = Signal(int)
+
+    def __init__(self, project: Project | None, parent: QWidget | None = None, *,
+                 volume: float = 1.0) -> None:
+        super().__init__(parent)
+        self._project = project
+        self._asset: Asset | None = None
+        self._volume = volume
+        self._viewers: dict[str, QWidget] = {}
+        self._bridge = ProjectEventsBridge(project, self)
+        self._bridge.asset_changed.connect(self._on_changed)
+        self._bridge.asset_deleted.connect(self._on_deleted)
+        self._bridge.asset_added.connect(self._on_added)
+        self._notes_timer = QTimer(self, singleShot=True, interval=NOTES_SAVE_DELAY_MS)
+        self._notes_timer.timeout.connect(self.save_notes)
+        self._build()
+        self.show_asset(None)
+
+    # -- building -------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.error_banner = ErrorBanner()
+        self.title_label = QLabel()
+        self.title_label.setWordWrap(True)
+        self.title_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = self.title_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        font.setBold(True)
+        self.title_label.setFont(font)
+
+        self.viewer_stack = QStackedWidget()
+        self.empty_label = QLabel("Select an asset in the gallery")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.viewer_stack.addWidget(self.empty_label)
+
+        self._build_actions()
+        actions_row = QHBoxLayout()
+        actions_row.setSpacing(2)
+        for action in self.actions():
+            button = QToolButton()
+            button.setDefaultAction(action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            actions_row.addWidget(button)
+        actions_row.addStretch(1)
+
+        self.rating = StarRating()
+        self.rating.rating_changed.connect(self._set_rating)
+        self.tags_box = QWidget()
+        self.tags_flow = FlowLayout(self.tags_box)
+        self.tag_edit = QLineEdit(placeholderText="Add tags (comma separated), Enter")
+        self.tag_edit.returnPressed.connect(self._add_tags)
+        self.tag_completer = QCompleter([], self.tag_edit)
+        self.tag_completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.tag_edit.setCompleter(self.tag_completer)
+        self.notes_edit = _NotesEdit()
+        self.notes_edit.setPlaceholderText("Notes (saved as you type)")
+        self.notes_edit.setFixedHeight(72)
+        self.notes_edit.textChanged.connect(self._notes_edited)
+        self.notes_edit.focus_lost.connect(self.save_notes)
+
+        self.recipe_form = QFormLayout()
+        self.recipe_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.raw_toggle = QToolButton()
+        self.raw_toggle.setText("Raw JSON")
+        self.raw_toggle.setCheckable(True)
+        self.raw_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.raw_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.raw_toggle.setAutoRaise(True)
+        self.raw_json = QPlainTextEdit(readOnly=True)
+        self.raw_json.setVisible(False)
+        self.raw_json.setFixedHeight(140)
+        self.raw_toggle.toggled.connect(self._toggle_raw)
+        recipe_box = QGroupBox("Recipe")
+        recipe_layout = QVBoxLayout(recipe_box)
+        recipe_layout.addLayout(self.recipe_form)
+        recipe_layout.addWidget(self.raw_toggle)
+        recipe_layout.addWidget(self.raw_json)
+
+        self.parents_list = self._lineage_list()
+        self.children_list = self._lineage_list()
+        lineage_box = QGroupBox("Lineage")
+        lineage = QFormLayout(lineage_box)
+        lineage.addRow("Made from", self.parents_list)
+        lineage.addRow("Used by", self.children_list)
+
+        self.info_label = QLabel()
+        self.info_label.setWordWrap(True)
+        self.info_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        edit_box = QGroupBox("Rating, tags and notes")
+        edit = QFormLayout(edit_box)
+        edit.addRow("Rating", self.rating)
+        edit.addRow("Tags", self.tags_box)
+        edit.addRow("", self.tag_edit)
+        edit.addRow("Notes", self.notes_edit)
+
+        details = QWidget()
+        details_layout = QVBoxLayout(details)
+        details_layout.setContentsMargins(4, 4, 4, 4)
+        details_layout.addLayout(actions_row)
+        for widget in (edit_box, recipe_box, lineage_box, self.info_label):
+            details_layout.addWidget(widget)
+        details_layout.addStretch(1)
+        self.details_scroll = QScrollArea()
+        self.details_scroll.setWidgetResizable(True)
+        self.details_scroll.setWidget(details)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.viewer_stack)
+        splitter.addWidget(self.details_scroll)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.error_banner)
+        layout.addWidget(self.title_label)
+        layout.addWidget(splitter, 1)
+
+    def _build_actions(self) -> None:
+        def make(text: str, shortcut: str, tip: str, handler: Any) -> QAction:
+            action = QAction(text, self)
+            if shortcut:
+                action.setShortcut(QKeySequence(shortcut))
+                action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.setToolTip(f"{tip} ({shortcut})" if shortcut else tip)
+            action.triggered.connect(handler)
+            self.addAction(action)
+            return action
+
+        self.rerun_action = make("Re-run", "Ctrl+R", "Make it again with the same recipe and seed",
+                                 lambda: self._emit_id(self.rerun_requested, False))
+        self.vary_action = make("Vary", "Ctrl+Shift+R", "Same recipe, new seed",
+                                lambda: self._emit_id(self.rerun_requested, True))
+        self.use_as_input_action = make("Use as input", "Ctrl+I",
+                                        "Use it as the input of a generator",
+                                        lambda: self._emit_id(self.use_as_input_requested))
+        self.export_action = make("Export…", "Ctrl+E", "Export with provenance",
+                                  lambda: self._emit_id(self.export_requested))
+        self.copy_action = make("Copy", "Ctrl+Shift+C", "Copy to the clipboard", self.copy)
+        self.reveal_action = make("Reveal", "", "Show the file in the file manager", self.reveal)
+
+    def _lineage_list(self) -> QListWidget:
+        widget = QListWidget()
+        widget.setMaximumHeight(96)
+        widget.itemActivated.connect(self._jump)
+        widget.itemClicked.connect(self._jump)
+        return widget
+
+    # -- public API -----------------------------------------------------------------
+
+    def project(self) -> Project | None:
+        """The project the assets come from."""
+        return self._project
+
+    def set_project(self, project: Project | None) -> None:
+        """Inspect assets of another project (shows nothing until :meth:`show_asset`)."""
+        self.save_notes()
+        self._project = project
+        self._bridge.attach(project)
+        self.show_asset(None)
+
+    def asset(self) -> Asset | None:
+        """The asset shown."""
+        return self._asset
+
+    def viewer(self) -> QWidget | None:
+        """The viewer in use, if an asset is shown."""
+        current = self.viewer_stack.currentWidget()
+        return None if current is self.empty_label else current
+
+    def show_asset(self, asset_id: int | None) -> None:
+        """Show the asset with this id (``None``: nothing). Pending notes are saved first."""
+        self.save_notes()
+        self.error_banner.hide()
+        asset: Asset | None = None
+        if asset_id is not None and self._project is not None:
+            try:
+                asset = self._project.get_asset(int(asset_id))
+            except AssetNotFoundError as exc:
+                self.error_banner.show_error(str(exc))
+        self._asset = asset
+        for action in self.actions():
+            action.setEnabled(asset is not None)
+        self.details_scroll.setEnabled(asset is not None)
+        self._show_in_viewer(asset)
+        self._fill(asset)
+
+    def save_notes(self) -> None:
+        """Save the notes now if they were edited."""
+        self._notes_timer.stop()
+        asset = self._asset
+        if asset is None or self._project is None:
+            return
+        text = self.notes_edit.toPlainText()
+        if text == asset.notes:
+            return
+        try:
+            self._asset = self._project.set_notes(asset.id, text)
+        except Exception as exc:
+            self.error_banner.show_error(f"Could not save the notes of #{asset.id}: {exc}")
+
+    def copy(self) -> None:
+        """Copy the asset to the clipboard (image, text, or file URL)."""
+        if self._asset is None or self._project is None:
+            return
+        try:
+            copy_asset_to_clipboard(self._project, self._asset)
+        except (OSError, ValueError) as exc:
+            self.error_banner.show_error(f"Could not copy #{self._asset.id}: {exc}")
+
+    def reveal(self) -> None:
+        """Open the folder of the asset's file in the file manager."""
+        if self._asset is None or self._project is None:
+            return
+        path = self._project.asset_path(self._asset)
+        if not reveal_in_file_manager(path):
+            self.error_banner.show_error(f"No file manager could open {path.parent}")
+
+    # -- filling in -----------------------------------------------------------------
+
+    def _show_in_viewer(self, asset: Asset | None) -> None:
+        current = self.viewer()
+        if current is not None:
+            current.clear_view()  # type: ignore[attr-defined]
+        if asset is None or self._project is None:
+            self.viewer_stack.setCurrentWidget(self.empty_label)
+            return
+        viewer = self._viewers.get(asset.kind)
+        if viewer is None:
+            viewer = viewer_for(asset.kind, volume=self._volume)
+            self._viewers[asset.kind] = viewer
+            self.viewer_stack.addWidget(viewer)
+        self.viewer_stack.setCurrentWidget(viewer)
+        try:
+            viewer.load(self._project.asset_path(asset))  # type: ignore[attr-defined]
+        except (OSError, ValueError) as exc:
+            self.error_banner.show_error(f"Cannot show #{asset.id}: {exc}")
+
+    def _fill(self, asset: Asset | None) -> None:
+        self.title_label.setText(asset_caption(asset) if asset else "")
+        self.title_label.setToolTip(asset.prompt if asset else "")
+        self._fill_editables(asset)
+        self._fill_recipe(asset)
+        self._fill_lineage(asset)
+        if asset is None:
+            self.info_label.setText("")
+            return
+        when = datetime.fromtimestamp(asset.created).strftime("%Y-%m-%d %H:%M:%S")
+        self.info_label.setText(
+            f"#{asset.id} · {asset.kind} · {_size(asset.size)} · {when}<br>"
+            f"<span style='color: gray'>{asset.path}</span>")
+
+    def _fill_editables(self, asset: Asset | None) -> None:
+        self.rating.set_rating(asset.rating if asset else 0)
+        while self.tags_flow.count():
+            item = self.tags_flow.takeAt(0)
+            if item is not None and item.widget() is not None:
+                item.widget().deleteLater()
+        for tag in asset.tags if asset else ():
+            self.tags_flow.addWidget(_TagChip(tag, self._remove_tag))
+        self.tags_box.updateGeometry()
+        if self._project is not None:
+            try:
+                self.tag_completer.model().setStringList(  # type: ignore[attr-defined]
+                    [name for name, _ in self._project.all_tags()])
+            except Exception as exc:
+                self.error_banner.show_error(f"Could not read the tags: {exc}")
+        self.notes_edit.blockSignals(True)
+        self.notes_edit.setPlainText(asset.notes if asset else "")
+        self.notes_edit.blockSignals(False)
+
+    def _fill_recipe(self, asset: Asset | None) -> None:
+        while self.recipe_form.rowCount():
+            self.recipe_form.removeRow(0)
+        recipe = asset.recipe if asset else {}
+        if asset is not None:
+            rows: list[tuple[str, Any]] = [
+                ("Generator", recipe.get("generator") or recipe.get("generator_id")
+                 or asset.generator_id or "—"),
+                ("Model", recipe.get("model") or recipe.get("model_id") or asset.model_id or "—"),
+                ("Seed", recipe.get("seed", "—")),
+            ]
+            if asset.prompt:
+                rows.append(("Prompt", asset.prompt))
+            parameters = recipe.get("parameters") or recipe.get("params") or {}
+            if isinstance(parameters, dict):
+                rows += [(f"  {name}", value) for name, value in parameters.items()]
+            shown = {"generator", "generator_id", "model", "model_id", "seed", "params",
+                     *RECIPE_SKIP}
+            rows += [(name, value) for name, value in recipe.items() if name not in shown]
+            for name, value in rows:
+                label = QLabel(_value_text(value))
+                label.setWordWrap(True)
+                label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+                self.recipe_form.addRow(name, label)
+            if not recipe:
+                self.recipe_form.addRow(QLabel("No recipe: imported or made outside Genloom."))
+        self.raw_json.setPlainText(json.dumps(recipe, indent=2, sort_keys=True))
+
+    def _fill_lineage(self, asset: Asset | None) -> None:
+        for widget, getter in ((self.parents_list, "parents"), (self.children_list, "children")):
+            widget.clear()
+            if asset is None or self._project is None:
+                continue
+            try:
+                related = getattr(self._project, getter)(asset.id)
+            except Exception as exc:
+                self.error_banner.show_error(f"Could not read the lineage: {exc}")
+                continue
+            for other in related:
+                item = QListWidgetItem(f"#{other.id} · {other.kind} · {asset_caption(other)}")
+                item.setData(Qt.ItemDataRole.UserRole, other.id)
+                item.setToolTip("Click to show this asset")
+                widget.addItem(item)
+            if not related:
+                item = QListWidgetItem("none")
+                item.setFlags(Qt.ItemFlag.NoItemFlags)
+                widget.addItem(item)
+            widget.setFixedHeight(min(96, 6 + widget.sizeHintForRow(0) * max(1, widget.count())))
+
+    # -- user actions ---------------------------------------------------------------
+
+    def _emit_id(self, signal: Any, *extra: Any) -> None:
+        if self._asset is not None:
+            signal.emit(self._asset.id, *extra)
+
+    def _jump(self, item: QListWidgetItem) -> None:
+        asset_id = item.data(Qt.ItemDataRole.UserRole)
+        if asset_id is not None:
+            self.jump_to_asset.emit(int(asset_id))
+
+    def _toggle_raw(self, shown: bool) -> None:
+        self.raw_json.setVisible(shown)
+        self.raw_toggle.setArrowType(Qt.ArrowType.DownArrow if shown
+                                     else Qt.ArrowType.RightArrow)
+
+    def _set_rating(self, rating: int) -> None:
+        self._apply(lambda p, a: p.set_rating(a.id, rating), "rate")
+
+    def _add_tags(self) -> None:
+        names = [t.strip() for t in self.tag_edit.text().split(",") if t.strip()]
+        if not names:
+            return
+        if self._apply(lambda p, a: p.add_tags(a.id, names), "tag"):
+            self.tag_edit.clear()
+
+    def _remove_tag(self, tag: str) -> None:
+        self._apply(lambda p, a: p.remove_tags(a.id, [tag]), "untag")
+
+    def _apply(self, change: Any, verb: str) -> bool:
+        asset = self._asset
+        if asset is None or self._project is None:
+            return False
+        try:
+            self._asset = change(self._project, asset)
+        except Exception as exc:
+            self.error_banner.show_error(f"Could not {verb} #{asset.id}: {exc}")
+            self._fill_editables(asset)
+            return False
+        self._fill_editables(self._asset)
+        return True
+
+    def _notes_edited(self) -> None:
+        self._notes_timer.start()
+
+    # -- project events -------------------------------------------------------------
+
+    def _on_changed(self, asset: Asset) -> None:
+        if self._asset is None or asset.id != self._asset.id:
+            return
+        editing_notes = self._notes_timer.isActive() or self.notes_edit.hasFocus()
+        notes = self.notes_edit.toPlainText()
+        self._asset = asset
+        self.title_label.setText(asset_caption(asset))
+        self._fill_editables(asset)
+        if editing_notes and notes != asset.notes:  # keep what the user is typing
+            self.notes_edit.blockSignals(True)
+            self.notes_edit.setPlainText(notes)
+            self.notes_edit.blockSignals(False)
+
+    def _on_deleted(self, asset_id: int) -> None:
+        if self._asset is not None and asset_id == self._asset.id:
+            self._notes_timer.stop()
+            self._asset = None
+            self.show_asset(None)
+        elif self._asset is not None:
+            self._fill_lineage(self._asset)
+
+    def _on_added(self, asset: Asset) -> None:
+        if self._asset is not None:  # a new child shows up in the lineage
+            self._fill_lineage(self._asset)
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, sort_keys=True)
+
+
+def _size(size: int) -> str:
+    value = float(size)
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{int(value)} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} bytes"

@@ -1,0 +1,169 @@
+"""The inspector: viewer per kind, recipe, lineage, tags, rating, notes, actions."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QGuiApplication
+
+from genloom._qt.inspector import InspectorWidget
+from genloom._qt.viewers import AudioViewer, CodeViewer, ImageViewer, TextViewer, VideoViewer
+
+
+@pytest.fixture
+def inspector(qtbot, genloom_project, samples):
+    widget = InspectorWidget(genloom_project, volume=0.0)
+    qtbot.addWidget(widget)
+    widget.resize(520, 900)
+    widget.show()
+    yield widget
+    widget.show_asset(None)
+
+
+def _recipe_rows(inspector):
+    form = inspector.recipe_form
+    rows = {}
+    for row in range(form.rowCount()):
+        label = form.itemAt(row, form.ItemRole.LabelRole)
+        field = form.itemAt(row, form.ItemRole.FieldRole)
+        if label and field:
+            rows[label.widget().text().strip()] = field.widget().text()
+    return rows
+
+
+@pytest.mark.parametrize("kind, cls", [("image", ImageViewer), ("audio", AudioViewer),
+                                       ("video", VideoViewer), ("text", TextViewer),
+                                       ("code", CodeViewer)])
+def test_each_kind_opens_in_its_viewer(inspector, samples, kind, cls):
+    if kind not in samples:
+        pytest.skip("ffmpeg is not installed, so no sample video was made")
+    inspector.show_asset(samples[kind].id)
+    assert isinstance(inspector.viewer(), cls)
+    assert not inspector.error_banner.isVisibleTo(inspector)
+
+
+def test_shows_the_recipe_readably_and_as_json(qtbot, inspector, samples):
+    inspector.show_asset(samples["image"].id)
+    rows = _recipe_rows(inspector)
+    assert rows["Generator"] == "test.image"
+    assert rows["Model"] == "tiny-unet"
+    assert rows["Seed"] == "1234"
+    assert rows["steps"] == "20" and rows["cfg"] == "7.5"
+    assert rows["Prompt"] == "a red lighthouse at dusk"
+    assert not inspector.raw_json.isVisibleTo(inspector)
+    inspector.raw_toggle.click()
+    assert inspector.raw_json.isVisibleTo(inspector)
+    assert '"seed": 1234' in inspector.raw_json.toPlainText()
+
+
+def test_lineage_lists_parents_and_children_and_jumps(qtbot, inspector, samples):
+    inspector.show_asset(samples["image"].id)
+    children = inspector.children_list
+    assert children.count() == 1
+    assert children.item(0).data(Qt.ItemDataRole.UserRole) == samples["child"].id
+    with qtbot.waitSignal(inspector.jump_to_asset) as jumped:
+        rect = children.visualItemRect(children.item(0))
+        qtbot.mouseClick(children.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert jumped.args == [samples["child"].id]
+    inspector.show_asset(samples["child"].id)
+    assert inspector.parents_list.item(0).data(Qt.ItemDataRole.UserRole) == samples["image"].id
+
+
+def test_rating_click_is_saved(qtbot, inspector, genloom_project, samples):
+    inspector.show_asset(samples["audio"].id)
+    stars = inspector.rating
+    x = int(2 + stars._star * 3.5)  # the fourth star
+    qtbot.mouseClick(stars, Qt.MouseButton.LeftButton, pos=QPoint(x, stars.height() // 2))
+    assert genloom_project.get_asset(samples["audio"].id).rating == 4
+    qtbot.mouseClick(stars, Qt.MouseButton.LeftButton, pos=QPoint(x, stars.height() // 2))
+    assert genloom_project.get_asset(samples["audio"].id).rating == 0  # same star clears
+
+
+def test_tags_are_added_and_removed(qtbot, inspector, genloom_project, samples):
+    asset_id = samples["text"].id
+    inspector.show_asset(asset_id)
+    qtbot.keyClicks(inspector.tag_edit, "Night, calm ")
+    qtbot.keyClick(inspector.tag_edit, Qt.Key.Key_Return)
+    assert set(genloom_project.get_asset(asset_id).tags) == {"story", "night", "calm"}
+    assert inspector.tag_edit.text() == ""
+    chips = [inspector.tags_flow.itemAt(i).widget() for i in range(inspector.tags_flow.count())]
+    chip = next(c for c in chips if c.tag == "night")
+    chip.remove_button.click()
+    assert set(genloom_project.get_asset(asset_id).tags) == {"story", "calm"}
+
+
+def test_notes_save_after_typing_and_on_focus_out(qtbot, inspector, genloom_project, samples):
+    asset_id = samples["code"].id
+    inspector.show_asset(asset_id)
+    inspector.notes_edit.setFocus()
+    qtbot.keyClicks(inspector.notes_edit, "keep this one")
+    qtbot.waitUntil(lambda: genloom_project.get_asset(asset_id).notes == "keep this one",
+                    timeout=5_000)
+    qtbot.keyClicks(inspector.notes_edit, "!")
+    inspector.tag_edit.setFocus()  # focus out saves at once
+    inspector.notes_edit.focus_lost.emit()
+    assert genloom_project.get_asset(asset_id).notes == "keep this one!"
+
+
+def test_switching_assets_saves_pending_notes(qtbot, inspector, genloom_project, samples):
+    inspector.show_asset(samples["code"].id)
+    inspector.notes_edit.setPlainText("pending")
+    inspector.show_asset(samples["text"].id)
+    assert genloom_project.get_asset(samples["code"].id).notes == "pending"
+    assert inspector.notes_edit.toPlainText() == ""
+
+
+def test_actions_emit_requests(qtbot, inspector, samples):
+    asset_id = samples["image"].id
+    inspector.show_asset(asset_id)
+    with qtbot.waitSignal(inspector.rerun_requested) as rerun:
+        inspector.rerun_action.trigger()
+    assert rerun.args == [asset_id, False]
+    with qtbot.waitSignal(inspector.rerun_requested) as vary:
+        inspector.vary_action.trigger()
+    assert vary.args == [asset_id, True]
+    with qtbot.waitSignal(inspector.use_as_input_requested) as used:
+        inspector.use_as_input_action.trigger()
+    assert used.args == [asset_id]
+    with qtbot.waitSignal(inspector.export_requested) as exported:
+        inspector.export_action.trigger()
+    assert exported.args == [asset_id]
+    assert inspector.rerun_action.shortcut().toString() == "Ctrl+R"
+
+
+def test_copy_puts_an_image_or_text_on_the_clipboard(inspector, genloom_project, samples):
+    clipboard = QGuiApplication.clipboard()
+    inspector.show_asset(samples["image"].id)
+    inspector.copy_action.trigger()
+    assert clipboard.image().width() == 96
+    inspector.show_asset(samples["text"].id)
+    inspector.copy_action.trigger()
+    assert clipboard.text().startswith("Once upon a time")
+    inspector.show_asset(samples["audio"].id)
+    inspector.copy_action.trigger()
+    assert clipboard.mimeData().urls()[0].toLocalFile() == str(
+        genloom_project.asset_path(samples["audio"]))
+
+
+def test_reveal_opens_the_folder(inspector, genloom_project, samples, url_opened):
+    inspector.show_asset(samples["audio"].id)
+    inspector.reveal_action.trigger()
+    assert [u.toLocalFile() for u in url_opened] == [
+        str(genloom_project.asset_path(samples["audio"]).parent)]
+
+
+def test_follows_changes_made_elsewhere_and_deletion(qtbot, inspector, genloom_project, samples):
+    asset_id = samples["audio"].id
+    inspector.show_asset(asset_id)
+    genloom_project.set_rating(asset_id, 3)
+    qtbot.waitUntil(lambda: inspector.rating.rating() == 3)
+    genloom_project.delete_asset(asset_id)
+    qtbot.waitUntil(lambda: inspector.asset() is None)
+    assert inspector.viewer() is None
+
+
+def test_unknown_asset_shows_an_error(inspector):
+    inspector.show_asset(987654)
+    assert "987654" in inspector.error_banner.message()
+    assert inspector.asset() is None
+    assert not inspector.rerun_action.isEnabled()
