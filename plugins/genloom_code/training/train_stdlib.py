@@ -90,7 +90,7 @@ def main() -> None:
                         default=HERE.parent / "models" / "stdlib-llama")
     parser.add_argument("--ckpt-dir", type=Path, default=Path("/work/ckpt/code"))
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--steps", type=int, default=800)
+    parser.add_argument("--steps", type=int, default=420)
     parser.add_argument("--batch", type=int, default=12)
     parser.add_argument("--seq-len", type=int, default=256)
     parser.add_argument("--chunk-chars", type=int, default=640)

@@ -73,7 +73,7 @@ def main() -> None:
                         default=HERE.parent / "models" / "fortune-llama")
     parser.add_argument("--ckpt-dir", type=Path, default=Path("/work/ckpt/text"))
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--steps", type=int, default=1100)
+    parser.add_argument("--steps", type=int, default=520)
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--seq-len", type=int, default=192)
     parser.add_argument("--lr", type=float, default=2e-3)
