@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -207,6 +208,9 @@ class InspectorWidget(QWidget):
         splitter.addWidget(self.details_scroll)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        splitter.setSizes([560, 440])
+        self.viewer_stack.setMinimumHeight(160)
+        self.details_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.error_banner)
@@ -345,13 +349,15 @@ class InspectorWidget(QWidget):
         when = datetime.fromtimestamp(asset.created).strftime("%Y-%m-%d %H:%M:%S")
         self.info_label.setText(
             f"#{asset.id} · {asset.kind} · {_size(asset.size)} · {when}<br>"
-            f"<span style='color: gray'>{asset.path}</span>")
+            f"<span style='color: gray'>{Path(asset.path).name[:16]}…{asset.suffix}</span>")
+        self.info_label.setToolTip(str(self._project.asset_path(asset)) if self._project else "")
 
     def _fill_editables(self, asset: Asset | None) -> None:
         self.rating.set_rating(asset.rating if asset else 0)
         while self.tags_flow.count():
             item = self.tags_flow.takeAt(0)
             if item is not None and item.widget() is not None:
+                item.widget().hide()  # now; deleteLater waits for the event loop
                 item.widget().deleteLater()
         for tag in asset.tags if asset else ():
             self.tags_flow.addWidget(_TagChip(tag, self._remove_tag))
