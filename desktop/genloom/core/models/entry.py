@@ -20,6 +20,7 @@ class Location:
     path: str
     source: str  # "bundled", "folder", "hf-cache"
     root: str
+    title: str
     is_dir: bool
     missing: bool
     seen: float

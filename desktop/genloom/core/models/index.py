@@ -67,6 +67,7 @@ CREATE TABLE IF NOT EXISTS locations (
     hash TEXT NOT NULL REFERENCES models(hash) ON DELETE CASCADE,
     source TEXT NOT NULL,
     root TEXT NOT NULL,
+    title TEXT NOT NULL DEFAULT '',
     is_dir INTEGER NOT NULL,
     missing INTEGER NOT NULL DEFAULT 0,
     seen REAL NOT NULL

@@ -1,9 +1,10 @@
 """Other apps' model folders: which sub-folders to scan, and what each holds.
 
 When the user adds the install folder of ComfyUI, AUTOMATIC1111 (or Forge)
-or InvokeAI, only its model folders are scanned (not its Python environment
-or custom nodes), and each folder's purpose becomes a hint shown next to a
-model no plugin recognises ("in ComfyUI's loras folder").
+or InvokeAI, only its models folder is scanned (not its Python environment,
+extensions or custom nodes, which hold thousands of files), and each
+sub-folder's purpose becomes a hint recorded with the model and shown next to
+one no plugin recognises ("found in a folder meant for lora models").
 """
 
 from __future__ import annotations
@@ -20,9 +21,8 @@ _COMFYUI_FOLDERS = {
     "upscale_models": "upscaler", "diffusers": "diffusers", "LLM": "transformers-causal-lm",
 }
 _A1111_FOLDERS = {
-    "models/Stable-diffusion": "sd-checkpoint", "models/Lora": "lora", "models/LyCORIS": "lora",
-    "models/VAE": "vae", "models/ControlNet": "controlnet", "models/ESRGAN": "upscaler",
-    "embeddings": "embedding",
+    "Stable-diffusion": "sd-checkpoint", "Lora": "lora", "LyCORIS": "lora", "VAE": "vae",
+    "ControlNet": "controlnet", "ESRGAN": "upscaler", "text_encoder": "text-encoder",
 }
 
 
@@ -38,25 +38,40 @@ class ScanFolder:
 class Layout:
     """What a folder the user added turned out to be."""
 
-    name: str  # "comfyui", "a1111", "invokeai" or "folder"
+    name: str  # "comfyui", "a1111", "invokeai", "folder" or "file"
     title: str
     folders: tuple[ScanFolder, ...]
 
 
 def detect_layout(path: Path) -> Layout:
-    """Recognise an app's install or models folder; a plain folder is scanned whole."""
+    """Recognise an app's install or models folder; anything else is scanned whole.
+
+    An install folder is narrowed to its models folder(s). A models folder
+    (the app's own, or one that looks like it) is scanned whole, one
+    sub-folder at a time so each gets its hint.
+    """
     path = Path(path)
     if path.is_file():
         return Layout("file", "a model file", (ScanFolder(path),))
-    for models in (path / "models", path):
-        folders = [ScanFolder(models / name, hint) for name, hint in _COMFYUI_FOLDERS.items()
-                   if (models / name).is_dir()]
-        main = (models / "checkpoints").is_dir() or (models / "diffusion_models").is_dir()
-        if main and len(folders) >= 2:
-            return Layout("comfyui", "ComfyUI", tuple(folders))
-    folders = [ScanFolder(path / name, hint) for name, hint in _A1111_FOLDERS.items() if (path / name).is_dir()]
-    if (path / "models/Stable-diffusion").is_dir() or (path / "models/Lora").is_dir():
-        return Layout("a1111", "AUTOMATIC1111", tuple(folders))
-    if (path / "invokeai.yaml").is_file() and (path / "models").is_dir():
-        return Layout("invokeai", "InvokeAI", (ScanFolder(path / "models"),))
+    models = path / "models"
+    if models.is_dir() and ((path / "comfy").is_dir() or (path / "comfyui_version.py").is_file()):
+        return Layout("comfyui", "ComfyUI", _subfolders(models, _COMFYUI_FOLDERS))
+    if models.is_dir() and ((models / "Stable-diffusion").is_dir() or (path / "webui.py").is_file()):
+        extra = (ScanFolder(path / "embeddings", "embedding"),) if (path / "embeddings").is_dir() else ()
+        return Layout("a1111", "AUTOMATIC1111", _subfolders(models, _A1111_FOLDERS) + extra)
+    if models.is_dir() and (path / "invokeai.yaml").is_file():
+        return Layout("invokeai", "InvokeAI", (ScanFolder(models),))
+    if sum((path / name).is_dir() for name in ("checkpoints", "loras", "vae", "clip", "unet",
+                                               "diffusion_models", "text_encoders", "controlnet")) >= 3:
+        return Layout("comfyui", "ComfyUI models folder", _subfolders(path, _COMFYUI_FOLDERS))
+    if (path / "Stable-diffusion").is_dir() or (path / "Lora").is_dir():
+        return Layout("a1111", "AUTOMATIC1111 models folder", _subfolders(path, _A1111_FOLDERS))
     return Layout("folder", "a folder", (ScanFolder(path),))
+
+
+def _subfolders(models: Path, hints: dict[str, str]) -> tuple[ScanFolder, ...]:
+    try:
+        children = sorted(p for p in models.iterdir() if p.is_dir() and not p.name.startswith("."))
+    except OSError:
+        return (ScanFolder(models),)
+    return tuple(ScanFolder(child, hints.get(child.name, "")) for child in children)

@@ -115,16 +115,17 @@ class Scanner:
             with self.store.index.transaction() as tx:
                 self.store.cache_files(tx, hashed)
                 for offset, (source, candidate, model_hash) in enumerate(results):
+                    title = _title(source, candidate)
                     if model_hash not in known:
                         self._emit("identifying", str(candidate.path), start + offset, len(found), done[0], todo)
-                        self._identify(tx, source, candidate, model_hash)
+                        self._identify(tx, source, candidate, model_hash, title)
                         known.add(model_hash)
                         report.new_models.append(model_hash[:SHORT_ID])
                         changed = True
                     else:
                         changed = False
                     if self.store.set_location(tx, str(candidate.path), model_hash, source.source, source.root,
-                                               candidate.is_dir, started) and not changed:
+                                               title, candidate.is_dir, started) and not changed:
                         report.changed_models.append(model_hash[:SHORT_ID])
 
     def _hash(self, candidate: Candidate, cache: dict[str, tuple[int, int, str]],
@@ -155,7 +156,7 @@ class Scanner:
             return hashes[0][1]
         return folder_hash(hashes)
 
-    def _identify(self, tx: Any, source: ScanSource, candidate: Candidate, model_hash: str) -> None:
+    def _identify(self, tx: Any, source: ScanSource, candidate: Candidate, model_hash: str, title: str) -> None:
         found = source.identification
         if found is None:
             try:
@@ -163,9 +164,6 @@ class Scanner:
             except (OSError, ValueError) as exc:
                 found = Identification(reason=f"could not be read to identify it: {exc}")
         found.details.update(source.details)
-        title = source.title or candidate.path.name
-        if source.title and candidate.path != source.path:
-            title = f"{source.title}/{candidate.path.relative_to(source.path).as_posix()}"
         self.store.insert_model(tx, model_hash, found, size=candidate.size, title=title,
                                 generators=generators_for(self.plugins, found.kind))
 
@@ -186,6 +184,15 @@ def generators_for(plugins: Any | None, kind: str) -> list[str]:
     if plugins is None or not kind:
         return []
     return sorted(spec.id for spec in plugins.generators.values() if kind in spec.model_kinds)
+
+
+def _title(source: ScanSource, candidate: Candidate) -> str:
+    """A Hub repo's id (plus the file inside it), a bundled model's title, else the file or folder name."""
+    if not source.title:
+        return candidate.path.name
+    if candidate.path == source.path:
+        return source.title
+    return f"{source.title}/{candidate.path.relative_to(source.path).as_posix()}"
 
 
 def _needs_hash(item: Any, cache: dict[str, tuple[int, int, str]]) -> bool:

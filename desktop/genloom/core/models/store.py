@@ -55,13 +55,15 @@ class ModelStore:
              json.dumps(found.details, default=str), now, now))
 
     def set_location(self, tx: sqlite3.Connection, path: str, model_hash: str, source: str, root: str,
-                     is_dir: bool, seen: float) -> bool:
+                     title: str, is_dir: bool, seen: float) -> bool:
         """Record ``path`` as a present location of ``model_hash``; True when it is new or changed."""
         row = tx.execute("SELECT hash, missing FROM locations WHERE path = ?", (path,)).fetchone()
-        tx.execute("INSERT INTO locations(path, hash, source, root, is_dir, missing, seen) VALUES (?,?,?,?,?,0,?) "
+        tx.execute("INSERT INTO locations(path, hash, source, root, title, is_dir, missing, seen) "
+                   "VALUES (?,?,?,?,?,?,0,?) "
                    "ON CONFLICT(path) DO UPDATE SET hash=excluded.hash, source=excluded.source, "
-                   "root=excluded.root, is_dir=excluded.is_dir, missing=0, seen=excluded.seen",
-                   (path, model_hash, source, root, int(is_dir), seen))
+                   "root=excluded.root, title=excluded.title, is_dir=excluded.is_dir, missing=0, "
+                   "seen=excluded.seen",
+                   (path, model_hash, source, root, title, int(is_dir), seen))
         return row is None or row[0] != model_hash or bool(row[1])
 
     def mark_unseen_missing(self, tx: sqlite3.Connection, roots: list[str], since: float) -> list[str]:
@@ -88,11 +90,14 @@ class ModelStore:
         models = conn.execute(f"SELECT * FROM models {where} ORDER BY title COLLATE NOCASE, hash",
                               params).fetchall()
         locations: dict[str, list[Location]] = {}
-        for row in conn.execute("SELECT * FROM locations ORDER BY missing, path"):
+        # Present before missing; a bundled model or a Hub repo's name before a folder's.
+        for row in conn.execute("SELECT * FROM locations ORDER BY missing, CASE source WHEN 'bundled' THEN 0 "
+                                "WHEN 'hf-cache' THEN 1 ELSE 2 END, path"):
             locations.setdefault(row["hash"], []).append(
-                Location(path=row["path"], source=row["source"], root=row["root"], is_dir=bool(row["is_dir"]),
-                         missing=bool(row["missing"]), seen=row["seen"]))
-        return [_entry(row, tuple(locations.get(row["hash"], ()))) for row in models]
+                Location(path=row["path"], source=row["source"], root=row["root"], title=row["title"],
+                         is_dir=bool(row["is_dir"]), missing=bool(row["missing"]), seen=row["seen"]))
+        entries = [_entry(row, tuple(locations.get(row["hash"], ()))) for row in models]
+        return sorted(entries, key=lambda e: (e.title.lower(), e.hash))
 
     def update_model(self, model_hash: str, **values: Any) -> None:
         columns = ", ".join(f"{name} = ?" for name in values)
@@ -158,7 +163,8 @@ def _entry(row: sqlite3.Row, locations: tuple[Location, ...]) -> ModelEntry:
     entry = ModelEntry(
         hash=row["hash"], kind=user_kind or detected,
         architecture=row["user_architecture"] or row["architecture"], format=row["format"],
-        licence=row["licence"], size=row["size"], title=row["title"], status=status, reason=reason,
+        licence=row["licence"], size=row["size"], status=status, reason=reason,
+        title=(locations[0].title if locations and locations[0].title else row["title"]),
         detected_kind=detected, user_kind=user_kind, allow_pickle=bool(row["allow_pickle"]),
         plugins=tuple(json.loads(row["plugins"])), generators=tuple(json.loads(row["generators"])),
         details=json.loads(row["details"]), locations=locations, added=row["added"])
