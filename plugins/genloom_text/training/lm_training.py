@@ -239,7 +239,7 @@ def _svg(history: list[dict[str, Any]]) -> str:
         y = h - pad - (h - 2 * pad) * (v - lo) / max(1e-9, hi - lo)
         return f"{x:.1f},{y:.1f}"
 
-    line = " ".join(xy(s, v) for s, v in zip(steps, losses))
+    line = " ".join(xy(s, v) for s, v in zip(steps, losses, strict=True))
     dots = "".join(
         f'<circle cx="{xy(r["step"], r["eval_loss"]).split(",")[0]}" '
         f'cy="{xy(r["step"], r["eval_loss"]).split(",")[1]}" r="3" fill="#d33"/>'

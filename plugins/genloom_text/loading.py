@@ -1,0 +1,77 @@
+"""Loading a causal LM and its tokenizer with transformers: offline, safetensors, device policy.
+
+transformers and torch are imported inside the functions, so importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from genloom.sdk import InputError
+
+from genloom_text.model_folder import ModelFolder
+
+
+def go_offline() -> None:
+    """Never let the Hugging Face libraries reach the network (set before importing them)."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
+def load_tokenizer(folder: ModelFolder) -> Any:
+    """The folder's tokenizer (fast if there is one), from local files only."""
+    go_offline()
+    from transformers import AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(folder.path, local_files_only=True)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"could not load the tokenizer in {folder.path}: {exc}. A model folder "
+                         "needs its tokenizer files (tokenizer.json or the model's "
+                         "vocabulary files) next to config.json") from exc
+    return tokenizer
+
+
+def torch_dtype_for(device: str, dtype: str, folder: ModelFolder) -> Any:
+    """The dtype to run in: the worker's choice (CUDA/MPS fp16, CPU fp32), except that a
+    model trained in bf16 runs in bf16 on a CUDA GPU that supports it (fp16 can overflow)."""
+    import torch
+
+    chosen = getattr(torch, dtype, None)
+    if not isinstance(chosen, torch.dtype):
+        raise InputError(f"dtype {dtype!r} is not a torch dtype; use float32, float16 or bfloat16")
+    trained = str(folder.config.get("dtype") or folder.config.get("torch_dtype") or "")
+    if device.startswith("cuda") and chosen == torch.float16 and trained == "bfloat16" \
+            and torch.cuda.is_bf16_supported():
+        return torch.bfloat16
+    if device == "cpu" and chosen in (torch.float16, torch.bfloat16):
+        return torch.float32  # half precision on CPU is slow and loses accuracy
+    return chosen
+
+
+def load_torch_model(folder: ModelFolder, device: str, dtype: str) -> Any:
+    """The model on ``device`` in eval mode, from safetensors (or an allowed pickle file,
+    opened with weights-only loading)."""
+    go_offline()
+    from transformers import AutoConfig, AutoModelForCausalLM
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # the job's own progress is what the user sees
+    torch_dtype = torch_dtype_for(device, dtype, folder)
+    try:
+        if folder.pickle_file is None:
+            model = AutoModelForCausalLM.from_pretrained(
+                folder.path, local_files_only=True, use_safetensors=True, dtype=torch_dtype)
+        else:
+            from genloom.sdk import safe_torch_load
+
+            config = AutoConfig.from_pretrained(folder.path, local_files_only=True)
+            model = AutoModelForCausalLM.from_config(config, dtype=torch_dtype)
+            model.load_state_dict(safe_torch_load(folder.pickle_file), strict=False)
+    except (OSError, ValueError, KeyError) as exc:
+        raise InputError(f"transformers could not load the model in {folder.path}: {exc}") from exc
+    model.to(device)
+    model.eval()
+    return model

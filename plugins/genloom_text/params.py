@@ -1,0 +1,41 @@
+"""Parameters shared by every language-model generator (text and code plugins)."""
+
+from __future__ import annotations
+
+from genloom.sdk import ChoiceParam, FloatParam, IntParam, Param, StringParam
+
+BACKENDS = ("torch", "onnx")
+
+
+def sampling_params(max_new_tokens: int = 100, temperature: float = 0.8,
+                    max_variants: int = 8) -> tuple[Param, ...]:
+    """Max tokens, temperature, top-p, top-k, repetition penalty, stops, variants, backend."""
+    return (
+        IntParam("max_new_tokens", max_new_tokens, minimum=1, maximum=4096,
+                 title="Max new tokens",
+                 description="The most tokens to generate (a token is about 3/4 of a word)."),
+        FloatParam("temperature", temperature, minimum=0.0, maximum=5.0, step=0.05,
+                   description="Randomness: 0 always picks the most likely token (greedy); "
+                               "higher values give more varied text."),
+        FloatParam("top_p", 0.95, minimum=0.01, maximum=1.0, step=0.01, title="Top-p",
+                   description="Sample only from the most likely tokens whose probabilities "
+                               "add up to this (nucleus sampling); 1 turns it off.",
+                   advanced=True),
+        IntParam("top_k", 50, minimum=0, maximum=100_000, title="Top-k",
+                 description="Sample only from this many most likely tokens; 0 turns it off.",
+                 advanced=True),
+        FloatParam("repetition_penalty", 1.1, minimum=1.0, maximum=3.0, step=0.05,
+                   description="Above 1, makes tokens already in the text less likely "
+                               "(1 turns it off).", advanced=True),
+        StringParam("stop", "", multiline=True, title="Stop sequences",
+                    description="Stop when any of these appears (one per line; \\n means a "
+                                "newline). The stop sequence is not included in the output.",
+                    advanced=True),
+        IntParam("variants", 1, minimum=1, maximum=max_variants, title="Variants",
+                 description="How many alternative texts to generate from the prompt; "
+                             "variant i uses seed + i."),
+        ChoiceParam("backend", "torch", choices=BACKENDS,
+                    description="Run with PyTorch, or with ONNX Runtime (needs the model's "
+                                "onnx/model.onnx export; the bundled models have one).",
+                    advanced=True),
+    )

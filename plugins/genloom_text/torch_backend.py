@@ -1,0 +1,71 @@
+"""Generation with PyTorch: ``model.generate`` with a streamer and a stopping criterion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from genloom_text.model_folder import ModelFolder
+from genloom_text.settings import GenerationSettings
+from genloom_text.streaming import TokenStream, hf_stopping_criteria, hf_streamer
+
+
+@dataclass
+class GenerationResult:
+    """What one generation produced; ``stop_reason`` is eos, max_tokens, stop_sequence
+    or cancelled."""
+
+    text: str
+    tokens: int
+    stop_reason: str
+
+
+class TorchBackend:
+    """A loaded transformers model; :meth:`generate` streams into a :class:`TokenStream`."""
+
+    name = "torch"
+
+    def __init__(self, folder: ModelFolder, device: str, dtype: str) -> None:
+        from genloom_text.loading import load_torch_model
+
+        self.model = load_torch_model(folder, device, dtype)
+        self.device = device
+
+    @property
+    def dtype(self) -> str:
+        return str(self.model.dtype).removeprefix("torch.")
+
+    def generate(self, input_ids: list[int], settings: GenerationSettings, seed: int,
+                 stream: TokenStream, eos_ids: list[int], pad_id: int) -> GenerationResult:
+        import torch
+
+        torch.manual_seed(seed)
+        ids = torch.tensor([input_ids], dtype=torch.long, device=self.device)
+        kwargs: dict[str, Any] = {
+            "max_new_tokens": settings.max_new_tokens,
+            "do_sample": not settings.greedy,
+            "repetition_penalty": settings.repetition_penalty,
+            "eos_token_id": eos_ids,
+            "pad_token_id": pad_id,
+        }
+        if not settings.greedy:
+            kwargs.update(temperature=settings.temperature, top_p=settings.top_p,
+                          top_k=settings.top_k)
+        else:  # neutralise sampling defaults a model's generation_config may carry
+            kwargs.update(temperature=None, top_p=None, top_k=None)
+        with torch.inference_mode():
+            out = self.model.generate(
+                ids, attention_mask=torch.ones_like(ids), streamer=hf_streamer(stream),
+                stopping_criteria=hf_stopping_criteria(stream), **kwargs)
+        new = out[0, ids.shape[1]:].tolist()
+        reason = stream.stop_reason or _natural_reason(new, eos_ids, settings)
+        return GenerationResult(stream.finish(reason), len(stream.ids), reason)
+
+    def unload(self) -> None:
+        self.model = None
+
+
+def _natural_reason(new: list[int], eos_ids: list[int], settings: GenerationSettings) -> str:
+    if new and new[-1] in eos_ids:
+        return "eos"
+    return "max_tokens" if len(new) >= settings.max_new_tokens else "eos"
