@@ -102,9 +102,8 @@ def _visible_rows(view: object) -> list[int]:
 
 
 def _gallery_first_paint(app: object, project: object) -> tuple[float, object]:
-    from PySide6.QtCore import Qt
-
     from genloom._qt.gallery import GalleryWidget
+    from PySide6.QtCore import Qt
 
     start = time.perf_counter()
     widget = GalleryWidget(project)

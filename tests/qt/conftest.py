@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from genloom.core.project import Asset, Project
+
 from tests.qt.media import add_samples
 
 

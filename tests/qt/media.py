@@ -9,9 +9,8 @@ import wave
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
-
 from genloom.core.project import Asset, Project
+from PIL import Image
 
 PYTHON_SOURCE = '''import math
 

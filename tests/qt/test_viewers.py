@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtMultimedia import QMediaPlayer
-
 from genloom._qt.viewers import (
     AudioViewer,
     CodeViewer,
@@ -14,6 +11,8 @@ from genloom._qt.viewers import (
     VideoViewer,
     viewer_for,
 )
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtMultimedia import QMediaPlayer
 
 
 @pytest.mark.parametrize("kind, cls", [("image", ImageViewer), ("audio", AudioViewer),

@@ -46,9 +46,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from genloom.core.project import Asset, Project
-from genloom.sdk import MODALITIES
-
 from genloom._qt.thumbnails import THUMBNAIL_SIZE, ThumbnailService
 from genloom._qt.widgets import (
     KIND_COLORS,
@@ -59,6 +56,8 @@ from genloom._qt.widgets import (
     paint_stars,
     reveal_in_file_manager,
 )
+from genloom.core.project import Asset, Project
+from genloom.sdk import MODALITIES
 
 __all__ = ["ASSET_ID_ROLE", "ASSET_ROLE", "AssetDelegate", "GalleryFilter", "GalleryModel",
            "GalleryWidget", "PAGE_SIZE"]

@@ -352,7 +352,7 @@ class InspectorWidget(QWidget):
             f"<span style='color: gray'>{Path(asset.path).name[:16]}…{asset.suffix}</span>")
         self.info_label.setToolTip(str(self._project.asset_path(asset)) if self._project else "")
 
-    def _fill_editables(self, asset: Asset | None) -> None:
+    def _fill_editables(self, asset: Asset | None, *, notes: bool = True) -> None:
         self.rating.set_rating(asset.rating if asset else 0)
         while self.tags_flow.count():
             item = self.tags_flow.takeAt(0)
@@ -368,9 +368,11 @@ class InspectorWidget(QWidget):
                     [name for name, _ in self._project.all_tags()])
             except Exception as exc:
                 self.error_banner.show_error(f"Could not read the tags: {exc}")
-        self.notes_edit.blockSignals(True)
-        self.notes_edit.setPlainText(asset.notes if asset else "")
-        self.notes_edit.blockSignals(False)
+        text = asset.notes if asset else ""
+        if notes and self.notes_edit.toPlainText() != text:  # keeps the cursor if unchanged
+            self.notes_edit.blockSignals(True)
+            self.notes_edit.setPlainText(text)
+            self.notes_edit.blockSignals(False)
 
     def _fill_recipe(self, asset: Asset | None) -> None:
         while self.recipe_form.rowCount():
@@ -472,14 +474,9 @@ class InspectorWidget(QWidget):
         if self._asset is None or asset.id != self._asset.id:
             return
         editing_notes = self._notes_timer.isActive() or self.notes_edit.hasFocus()
-        notes = self.notes_edit.toPlainText()
         self._asset = asset
         self.title_label.setText(asset_caption(asset))
-        self._fill_editables(asset)
-        if editing_notes and notes != asset.notes:  # keep what the user is typing
-            self.notes_edit.blockSignals(True)
-            self.notes_edit.setPlainText(notes)
-            self.notes_edit.blockSignals(False)
+        self._fill_editables(asset, notes=not editing_notes)  # keep what the user types
 
     def _on_deleted(self, asset_id: int) -> None:
         if self._asset is not None and asset_id == self._asset.id:
