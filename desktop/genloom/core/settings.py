@@ -35,6 +35,11 @@ class Settings:
     device: str = "auto"
     #: How many loaded generators the worker keeps cached.
     max_loaded_generators: int = 2
+    #: Memory the worker's loaded models may hold per device, in MB; beyond it the least
+    #: recently used are unloaded. 0: automatic (90% of a GPU's memory, half the RAM).
+    model_memory_budget_mb: int = 0
+    #: List the models in the Hugging Face cache in the model library.
+    scan_hf_cache: bool = True
     #: A running job that reports no progress for this long is treated as hung.
     stall_timeout_s: float = 900.0
     #: After a cancel, how long a job may take to stop before its worker is restarted.
@@ -53,6 +58,11 @@ class Settings:
         if self.max_loaded_generators < 1:
             raise SettingsError(
                 f"max_loaded_generators: {self.max_loaded_generators} must be at least 1"
+            )
+        if self.model_memory_budget_mb < 0:
+            raise SettingsError(
+                f"model_memory_budget_mb: {self.model_memory_budget_mb} is negative; use a size in MB, "
+                "or 0 for automatic"
             )
         for name in ("stall_timeout_s", "cancel_grace_s"):
             if getattr(self, name) <= 0:

@@ -27,6 +27,12 @@ from typing import Any
 from genloom import __version__
 from genloom.core.devices import resolve_device
 from genloom.core.jobs.protocol import FrameWriter, read_frame
+from genloom.core.models.memory import (
+    cuda_allocated,
+    default_budget,
+    generator_footprint,
+    model_file_bytes,
+)
 from genloom.core.plugins import PluginConfig, PluginManager
 from genloom.sdk.errors import CancelledError, GenloomError, InputError, ParameterError
 from genloom.sdk.models import ModelRef
@@ -43,6 +49,9 @@ class Worker:
         self.plugins: PluginManager | None = None
         self.max_loaded = 2
         self.cache: OrderedDict[tuple[str, str, str, str], Any] = OrderedDict()
+        #: Estimated bytes each cached generator holds, and the per-device budget (0: automatic).
+        self.footprints: dict[tuple[str, str, str, str], int] = {}
+        self.memory_budget_mb = 0
         self.commands: queue.Queue[dict[str, Any]] = queue.Queue()
         self.current: tuple[int, RunState] | None = None
         self.early_cancels: set[int] = set()
@@ -79,6 +88,7 @@ class Worker:
             if op == "init":
                 self.plugins = PluginManager(PluginConfig.from_dict(message["plugins"])).load()
                 self.max_loaded = max(1, int(message.get("max_loaded", 2)))
+                self.memory_budget_mb = _memory_budget_mb(message)
                 self.events.send({"ev": "ready", "pid": os.getpid(), "python": platform.python_version(),
                                   "genloom": __version__,
                                   "failed_plugins": [r.name for r in self.plugins.failed()]})
@@ -143,6 +153,8 @@ class Worker:
             "libraries": library_versions(),
         })
 
+    # -- the generator cache: LRU, bounded by count and by a memory budget per device ------
+
     def _generator(self, spec: Any, model: ModelRef | None, device: str, dtype: str, job_id: int) -> Any:
         key = (spec.id, (model.hash or model.path or model.id) if model else "", device, dtype)
         if key in self.cache:
@@ -150,22 +162,54 @@ class Worker:
             return self.cache[key]
         self.events.send({"ev": "loading", "job_id": job_id, "generator_id": spec.id,
                           "model": model.id if model else ""})
-        while len(self.cache) >= self.max_loaded:
-            _, old = self.cache.popitem(last=False)
-            _unload(old)
+        # Make room first (by count, and for the model's file size), so loading does not
+        # start out of memory; then again with the measured footprint.
+        self._evict(device, incoming=model_file_bytes(model), slots=1)
+        cuda_before = cuda_allocated(device)
         generator = spec.factory()
         generator.load(model, device, dtype)
         self.cache[key] = generator
+        self.footprints[key] = generator_footprint(generator, model, device, cuda_before)
+        self._evict(device, incoming=0, slots=0, keep=key)
         return generator
+
+    def budget_bytes(self, device: str) -> int:
+        """The memory budget for ``device`` (settings, or automatic)."""
+        if self.memory_budget_mb > 0:
+            return self.memory_budget_mb * 1024 * 1024
+        return default_budget(device)
+
+    def cached_bytes(self, device: str) -> int:
+        """Estimated bytes held by the cached generators on ``device``."""
+        return sum(self.footprints.get(k, 0) for k in self.cache if k[2] == device)
+
+    def _evict(self, device: str, incoming: int, slots: int, keep: tuple[str, str, str, str] | None = None) -> None:
+        """Unload least recently used generators until ``slots`` more fit the count limit and
+        ``incoming`` more bytes fit the device's budget. ``keep`` is never unloaded."""
+        budget = self.budget_bytes(device)
+        while self.cache:
+            over_count = len(self.cache) + slots > self.max_loaded
+            over_memory = self.cached_bytes(device) + incoming > budget
+            if not over_count and not over_memory:
+                return
+            candidates = [k for k in self.cache if k != keep and (over_count or k[2] == device)]
+            if not candidates:
+                return  # only the one just loaded is left: it may run even if over budget
+            old_key = candidates[0]
+            old = self.cache.pop(old_key)
+            freed = self.footprints.pop(old_key, 0)
+            print(f"genloom-worker: unloaded {old_key[0]} ({freed / 1e6:.0f} MB) to stay within "
+                  f"{'the cache size' if over_count else f'the {budget / 1e6:.0f} MB memory budget'}",
+                  file=sys.stderr)
+            _unload(old)
+            _release_memory()
 
     def unload_all(self) -> None:
         while self.cache:
             _, generator = self.cache.popitem(last=False)
             _unload(generator)
-        gc.collect()
-        torch = sys.modules.get("torch")
-        if torch is not None and torch.cuda.is_available():
-            torch.cuda.empty_cache()
+        self.footprints.clear()
+        _release_memory()
 
     def _send_progress(self, job_id: int, progress: Progress) -> None:
         self.events.send({"ev": "progress", "job_id": job_id, "step": progress.step,
@@ -188,6 +232,25 @@ def _materialise(output: Output, output_dir: Path, index: int) -> dict[str, Any]
     return {"kind": output.kind, "path": str(path), "suffix": output.suffix,
             "metadata": output.metadata, "partial": output.partial,
             "text": output.text if output.text is not None and len(output.text) <= 1_000_000 else None}
+
+
+def _memory_budget_mb(message: dict[str, Any]) -> int:
+    """The budget the ``init`` command names, else the user's setting (0: automatic)."""
+    if "memory_budget_mb" in message:
+        return max(0, int(message["memory_budget_mb"]))
+    try:
+        from genloom.core.settings import Settings
+
+        return Settings.load().model_memory_budget_mb
+    except (OSError, ValueError):
+        return 0
+
+
+def _release_memory() -> None:
+    gc.collect()
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available():
+        torch.cuda.empty_cache()
 
 
 def _unload(generator: Any) -> None:
