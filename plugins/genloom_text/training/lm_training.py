@@ -122,10 +122,13 @@ def _batch(stream: torch.Tensor, n: int, seq_len: int, seed: int,
     return torch.stack([stream[s:s + seq_len + 1] for s in starts.tolist()]).long()
 
 
-def _lr(cfg: TrainConfig, step: int) -> float:
+def _lr(cfg: TrainConfig, step: int, elapsed: float) -> float:
+    """Linear warmup, then cosine decay to 10% over whichever runs out first: the planned
+    steps or the time budget (on a shared machine the step rate is not known ahead)."""
     if step < cfg.warmup:
         return cfg.lr * (step + 1) / cfg.warmup
-    progress = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
+    by_steps = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
+    progress = max(by_steps, elapsed / (cfg.max_minutes * 60))
     return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
 
 
@@ -193,7 +196,7 @@ def train_language_model(
     t0, last_ckpt, running = time.time(), time.time(), []
     while step < cfg.steps:
         for group in opt.param_groups:
-            group["lr"] = _lr(cfg, step)
+            group["lr"] = _lr(cfg, step, elapsed)
         loss = _loss(model, _batch(train_stream, cfg.batch, cfg.seq_len,
                                    cfg.seed * 1_000_003 + step, train_starts), cfg.bf16)
         opt.zero_grad(set_to_none=True)
@@ -320,7 +323,8 @@ Corpus: {corpus_tokens:,} tokens (98% train, 2% held out).
 ## Training
 - {last['step']} of {cfg.steps} planned steps x batch {cfg.batch} x {cfg.seq_len} tokens =
   {tokens_seen:,} tokens seen; AdamW (lr {cfg.lr}, cosine to 10%, warmup {cfg.warmup},
-  weight decay 0.1), bf16 autocast on CPU: {cfg.bf16} (auto: on only where the CPU
+  weight decay 0.1; the decay follows the planned steps or the {cfg.max_minutes:.0f}-minute
+  time budget, whichever runs out first), bf16 autocast on CPU: {cfg.bf16} (auto: on only where the CPU
   has native bf16; emulated bf16 measured 10x slower than fp32 here), seed {cfg.seed}.
 - Training time: {last['elapsed_s'] / 60:.1f} minutes on {cfg.threads} CPU thread(s)
   (nice 19, shared machine).

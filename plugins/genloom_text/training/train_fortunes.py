@@ -73,18 +73,18 @@ def main() -> None:
                         default=HERE.parent / "models" / "fortune-llama")
     parser.add_argument("--ckpt-dir", type=Path, default=Path("/work/ckpt/text"))
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--steps", type=int, default=520)
+    parser.add_argument("--steps", type=int, default=1200)
     parser.add_argument("--batch", type=int, default=16)
-    parser.add_argument("--seq-len", type=int, default=192)
+    parser.add_argument("--seq-len", type=int, default=128)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--vocab", type=int, default=4096)
-    parser.add_argument("--hidden", type=int, default=256)
+    parser.add_argument("--hidden", type=int, default=192)
     parser.add_argument("--layers", type=int, default=4)
-    parser.add_argument("--heads", type=int, default=4)
+    parser.add_argument("--heads", type=int, default=3)
     parser.add_argument("--ckpt-minutes", type=float, default=4.0)
     parser.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
                         help="auto: bf16 autocast where the CPU supports bf16 natively")
-    parser.add_argument("--max-minutes", type=float, default=100.0,
+    parser.add_argument("--max-minutes", type=float, default=65.0,
                         help="stop (and still write the model) after this much training")
     parser.add_argument("--seed", type=int, default=1234)
     args = parser.parse_args()
