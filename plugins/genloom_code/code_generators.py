@@ -9,10 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from genloom.sdk import Output, ParameterError, Request, RunState
-from genloom_text.generator import LanguageModelGenerator, Prompt
-
 from genloom_code.checks import SUFFIXES, check_code
 from genloom_code.fim import require_fim
+from genloom_text.generator import LanguageModelGenerator, Prompt
 
 
 class _CodeGenerator(LanguageModelGenerator):

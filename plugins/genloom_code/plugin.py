@@ -12,10 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from genloom.sdk import BundledModel, ChoiceParam, GeneratorSpec, StringParam, hookimpl
+from genloom_code.checks import LANGUAGES
 from genloom_text.model_folder import MODEL_KIND
 from genloom_text.params import sampling_params
-
-from genloom_code.checks import LANGUAGES
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 BUNDLED_ID = "code.stdlib-llama"

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from genloom.sdk import InputError, ModelRef, Output, ParameterError, Request, RunState
-
 from genloom_text.model_folder import ModelFolder, open_folder
 from genloom_text.settings import check_context, context_length, settings_from_params
 

@@ -9,7 +9,6 @@ import os
 from typing import Any
 
 from genloom.sdk import InputError
-
 from genloom_text.model_folder import ModelFolder
 
 

@@ -16,7 +16,6 @@ from genloom.sdk import (
     StringParam,
     hookimpl,
 )
-
 from genloom_text.model_folder import MODEL_KIND, identify
 from genloom_text.params import sampling_params
 

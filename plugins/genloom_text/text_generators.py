@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from genloom.sdk import Output, Request, RunState
-
 from genloom_text.chat import build_messages, render_chat
 from genloom_text.generator import LanguageModelGenerator, Prompt
 
