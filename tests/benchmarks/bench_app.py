@@ -108,12 +108,12 @@ def stalls(env: dict[str, str]) -> None:
     for mode in ("idle", "generate"):
         out = subprocess.run([sys.executable, "-c", STALL, mode], env=env, capture_output=True, text=True,
                              timeout=600)
-        line = next((l for l in out.stdout.splitlines() if l.startswith("GAPS")), None)
+        line = next((line for line in out.stdout.splitlines() if line.startswith("GAPS")), None)
         if line is None:
             raise RuntimeError(f"stall measurement failed: {out.stdout[-1000:]} {out.stderr[-3000:]}")
         worst, p99, ticks = line.split()[1:]
         results[mode] = (float(worst), float(p99), int(ticks))
-        states = next((l for l in out.stdout.splitlines() if l.startswith("STATES")), "")
+        states = next((line for line in out.stdout.splitlines() if line.startswith("STATES")), "")
         if mode == "generate" and "done" not in states:
             raise RuntimeError(f"the generation did not finish: {states} {out.stderr[-2000:]}")
     report("UI: longest event-loop stall while generating", results["generate"][0],

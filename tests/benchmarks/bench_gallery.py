@@ -26,12 +26,10 @@ to 4 threads; on a shared machine):
 
 from __future__ import annotations
 
-import ctypes
 import io
 import os
 import random
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -47,14 +45,6 @@ TOTAL = 100_000
 DISTINCT = 300
 STEPS = 60
 WINDOW = (1000, 700)
-
-
-def _pin_singletons() -> None:
-    """PySide6 6.12's abi3 wheels drop references to None/True on Python < 3.12
-    (see tests/qt/conftest.py); make them immortal as the wheels assume."""
-    if sys.version_info < (3, 12):
-        for singleton in (None, True, False):
-            ctypes.c_ssize_t.from_address(id(singleton)).value += 1 << 40
 
 
 def _png(rng: random.Random) -> bytes:
@@ -102,8 +92,9 @@ def _visible_rows(view: object) -> list[int]:
 
 
 def _gallery_first_paint(app: object, project: object) -> tuple[float, object]:
-    from genloom._qt.gallery import GalleryWidget
     from PySide6.QtCore import Qt
+
+    from genloom._qt.gallery import GalleryWidget
 
     start = time.perf_counter()
     widget = GalleryWidget(project)
@@ -168,7 +159,6 @@ def _scroll(app: object, view: object) -> list[float]:
 
 def main() -> None:
     """Build the project, then print first paint and scroll figures."""
-    _pin_singletons()
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from ..conftest import FIXTURE_PLUGINS
+from tests.conftest import FIXTURE_PLUGINS
 
 
 @pytest.fixture

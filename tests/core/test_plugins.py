@@ -9,8 +9,7 @@ import pytest
 from genloom.core.plugins import PluginConfig, PluginManager, UnknownGeneratorError
 from genloom.core.settings import Settings
 from genloom.sdk import ModelMatch
-
-from ..conftest import FIXTURE_PLUGINS
+from tests.conftest import FIXTURE_PLUGINS
 
 
 def test_good_plugins_load_and_broken_ones_are_recorded_with_tracebacks(fixture_plugins):

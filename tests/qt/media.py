@@ -9,8 +9,9 @@ import wave
 from pathlib import Path
 
 import numpy as np
-from genloom.core.project import Asset, Project
 from PIL import Image
+
+from genloom.core.project import Asset, Project
 
 PYTHON_SOURCE = '''import math
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import threading
 
 import pytest
-from genloom._qt.gallery import ASSET_ID_ROLE, GalleryFilter, GalleryModel, GalleryWidget
-from genloom._qt.thumbnails import ThumbnailService
 from PySide6.QtCore import QModelIndex, QPoint, Qt
 
+from genloom._qt.gallery import ASSET_ID_ROLE, GalleryFilter, GalleryModel, GalleryWidget
+from genloom._qt.thumbnails import ThumbnailService
 from tests.qt.media import png_bytes
 
 

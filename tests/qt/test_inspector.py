@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from genloom._qt.inspector import InspectorWidget
-from genloom._qt.viewers import AudioViewer, CodeViewer, ImageViewer, TextViewer, VideoViewer
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication
+
+from genloom._qt.inspector import InspectorWidget
+from genloom._qt.viewers import AudioViewer, CodeViewer, ImageViewer, TextViewer, VideoViewer
 
 
 @pytest.fixture

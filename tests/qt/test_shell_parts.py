@@ -84,7 +84,7 @@ def test_queue_panel_follows_a_real_job_to_done(qtbot, fixture_plugins, genloom_
     final_text = progress[-1][1]
     assert final_text.count(" ") == 5  # five streamed words, none dropped by throttling
     panel.select_job(job.id)
-    assert "job %d: gltest.echo (done)" % job.id in panel.details.toPlainText()
+    assert f"job {job.id}: gltest.echo (done)" in panel.details.toPlainText()
     assert not panel.cancel_button.isEnabled() and not panel.retry_button.isEnabled()
 
 

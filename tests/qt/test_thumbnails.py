@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from genloom._qt.thumbnails import (
     ThumbnailService,
     render_thumbnail,

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtMultimedia import QMediaPlayer
+
 from genloom._qt.viewers import (
     AudioViewer,
     CodeViewer,
@@ -11,8 +14,6 @@ from genloom._qt.viewers import (
     VideoViewer,
     viewer_for,
 )
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtMultimedia import QMediaPlayer
 
 
 @pytest.mark.parametrize("kind, cls", [("image", ImageViewer), ("audio", AudioViewer),

@@ -31,7 +31,7 @@ from genloom._qt.inspector import InspectorWidget
 from genloom._qt.param_form import ParamForm
 from genloom._qt.queue_panel import QueuePanel
 from genloom._qt.resources import icon
-from genloom.sdk.errors import GenloomError, InputError, ParameterError
+from genloom.sdk.errors import GenloomError, ParameterError
 
 
 class MainWindow(QMainWindow):
@@ -329,7 +329,9 @@ class MainWindow(QMainWindow):
     # -- assets ---------------------------------------------------------------------------------
 
     def selected_asset(self) -> int | None:
-        return self.inspector.asset_id if getattr(self.inspector, "asset_id", None) else None
+        """The asset the user is looking at: the inspector's, else the gallery's current one."""
+        asset = self.inspector.asset()
+        return asset.id if asset is not None else self.gallery.current_id()
 
     def jump_to_asset(self, asset_id: int) -> None:
         self.gallery.select_asset(asset_id)
@@ -404,8 +406,7 @@ class MainWindow(QMainWindow):
         self.project.close()
         self.project = project
         self.gallery.set_project(project)
-        if hasattr(self.inspector, "set_project"):
-            self.inspector.set_project(project)
+        self.inspector.set_project(project)
         self.inspector.show_asset(None)
         self.queue.set_project(project)
         self.settings.remember_project(project.path)
@@ -472,5 +473,8 @@ class MainWindow(QMainWindow):
         stored.setValue("window/geometry", self.saveGeometry())
         stored.setValue("window/state", self.saveState())
         self.stop_engine()
+        self.gallery.shutdown()
+        self.queue.set_project(None)
+        self.inspector.set_project(None)
         self.project.close()
         super().closeEvent(event)

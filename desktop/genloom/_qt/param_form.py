@@ -33,7 +33,15 @@ from PySide6.QtWidgets import (
 )
 
 from genloom._qt.resources import icon
-from genloom.sdk import BoolParam, ChoiceParam, FloatParam, IntParam, Param, ParameterError, StringParam
+from genloom.sdk import (
+    BoolParam,
+    ChoiceParam,
+    FloatParam,
+    IntParam,
+    Param,
+    ParameterError,
+    StringParam,
+)
 
 SEED_MAX = 2**32 - 1
 INT32_MAX = 2**31 - 1

@@ -48,7 +48,10 @@ class QueueModel(QAbstractListModel):
         bridge.job_progress.connect(self._on_progress)
 
     def set_project(self, project: Any) -> None:
+        """Show ``project``'s queue (None: show nothing, e.g. while closing)."""
+        self._reload_timer.stop()
         self.project = project
+        self.previews.clear()
         self.reload()
 
     def reload(self) -> None:

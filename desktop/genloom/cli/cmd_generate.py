@@ -7,7 +7,14 @@ import time
 from typing import Any
 
 from genloom.cli import main as codes
-from genloom.cli.context import asset_dict, emit_json, job_dict, load_plugins, load_settings, open_project
+from genloom.cli.context import (
+    asset_dict,
+    emit_json,
+    job_dict,
+    load_plugins,
+    load_settings,
+    open_project,
+)
 from genloom.cli.progress import ProgressPrinter
 from genloom.sdk.errors import InputError, ParameterError
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+
 from genloom.core.project import AssetNotFoundError, Job, JobNotFoundError, JobStateError, Project
 
 

@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+
 from genloom.core.project import SCHEMA_VERSION, Project
 from genloom.core.project.files import content_path, hash_bytes
 from genloom.core.project.migrations import migrate, user_version

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from genloom.core.project import (
     SCHEMA_VERSION,
     Project,

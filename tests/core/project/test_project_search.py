@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from genloom.core.project import Project
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from genloom.core.project import Project
 
 
 def test_search_matches_word_prefixes(project: Project) -> None:

@@ -299,15 +299,24 @@ class Engine:
         except Exception as exc:
             self._fail(job.id, f"an input asset is not available: {exc}")
             return
+        with self._lock:
+            self._running_job = job.id
         try:
             worker = self._ensure_worker()
         except WorkerStartError as exc:
+            with self._lock:
+                self._running_job = None
             self._fail(job.id, str(exc))
+            return
+        if self._stop.is_set():
+            # Stopped while the worker was starting: the job has not begun.
+            with self._lock:
+                self._running_job = None
+            if not self._release_if_stopping(job.id):
+                self._cancelled(job.id, [], note="Genloom stopped before the job began")
             return
         scratch = self.project.tmp_dir() / f"job-{job.id}-{uuid.uuid4().hex[:8]}"
         scratch.mkdir(parents=True, exist_ok=True)
-        with self._lock:
-            self._running_job = job.id
         self.events.job_started.emit(self.project.jobs.get(job.id))
         try:
             worker.send({"op": "run", "job": {
