@@ -1,0 +1,119 @@
+"""`genloom models`, run as a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.core.models import builders
+
+MODEL_PLUGINS = Path(__file__).resolve().parents[1] / "fixtures" / "model_plugins"
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("cli-models")
+    builders.kohya_lora(root / "tree" / "lora" / "style.safetensors")
+    builders.sd1_checkpoint(root / "tree" / "single" / "sd1.safetensors")
+    builders.unknown_safetensors(root / "tree" / "misc" / "mystery.safetensors")
+    builders.malicious_pickle(root / "tree" / "single" / "evil.ckpt", root / "PWNED")
+    return root
+
+
+@pytest.fixture
+def tree(tmp_path, template) -> Path:
+    import shutil
+
+    shutil.copytree(template / "tree", tmp_path / "tree")
+    return tmp_path / "tree"
+
+
+@pytest.fixture
+def models_cli(genloom_home, tmp_path):
+    env = {**os.environ, "GENLOOM_HOME": str(genloom_home), "GENLOOM_PLUGIN_PATH": str(MODEL_PLUGINS),
+           "GENLOOM_DISABLE_PLUGINS": "code,image,procedural,text", "HF_HUB_CACHE": str(tmp_path / "no-hf"),
+           "HF_HUB_OFFLINE": "1"}
+
+    def run(*args, code=0):
+        result = subprocess.run([sys.executable, "-m", "genloom", "models", *map(str, args)],
+                                capture_output=True, text=True, env=env, timeout=120)
+        assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
+        return result
+
+    return run
+
+
+def test_add_scans_the_folder_and_list_shows_each_model(models_cli, tree):
+    out = models_cli("add", tree).stdout
+    assert f"added {tree} (folder)" in out and "4 models found" in out and "4 new" in out
+    listing = models_cli("list").stdout
+    assert "lora" in listing and "SD 1.x" in listing and "style.safetensors" in listing
+    assert "refused" in listing and "evil.ckpt" in listing
+    assert "unknown" in listing and "mystery.safetensors" in listing
+
+
+def test_list_json_and_filters(models_cli, tree):
+    models_cli("add", tree, "--quiet")
+    data = json.loads(models_cli("list", "--json").stdout)
+    assert {m["title"]: m["kind"] for m in data} == {
+        "style.safetensors": "lora", "sd1.safetensors": "sd-checkpoint", "mystery.safetensors": "",
+        "evil.ckpt": "pickle"}
+    only = json.loads(models_cli("list", "--kind", "lora", "--json").stdout)
+    assert [m["title"] for m in only] == ["style.safetensors"]
+    roots = json.loads(models_cli("list", "--roots", "--json").stdout)
+    assert [r["path"] for r in roots] == [str(tree)]
+
+
+def test_a_rescan_with_nothing_changed_hashes_nothing_and_notices_a_deletion(models_cli, tree):
+    models_cli("add", tree, "--quiet")
+    report = json.loads(models_cli("scan", "--json").stdout)
+    assert (report["hashed_files"], report["new_models"]) == (0, [])
+    (tree / "lora" / "style.safetensors").unlink()
+    report = json.loads(models_cli("scan", "--json").stdout)
+    assert len(report["missing"]) == 1
+    assert json.loads(models_cli("info", "style.safetensors", "--json").stdout)["status"] == "missing"
+
+
+def test_info_shows_the_reason_and_the_fix_for_a_pickle(models_cli, tree, template):
+    models_cli("add", tree, "--quiet")
+    out = models_cli("info", "evil.ckpt").stdout
+    assert "refused" in out and f"genloom models allow-pickle {tree / 'single' / 'evil.ckpt'}" in out
+    assert not (template / "PWNED").exists()
+
+
+def test_allow_pickle_by_path_adds_the_file_when_it_is_not_in_the_library(models_cli, tree, template):
+    data = json.loads(models_cli("allow-pickle", tree / "single" / "evil.ckpt", "--json").stdout)
+    assert data["allow_pickle"] is True and data["status"] == "ok"
+    revoked = json.loads(models_cli("allow-pickle", data["id"], "--revoke", "--json").stdout)
+    assert revoked["allow_pickle"] is False
+    assert not (template / "PWNED").exists()
+
+
+def test_set_type_and_a_type_no_generator_loads(models_cli, tree):
+    models_cli("add", tree, "--quiet")
+    out = models_cli("set-type", "mystery.safetensors", "lora", "--arch", "SDXL").stdout
+    assert "is now lora; used by glmodels.image" in out
+    err = models_cli("set-type", "mystery.safetensors", "bogus", code=2).stderr
+    assert "'bogus' is not one any generator loads" in err
+
+
+def test_forget_leaves_files_byte_for_byte(models_cli, tree):
+    models_cli("add", tree, "--quiet")
+    before = builders.tree_digest(tree)
+    assert "its files were not touched" in models_cli("forget", "sd1.safetensors").stdout
+    models_cli("scan", "--quiet")
+    assert builders.tree_digest(tree) == before
+    titles = [m["title"] for m in json.loads(models_cli("list", "--json").stdout)]
+    assert "sd1.safetensors" not in titles
+
+
+def test_unknown_models_and_folders_exit_3_and_bad_paths_exit_2(models_cli, tmp_path):
+    assert "no model called 'nothing'" in models_cli("info", "nothing", code=3).stderr
+    assert models_cli("forget", "nothing", code=3).stderr
+    assert "not a library folder" in models_cli("scan", tmp_path, code=3).stderr
+    assert "does not exist" in models_cli("add", tmp_path / "missing", code=2).stderr
