@@ -1,10 +1,107 @@
-"""Entry module of the built-in image plugin: cheap to import, plain data only."""
+"""Entry module of the built-in image plugin: cheap to import, plain data only.
+
+Generators ``image.text_to_image``, ``image.image_to_image``, ``image.inpaint`` and
+``image.variations`` run diffusers pipelines: the bundled ``image.emoji-ldm-32`` (a tiny
+Stable Diffusion trained on Noto Color Emoji) or the user's own diffusers folders and
+single-file SD 1.x/2.x/SDXL checkpoints, with LoRAs.
+"""
 
 from __future__ import annotations
 
-from genloom.sdk import GeneratorSpec, hookimpl
+from pathlib import Path
+
+from genloom.sdk import BundledModel, GeneratorSpec, InputSpec, ModelMatch, hookimpl
+from genloom_image.identify import identify_image_model
+from genloom_image.image_params import (
+    advanced_params,
+    batch_param,
+    prompt_params,
+    sampling_params,
+    size_params,
+    strength_param,
+)
+
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+BUNDLED_ID = "image.emoji-ldm-32"
+MODEL_KINDS = ("diffusers", "sd-checkpoint")
+DEVICES = ("cuda", "mps", "cpu")
+
+
+def _text_to_image() -> object:
+    from genloom_image.image_generators import TextToImage
+
+    return TextToImage()
+
+
+def _image_to_image() -> object:
+    from genloom_image.image_generators import ImageToImage
+
+    return ImageToImage()
+
+
+def _inpaint() -> object:
+    from genloom_image.image_generators import Inpaint
+
+    return Inpaint()
+
+
+def _variations() -> object:
+    from genloom_image.image_generators import Variations
+
+    return Variations()
+
+
+IMAGE_INPUT = InputSpec("image", "image", title="Image", description="The image to start from.")
+MASK_INPUT = InputSpec("mask", "image", title="Mask",
+                       description="White where the image is repainted, black where it is kept.")
+
+
+def _spec(id: str, title: str, description: str, factory: object, params: tuple, inputs: tuple = ()
+          ) -> GeneratorSpec:
+    return GeneratorSpec(id=id, modality="image", title=title, description=description, factory=factory,
+                         params=params, inputs=inputs, model_kinds=MODEL_KINDS, default_model=BUNDLED_ID,
+                         devices=DEVICES)
 
 
 @hookimpl
 def genloom_register_generators() -> list[GeneratorSpec]:
-    return []
+    return [
+        _spec("image.text_to_image", "Text to image", "Makes images from a prompt with a diffusion model.",
+              _text_to_image,
+              (*prompt_params(), *sampling_params(), *size_params(), batch_param(), *advanced_params())),
+        _spec("image.image_to_image", "Image to image",
+              "Repaints an image following a prompt; strength says how far it may move.",
+              _image_to_image,
+              (*prompt_params(), strength_param(0.6), *sampling_params(), *size_params(), batch_param(),
+               *advanced_params()),
+              (IMAGE_INPUT,)),
+        _spec("image.inpaint", "Inpaint", "Repaints the masked part of an image following a prompt.",
+              _inpaint,
+              (*prompt_params(), strength_param(1.0), *sampling_params(), *size_params(), batch_param(),
+               *advanced_params()),
+              (IMAGE_INPUT, MASK_INPUT)),
+        _spec("image.variations", "Variations",
+              "New takes on an image with new seeds; an empty prompt reuses the image's own prompt.",
+              _variations,
+              (*prompt_params(), strength_param(0.45, title="Variation strength"), *sampling_params(),
+               *size_params(), batch_param(4), *advanced_params()),
+              (IMAGE_INPUT,)),
+    ]
+
+
+@hookimpl
+def genloom_register_models() -> list[BundledModel]:
+    return [BundledModel(
+        id=BUNDLED_ID, kind="diffusers", path=MODELS_DIR / "emoji-ldm-32",
+        title="Emoji LDM 32px (bundled)", architecture="SD 1.x (tiny)",
+        licence="Weights trained on Noto Color Emoji images (Apache-2.0; font files SIL OFL 1.1); "
+                "see MODEL_CARD.md",
+        description="A tiny latent diffusion model in the Stable Diffusion format, trained on the 3,655 "
+                    "named emoji: prompts are emoji names such as 'red heart' or 'smiling cat face'. "
+                    "Makes 32x32 images.",
+    )]
+
+
+@hookimpl
+def genloom_identify_model(path: Path) -> ModelMatch | None:
+    return identify_image_model(path)

@@ -1,0 +1,182 @@
+"""Loading diffusers pipelines from what users have on disk, shared between generators.
+
+One loaded text-to-image pipeline per (model path, device, dtype) lives in this
+worker process; the image-to-image and inpainting generators derive theirs from it
+with ``from_pipe``, which reuses the same components (no second copy in memory).
+The bundled model is a diffusers Stable Diffusion folder and goes through exactly
+the same path as a user's folder.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from genloom.sdk import GenloomError, InputError, ModelRef, PickleRefusedError, refuse_pickle
+
+BUNDLED_DIR = Path(__file__).resolve().parent / "models" / "emoji-ldm-32"
+DTYPES = {"float32": "float32", "fp32": "float32", "float16": "float16", "fp16": "float16",
+          "half": "float16", "bfloat16": "bfloat16", "bf16": "bfloat16"}
+
+
+class ModelLoadError(GenloomError):
+    """A model that cannot be loaded, with what is missing and how to fix it."""
+
+
+@dataclass
+class LoadedModel:
+    """A loaded base pipeline and what was derived from it."""
+
+    key: tuple[str, str, str]
+    pipe: Any
+    path: Path
+    users: int = 0
+    derived: dict[str, Any] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+_LOCK = threading.Lock()
+_LOADED: dict[tuple[str, str, str], LoadedModel] = {}
+
+
+def model_path(model: ModelRef | None) -> tuple[Path, bool]:
+    """The file or folder to load and whether pickle was allowed for it."""
+    if model is None or not model.path:
+        return BUNDLED_DIR, False
+    return Path(model.path).expanduser(), bool(model.allow_pickle)
+
+
+def acquire(model: ModelRef | None, device: str, dtype: str) -> LoadedModel:
+    """Load (or reuse) the pipeline for ``model`` on ``device``; call :func:`release` after."""
+    path, allow_pickle = model_path(model)
+    key = (str(path.resolve()), device, DTYPES.get(dtype, dtype))
+    with _LOCK:
+        loaded = _LOADED.get(key)
+        if loaded is None:
+            pipe = load_pipeline(path, device, key[2], allow_pickle, kind=model.kind if model else "")
+            loaded = _LOADED[key] = LoadedModel(key=key, pipe=pipe, path=path)
+        loaded.users += 1
+        return loaded
+
+
+def release(loaded: LoadedModel) -> None:
+    """Drop one user of ``loaded``; the last one frees it."""
+    with _LOCK:
+        loaded.users -= 1
+        if loaded.users <= 0:
+            _LOADED.pop(loaded.key, None)
+            loaded.derived.clear()
+            loaded.extras.clear()
+            loaded.pipe = None
+
+
+def derived(loaded: LoadedModel, task: str) -> Any:
+    """The ``"img2img"`` or ``"inpaint"`` pipeline sharing ``loaded``'s components."""
+    with _LOCK:
+        if task not in loaded.derived:
+            import diffusers
+
+            auto = {"img2img": diffusers.AutoPipelineForImage2Image,
+                    "inpaint": diffusers.AutoPipelineForInpainting}[task]
+            try:
+                loaded.derived[task] = auto.from_pipe(loaded.pipe)
+            except (ValueError, KeyError) as exc:
+                raise ModelLoadError(
+                    f"{type(loaded.pipe).__name__} has no {'image-to-image' if task == 'img2img' else 'inpainting'} "
+                    f"counterpart in diffusers ({exc}); use text-to-image with this model or choose another"
+                ) from exc
+        return loaded.derived[task]
+
+
+def torch_dtype(name: str) -> Any:
+    """The torch dtype for a Genloom dtype name."""
+    import torch
+
+    return {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}[name]
+
+
+def load_pipeline(path: Path, device: str, dtype: str, allow_pickle: bool = False, kind: str = "") -> Any:
+    """A text-to-image pipeline from a diffusers folder or a single-file checkpoint."""
+    if kind == "lora":
+        raise ModelLoadError(f"{path} is a LoRA, not a base model; choose a base model and add the LoRA "
+                             "in the 'loras' parameter")
+    if not path.exists():
+        raise ModelLoadError(f"model {path} does not exist; check the path or rescan the model library")
+    from diffusers.utils import logging as diffusers_logging
+
+    diffusers_logging.disable_progress_bar()  # the worker reports progress itself
+    if path.is_dir():
+        pipe = _load_folder(path, dtype)
+    else:
+        pipe = _load_single_file(path, dtype, allow_pickle)
+    pipe.set_progress_bar_config(disable=True)
+    return pipe.to(device)
+
+
+def _load_folder(path: Path, dtype: str) -> Any:
+    if not (path / "model_index.json").is_file():
+        raise ModelLoadError(f"{path} is not a diffusers pipeline folder: it has no model_index.json")
+    weights = list(path.glob("*/*.safetensors"))
+    pickles = [p for p in path.glob("*/*") if p.suffix in (".bin", ".ckpt", ".pt", ".pth")]
+    if not weights and pickles:
+        raise PickleRefusedError(
+            pickles[0],
+            f"{path} holds only pickle-based weights ({pickles[0].name}), which Genloom does not load: "
+            "unpickling can run any code hidden in the file. Use the .safetensors release of this model "
+            "(most are published with both), or convert it with diffusers' conversion scripts.")
+    from diffusers import AutoPipelineForText2Image
+
+    try:
+        return AutoPipelineForText2Image.from_pretrained(
+            path, dtype=torch_dtype(dtype), use_safetensors=True, local_files_only=True)
+    except (OSError, ValueError) as exc:
+        raise ModelLoadError(f"diffusers could not load {path} as a text-to-image pipeline: {exc}") from exc
+
+
+def _load_single_file(path: Path, dtype: str, allow_pickle: bool) -> Any:
+    refuse_pickle(path, allow_pickle)
+    if path.suffix.lower() not in (".safetensors", ".sft", ".ckpt"):
+        raise InputError(f"{path} is not a model file Genloom's image plugin loads; use a diffusers folder "
+                         "or a single-file .safetensors checkpoint (SD 1.x, 2.x or SDXL)")
+    from genloom_image.identify import identify_image_model
+
+    match = identify_image_model(path) if path.suffix.lower() != ".ckpt" else None
+    architecture = match.architecture if match else "SD 1.x"
+    if match is not None and match.kind == "lora":
+        raise ModelLoadError(f"{path} is a LoRA, not a base model; add it in the 'loras' parameter")
+    import diffusers
+
+    classes = {"SD 1.x": "StableDiffusionPipeline", "SD 2.x": "StableDiffusionPipeline",
+               "Stable Diffusion": "StableDiffusionPipeline", "SDXL": "StableDiffusionXLPipeline"}
+    if architecture not in classes:
+        raise ModelLoadError(
+            f"{path} is a single-file {architecture or 'unknown'} checkpoint; Genloom loads single files for "
+            "SD 1.x, SD 2.x and SDXL only. Use the diffusers folder release of this model.")
+    cls = getattr(diffusers, classes[architecture])
+    try:
+        return cls.from_single_file(str(path), dtype=torch_dtype(dtype), local_files_only=True)
+    except Exception as exc:  # diffusers raises OSError, ValueError, EnvironmentError, HF errors
+        raise ModelLoadError(
+            f"diffusers cannot set up {path.name} ({architecture}) offline: it needs the pipeline "
+            f"configuration ({_config_repo(path)}) from the Hugging Face cache, which is not there "
+            f"({type(exc).__name__}: {str(exc).splitlines()[0][:300]}). Fix: on a machine with internet, "
+            f"run `huggingface-cli download {_config_repo(path)} --include '*.json' '*.txt'` once, or use "
+            "the model's diffusers folder release instead.") from exc
+
+
+def _config_repo(path: Path) -> str:
+    """The Hugging Face repository whose configs diffusers uses for this checkpoint."""
+    try:
+        from diffusers.loaders.single_file_utils import (
+            DIFFUSERS_DEFAULT_PIPELINE_PATHS,
+            infer_diffusers_model_type,
+            load_single_file_checkpoint,
+        )
+
+        checkpoint = load_single_file_checkpoint(str(path), local_files_only=True)
+        entry = DIFFUSERS_DEFAULT_PIPELINE_PATHS[infer_diffusers_model_type(checkpoint)]
+        return str(entry["pretrained_model_name_or_path"])
+    except Exception:
+        return "the base model's repository"
