@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from genloom.core.models import ModelLibrary
 
+from genloom.core.models import ModelLibrary
 from tests.core.models import builders
 
 MODEL_PLUGINS = Path(__file__).resolve().parents[2] / "fixtures" / "model_plugins"

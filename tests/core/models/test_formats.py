@@ -8,6 +8,7 @@ import struct
 from pathlib import Path
 
 import pytest
+
 from genloom.sdk.formats import (
     ModelFormatError,
     PickleRefusedError,

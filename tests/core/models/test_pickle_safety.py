@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from genloom.core.models import load_state_dict
 from genloom.sdk.formats import PickleRefusedError
 

@@ -7,6 +7,7 @@ import struct
 from pathlib import Path
 
 import pytest
+
 from genloom_image.identify import (
     classify_checkpoint_keys,
     identify_checkpoint,

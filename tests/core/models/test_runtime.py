@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from genloom.sdk.runtime import OnnxRuntimeError, choose_onnx_providers, onnx_session
 
 ALL = ["CPUExecutionProvider", "CoreMLExecutionProvider", "DmlExecutionProvider",

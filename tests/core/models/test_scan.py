@@ -9,9 +9,9 @@ import subprocess
 import time
 
 import pytest
+
 from genloom.core import paths
 from genloom.core.models import ModelLibrary, ModelNotFoundError
-
 from tests.core.models import builders
 
 

@@ -6,11 +6,11 @@ import sqlite3
 import struct
 
 import pytest
+
 from genloom.core.models import ModelLibrary
 from genloom.core.models.gguf import read_gguf_metadata
 from genloom.core.models.index import ModelIndex, ModelIndexError
 from genloom.core.models.layouts import detect_layout
-
 from tests.core.models import builders
 
 

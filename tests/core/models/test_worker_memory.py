@@ -6,11 +6,11 @@ import io
 import os
 
 import pytest
+
 from genloom.core.jobs.protocol import FrameWriter, read_frame
 from genloom.core.jobs.worker import Worker
 from genloom.core.settings import Settings, SettingsError
 from genloom.sdk.models import ModelRef
-
 from tests.core.models.conftest import MODEL_PLUGINS
 
 
