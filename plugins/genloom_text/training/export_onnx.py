@@ -20,6 +20,7 @@ Needs the ``onnx`` and ``onnxscript`` packages (torch's exporter uses them).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 from pathlib import Path
 
@@ -86,7 +87,9 @@ def export(folder: Path, opset: int = 18) -> Path:
             dynamic["input_ids"], dynamic["attention_mask"], dynamic["position_ids"],
             tuple(dynamic["past"])), external_data=False, optimize=True,
     )
-    store_weights_as_fp16(out)
+    saved = json.loads((folder / "config.json").read_text())
+    if (saved.get("dtype") or saved.get("torch_dtype")) == "float16":
+        store_weights_as_fp16(out)  # lossless: the safetensors weights are fp16 already
     verify(model, out)
     return out
 
