@@ -87,7 +87,7 @@ class DiffusionGenerator:
         prompt = self._prompt(request)
         seeds = [request.seed + i for i in range(params["batch_count"])]
         kwargs = self._call_arguments(pipe, params, prompt, width, height, image, mask, seeds, state)
-        images = pipe(**kwargs).images
+        images = self._finish(pipe(**kwargs).images, kwargs)
         state.raise_if_cancelled()
         return self._outputs(request, images, seeds, prompt, width, height, pipe, applied, backend, providers)
 
@@ -148,6 +148,10 @@ class DiffusionGenerator:
 
     def _prompt(self, request: Request) -> str:
         return request.params.get("prompt", "")
+
+    def _finish(self, images: list[Any], kwargs: dict[str, Any]) -> list[Any]:
+        """Post-process the pipeline's images (inpainting pastes the kept pixels back)."""
+        return images
 
     def _call_arguments(self, pipe: Any, params: dict[str, Any], prompt: str, width: int, height: int,
                         image: Any, mask: Any, seeds: list[int], state: RunState) -> dict[str, Any]:
@@ -250,6 +254,13 @@ class Inpaint(DiffusionGenerator):
     task = "inpaint"
     image_role = "image"
     mask_role = "mask"
+
+    def _finish(self, images: list[Any], kwargs: dict[str, Any]) -> list[Any]:
+        """Keep the unmasked pixels exactly: the VAE round trip would otherwise soften them."""
+        from PIL import Image
+
+        source, mask = kwargs["image"], kwargs["mask_image"]
+        return [Image.composite(img.resize(source.size), source, mask) for img in images]
 
 
 class Variations(DiffusionGenerator):

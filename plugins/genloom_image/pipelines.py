@@ -82,6 +82,7 @@ def derived(loaded: LoadedModel, task: str) -> Any:
                     "inpaint": diffusers.AutoPipelineForInpainting}[task]
             try:
                 loaded.derived[task] = auto.from_pipe(loaded.pipe)
+                loaded.derived[task].set_progress_bar_config(disable=True)
             except (ValueError, KeyError) as exc:
                 raise ModelLoadError(
                     f"{type(loaded.pipe).__name__} has no {'image-to-image' if task == 'img2img' else 'inpainting'} "
