@@ -148,3 +148,13 @@ def test_settings_dialog_refuses_a_bad_device_and_keeps_the_old_value(qtbot, gen
     dialog.theme.setCurrentText("light")
     dialog._save()
     assert Settings.load().device == "cpu" and Settings.load().theme == "light"
+
+
+def test_settings_dialog_saves_the_memory_budget(qtbot, genloom_home):
+    settings = Settings()
+    dialog = SettingsDialog(settings)
+    qtbot.addWidget(dialog)
+    assert dialog.budget.text() == "automatic"
+    dialog.budget.setValue(6144)
+    dialog._save()
+    assert Settings.load().model_memory_budget_mb == 6144

@@ -114,7 +114,7 @@ class PluginDialog(QDialog):
 
 
 class SettingsDialog(QDialog):
-    """Device, memory, plugin folders, theme and job time-outs."""
+    """Device, memory budget, plugin folders, theme and job time-outs."""
 
     def __init__(self, settings: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -130,6 +130,14 @@ class SettingsDialog(QDialog):
         self.cache.setRange(1, 16)
         self.cache.setValue(settings.max_loaded_generators)
         self.cache.setToolTip("How many loaded generators (models) the worker keeps ready between jobs")
+        self.budget = QSpinBox()
+        self.budget.setRange(0, 1_048_576)
+        self.budget.setSingleStep(512)
+        self.budget.setSuffix(" MB")
+        self.budget.setSpecialValueText("automatic")
+        self.budget.setValue(settings.model_memory_budget_mb)
+        self.budget.setToolTip("Memory loaded models may use per device; beyond it the least recently used "
+                               "are unloaded. Automatic: 90% of a GPU's memory, half the RAM.")
         self.stall = QDoubleSpinBox()
         self.stall.setRange(5, 86400)
         self.stall.setValue(settings.stall_timeout_s)
@@ -152,6 +160,7 @@ class SettingsDialog(QDialog):
         dirs_row.addStretch(1)
         form.addRow("Device", self.device)
         form.addRow("Loaded generators kept", self.cache)
+        form.addRow("Model memory budget", self.budget)
         form.addRow("Hung job time-out", self.stall)
         form.addRow("Theme", self.theme)
         form.addRow("Plugin folders", self.plugin_dirs)
@@ -176,9 +185,10 @@ class SettingsDialog(QDialog):
         from genloom.core.settings import SettingsError
 
         previous = (self.settings.device, self.settings.max_loaded_generators, self.settings.stall_timeout_s,
-                    self.settings.theme, list(self.settings.plugin_dirs))
+                    self.settings.theme, list(self.settings.plugin_dirs), self.settings.model_memory_budget_mb)
         self.settings.device = self.device.currentText().strip()
         self.settings.max_loaded_generators = self.cache.value()
+        self.settings.model_memory_budget_mb = self.budget.value()
         self.settings.stall_timeout_s = self.stall.value()
         self.settings.theme = self.theme.currentText()
         self.settings.plugin_dirs = [self.plugin_dirs.item(i).text() for i in range(self.plugin_dirs.count())]
@@ -186,7 +196,7 @@ class SettingsDialog(QDialog):
             self.settings.save()
         except (SettingsError, OSError) as exc:
             (self.settings.device, self.settings.max_loaded_generators, self.settings.stall_timeout_s,
-             self.settings.theme, self.settings.plugin_dirs) = previous
+             self.settings.theme, self.settings.plugin_dirs, self.settings.model_memory_budget_mb) = previous
             self.error.setText(str(exc))
             self.error.show()
             return

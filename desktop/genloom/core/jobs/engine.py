@@ -280,7 +280,8 @@ class Engine:
         if self._worker is not None:
             self._worker.shutdown(timeout=1)
         worker = WorkerProcess(
-            {"plugins": self.plugins.config.to_dict(), "max_loaded": self.settings.max_loaded_generators},
+            {"plugins": self.plugins.config.to_dict(), "max_loaded": self.settings.max_loaded_generators,
+             "memory_budget_mb": self.settings.model_memory_budget_mb},
             log_path=paths.log_dir() / "worker.log",
         )
         worker.start()
