@@ -1,0 +1,85 @@
+"""The bundled emoji model at every entry point that exists: engine (real worker) and CLI.
+
+The Qt app's entry point is not built yet; when it is, a test belongs here too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from PIL import Image
+
+from genloom.testing import check_generator
+
+PLUGIN_DIR = Path(__file__).resolve().parents[3] / "plugins" / "genloom_image"
+
+
+def test_the_bundled_model_is_a_stable_diffusion_folder_of_small_safetensors_files():
+    from genloom_image.plugin import genloom_register_models
+
+    (model,) = genloom_register_models()
+    folder = PLUGIN_DIR / "models" / "emoji-ldm-32"
+    assert model.path == folder and model.id == "image.emoji-ldm-32"
+    index = json.loads((folder / "model_index.json").read_text())
+    assert index["_class_name"] == "StableDiffusionPipeline"
+    for part in ("unet", "vae", "text_encoder"):
+        (weights,) = (folder / part).glob("*.safetensors")
+        assert weights.stat().st_size < 20 * 1024 * 1024
+    assert not [p for p in folder.rglob("*") if p.suffix in (".bin", ".ckpt", ".pt", ".pth")]
+
+
+def test_the_bundled_model_passes_the_conformance_suite(image_plugins, tmp_path):
+    spec = image_plugins.generator("image.text_to_image")
+    assert spec.default_model == "image.emoji-ldm-32"
+    report = check_generator(spec, {"prompt": "red heart", "steps": 4}, workdir=tmp_path)
+    (out,) = report.outputs
+    assert Image.open(out.path).size == (32, 32)
+
+
+def test_engine_generates_with_the_bundled_model_and_stores_the_png_recipe(image_plugins, genloom_project,
+                                                                           genloom_engine):
+    engine = genloom_engine(image_plugins)
+    previews = []
+    engine.events.job_progress.connect(lambda e: previews.append(e.progress.preview))
+    (job,) = engine.submit("image.text_to_image", {"prompt": "red heart", "steps": 8}, seed=42)
+    (job,) = engine.wait([job.id], timeout=300)
+    assert job.state == "done", job.error
+    asset = genloom_project.get_asset(job.asset_ids[0])
+    assert asset.recipe["model"]["id"] == "image.emoji-ldm-32"
+    with Image.open(genloom_project.asset_path(asset)) as img:
+        assert img.size == (32, 32)
+        assert img.text["parameters"].startswith("red heart\nSteps: 8, Sampler: Euler, CFG scale: 5.0, Seed: 42")
+    assert any(p for p in previews)
+
+
+def test_cancel_mid_run_through_the_engine_leaves_no_asset(image_plugins, genloom_project, genloom_engine):
+    engine = genloom_engine(image_plugins)
+    started = threading.Event()
+    engine.events.job_progress.connect(lambda e: started.set())
+    (job,) = engine.submit("image.text_to_image", {"prompt": "red heart", "steps": 150, "batch_count": 16,
+                                                    "width": 128, "height": 128}, seed=1)
+    assert started.wait(300)
+    engine.cancel(job.id)
+    (job,) = engine.wait([job.id], timeout=60)
+    assert job.state == "cancelled"
+    assert genloom_project.count_assets() == 0
+    assert list(genloom_project.tmp_dir().glob("job-*")) == []
+
+
+def test_cli_generates_with_the_bundled_model(genloom_home, tmp_path):
+    env = {**os.environ, "GENLOOM_HOME": str(genloom_home)}
+    env.pop("GENLOOM_PROJECT", None)
+    env.pop("GENLOOM_PLUGIN_PATH", None)
+    argv = [sys.executable, "-m", "genloom", "generate", "image.text_to_image", "--prompt", "red heart",
+            "--set", "steps=6", "--seed", "7", "--project", str(tmp_path / "proj")]
+    result = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, (result.stdout, result.stderr)
+    (path,) = result.stdout.split()
+    with Image.open(path) as img:
+        assert img.size == (32, 32) and img.format == "PNG"
+        assert "Seed: 7" in img.text["parameters"]
