@@ -115,13 +115,14 @@ def parse_loras(text: str) -> list[LoraSpec]:
         path = Path(path_text).expanduser()
         if path.suffix.lower() != ".safetensors":
             raise ParameterError(
-                "loras", item,
+                "loras", path.name,
                 "is not a .safetensors file (pickle-based .ckpt/.pt/.bin LoRAs can run code when loaded "
                 "and are refused)", "convert it to .safetensors or use a .safetensors release")
         if not path.is_file():
-            raise ParameterError("loras", item, "does not exist", "give the path of a LoRA .safetensors file")
+            raise ParameterError("loras", path.name, f"does not exist (looked for {path})",
+                                 "give the path of a LoRA .safetensors file")
         if not -10.0 <= weight <= 10.0:
-            raise ParameterError("loras", item, f"has weight {weight}, outside -10 to 10",
+            raise ParameterError("loras", path.name, f"has weight {weight}, outside -10 to 10",
                                  "use a weight such as 0.8")
         specs.append(LoraSpec(path, weight))
     return specs
