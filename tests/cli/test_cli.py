@@ -205,3 +205,9 @@ def test_plugin_new_writes_a_plugin_whose_own_tests_pass(cli, tmp_path):
                             capture_output=True, text=True, env=env, cwd=root, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout
+
+
+def test_unknown_model_name_is_looked_up_in_the_library_and_exits_3(cli):
+    result = cli("generate", "gltest.echo", "--prompt", "x", "--model", "no-such-model", check_code=3)
+    assert "no model called 'no-such-model' in the library" in result.stderr
+    assert "genloom models list" in result.stderr

@@ -43,6 +43,7 @@ class MainWindow(QMainWindow):
         self.plugins = plugins
         self.project = project
         self.engine: Any = None
+        self.library: Any = None
         self.form: ParamForm | None = None
         self.bridge = EngineBridge(self)
         self.setWindowTitle(f"Genloom — {project.name}")
@@ -175,6 +176,7 @@ class MainWindow(QMainWindow):
             theme_group.addAction(action)
 
         tools = bar.addMenu("&Tools")
+        self._action(tools, "Model library…", self.show_model_library, "Ctrl+Shift+M", "folder")
         self._action(tools, "Plugins…", self.show_plugins, None, "plugin")
         self._action(tools, "Settings…", self.show_settings, QKeySequence.StandardKey.Preferences, "settings")
         self._action(tools, "Reveal project folder", lambda: QDesktopServices.openUrl(
@@ -211,6 +213,40 @@ class MainWindow(QMainWindow):
         self.bridge.attach(self.engine)
         self.engine.start()
         self.generate_button.setEnabled(self.form is not None)
+        if self.library is None:
+            self._open_library()
+
+    def _open_library(self) -> None:
+        """The machine-wide model library; a background rescan keeps it current."""
+        from genloom._qt.model_library import _LibrarySignals
+        from genloom.core.models import ModelLibrary
+
+        try:
+            self.library = ModelLibrary(self.plugins, hf_cache=self.settings.scan_hf_cache)
+        except (GenloomError, OSError) as exc:
+            self.statusBar().showMessage(f"model library unavailable: {exc}", 10000)
+            return
+        self._library_signals = _LibrarySignals(self.library, self)
+        self._library_signals.finished.connect(lambda _report: self._offer_models())
+        self._library_signals.changed.connect(self._offer_models)
+        self._offer_models()
+        self.library.start_scan()
+
+    def _offer_models(self) -> None:
+        if self.form is None or self.library is None or not self.form.spec.model_kinds:
+            return
+        kinds = set(self.form.spec.model_kinds)
+        choices = [(f"{m.title}  [{m.architecture or m.kind}]", m.hash) for m in self.library.models(status="ok")
+                   if m.kind in kinds and not m.details.get("bundled_id") == self.form.spec.default_model]
+        self.form.set_models(choices)
+
+    def show_model_library(self) -> None:
+        from genloom._qt.model_library import ModelLibraryDialog
+
+        if self.library is None:
+            self._open_library()
+        if self.library is not None:
+            ModelLibraryDialog(self.library, self).exec()
 
     def stop_engine(self) -> None:
         if self.engine is not None:
@@ -232,6 +268,7 @@ class MainWindow(QMainWindow):
             return
         previous = self.form
         self.form = ParamForm(spec)
+        self._offer_models()
         for picker in self.form.inputs.values():
             picker.selection_provider = self.selected_asset
         if previous is not None:
@@ -250,8 +287,11 @@ class MainWindow(QMainWindow):
         self.form_message.hide()
         try:
             values = self.form.values()
+            model_key = self.form.model_key()
+            model = self.library.model_ref(model_key) if model_key and self.library is not None else None
             jobs = self.engine.submit(self.form.spec.id, values, seed=self.form.seed.seed(),
-                                      count=self.form.count.value(), inputs=self.form.input_ids())
+                                      count=self.form.count.value(), inputs=self.form.input_ids(),
+                                      model=model)
         except ParameterError as exc:
             self.form.show_error(exc.param, str(exc))
             if exc.param not in self.form.errors:
@@ -473,6 +513,10 @@ class MainWindow(QMainWindow):
         stored.setValue("window/geometry", self.saveGeometry())
         stored.setValue("window/state", self.saveState())
         self.stop_engine()
+        if self.library is not None:
+            self._library_signals.detach()
+            self.library.close()
+            self.library = None
         self.gallery.shutdown()
         self.queue.set_project(None)
         self.inspector.set_project(None)

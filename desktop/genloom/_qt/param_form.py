@@ -254,6 +254,14 @@ class ParamForm(QWidget):
             label.setToolTip(tip)
             form.addRow(label, field.widget)
             self._add_error_row(form, param.name)
+        self.model_combo: QComboBox | None = None
+        if spec.model_kinds:
+            self.model_combo = QComboBox()
+            self.model_combo.setToolTip("The model to run: the generator's default, or one from the model "
+                                        "library whose kind it can load (" + ", ".join(spec.model_kinds) + ")")
+            self.set_models([])
+            main.addRow("Model", self.model_combo)
+            self._add_error_row(main, "model")
         self.seed = SeedRow()
         self.count = QSpinBox()
         self.count.setRange(1, 1000)
@@ -289,6 +297,25 @@ class ParamForm(QWidget):
     def clear_errors(self) -> None:
         for label in self.errors.values():
             label.hide()
+
+    def set_models(self, choices: list[tuple[str, str]]) -> None:
+        """Offer these library models: (label, model key) pairs; the default stays first."""
+        if self.model_combo is None:
+            return
+        current = self.model_combo.currentData()
+        self.model_combo.blockSignals(True)
+        self.model_combo.clear()
+        default = self.spec.default_model
+        self.model_combo.addItem(f"Default ({default})" if default else "Default", None)
+        for label, key in choices:
+            self.model_combo.addItem(label, key)
+        index = self.model_combo.findData(current)
+        self.model_combo.setCurrentIndex(max(0, index))
+        self.model_combo.blockSignals(False)
+
+    def model_key(self) -> str | None:
+        """The library model chosen (its hash), or None for the generator's default."""
+        return self.model_combo.currentData() if self.model_combo is not None else None
 
     def raw_values(self) -> dict[str, Any]:
         return {name: field.get() for name, field in self.fields.items()}

@@ -53,6 +53,21 @@ def parse_inputs(items: list[str]) -> dict[str, int]:
     return inputs
 
 
+def resolve_model(name: str | None, plugins: Any, settings: Any) -> Any:
+    """``--model``: a bundled model id, a file or folder, or a model library name (id, hash, title)."""
+    from pathlib import Path
+
+    if not name or name in plugins.models or Path(name).expanduser().exists():
+        return name
+    from genloom.core.models import ModelLibrary
+
+    library = ModelLibrary(plugins, hf_cache=settings.scan_hf_cache)
+    try:
+        return library.model_ref(name)
+    finally:
+        library.close()
+
+
 def generate(args: Any) -> int:
     settings = load_settings()
     plugins = load_plugins(settings)
@@ -63,7 +78,8 @@ def generate(args: Any) -> int:
 
     engine = Engine(project, plugins, settings, scope=())
     jobs = engine.submit(spec.id, values, seed=args.seed, count=args.count,
-                         inputs=parse_inputs(args.inputs), model=args.model, device=args.device)
+                         inputs=parse_inputs(args.inputs), model=resolve_model(args.model, plugins, settings),
+                         device=args.device)
     if args.queue_only:
         if args.json:
             emit_json({"jobs": [job_dict(j) for j in jobs]})

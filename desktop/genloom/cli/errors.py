@@ -9,12 +9,12 @@ from genloom.cli import main as codes
 
 
 def run_handler(args: argparse.Namespace) -> int:
+    from genloom.core.models import ModelNotFoundError
     from genloom.core.plugins import UnknownGeneratorError
     from genloom.core.project import (
         AssetNotFoundError,
         JobNotFoundError,
         JobStateError,
-        ProjectExistsError,
         ProjectNotFoundError,
         SchemaTooNewError,
     )
@@ -26,10 +26,11 @@ def run_handler(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("genloom: interrupted", file=sys.stderr)
         return codes.EXIT_INTERRUPTED
-    except (ProjectNotFoundError, AssetNotFoundError, JobNotFoundError, UnknownGeneratorError) as exc:
+    except (ProjectNotFoundError, AssetNotFoundError, JobNotFoundError, UnknownGeneratorError,
+            ModelNotFoundError) as exc:
         _say(exc)
         return codes.EXIT_NOT_FOUND
-    except (SchemaTooNewError, ProjectExistsError) as exc:
+    except SchemaTooNewError as exc:
         _say(exc)
         return codes.EXIT_PROJECT
     except (GenloomError, SettingsError, JobStateError, ValueError) as exc:

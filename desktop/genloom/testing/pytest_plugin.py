@@ -15,6 +15,10 @@ def genloom_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "genloom-home"
     home.mkdir()
     monkeypatch.setenv("GENLOOM_HOME", str(home))
+    # The model library must not read the user's real Hugging Face cache in tests.
+    monkeypatch.setenv("HF_HOME", str(home / "hf-home"))
+    monkeypatch.delenv("HF_HUB_CACHE", raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.delenv("GENLOOM_PLUGIN_PATH", raising=False)
     monkeypatch.delenv("GENLOOM_DISABLE_PLUGINS", raising=False)
     monkeypatch.delenv("GENLOOM_PROJECT", raising=False)
