@@ -35,6 +35,7 @@ from PySide6.QtGui import (
     QPainter,
     QPainterPath,
     QPaintEvent,
+    QPixmap,
 )
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -145,10 +146,34 @@ def _star_path(center: QPointF, radius: float) -> QPainterPath:
     return path
 
 
+_STAR_ROWS: dict[tuple, QPixmap] = {}
+
+
 def paint_stars(painter: QPainter, rect: QRectF, rating: int, *, hollow_off: bool = True,
                 off_color: QColor = STAR_OFF) -> None:
-    """Paint five stars in ``rect``, the first ``rating`` of them filled."""
-    painter.save()
+    """Paint five stars in ``rect``, the first ``rating`` of them filled.
+
+    A gallery repaints dozens of cells per scroll step, so each distinct row of
+    stars is drawn once into a pixmap and reused.
+    """
+    ratio = painter.device().devicePixelRatioF() if painter.device() is not None else 1.0
+    key = (rating, round(rect.width()), round(rect.height()), hollow_off, off_color.rgba(), ratio)
+    row = _STAR_ROWS.get(key)
+    if row is None:
+        row = QPixmap(max(1, round(rect.width() * ratio)), max(1, round(rect.height() * ratio)))
+        row.setDevicePixelRatio(ratio)
+        row.fill(Qt.GlobalColor.transparent)
+        star_painter = QPainter(row)
+        _draw_stars(star_painter, QRectF(0, 0, round(rect.width()), round(rect.height())), rating,
+                    hollow_off, off_color)
+        star_painter.end()
+        if len(_STAR_ROWS) > 256:
+            _STAR_ROWS.clear()
+        _STAR_ROWS[key] = row
+    painter.drawPixmap(QPointF(rect.left(), rect.top()), row)
+
+
+def _draw_stars(painter: QPainter, rect: QRectF, rating: int, hollow_off: bool, off_color: QColor) -> None:
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     step = rect.width() / 5
     radius = min(step, rect.height()) * 0.45
@@ -160,7 +185,6 @@ def paint_stars(painter: QPainter, rect: QRectF, rating: int, *, hollow_off: boo
         elif hollow_off:
             painter.setPen(off_color)
             painter.drawPath(path)
-    painter.restore()
 
 
 class StarRating(QWidget):
