@@ -143,6 +143,8 @@ def _load_single_file(path: Path, dtype: str, allow_pickle: bool) -> Any:
                          "or a single-file .safetensors checkpoint (SD 1.x, 2.x or SDXL)")
     from genloom_image.identify import identify_image_model
 
+    # An allowed .ckpt cannot be identified without unpickling; diffusers infers its family
+    # itself and opens it with torch.load(weights_only=True), which refuses anything but tensors.
     match = identify_image_model(path) if path.suffix.lower() != ".ckpt" else None
     architecture = match.architecture if match else "SD 1.x"
     if match is not None and match.kind == "lora":
