@@ -1,0 +1,136 @@
+"""Language-model speed: the text/code plugins against transformers, ONNX Runtime against torch.
+
+Run it with ``python -m tests.benchmarks text`` (or ``python tests/benchmarks/bench_text.py``).
+For each bundled model (``text.fortune-llama``, ``code.stdlib-llama``), in one process:
+
+- *plugin vs generate*: ``generator.run`` in-process (streaming through the
+  ``TokenStream``, stop/cancel criteria, progress reports, output building) against
+  ``model.generate`` on the same loaded model with the same prompt and settings and no
+  streamer. Greedy, and sampled with the same seed, so both make the same tokens.
+  Goal: the plugin reaches at least 0.95 of generate's tokens per second (ratio <= 1.05).
+- *onnx vs torch*: the plugin's ONNX Runtime loop (KV cache) against its torch backend,
+  greedy, the same tokens.
+
+Each pair is timed interleaved (plugin, baseline, plugin, ...; median of 5) so that load
+from other processes on a shared machine hits both alike. torch runs on one thread
+(``--threads`` / ``GENLOOM_BENCH_THREADS`` to change): on a busy 2-core machine more
+threads mostly measure contention.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from genloom.sdk import Request, RunState
+from genloom.testing.conformance import isolated_plugins
+
+try:
+    from tests.benchmarks._report import report
+except ModuleNotFoundError:  # run as a script
+    from _report import report  # type: ignore[no-redef]
+
+NEW_TOKENS = 100
+CASES = (
+    ("genloom_text.plugin", "text.complete", "text.fortune-llama", "A fool"),
+    ("genloom_code.plugin", "code.complete", "code.stdlib-llama", "def read_config(path):\n"),
+)
+
+
+def interleaved(first: Callable[[], object], second: Callable[[], object],
+                repeat: int = 5) -> tuple[float, float]:
+    """Median wall times of ``first`` and ``second``, timed alternately."""
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(repeat):
+        for fn, bucket in ((first, times[0]), (second, times[1])):
+            start = time.perf_counter()
+            fn()
+            bucket.append(time.perf_counter() - start)
+    return statistics.median(times[0]), statistics.median(times[1])
+
+
+def _plugin_run(spec: Any, generator: Any, ref: Any, params: dict[str, Any], seed: int,
+                out_dir: Path) -> Any:
+    request = Request(spec.id, spec.validate_params(params), seed, model=ref, output_dir=out_dir)
+    (output,) = generator.run(request, RunState())
+    return output
+
+
+def _bench_model(module: str, generator_id: str, model_id: str, prompt: str) -> list[dict]:
+    import torch
+
+    plugins = isolated_plugins(modules=[module])
+    spec = plugins.generator(generator_id)
+    ref = plugins.models[model_id].to_ref()
+    generator = spec.factory()
+    generator.load(ref, "cpu", "float32")
+    model = generator.backend("torch").model
+    tokenizer = generator.tokenizer
+    ids = torch.tensor([generator.encode(prompt)])
+    eos = generator._eos_ids()
+    out_dir = Path(tempfile.mkdtemp(prefix="genloom-bench-text-"))
+    results = []
+    for label, sampling in (("greedy", {"temperature": 0.0}),
+                            ("sampled", {"temperature": 0.8, "top_p": 0.95, "top_k": 50})):
+        params = {"prompt": prompt, "max_new_tokens": NEW_TOKENS, "repetition_penalty": 1.1,
+                  **sampling}
+        output = _plugin_run(spec, generator, ref, params, 5, out_dir)
+        tokens = output.metadata["generated_tokens"]
+        kwargs: dict[str, Any] = {"max_new_tokens": NEW_TOKENS, "repetition_penalty": 1.1,
+                                  "eos_token_id": eos, "pad_token_id": eos[0],
+                                  "attention_mask": torch.ones_like(ids)}
+        if sampling["temperature"] == 0.0:
+            kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+        else:
+            kwargs.update(do_sample=True, temperature=0.8, top_p=0.95, top_k=50)
+
+        def baseline(kwargs: dict[str, Any] = kwargs) -> Any:
+            torch.manual_seed(5)
+            with torch.inference_mode():
+                return model.generate(ids, **kwargs)
+
+        same = tokenizer.decode(baseline()[0, ids.shape[1]:], skip_special_tokens=True) \
+            == output.metadata["completion"]
+        plugin_s, generate_s = interleaved(
+            lambda p=params: _plugin_run(spec, generator, ref, p, 5, out_dir), baseline)
+        results.append(report(
+            f"{model_id} plugin.run {label} ({tokens} tok)", plugin_s,
+            "model.generate", generate_s,
+            f"{tokens / plugin_s:.0f} vs {tokens / generate_s:.0f} tok/s, "
+            f"throughput {generate_s / plugin_s:.2f} of generate, same text: {same}"))
+    params = {"prompt": prompt, "max_new_tokens": NEW_TOKENS, "temperature": 0.0}
+    texts = {}
+    runs = {}
+    for backend in ("torch", "onnx"):
+        p = {**params, "backend": backend}
+        texts[backend] = _plugin_run(spec, generator, ref, p, 5, out_dir)
+        runs[backend] = lambda p=p: _plugin_run(spec, generator, ref, p, 5, out_dir)
+    onnx_s, torch_s = interleaved(runs["onnx"], runs["torch"])
+    times = {"onnx": onnx_s, "torch": torch_s}
+    tokens = texts["onnx"].metadata["generated_tokens"]
+    results.append(report(
+        f"{model_id} onnx backend greedy ({tokens} tok)", times["onnx"], "torch backend",
+        times["torch"], f"{tokens / times['onnx']:.0f} vs "
+        f"{texts['torch'].metadata['generated_tokens'] / times['torch']:.0f} tok/s, same text: "
+        f"{texts['onnx'].text == texts['torch'].text}"))
+    generator.unload()
+    return results
+
+
+def main() -> None:
+    import torch
+
+    threads = int(os.environ.get("GENLOOM_BENCH_THREADS", "1"))
+    torch.set_num_threads(threads)
+    print(f"torch threads: {threads}; onnxruntime: its default", flush=True)
+    for case in CASES:
+        _bench_model(*case)
+
+
+if __name__ == "__main__":
+    main()
