@@ -90,8 +90,29 @@ def export(folder: Path, opset: int = 18) -> Path:
     saved = json.loads((folder / "config.json").read_text())
     if (saved.get("dtype") or saved.get("torch_dtype")) == "float16":
         store_weights_as_fp16(out)  # lossless: the safetensors weights are fp16 already
-    verify(model, out)
+    errors = verify(model, out)
+    note_in_card(folder, out, errors)
     return out
+
+
+def note_in_card(folder: Path, onnx_path: Path, errors: tuple[float, float]) -> None:
+    """Add (or replace) an "ONNX export" section in the folder's MODEL_CARD.md, if any."""
+    card = folder / "MODEL_CARD.md"
+    if not card.is_file():
+        return
+    text = card.read_text().split("\n## ONNX export\n")[0].rstrip("\n")
+    rel = onnx_path.relative_to(folder).as_posix()
+    section = f"""
+
+## ONNX export
+`{rel}` ({onnx_path.stat().st_size / 1e6:.1f} MB, opset 18, weights stored as fp16 and cast to
+fp32 inside the graph) was written by `plugins/genloom_text/training/export_onnx.py`: inputs
+`input_ids`, `attention_mask`, `position_ids`, `past_key_values.N.key/value`; outputs
+`logits`, `present.N.key/value` (a key/value cache, Optimum's names). Checked against torch
+when exported: max |logit difference| {errors[0]:.1e} on a prompt, {errors[1]:.1e} on a cached
+step. Genloom's ONNX Runtime loop (`backend=onnx`) gives the same greedy tokens as torch.
+"""
+    card.write_text(text + section)
 
 
 def store_weights_as_fp16(path: Path) -> None:
@@ -119,7 +140,7 @@ def store_weights_as_fp16(path: Path) -> None:
     onnx.save(model, str(path))
 
 
-def verify(model: torch.nn.Module, path: Path) -> None:
+def verify(model: torch.nn.Module, path: Path) -> tuple[float, float]:
     """ONNX Runtime's logits match torch's for a prompt (empty cache) and a cached step."""
     import onnxruntime as ort
 
@@ -147,6 +168,7 @@ def verify(model: torch.nn.Module, path: Path) -> None:
           f"{path.stat().st_size / 1e6:.1f} MB")
     if max(err_prompt, err_step) > 1e-3:
         raise SystemExit("ONNX export does not match torch")
+    return err_prompt, err_step
 
 
 def main() -> None:
