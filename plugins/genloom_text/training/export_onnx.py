@@ -88,25 +88,28 @@ def export(folder: Path, opset: int = 18) -> Path:
             tuple(dynamic["past"])), external_data=False, optimize=True,
     )
     saved = json.loads((folder / "config.json").read_text())
-    if (saved.get("dtype") or saved.get("torch_dtype")) == "float16":
+    fp16 = (saved.get("dtype") or saved.get("torch_dtype")) == "float16"
+    if fp16:
         store_weights_as_fp16(out)  # lossless: the safetensors weights are fp16 already
     errors = verify(model, out)
-    note_in_card(folder, out, errors)
+    note_in_card(folder, out, errors, fp16)
     return out
 
 
-def note_in_card(folder: Path, onnx_path: Path, errors: tuple[float, float]) -> None:
+def note_in_card(folder: Path, onnx_path: Path, errors: tuple[float, float],
+                 fp16: bool) -> None:
     """Add (or replace) an "ONNX export" section in the folder's MODEL_CARD.md, if any."""
     card = folder / "MODEL_CARD.md"
     if not card.is_file():
         return
     text = card.read_text().split("\n## ONNX export\n")[0].rstrip("\n")
     rel = onnx_path.relative_to(folder).as_posix()
+    storage = ("weights stored as fp16 and cast to\nfp32 inside the graph" if fp16
+               else "fp32 weights")
     section = f"""
 
 ## ONNX export
-`{rel}` ({onnx_path.stat().st_size / 1e6:.1f} MB, opset 18, weights stored as fp16 and cast to
-fp32 inside the graph) was written by `plugins/genloom_text/training/export_onnx.py`: inputs
+`{rel}` ({onnx_path.stat().st_size / 1e6:.1f} MB, opset 18, {storage}) was written by `plugins/genloom_text/training/export_onnx.py`: inputs
 `input_ids`, `attention_mask`, `position_ids`, `past_key_values.N.key/value`; outputs
 `logits`, `present.N.key/value` (a key/value cache, Optimum's names). Checked against torch
 when exported: max |logit difference| {errors[0]:.1e} on a prompt, {errors[1]:.1e} on a cached
