@@ -52,6 +52,8 @@ def build_messages(system_prompt: str, conversation: str, message: str) -> list[
 def render_chat(tokenizer: Any, messages: list[dict[str, str]]) -> tuple[str, str]:
     """The prompt text for ``messages`` and which template made it (``model``/``fallback``)."""
     own = getattr(tokenizer, "chat_template", None)
+    if isinstance(own, dict):  # several named templates: the default one is for chat
+        own = own.get("default") or next(iter(own.values()), None)
     template = own or FALLBACK_TEMPLATE
     try:
         text = tokenizer.apply_chat_template(messages, tokenize=False,
