@@ -30,14 +30,13 @@ def open_start_project(settings: Any, requested: str | None = None) -> Any:
     return Project.open_or_create(candidate)
 
 
-def build_window(argv: list[str] | None = None) -> tuple[Any, Any]:
-    """Create the QApplication and the main window (shown by the caller)."""
+def start_application(argv: list[str] | None = None) -> tuple[Any, Any, Any]:
+    """The QApplication, settings and an empty main window frame, cheap enough to show at once."""
     from PySide6.QtGui import QFont
     from PySide6.QtWidgets import QApplication
 
     from genloom._qt.resources import app_icon, load_fonts
     from genloom._qt.theme import apply_theme
-    from genloom.core.plugins import PluginConfig, PluginManager
     from genloom.core.settings import Settings, SettingsError
 
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
@@ -52,6 +51,21 @@ def build_window(argv: list[str] | None = None) -> tuple[Any, Any]:
     except SettingsError as exc:
         settings, settings_error = Settings(), str(exc)
     apply_theme(app, settings.theme)
+
+    from genloom._qt.main_window import MainWindow
+
+    window = MainWindow(settings)
+    if settings_error:
+        window.statusBar().showMessage(f"settings were not readable, defaults used: {settings_error}", 15000)
+    return app, window, settings
+
+
+def finish_startup(window: Any, argv: list[str] | None = None) -> None:
+    """Load plugins, open the project and fill the window (after it is on screen)."""
+    from genloom.core.plugins import PluginConfig, PluginManager
+    from genloom.core.settings import SettingsError
+
+    settings = window.settings
     plugins = PluginManager(PluginConfig.from_settings(settings)).load()
     args = [a for a in (argv or sys.argv)[1:] if not a.startswith("-")]
     project = open_start_project(settings, args[0] if args else None)
@@ -60,21 +74,28 @@ def build_window(argv: list[str] | None = None) -> tuple[Any, Any]:
         settings.save()
     except (OSError, SettingsError):
         pass
+    window.finish_startup(plugins, project)
 
-    from genloom._qt.main_window import MainWindow
 
-    window = MainWindow(settings, plugins, project)
-    if settings_error:
-        window.statusBar().showMessage(f"settings were not readable, defaults used: {settings_error}", 15000)
+def build_window(argv: list[str] | None = None) -> tuple[Any, Any]:
+    """The application and a complete main window (not yet shown): for tests and scripts."""
+    app, window, _settings = start_application(argv)
+    finish_startup(window, argv)
     return app, window
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Show the frame first, then fill it and start the engine from the event loop."""
     from PySide6.QtCore import QTimer
 
-    app, window = build_window(argv)
+    app, window, _settings = start_application(argv)
     window.show()
-    QTimer.singleShot(0, window.start_engine)
+
+    def complete() -> None:
+        finish_startup(window, argv)
+        window.start_engine()
+
+    QTimer.singleShot(0, complete)
     return app.exec()
 
 

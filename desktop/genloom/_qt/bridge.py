@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from genloom.sdk.run import Progress
+if TYPE_CHECKING:
+    from genloom.sdk.run import Progress
 
 PROGRESS_HZ = 20
 

@@ -25,10 +25,7 @@ from PySide6.QtWidgets import (
 
 from genloom._qt.bridge import EngineBridge
 from genloom._qt.dialogs import PluginDialog, ProjectDialog, SettingsDialog, confirm
-from genloom._qt.gallery import GalleryWidget
 from genloom._qt.generator_picker import GeneratorPicker
-from genloom._qt.inspector import InspectorWidget
-from genloom._qt.param_form import ParamForm
 from genloom._qt.queue_panel import QueuePanel
 from genloom._qt.resources import icon
 from genloom.sdk.errors import GenloomError, ParameterError
@@ -37,29 +34,26 @@ from genloom.sdk.errors import GenloomError, ParameterError
 class MainWindow(QMainWindow):
     """The application window. It owns the engine of the open project."""
 
-    def __init__(self, settings: Any, plugins: Any, project: Any) -> None:
+    def __init__(self, settings: Any, plugins: Any = None, project: Any = None) -> None:
+        """Build the window. Without ``plugins`` and ``project`` only the frame is
+        built (cheap, so it can be shown at once); :meth:`finish_startup` fills it."""
         super().__init__()
         self.settings = settings
-        self.plugins = plugins
-        self.project = project
+        self.plugins: Any = None
+        self.project: Any = None
+        self.gallery: Any = None
+        self.inspector: Any = None
         self.engine: Any = None
         self.library: Any = None
-        self.form: ParamForm | None = None
+        self.form: Any = None  # the ParamForm of the chosen generator
         self.bridge = EngineBridge(self)
-        self.setWindowTitle(f"Genloom — {project.name}")
+        self.setWindowTitle("Genloom")
         self.setAcceptDrops(True)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
-
-        # Centre: gallery | inspector
-        self.gallery = GalleryWidget(project)
-        self.inspector = InspectorWidget(project)
-        centre = QSplitter()
-        centre.addWidget(self.gallery)
-        centre.addWidget(self.inspector)
-        centre.setStretchFactor(0, 3)
-        centre.setStretchFactor(1, 2)
-        centre.setSizes([760, 440])
-        self.setCentralWidget(centre)
+        self.opening = QLabel("Opening the project…")
+        self.opening.setObjectName("dim")
+        self.opening.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setCentralWidget(self.opening)
 
         # Left: generator picker + form + Generate
         self.picker = GeneratorPicker()
@@ -91,20 +85,49 @@ class MainWindow(QMainWindow):
 
         # Bottom: queue
         self.queue = QueuePanel(self.bridge)
-        self.queue.set_project(project)
         self.queue_dock = self._dock("Queue", self.queue, Qt.DockWidgetArea.BottomDockWidgetArea)
 
         self.status_project = QLabel()
-        self.status_worker = QLabel("worker not started")
+        self.status_worker = QLabel("worker starts with the first job")
         self.statusBar().addWidget(self.status_project, 1)
         self.statusBar().addPermanentWidget(self.status_worker)
 
-        self._wire()
         self._build_menus()
+        self._restore_geometry()
+        if plugins is not None and project is not None:
+            self.finish_startup(plugins, project)
+
+    def finish_startup(self, plugins: Any, project: Any) -> None:
+        """Fill the frame: the plugins' generators, the project's gallery, inspector and queue.
+
+        The gallery and inspector (with the thumbnail and media machinery) are
+        imported here, after the frame has been shown.
+        """
+        from genloom._qt.gallery import GalleryWidget
+        from genloom._qt.inspector import InspectorWidget
+
+        self.plugins, self.project = plugins, project
+        self.gallery = GalleryWidget(project)
+        self.inspector = InspectorWidget(project)
+        centre = QSplitter()
+        centre.addWidget(self.gallery)
+        centre.addWidget(self.inspector)
+        centre.setStretchFactor(0, 3)
+        centre.setStretchFactor(1, 2)
+        centre.setSizes([760, 440])
+        self.setCentralWidget(centre)
+        self.opening = None
+        self.queue.set_project(project)
+        self._wire()
         self.picker.set_generators(list(plugins.generators.values()))
         self._select_first_generator()
+        self.setWindowTitle(f"Genloom — {project.name}")
         self._show_project_status()
-        self._restore_geometry()
+
+    @property
+    def ready(self) -> bool:
+        """True once :meth:`finish_startup` has run."""
+        return self.project is not None
 
     # -- construction ---------------------------------------------------------------
 
@@ -209,7 +232,7 @@ class MainWindow(QMainWindow):
         """Start the job engine (the worker process starts with the first job)."""
         from genloom.core.jobs.engine import Engine
 
-        if self.engine is not None:
+        if self.engine is not None or not self.ready:
             return
         self.engine = Engine(self.project, self.plugins, self.settings)
         self.bridge.attach(self.engine)
@@ -265,6 +288,8 @@ class MainWindow(QMainWindow):
             self.picker.select(specs[0].id)
 
     def show_generator(self, generator_id: str) -> None:
+        from genloom._qt.param_form import ParamForm
+
         spec = self.plugins.generators.get(generator_id)
         if spec is None:
             return
@@ -401,6 +426,8 @@ class MainWindow(QMainWindow):
 
     def selected_asset(self) -> int | None:
         """The asset the user is looking at: the inspector's, else the gallery's current one."""
+        if not self.ready:
+            return None
         asset = self.inspector.asset()
         return asset.id if asset is not None else self.gallery.current_id()
 
@@ -544,6 +571,9 @@ class MainWindow(QMainWindow):
         stored.setValue("window/geometry", self.saveGeometry())
         stored.setValue("window/state", self.saveState())
         self.stop_engine()
+        if not self.ready:
+            super().closeEvent(event)
+            return
         if self.library is not None:
             self._library_signals.detach()
             self.library.close()

@@ -34,8 +34,8 @@ import uuid
 import wave
 from collections import OrderedDict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, QThreadPool, Signal
 from PySide6.QtGui import (
     QColor,
@@ -48,6 +48,9 @@ from PySide6.QtGui import (
     QPen,
     QPixmap,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
 
 from genloom.core.project import Asset, Project
 
@@ -144,6 +147,8 @@ def wav_envelope(path: Path, columns: int) -> np.ndarray:
     All channels are mixed; the file is read in blocks so memory stays small.
     Raises ``wave.Error``/``OSError`` for a file that is not a readable WAV.
     """
+    import numpy as np
+
     columns = max(1, int(columns))
     with wave.open(str(path), "rb") as wav:
         channels, width, frames = wav.getnchannels(), wav.getsampwidth(), wav.getnframes()
@@ -169,6 +174,8 @@ def wav_envelope(path: Path, columns: int) -> np.ndarray:
 
 
 def _pcm_to_float(data: bytes, width: int) -> np.ndarray:
+    import numpy as np
+
     if width == 1:
         return (np.frombuffer(data, np.uint8).astype(np.float32) - 128.0) / 128.0
     if width == 2:

@@ -12,11 +12,21 @@ from typing import Protocol
 from PySide6.QtWidgets import QWidget
 
 from genloom._qt.viewers_image import ImageViewer
-from genloom._qt.viewers_media import AudioViewer, VideoViewer
 from genloom._qt.viewers_text import CodeViewer, TextViewer
 
-__all__ = ["AssetViewer", "AudioViewer", "CodeViewer", "ImageViewer", "TextViewer",
-           "VideoViewer", "viewer_for"]
+# The media viewers pull in QtMultimedia and numpy, which cost about a tenth of
+# a second at start-up; they are imported when an audio or video asset is shown.
+_MEDIA = ("AudioViewer", "VideoViewer")
+
+
+def __getattr__(name: str) -> object:
+    if name in _MEDIA:
+        from genloom._qt import viewers_media
+
+        return getattr(viewers_media, name)
+    raise AttributeError(name)
+
+__all__ = ["AssetViewer", "CodeViewer", "ImageViewer", "TextViewer", "viewer_for", *_MEDIA]
 
 
 class AssetViewer(Protocol):
@@ -31,10 +41,10 @@ def viewer_for(kind: str, parent: QWidget | None = None, *, volume: float = 1.0)
     """A new viewer for assets of ``kind``; ``volume`` (0..1) for audio and video."""
     if kind == "image":
         return ImageViewer(parent)
-    if kind == "audio":
-        return AudioViewer(parent, volume=volume)
-    if kind == "video":
-        return VideoViewer(parent, volume=volume)
+    if kind in ("audio", "video"):
+        from genloom._qt.viewers_media import AudioViewer, VideoViewer
+
+        return (AudioViewer if kind == "audio" else VideoViewer)(parent, volume=volume)
     if kind == "code":
         return CodeViewer(parent)
     if kind == "text":

@@ -18,37 +18,98 @@ removed is first deprecated with a warning for at least one minor version.
 
 from __future__ import annotations
 
-import pluggy
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from genloom.sdk.errors import CancelledError, GenloomError, InputError, ParameterError
-from genloom.sdk.formats import (
-    PICKLE_SUFFIXES,
-    ModelFormatError,
-    PickleRefusedError,
-    is_pickle_file,
-    read_safetensors_header,
-    refuse_pickle,
-    safe_torch_load,
-)
-from genloom.sdk.models import BundledModel, ModelMatch, ModelRef
-from genloom.sdk.params import BoolParam, ChoiceParam, FloatParam, IntParam, Param, StringParam
-from genloom.sdk.run import (
-    Generator,
-    InputAsset,
-    Output,
-    Progress,
-    Request,
-    RunState,
-    encode_preview,
-)
-from genloom.sdk.runtime import OnnxRuntimeError, onnx_session
-from genloom.sdk.spec import DEVICE_TYPES, MODALITIES, GeneratorSpec, InputSpec
+if TYPE_CHECKING:  # the names below load on first use (see __getattr__)
+    import pluggy
+
+    from genloom.sdk.errors import CancelledError, GenloomError, InputError, ParameterError
+    from genloom.sdk.formats import (
+        PICKLE_SUFFIXES,
+        ModelFormatError,
+        PickleRefusedError,
+        is_pickle_file,
+        read_safetensors_header,
+        refuse_pickle,
+        safe_torch_load,
+    )
+    from genloom.sdk.models import BundledModel, ModelMatch, ModelRef
+    from genloom.sdk.params import BoolParam, ChoiceParam, FloatParam, IntParam, Param, StringParam
+    from genloom.sdk.run import (
+        Generator,
+        InputAsset,
+        Output,
+        Progress,
+        Request,
+        RunState,
+        encode_preview,
+    )
+    from genloom.sdk.runtime import OnnxRuntimeError, onnx_session
+    from genloom.sdk.spec import DEVICE_TYPES, MODALITIES, GeneratorSpec, InputSpec
+
+    hookimpl: pluggy.HookimplMarker
 
 #: The plugin API version, "major.minor". A plugin may check it at import.
 API_VERSION = "1.0"
 
-#: Marks a function in a plugin module as the implementation of a hook.
-hookimpl = pluggy.HookimplMarker("genloom")
+# Each public name and the submodule that defines it. They are imported on first
+# use, so that importing ``genloom.sdk`` (which the shell does before its window
+# shows) does not pay for pluggy, dataclasses and importlib.metadata up front.
+_WHERE = {
+    "CancelledError": "errors",
+    "GenloomError": "errors",
+    "InputError": "errors",
+    "ParameterError": "errors",
+    "PICKLE_SUFFIXES": "formats",
+    "ModelFormatError": "formats",
+    "PickleRefusedError": "formats",
+    "is_pickle_file": "formats",
+    "read_safetensors_header": "formats",
+    "refuse_pickle": "formats",
+    "safe_torch_load": "formats",
+    "BundledModel": "models",
+    "ModelMatch": "models",
+    "ModelRef": "models",
+    "BoolParam": "params",
+    "ChoiceParam": "params",
+    "FloatParam": "params",
+    "IntParam": "params",
+    "Param": "params",
+    "StringParam": "params",
+    "Generator": "run",
+    "InputAsset": "run",
+    "Output": "run",
+    "Progress": "run",
+    "Request": "run",
+    "RunState": "run",
+    "encode_preview": "run",
+    "OnnxRuntimeError": "runtime",
+    "onnx_session": "runtime",
+    "DEVICE_TYPES": "spec",
+    "MODALITIES": "spec",
+    "GeneratorSpec": "spec",
+    "InputSpec": "spec",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "hookimpl":
+        import pluggy
+
+        #: Marks a function in a plugin module as the implementation of a hook.
+        value: Any = pluggy.HookimplMarker("genloom")
+    elif name in _WHERE:
+        value = getattr(importlib.import_module(f"genloom.sdk.{_WHERE[name]}"), name)
+    else:
+        raise AttributeError(f"module 'genloom.sdk' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "API_VERSION",
