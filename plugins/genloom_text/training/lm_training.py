@@ -212,7 +212,8 @@ def train_language_model(
             row: dict[str, Any] = {"step": step, "elapsed_s": round(elapsed, 1),
                                    "train_loss": round(sum(running) / len(running), 4),
                                    "eval_loss": ""}
-            if step % cfg.eval_every == 0 or step == cfg.steps:
+            if step % cfg.eval_every == 0 or step == cfg.steps \
+                    or elapsed > cfg.max_minutes * 60:
                 row["eval_loss"] = round(_evaluate(model, eval_stream, cfg), 4)
             history.append(row)
             running = []
