@@ -35,7 +35,7 @@ try:
 except ModuleNotFoundError:  # run as a script
     from _report import report  # type: ignore[no-redef]
 
-NEW_TOKENS = 100
+NEW_TOKENS = 128
 CASES = (
     ("genloom_text.plugin", "text.complete", "text.fortune-llama", "A fool"),
     ("genloom_code.plugin", "code.complete", "code.stdlib-llama", "def read_config(path):\n"),
