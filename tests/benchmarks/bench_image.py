@@ -30,7 +30,7 @@ try:
 except ModuleNotFoundError:  # run as a script: python tests/benchmarks/bench_image.py
     from _report import report  # type: ignore[no-redef]
 
-ROUNDS = 15
+ROUNDS = 9
 PARAMS = {"prompt": "red heart", "steps": 25, "guidance_scale": 5.0}
 
 
