@@ -56,6 +56,14 @@ def build_sample(project, plugins, workdir: Path) -> None:
         for palette, seed in (("aurora", 7), ("ember", 11), ("ocean", 3), ("moss", 21), ("mono", 5)):
             jobs += engine.submit("procedural.pattern", {"palette": palette, "width": 512, "height": 384},
                                   seed=seed)
+        if "image.text_to_image" in plugins.generators:
+            for prompt, seed in (("red heart", 3), ("smiling cat face", 5), ("thumbs up", 8),
+                                 ("green apple", 2), ("sun with face", 4)):
+                jobs += engine.submit("image.text_to_image", {"prompt": prompt}, seed=seed)
+        if "text.complete" in plugins.generators:
+            jobs += engine.submit("text.complete", {"prompt": "A wise man once said"}, seed=7)
+        if "code.complete" in plugins.generators:
+            jobs += engine.submit("code.complete", {"prompt": "def read_config(path):"}, seed=1)
         jobs += engine.submit("procedural.tones", {"duration": 6.0, "scale": "pentatonic"}, seed=4)
         jobs += engine.submit("procedural.tones", {"duration": 3.0, "waveform": "triangle"}, seed=9)
         done = engine.wait([j.id for j in jobs], timeout=600)

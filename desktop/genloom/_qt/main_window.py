@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
         row = QHBoxLayout()
         row.addWidget(self.generate_button, 1)
         left_layout.addLayout(row)
+        left.setMinimumWidth(300)
         self.generate_dock = self._dock("Generate", left, Qt.DockWidgetArea.LeftDockWidgetArea)
 
         # Bottom: queue
@@ -123,6 +124,10 @@ class MainWindow(QMainWindow):
         self._select_first_generator()
         self.setWindowTitle(f"Genloom — {project.name}")
         self._show_project_status()
+        if not self._restored_state:
+            # First run: give the form and the queue room next to the new gallery.
+            self.resizeDocks([self.generate_dock], [360], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.queue_dock], [220], Qt.Orientation.Vertical)
 
     @property
     def ready(self) -> bool:
@@ -563,6 +568,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1440, 900)
+        self._restored_state = state is not None
         if state is not None:
             self.restoreState(state)
 
