@@ -1,0 +1,41 @@
+"""The built-in plugins' bundled models generate through the app window (real worker)."""
+
+from __future__ import annotations
+
+import pytest
+
+from genloom._qt.main_window import MainWindow
+from genloom.core.settings import Settings
+
+TIMEOUT = 180_000
+
+
+@pytest.fixture
+def window(qtbot, genloom_plugins, genloom_project):
+    win = MainWindow(Settings(), genloom_plugins(entry_points=True), genloom_project)
+    qtbot.addWidget(win)
+    win.show()
+    win.start_engine()
+    yield win
+    win.stop_engine()
+
+
+@pytest.mark.parametrize("generator, prompt, kind", [
+    ("image.text_to_image", "red heart", "image"),
+    ("text.complete", "A wise man once said", "text"),
+    ("code.complete", "def add(a, b):", "code"),
+])
+def test_bundled_model_generates_from_the_form(qtbot, window, generator, prompt, kind):
+    if generator not in window.plugins.generators:
+        record = window.plugins.plugins.get(generator.split(".")[0])
+        pytest.fail(f"{generator} is not available: {record.error if record else 'plugin missing'}")
+    assert window.picker.select(generator)
+    window.form.set_values({window.form.prompt_field(): prompt})
+    (job,) = window.generate()
+    qtbot.waitUntil(lambda: window.project.jobs.get(job.id).state in ("done", "failed"), timeout=TIMEOUT)
+    job = window.project.jobs.get(job.id)
+    assert job.state == "done", job.error
+    asset = window.project.get_asset(job.asset_ids[0])
+    assert asset.kind == kind
+    assert asset.recipe["model"]["source"] == "bundled"
+    qtbot.waitUntil(lambda: window.gallery.model.total() == 1, timeout=TIMEOUT)
