@@ -24,6 +24,11 @@ class TokenStream:
     Text that might be the start of a stop sequence (or half of a multi-byte
     character) is held back until it is certain, so nothing after a stop
     sequence is ever streamed.
+
+    Each token costs the same however long the text grows: only a short window of recent
+    tokens is decoded (incremental detokenisation, as in transformers'
+    ``TextIteratorStreamer`` and text-generation-inference), and stop sequences are looked
+    for only in the held-back tail and the new text.
     """
 
     def __init__(self, tokenizer: Any, stops: tuple[str, ...], on_text: TextCallback,
@@ -34,9 +39,19 @@ class TokenStream:
         self.on_text = on_text
         self.state = state
         self.ids: list[int] = []
-        self.text = ""
-        self.emitted = 0
         self.stop_reason = ""
+        # ids[_prefix:_read] decode to _prefix_text, already in the text: the context that
+        # the next tokens are decoded after; ids[_read:] are not in the text yet.
+        self._prefix = 0
+        self._read = 0
+        self._prefix_text = ""
+        self._streamed: list[str] = []  # the pieces passed to on_text
+        self._held = ""  # text after the streamed pieces, not streamed yet
+
+    @property
+    def text(self) -> str:
+        """The text so far (streamed and held back)."""
+        return "".join(self._streamed) + self._held
 
     @property
     def should_stop(self) -> bool:
@@ -53,43 +68,64 @@ class TokenStream:
         if self.stop_reason:
             return True
         self.ids.append(int(token_id))
-        text = self.tokenizer.decode(self.ids, skip_special_tokens=True,
-                                     clean_up_tokenization_spaces=False)
+        new = self._decode_new()
+        complete = not new.endswith("\ufffd")  # else an incomplete UTF-8 character: wait
+        text = self._held + (new if complete else new.rstrip("\ufffd"))
         cut = self._find_stop(text)
         if cut is not None:
-            self.text = text[:cut]
+            self._held = text[:cut]
             self.stop_reason = "stop_sequence"
-            self._emit(len(self.text))
+            self._emit(len(self._held))
             return True
-        self.text = text
-        safe = len(text) - self.holdback
-        if text.endswith("\ufffd"):  # an incomplete UTF-8 character: wait for the rest
-            safe = min(safe, len(text) - 1)
-        self._emit(safe)
+        if complete:
+            self._held = text
+            self._advance()
+        self._emit(len(self._held) - self.holdback)
         return self.should_stop
-
-    def _find_stop(self, text: str) -> int | None:
-        start = max(0, self.emitted - self.holdback)
-        hits = [i for i in (text.find(s, start) for s in self.stops) if i >= 0]
-        return min(hits) if hits else None
-
-    def _emit(self, upto: int) -> None:
-        if upto > self.emitted:
-            chunk = self.text[self.emitted:upto]
-            self.emitted = upto
-            self.on_text(chunk, len(self.ids))
-        else:
-            self.on_text("", len(self.ids))
 
     def finish(self, reason: str = "") -> str:
         """Flush held-back text; return the final text."""
         if not self.stop_reason:
             self.stop_reason = reason
-        if len(self.text) > self.emitted:
-            chunk = self.text[self.emitted:]
-            self.emitted = len(self.text)
-            self.on_text(chunk, len(self.ids))
+        if self.stop_reason != "stop_sequence" and self._read < len(self.ids):
+            self._held += self._decode_new()  # a last incomplete character, as decoded
+            self._advance()
+        if self._held:
+            self._emit(len(self._held))
         return self.text
+
+    def _decode(self, ids: list[int]) -> str:
+        return self.tokenizer.decode(ids, skip_special_tokens=True,
+                                     clean_up_tokenization_spaces=False)
+
+    def _decode_new(self) -> str:
+        """The text of ids[_read:], decoded after the context of ids[_prefix:_read]."""
+        return self._decode(self.ids[self._prefix:])[len(self._prefix_text):]
+
+    def _advance(self) -> None:
+        """Take the ids not yet in the text as in it; they become the next context, unless
+        they make no text (skipped special tokens): a decoder that treats the first token
+        differently (SentencePiece's leading space) needs a context that writes something."""
+        context = self._decode(self.ids[self._read:])
+        if context:
+            self._prefix, self._prefix_text = self._read, context
+        else:
+            self._prefix_text = self._decode(self.ids[self._prefix:])
+        self._read = len(self.ids)
+
+    def _find_stop(self, text: str) -> int | None:
+        # A stop sequence starting in the streamed text would have ended within the
+        # held-back text before, and been found then: only ``text`` needs looking at.
+        hits = [i for i in (text.find(s) for s in self.stops) if i >= 0]
+        return min(hits) if hits else None
+
+    def _emit(self, upto: int) -> None:
+        if upto > 0:
+            chunk, self._held = self._held[:upto], self._held[upto:]
+            self._streamed.append(chunk)
+            self.on_text(chunk, len(self.ids))
+        else:
+            self.on_text("", len(self.ids))
 
 
 def hf_streamer(stream: TokenStream) -> Any:

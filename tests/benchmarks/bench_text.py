@@ -12,10 +12,18 @@ For each bundled model (``text.fortune-llama``, ``code.stdlib-llama``), in one p
 - *onnx vs torch*: the plugin's ONNX Runtime loop (KV cache) against its torch backend,
   greedy, the same tokens.
 
-Each pair is timed interleaved (plugin, baseline, plugin, ...; median of 5) so that load
-from other processes on a shared machine hits both alike. torch runs on one thread
-(``--threads`` / ``GENLOOM_BENCH_THREADS`` to change): on a busy 2-core machine more
-threads mostly measure contention.
+Each pair is warmed up (two calls of each), then timed in rounds whose order alternates
+(plugin first, then baseline first, ...) so that load from other processes on a shared
+machine, and whatever the first call of a round pays, hit both alike. A line gives the
+medians, and the median and range of the per-round throughput ratios: on a shared 2-core
+machine one round's ratio swings by 20% either way, so read the median, not one round.
+``GENLOOM_BENCH_ROUNDS`` (default 9) sets the rounds. torch runs on one thread in both
+(``GENLOOM_BENCH_THREADS`` to change): on a busy 2-core machine more threads mostly
+measure contention.
+
+The plugin's own cost per token is also measured without the model: the generated ids
+replayed through a ``TokenStream`` reporting into a ``RunState``, as ``run`` does. That
+figure hardly moves with machine load, so it says whether a gap is ours or noise.
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ except ModuleNotFoundError:  # run as a script
     from _report import report  # type: ignore[no-redef]
 
 NEW_TOKENS = 128
+ROUNDS = int(os.environ.get("GENLOOM_BENCH_ROUNDS", "9"))
 CASES = (
     ("genloom_text.plugin", "text.complete", "text.fortune-llama", "A fool"),
     ("genloom_code.plugin", "code.complete", "code.stdlib-llama", "def read_config(path):\n"),
@@ -44,15 +53,49 @@ CASES = (
 
 
 def interleaved(first: Callable[[], object], second: Callable[[], object],
-                repeat: int = 5) -> tuple[float, float]:
-    """Median wall times of ``first`` and ``second``, timed alternately."""
+                rounds: int = ROUNDS, warmup: int = 2) -> tuple[float, float, list[float]]:
+    """Median wall times of ``first`` and ``second`` and each round's ``second / first``
+    (throughput of first relative to second), after ``warmup`` calls of each; the order
+    alternates from round to round."""
+    for _ in range(warmup):
+        first()
+        second()
     times: tuple[list[float], list[float]] = ([], [])
-    for _ in range(repeat):
-        for fn, bucket in ((first, times[0]), (second, times[1])):
+    pairs = ((first, times[0]), (second, times[1]))
+    for round_ in range(rounds):
+        for fn, bucket in pairs if round_ % 2 == 0 else pairs[::-1]:
             start = time.perf_counter()
             fn()
             bucket.append(time.perf_counter() - start)
-    return statistics.median(times[0]), statistics.median(times[1])
+    ratios = [b / a for a, b in zip(*times, strict=True)]
+    return statistics.median(times[0]), statistics.median(times[1]), ratios
+
+
+def spread(ratios: list[float]) -> str:
+    """``median (min-max) over n rounds`` of per-round ratios."""
+    return (f"{statistics.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f} over "
+            f"{len(ratios)} rounds)")
+
+
+def stream_cost(tokenizer: Any, ids: list[int], stops: tuple[str, ...] = ()) -> float:
+    """Seconds per token that the plugin's streaming adds: ``ids`` replayed through a
+    ``TokenStream`` reporting into a ``RunState`` (median of 5)."""
+    from genloom_text.streaming import TokenStream
+
+    def replay() -> None:
+        state = RunState()
+        stream = TokenStream(tokenizer, stops, lambda text, n: state.progress(
+            n, len(ids), partial_text=text), state)
+        for token in ids:
+            stream.push(token)
+        stream.finish("max_tokens")
+
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        replay()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) / max(len(ids), 1)
 
 
 def _plugin_run(spec: Any, generator: Any, ref: Any, params: dict[str, Any], seed: int,
@@ -98,15 +141,21 @@ def _bench_model(module: str, generator_id: str, model_id: str, prompt: str) -> 
             with torch.inference_mode():
                 return model.generate(ids, **kwargs)
 
-        same = tokenizer.decode(baseline()[0, ids.shape[1]:], skip_special_tokens=True) \
+        new_ids = baseline()[0, ids.shape[1]:].tolist()
+        if len(new_ids) != tokens:
+            raise AssertionError(f"the plugin made {tokens} tokens and model.generate "
+                                 f"{len(new_ids)}: the comparison needs the same count")
+        same = tokenizer.decode(new_ids, skip_special_tokens=True) \
             == output.metadata["completion"]
-        plugin_s, generate_s = interleaved(
+        plugin_s, generate_s, ratios = interleaved(
             lambda p=params: _plugin_run(spec, generator, ref, p, 5, out_dir), baseline)
+        per_token = stream_cost(tokenizer, new_ids)
         results.append(report(
             f"{model_id} plugin.run {label} ({tokens} tok)", plugin_s,
             "model.generate", generate_s,
-            f"{tokens / plugin_s:.0f} vs {tokens / generate_s:.0f} tok/s, "
-            f"throughput {generate_s / plugin_s:.2f} of generate, same text: {same}"))
+            f"{tokens / plugin_s:.0f} vs {tokens / generate_s:.0f} tok/s, throughput of "
+            f"generate per round {spread(ratios)}, streaming {per_token * 1e6:.0f} us/tok = "
+            f"{per_token * tokens / generate_s:.1%} of generate, same text: {same}"))
     params = {"prompt": prompt, "max_new_tokens": NEW_TOKENS, "temperature": 0.0}
     texts = {}
     runs = {}
@@ -114,13 +163,14 @@ def _bench_model(module: str, generator_id: str, model_id: str, prompt: str) -> 
         p = {**params, "backend": backend}
         texts[backend] = _plugin_run(spec, generator, ref, p, 5, out_dir)
         runs[backend] = lambda p=p: _plugin_run(spec, generator, ref, p, 5, out_dir)
-    onnx_s, torch_s = interleaved(runs["onnx"], runs["torch"])
+    onnx_s, torch_s, ratios = interleaved(runs["onnx"], runs["torch"])
     times = {"onnx": onnx_s, "torch": torch_s}
     tokens = texts["onnx"].metadata["generated_tokens"]
     results.append(report(
         f"{model_id} onnx backend greedy ({tokens} tok)", times["onnx"], "torch backend",
         times["torch"], f"{tokens / times['onnx']:.0f} vs "
-        f"{texts['torch'].metadata['generated_tokens'] / times['torch']:.0f} tok/s, same text: "
+        f"{texts['torch'].metadata['generated_tokens'] / times['torch']:.0f} tok/s, "
+        f"onnx throughput of torch per round {spread(ratios)}, same text: "
         f"{texts['onnx'].text == texts['torch'].text}"))
     generator.unload()
     return results
@@ -131,7 +181,7 @@ def main() -> None:
 
     threads = int(os.environ.get("GENLOOM_BENCH_THREADS", "1"))
     torch.set_num_threads(threads)
-    print(f"torch threads: {threads}; onnxruntime: its default", flush=True)
+    print(f"torch threads: {threads}; onnxruntime: its default; {ROUNDS} rounds", flush=True)
     for case in CASES:
         _bench_model(*case)
 
