@@ -22,7 +22,7 @@ def read(path: Path) -> list[tuple[int, float]]:
 def panel(points: list[tuple[int, float]], title: str, x0: int, w: int = 420, h: int = 240) -> str:
     """One line chart, y from 0 to the largest loss after the first 5% of steps."""
     last = points[-1][0] or 1
-    top = max(loss for step, loss in points if step >= last * 0.05) * 1.1
+    top = max([loss for step, loss in points if step >= last * 0.05] or [loss for _, loss in points]) * 1.1
     coords = " ".join(f"{x0 + 40 + (w - 50) * s / last:.1f},{h - 30 - (h - 60) * min(v, top) / top:.1f}"
                       for s, v in points)
     return (f'<text x="{x0 + 40}" y="18" font-size="13">{title}</text>'

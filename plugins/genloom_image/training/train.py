@@ -13,8 +13,19 @@ Stages, each resumable from checkpoints in ``--work``:
         --work /work/ckpt/image --out ../models/emoji-ldm-32 --threads 1
 
 Everything random is drawn from ``--seed`` and the step number, so a resumed run
-continues exactly as an uninterrupted one would. The loss curves are written to
-``--work/loss_vae.csv`` and ``--work/loss_unet.csv`` (and copied beside the model).
+continues exactly as an uninterrupted one would (on the same device). The loss curves are
+written to ``--work/loss_vae.csv`` and ``--work/loss_unet.csv`` (and copied beside the model).
+
+On a GPU (``--device auto`` picks CUDA when there is one; bf16 autocast is then on by
+default) the data, latents and models live on the device. ``--max-minutes`` is a
+wall-clock budget for the whole run: training stops in time to checkpoint and export.
+With ``--fit-to-budget`` the UNet stage measures its speed during the learning-rate
+warm-up and shortens its schedule to the steps that fit (the fitted length is kept in the
+checkpoint, so a resume continues the same schedule). ``--vae-from`` reuses a trained
+VAE (e.g. the shipped one) instead of training stage 1. ``.gpu/image/run.sh`` (outside
+git) is the one-shot GPU run; ``finish_gpu.py`` installs its result.
+
+Nothing here touches the network (``HF_HUB_OFFLINE`` is set before the imports).
 """
 
 from __future__ import annotations
@@ -22,12 +33,17 @@ from __future__ import annotations
 import argparse
 import contextlib
 import copy
+import io
+import lzma
 import math
 import os
 import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 import numpy as np
 import torch
@@ -95,16 +111,31 @@ def make_text_encoder(tokenizer: CLIPTokenizer, width: int) -> CLIPTextModel:
     return CLIPTextModel(config)
 
 
-def autocast(enabled: bool) -> contextlib.AbstractContextManager[object]:
-    """bf16 autocast on CPU when asked for, a no-op otherwise."""
+def autocast(enabled: bool, device: torch.device) -> contextlib.AbstractContextManager[object]:
+    """bf16 autocast on the training device when asked for, a no-op otherwise."""
     if enabled:
-        return torch.autocast("cpu", dtype=torch.bfloat16)
+        return torch.autocast(device.type, dtype=torch.bfloat16)
     return contextlib.nullcontext()
 
 
-def step_rng(seed: int, step: int) -> torch.Generator:
+def step_rng(seed: int, step: int, device: torch.device | str = "cpu") -> torch.Generator:
     """A generator that depends only on the seed and the step (exact resumes)."""
-    return torch.Generator().manual_seed(seed * 1_000_003 + step)
+    return torch.Generator(device=device).manual_seed(seed * 1_000_003 + step)
+
+
+class Budget:
+    """The run's wall-clock deadline; ``reserve`` seconds are kept for checkpoint and export."""
+
+    def __init__(self, minutes: float | None, reserve: float = 20.0) -> None:
+        self.start = time.time()
+        self.deadline = None if minutes is None else self.start + 60.0 * minutes - reserve
+
+    def left(self) -> float:
+        """Seconds of training time left (infinite without a budget)."""
+        return math.inf if self.deadline is None else self.deadline - time.time()
+
+    def spent(self) -> bool:
+        return self.left() <= 0
 
 
 def lr_at(step: int, total: int, peak: float, warmup: int = 200) -> float:
@@ -144,6 +175,7 @@ class LossLog:
         path.write_text("\n".join(["step,loss,elapsed_s", *kept]) + "\n")
 
     def add(self, step: int, loss: float, elapsed: float) -> None:
+        """Append one row."""
         with self.path.open("a") as f:
             f.write(f"{step},{loss:.6f},{elapsed:.1f}\n")
 
@@ -154,11 +186,20 @@ def batches(n: int, batch: int, seed: int, start: int, total: int) -> Iterator[t
         yield step, torch.randint(0, n, (batch,), generator=step_rng(seed, step))
 
 
-def train_vae(args: argparse.Namespace, images: torch.Tensor) -> AutoencoderKL:
+def make_optimizer(params: list[torch.nn.Parameter], lr: float, weight_decay: float,
+                   device: torch.device) -> torch.optim.AdamW:
+    """AdamW; the fused kernel on CUDA (a tiny model is bound by kernel launches there)."""
+    return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, fused=device.type == "cuda" or None)
+
+
+def train_vae(args: argparse.Namespace, images: torch.Tensor, budget: Budget) -> AutoencoderKL:
     """Stage 1: fit the autoencoder; returns it (resumes or skips when done)."""
+    if args.vae_from is not None:
+        print(f"vae: reusing {args.vae_from}")
+        return AutoencoderKL.from_pretrained(args.vae_from, local_files_only=True).to(args.device)
     torch.manual_seed(args.seed)
-    vae = make_vae()
-    opt = torch.optim.AdamW(vae.parameters(), lr=args.vae_lr, weight_decay=0.0)
+    vae = make_vae().to(args.device)
+    opt = make_optimizer(list(vae.parameters()), args.vae_lr, 0.0, args.device)
     ckpt = Checkpoints(args.work, "vae")
     state = ckpt.load()
     start, elapsed0 = 0, 0.0
@@ -170,16 +211,21 @@ def train_vae(args: argparse.Namespace, images: torch.Tensor) -> AutoencoderKL:
         return vae
     log = LossLog(args.work / "loss_vae.csv", start)
     print(f"vae: {sum(p.numel() for p in vae.parameters()) / 1e6:.2f}M params, from step {start}")
-    t0, last_save, running = time.time(), time.time(), 0.0
+    t0, last_save, running = time.time(), time.time(), torch.zeros((), device=args.device)
     vae.train()
     for step, idx in batches(len(images), args.batch, args.seed, start, args.vae_steps):
+        if budget.spent():
+            print(f"vae: time budget spent at step {step}; checkpointing", flush=True)
+            ckpt.save({"model": vae.state_dict(), "opt": opt.state_dict(), "step": step,
+                       "elapsed": elapsed0 + time.time() - t0})
+            break
         for group in opt.param_groups:
             group["lr"] = lr_at(step, args.vae_steps, args.vae_lr)
-        x = images[idx]
-        with autocast(args.bf16):
+        x = images[idx.to(args.device)]
+        with autocast(args.bf16, args.device):
             posterior = vae.encode(x).latent_dist
             z = posterior.mean + posterior.std * torch.randn(
-                posterior.mean.shape, generator=step_rng(args.seed + 1, step)
+                posterior.mean.shape, generator=step_rng(args.seed + 1, step, args.device), device=args.device
             )
             recon = vae.decode(z).sample
         recon = recon.float()
@@ -189,12 +235,14 @@ def train_vae(args: argparse.Namespace, images: torch.Tensor) -> AutoencoderKL:
         loss.backward()
         torch.nn.utils.clip_grad_norm_(vae.parameters(), 1.0)
         opt.step()
-        running = loss.item() if step == start else 0.98 * running + 0.02 * loss.item()
+        # A running tensor, so the GPU is only synchronised on the steps that print or log.
+        running = loss.detach() if step == start else 0.98 * running + 0.02 * loss.detach()
         elapsed = elapsed0 + time.time() - t0
         if step % 25 == 0:
             log.add(step, loss.item(), elapsed)
         if step % 100 == 0:
-            print(f"vae step {step}/{args.vae_steps} loss {running:.4f} kl {kl.item():.1f} {elapsed:.0f}s", flush=True)
+            print(f"vae step {step}/{args.vae_steps} loss {running.item():.4f} kl {kl.item():.1f} {elapsed:.0f}s",
+                  flush=True)
         if time.time() - last_save > args.save_every or step + 1 == args.vae_steps:
             ckpt.save({"model": vae.state_dict(), "opt": opt.state_dict(), "step": step + 1, "elapsed": elapsed})
             last_save = time.time()
@@ -214,31 +262,39 @@ def encode_all(vae: AutoencoderKL, images: torch.Tensor) -> tuple[torch.Tensor, 
 
 
 def ema_update(ema: torch.nn.Module, model: torch.nn.Module, decay: float) -> None:
-    """ema <- decay * ema + (1 - decay) * model, in place."""
+    """ema <- decay * ema + (1 - decay) * model, in place (one foreach kernel per dtype)."""
     with torch.no_grad():
-        for e, p in zip(ema.parameters(), model.parameters(), strict=True):
-            e.lerp_(p, 1 - decay)
+        torch._foreach_lerp_(list(ema.parameters()), list(model.parameters()), 1 - decay)
+
+
+def fitted_steps(step: int, rate: float, budget: Budget, cap: int) -> int:
+    """The schedule length that ends within the budget at ``rate`` steps/s (90% margin)."""
+    return max(step + 1, min(cap, step + int(0.9 * rate * budget.left())))
 
 
 def train_unet(
-    args: argparse.Namespace, vae: AutoencoderKL, images: torch.Tensor, names: list[str], tokenizer: CLIPTokenizer
+    args: argparse.Namespace, vae: AutoencoderKL, images: torch.Tensor, names: list[str], tokenizer: CLIPTokenizer,
+    budget: Budget,
 ) -> tuple[UNet2DConditionModel, CLIPTextModel, float]:
     """Stage 2: UNet + text encoder on cached latents; returns the EMA models and scale."""
+    device = args.device
     means, stds = encode_all(vae, images)
     scale = float(1.0 / means.std())
     ids = tokenizer(names, padding="max_length", max_length=tokenizer.model_max_length, truncation=True,
-                    return_tensors="pt").input_ids
+                    return_tensors="pt").input_ids.to(device)
     empty = tokenizer([""], padding="max_length", max_length=tokenizer.model_max_length,
-                      return_tensors="pt").input_ids[0]
+                      return_tensors="pt").input_ids[0].to(device)
     torch.manual_seed(args.seed + 2)
     text = make_text_encoder(tokenizer, args.text_width)
     unet = make_unet(args.text_width)
+    ema_unet, ema_text = copy.deepcopy(unet).to(device), copy.deepcopy(text).to(device)
+    text, unet = text.to(device), unet.to(device)
     params = list(unet.parameters()) + list(text.parameters())
-    opt = torch.optim.AdamW(params, lr=args.unet_lr, weight_decay=0.01)
-    ema_unet, ema_text = copy.deepcopy(unet), copy.deepcopy(text)
+    opt = make_optimizer(params, args.unet_lr, 0.01, device)
     noise_sched = DDPMScheduler(**SCHEDULER)
-    alphas = noise_sched.alphas_cumprod
+    alphas = noise_sched.alphas_cumprod.to(device)
     snr = alphas / (1 - alphas)
+    total = args.unet_steps
     ckpt = Checkpoints(args.work, "unet")
     state = ckpt.load()
     start, elapsed0 = 0, 0.0
@@ -249,27 +305,52 @@ def train_unet(
         ema_text.load_state_dict(state["ema_text"])
         opt.load_state_dict(state["opt"])
         start, elapsed0 = int(state["step"]), float(state["elapsed"])
-    if start >= args.unet_steps:
+        total = int(state.get("total", total))  # a fitted schedule is kept on resume
+    if start >= total:
         return ema_unet, ema_text, scale
     log = LossLog(args.work / "loss_unet.csv", start)
     n_unet = sum(p.numel() for p in unet.parameters()) / 1e6
     n_text = sum(p.numel() for p in text.parameters()) / 1e6
-    print(f"unet {n_unet:.2f}M + text {n_text:.2f}M params, latent scale {scale:.4f}, from step {start}")
-    t0, last_save, running = time.time(), time.time(), 0.0
+    print(f"unet {n_unet:.2f}M + text {n_text:.2f}M params, latent scale {scale:.4f}, from step {start}, "
+          f"schedule {total} steps x batch {args.batch}", flush=True)
+    fit = args.fit_to_budget and budget.deadline is not None and state is None
+    fit_from, fit_at = 50, 150  # speed measured inside the warm-up, whose learning rates do not depend on total
+
+    def save(step: int, elapsed: float) -> None:
+        ckpt.save({"unet": unet.state_dict(), "text": text.state_dict(), "ema_unet": ema_unet.state_dict(),
+                   "ema_text": ema_text.state_dict(), "opt": opt.state_dict(), "step": step,
+                   "elapsed": elapsed, "total": total})
+
+    t0, last_save, running = time.time(), time.time(), torch.zeros((), device=device)
     unet.train()
     text.train()
     for step, idx in batches(len(images), args.batch, args.seed + 3, start, args.unet_steps):
-        g = step_rng(args.seed + 4, step)
+        if step >= total:
+            break
+        if budget.spent():
+            print(f"unet: time budget spent at step {step} of {total}; checkpointing", flush=True)
+            save(step, elapsed0 + time.time() - t0)
+            break
+        if fit and step in (fit_from, fit_at) and device.type == "cuda":
+            torch.cuda.synchronize()
+        if fit and step == fit_from:
+            fit_t0 = time.time()
+        if fit and step == fit_at:
+            rate = (fit_at - fit_from) / (time.time() - fit_t0)
+            total = fitted_steps(step, rate, budget, args.unet_steps)
+            print(f"unet: {rate:.1f} steps/s, schedule fitted to {total} steps "
+                  f"({total * args.batch / len(images):.0f} epochs) in {budget.left():.0f}s", flush=True)
+        g = step_rng(args.seed + 4, step, device)
+        idx = idx.to(device)
         for group in opt.param_groups:
-            group["lr"] = lr_at(step, args.unet_steps, args.unet_lr)
-        z = (means[idx] + stds[idx] * torch.randn(means[idx].shape, generator=g)) * scale
-        tokens = ids[idx].clone()
-        drop = torch.rand(len(idx), generator=g) < args.uncond_prob
-        tokens[drop] = empty
-        noise = torch.randn(z.shape, generator=g)
-        t = torch.randint(0, noise_sched.config.num_train_timesteps, (len(idx),), generator=g)
+            group["lr"] = lr_at(step, total, args.unet_lr)
+        z = (means[idx] + stds[idx] * torch.randn(means[idx].shape, generator=g, device=device)) * scale
+        drop = torch.rand(len(idx), generator=g, device=device) < args.uncond_prob
+        tokens = torch.where(drop[:, None], empty, ids[idx])  # not a masked store, which syncs a GPU
+        noise = torch.randn(z.shape, generator=g, device=device)
+        t = torch.randint(0, noise_sched.config.num_train_timesteps, (len(idx),), generator=g, device=device)
         noisy = noise_sched.add_noise(z, noise, t)
-        with autocast(args.bf16):
+        with autocast(args.bf16, device):
             cond = text(tokens).last_hidden_state
             pred = unet(noisy, t, encoder_hidden_states=cond).sample
         weight = torch.clamp(snr[t], max=args.min_snr) / snr[t]  # min-SNR-gamma for epsilon
@@ -282,16 +363,14 @@ def train_unet(
         decay = min(args.ema, (1 + step) / (10 + step))
         ema_update(ema_unet, unet, decay)
         ema_update(ema_text, text, decay)
-        running = loss.item() if step == start else 0.98 * running + 0.02 * loss.item()
+        running = loss.detach() if step == start else 0.98 * running + 0.02 * loss.detach()
         elapsed = elapsed0 + time.time() - t0
         if step % 25 == 0:
             log.add(step, per_sample.mean().item(), elapsed)
         if step % 100 == 0:
-            print(f"unet step {step}/{args.unet_steps} loss {running:.4f} {elapsed:.0f}s", flush=True)
-        if time.time() - last_save > args.save_every or step + 1 == args.unet_steps:
-            ckpt.save({"unet": unet.state_dict(), "text": text.state_dict(), "ema_unet": ema_unet.state_dict(),
-                       "ema_text": ema_text.state_dict(), "opt": opt.state_dict(), "step": step + 1,
-                       "elapsed": elapsed})
+            print(f"unet step {step}/{total} loss {running.item():.4f} {elapsed:.0f}s", flush=True)
+        if time.time() - last_save > args.save_every or step + 1 == total:
+            save(step + 1, elapsed)
             last_save = time.time()
     return ema_unet, ema_text, scale
 
@@ -301,6 +380,7 @@ def export(args: argparse.Namespace, vae: AutoencoderKL, unet: UNet2DConditionMo
     """Write the diffusers Stable Diffusion folder (safetensors weights, no safety checker)."""
     from diffusers import StableDiffusionPipeline
 
+    vae, unet, text = vae.float().cpu(), unet.float().cpu(), text.float().cpu()
     vae.register_to_config(scaling_factor=scale)
     pipe = StableDiffusionPipeline(
         vae=vae.eval(),
@@ -323,14 +403,25 @@ def export(args: argparse.Namespace, vae: AutoencoderKL, unet: UNet2DConditionMo
     print(f"exported to {args.out}")
 
 
+def load_archive(path: Path) -> dict[str, np.ndarray]:
+    """The prepare_emoji.py archive; ``.npz.xz`` (what the GPU run carries, 25% smaller) too."""
+    if path.suffix == ".xz":
+        with lzma.open(path) as f:
+            path = io.BytesIO(f.read())  # type: ignore[assignment]
+    with np.load(path) as data:
+        return {k: data[k] for k in data.files}
+
+
 def parse_args() -> argparse.Namespace:
     """Command-line options (defaults are the settings of the shipped model)."""
     p = argparse.ArgumentParser(description="Train the bundled emoji latent diffusion model.")
-    p.add_argument("--data", type=Path, required=True, help="archive written by prepare_emoji.py")
+    p.add_argument("--data", type=Path, required=True, help="archive written by prepare_emoji.py (.npz or .npz.xz)")
     p.add_argument("--work", type=Path, required=True, help="checkpoints and loss logs (outside the repo)")
     p.add_argument("--out", type=Path, required=True, help="model folder to write")
     p.add_argument("--curves", type=Path, default=Path(__file__).resolve().parent,
                    help="where the final loss curves are copied (default: beside this script)")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                   help="auto: CUDA when available, else the CPU")
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--batch", type=int, default=32)
@@ -344,9 +435,17 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--uncond-prob", type=float, default=0.1)
     p.add_argument("--min-snr", type=float, default=5.0)
     p.add_argument("--ema", type=float, default=0.999)
-    p.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=False,
-                   help="bf16 autocast (a win only on CPUs with native bf16, e.g. AVX512-BF16/AMX)")
+    p.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=None,
+                   help="bf16 autocast (default: on for CUDA, off for the CPU, where it is a win only "
+                        "with native bf16, e.g. AVX512-BF16/AMX)")
     p.add_argument("--save-every", type=float, default=180.0, help="seconds between checkpoints")
+    p.add_argument("--max-minutes", type=float, default=None,
+                   help="wall-clock budget for the whole run; training stops, checkpoints and exports in time")
+    p.add_argument("--fit-to-budget", action="store_true",
+                   help="shorten the UNet schedule (--unet-steps is then the cap) to the steps that fit "
+                        "--max-minutes, measured during the warm-up")
+    p.add_argument("--vae-from", type=Path, default=None,
+                   help="a trained VAE folder (diffusers AutoencoderKL) to reuse instead of stage 1")
     p.add_argument("--stage", choices=("all", "vae", "unet"), default="all")
     return p.parse_args()
 
@@ -354,19 +453,28 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     """Run the stages in order, resuming from whatever the work folder holds."""
     args = parse_args()
+    budget = Budget(args.max_minutes)
+    if args.device == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("--device cuda was asked for, but torch.cuda.is_available() is False; use --device cpu")
+    use_cuda = args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available())
+    args.device = torch.device("cuda" if use_cuda else "cpu")
+    if args.bf16 is None:
+        args.bf16 = use_cuda
     torch.set_num_threads(args.threads)
     args.work.mkdir(parents=True, exist_ok=True)
-    data = np.load(args.data)
+    data = load_archive(args.data)
     images = torch.from_numpy(data["images"]).permute(0, 3, 1, 2).float() / 127.5 - 1.0
+    images = images.to(args.device)  # 45 MB as float32: the whole set stays on the device
     names = [str(n) for n in data["names"]]
-    print(f"{len(names)} emoji, {args.threads} threads, bf16={args.bf16}")
-    vae = train_vae(args, images)
+    where = torch.cuda.get_device_name(args.device) if use_cuda else f"cpu, {args.threads} threads"
+    print(f"{len(names)} emoji, {where}, bf16={args.bf16}, batch {args.batch}, budget {args.max_minutes} min")
+    vae = train_vae(args, images, budget)
     if args.stage == "vae":
         return
     tok_dir = args.work / "tokenizer"
     build_tokenizer(names, tok_dir, max_length=args.max_tokens)
-    tokenizer = CLIPTokenizer.from_pretrained(tok_dir)
-    unet, text, scale = train_unet(args, vae, images, names, tokenizer)
+    tokenizer = CLIPTokenizer.from_pretrained(tok_dir, local_files_only=True)
+    unet, text, scale = train_unet(args, vae, images, names, tokenizer, budget)
     if args.stage == "all":
         export(args, vae, unet, text, tokenizer, scale)
 
