@@ -1,21 +1,35 @@
 """Train Genloom's bundled code model: a small Llama-style LM on the Python standard library.
 
 Plain script (not part of the plugin package). Data: the ``.py`` sources of the running
-interpreter's standard library (PSF licence), leaving out test suites and generated data
-modules. Each file is cut into chunks of whole lines; half of the chunks become
-fill-in-the-middle examples in StarCoder's prefix-suffix-middle order::
+interpreter's standard library (PSF licence), its test suite included, leaving out
+generated data modules and vendored packages. Every file is one document (followed by
+``<|endoftext|>`` at its end only, so a completion does not learn to stop at the end of a
+line); besides, each file is cut into chunks of whole lines and a share of the chunks
+(``--fim-rate``) become extra fill-in-the-middle documents in StarCoder's
+prefix-suffix-middle order::
 
     <fim_prefix>PREFIX<fim_suffix>SUFFIX<fim_middle>MIDDLE<|endoftext|>
 
-so that infill works. The tokenizer (byte-level BPE, trained offline with ``tokenizers``)
-has the FIM tokens as special tokens. The training loop is shared with the text model
+so that infill works and stops after the middle. Half of the training windows start at a
+document start (a file's first line or a FIM example), the rest anywhere in the stream.
+The tokenizer (byte-level BPE, trained offline with ``tokenizers``) has the FIM tokens as
+special tokens. The training loop is shared with the text model
 (``plugins/genloom_text/training/lm_training.py``): fixed seeds, resumable checkpoints,
-loss CSV, model card with samples.
+loss CSV, the weights of the best held-out loss, a model card with samples.
 
-Usage::
+Two presets: ``--preset cpu`` (the default) finishes in under two hours on two CPU cores;
+``--preset gpu`` is the larger model and longer run that the shipped weights come from
+(one CUDA GPU, about 7 minutes). Any flag overrides its preset. The corpus is prepared
+into ``--ckpt-dir`` first, so that folder can be carried to a GPU machine::
+
+    python plugins/genloom_code/training/train_stdlib.py --preset gpu --ckpt-dir D --prepare-only
+    # on the GPU machine (no stdlib needed there: the prepared corpus is read from D)
+    python plugins/genloom_code/training/train_stdlib.py --preset gpu --ckpt-dir D --out M
+
+CPU usage::
 
     nice -n 19 python plugins/genloom_code/training/train_stdlib.py \
-        --threads 1 --ckpt-dir /work/ckpt/code > /work/ckpt/code.log 2>&1
+        --ckpt-dir /work/ckpt/code > /work/ckpt/code.log 2>&1
 """
 
 from __future__ import annotations
@@ -34,18 +48,29 @@ sys.path.insert(0, str(HERE.parents[1] / "genloom_text" / "training"))
 from lm_training import (  # noqa: E402
     TrainConfig,
     cpu_has_native_bf16,
+    hardware_name,
+    load_corpus,
+    load_tokenizer,
+    pick_device,
+    save_corpus,
     train_byte_bpe,
     train_language_model,
 )
 
 EOS, FIM_PREFIX, FIM_SUFFIX, FIM_MIDDLE = (
     "<|endoftext|>", "<fim_prefix>", "<fim_suffix>", "<fim_middle>")
-SKIP_PARTS = {"test", "tests", "idle_test", "site-packages", "__pycache__",
-              "pydoc_data", "encodings", "lib2to3", "ensurepip", "turtledemo"}
+SKIP_PARTS = {"site-packages", "__pycache__", "pydoc_data", "encodings", "lib2to3",
+              "ensurepip", "turtledemo"}
+PRESETS = {
+    "cpu": dict(steps=1000, batch=12, seq_len=192, lr=2e-3, hidden=192, layers=4, heads=3,
+                max_minutes=110.0, eval_every=250, eval_batches=4, warmup=100),
+    "gpu": dict(steps=12000, batch=64, seq_len=384, lr=2e-3, hidden=224, layers=6,
+                heads=4, max_minutes=7.0, eval_every=250, eval_batches=16, warmup=200),
+}
 
 
 def stdlib_files(root: Path) -> list[Path]:
-    """The stdlib's own ``.py`` files, minus tests, vendored data and huge tables."""
+    """The stdlib's own ``.py`` files (tests included), minus vendored data and huge tables."""
     files = []
     for path in sorted(root.rglob("*.py")):
         rel = path.relative_to(root).parts
@@ -83,58 +108,100 @@ def to_fim(chunk: str, rng: random.Random) -> str:
     return f"{FIM_PREFIX}{prefix}{FIM_SUFFIX}{suffix}{FIM_MIDDLE}{middle}"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--stdlib", type=Path, default=Path(sysconfig.get_paths()["stdlib"]))
-    parser.add_argument("--out", type=Path,
-                        default=HERE.parent / "models" / "stdlib-llama")
-    parser.add_argument("--ckpt-dir", type=Path, default=Path("/work/ckpt/code"))
-    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--steps", type=int, default=1000)
-    parser.add_argument("--batch", type=int, default=12)
-    parser.add_argument("--seq-len", type=int, default=192)
-    parser.add_argument("--chunk-chars", type=int, default=480)
-    parser.add_argument("--fim-rate", type=float, default=0.5)
-    parser.add_argument("--lr", type=float, default=2e-3)
-    parser.add_argument("--vocab", type=int, default=6144)
-    parser.add_argument("--hidden", type=int, default=192)
-    parser.add_argument("--layers", type=int, default=4)
-    parser.add_argument("--heads", type=int, default=3)
-    parser.add_argument("--ckpt-minutes", type=float, default=4.0)
-    parser.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
-                        help="auto: bf16 autocast where the CPU supports bf16 natively")
-    parser.add_argument("--max-minutes", type=float, default=65.0,
-                        help="stop (and still write the model) after this much training")
-    parser.add_argument("--seed", type=int, default=4321)
-    args = parser.parse_args()
-
+def prepare(args: argparse.Namespace) -> tuple[list[str], dict[str, object]]:
+    """Read the stdlib and train the tokenizer; returns the files' texts and their facts."""
     files = stdlib_files(args.stdlib)
-    rng = random.Random(args.seed)
-    plain: list[str] = []
-    for path in files:
-        plain.extend(chunk_lines(path.read_text(encoding="utf-8", errors="replace"),
-                                 args.chunk_chars))
-    docs = [to_fim(c, rng) if rng.random() < args.fim_rate else c for c in plain]
-    rng.shuffle(docs)
-    n_fim = sum(d.startswith(FIM_PREFIX) for d in docs)
-    chars = sum(len(c) for c in plain)
-    print(f"{len(files)} files, {chars / 1e6:.1f}M chars, {len(docs)} chunks "
-          f"({n_fim} FIM)", flush=True)
-    args.ckpt_dir.mkdir(parents=True, exist_ok=True)
-    tokenizer = train_byte_bpe(
-        plain, vocab_size=args.vocab,
+    texts = [path.read_text(encoding="utf-8", errors="replace") for path in files]
+    keep = [i for i, t in enumerate(texts) if t.strip()]
+    texts = [texts[i] for i in keep]
+    train_byte_bpe(
+        texts, vocab_size=args.vocab,
         special_tokens=[EOS, FIM_PREFIX, FIM_MIDDLE, FIM_SUFFIX],
         out_dir=args.ckpt_dir / "tokenizer", chat_template=None,
         model_max_length=args.seq_len,
     )
-    version = ".".join(map(str, sys.version_info[:3]))
+    n_tests = sum(1 for i in keep if {"test", "tests", "idle_test"}
+                  & set(files[i].relative_to(args.stdlib).parts))
+    return texts, {"python": ".".join(map(str, sys.version_info[:3])), "files": len(texts),
+                   "tests": n_tests, "chars": sum(len(t) for t in texts)}
+
+
+def build_documents(texts: list[str], args: argparse.Namespace,
+                    meta: dict[str, object]) -> tuple[list[str], str]:
+    """The training documents (whole files plus FIM examples, shuffled; the same for the
+    same seed on any machine) and the card's paragraph about them."""
+    rng = random.Random(args.seed)
+    fim = [to_fim(c, rng) for t in texts for c in chunk_lines(t, args.chunk_chars)
+           if rng.random() < args.fim_rate]
+    fim = [d for d in fim if d.startswith(FIM_PREFIX)]
+    docs = texts + fim
+    rng.shuffle(docs)
+    print(f"{meta['files']} files, {meta['chars'] / 1e6:.1f}M chars, {len(docs)} documents "
+          f"({len(fim)} FIM)", flush=True)
+    card_data = (
+        f"The `.py` sources of the CPython {meta['python']} standard library, its test "
+        f"suite included ({meta['files']} files of which {meta['tests']} are tests, "
+        f"{meta['chars'] / 1e6:.1f}M characters; "
+        f"{', '.join(sorted(SKIP_PARTS - {'__pycache__'}))} and files over 300 kB left "
+        f"out). Every file is one document, with `{EOS}` at its end only. Besides, "
+        f"{args.fim_rate:.0%} of the files' chunks of whole lines (at most "
+        f"{args.chunk_chars} characters) were made into {len(fim)} extra "
+        f"fill-in-the-middle documents in StarCoder PSM order (`{FIM_PREFIX}` prefix "
+        f"`{FIM_SUFFIX}` suffix `{FIM_MIDDLE}` middle `{EOS}`, the middle being 1-4 whole "
+        "lines), so the model can infill and stops after the middle."
+    )
+    return docs, card_data
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="cpu")
+    parser.add_argument("--stdlib", type=Path, default=Path(sysconfig.get_paths()["stdlib"]))
+    parser.add_argument("--out", type=Path,
+                        default=HERE.parent / "models" / "stdlib-llama")
+    parser.add_argument("--ckpt-dir", type=Path, default=Path("/work/ckpt/code"))
+    parser.add_argument("--prepare-only", action="store_true",
+                        help="write the corpus and tokenizer into --ckpt-dir and stop")
+    parser.add_argument("--device", default="auto", help="auto (CUDA if present), cpu, cuda")
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--chunk-chars", type=int, default=480)
+    parser.add_argument("--fim-rate", type=float, default=0.5)
+    parser.add_argument("--vocab", type=int, default=6144)
+    parser.add_argument("--ckpt-minutes", type=float, default=4.0)
+    parser.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
+                        help="auto: bf16 autocast on CUDA, and on CPUs with native bf16")
+    parser.add_argument("--seed", type=int, default=4321)
+    for name, value in PRESETS["cpu"].items():
+        parser.add_argument("--" + name.replace("_", "-"), type=type(value), default=None,
+                            help=f"preset cpu: {value}, gpu: {PRESETS['gpu'][name]}")
+    args = parser.parse_args()
+    for name, value in PRESETS[args.preset].items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+
+    prepared = load_corpus(args.ckpt_dir)
+    if prepared is None:
+        texts, meta = prepare(args)
+        save_corpus(args.ckpt_dir, texts, meta)
+        print(f"prepared corpus in {args.ckpt_dir}", flush=True)
+    else:
+        texts, meta = prepared
+        print(f"read the prepared corpus from {args.ckpt_dir} ({len(texts)} files)",
+              flush=True)
+    if args.prepare_only:
+        return
+    docs, card_data = build_documents(texts, args, meta)
+    tokenizer = load_tokenizer(args.ckpt_dir)
+    device = pick_device(args.device)
     cfg = TrainConfig(
         out_dir=args.out, ckpt_dir=args.ckpt_dir, threads=args.threads, steps=args.steps,
         batch=args.batch, seq_len=args.seq_len, lr=args.lr, hidden=args.hidden,
         layers=args.layers, heads=args.heads, ckpt_minutes=args.ckpt_minutes,
-        bf16=args.precision == "bf16"
-        or (args.precision == "auto" and cpu_has_native_bf16()),
-        max_minutes=args.max_minutes, seed=args.seed, aligned=True,
+        bf16=args.precision == "bf16" or (args.precision == "auto" and (
+            device == "cuda" or cpu_has_native_bf16())),
+        max_minutes=args.max_minutes, seed=args.seed, aligned=0.5, device=device,
+        eval_every=args.eval_every, eval_batches=args.eval_batches, warmup=args.warmup,
+        hardware=hardware_name(device, args.threads),
         sample_prompts=[
             "def fibonacci(n):\n",
             "import os\n\n\ndef list_python_files(path):\n",
@@ -144,22 +211,13 @@ def main() -> None:
         ],
         sample_max_new_tokens=80,
         card_title="stdlib-llama: Genloom's bundled code model",
-        card_data=(
-            f"The `.py` sources of the CPython {version} standard library "
-            f"({len(files)} files, {chars / 1e6:.1f}M characters; tests, "
-            f"{', '.join(sorted(SKIP_PARTS - {'test', 'tests', '__pycache__'}))} and files "
-            f"over 300 kB left out), cut into chunks of whole lines of at most "
-            f"{args.chunk_chars} characters. {args.fim_rate:.0%} of the chunks "
-            f"({n_fim}) are fill-in-the-middle examples in StarCoder PSM order "
-            f"(`{FIM_PREFIX}` prefix `{FIM_SUFFIX}` suffix `{FIM_MIDDLE}` middle, the "
-            "middle being 1-4 whole lines), so the model can infill."
-        ),
+        card_data=card_data,
         card_licence=(
             "Training data: Python standard library, Python Software Foundation License "
             "Version 2. Weights trained by Genloom; generated code may reproduce "
             "fragments of the standard library, which are PSF-licensed."
         ),
-        script=f"plugins/genloom_code/training/{Path(__file__).name}",
+        script=f"plugins/genloom_code/training/{Path(__file__).name} --preset {args.preset}",
     )
     start = time.time()
     train_language_model(cfg, tokenizer, docs)

@@ -5,15 +5,24 @@ A plain helper module for scripts, not part of any plugin package.
 
 What it guarantees: fixed seeds (each step's batch is drawn from a generator seeded with
 ``(seed, step)``, so a resumed run sees the same batches as an uninterrupted one),
-checkpoints (model, optimizer, step, elapsed time, loss log) every ``ckpt_minutes``,
-automatic resume, bf16 autocast on CPU, and a final transformers folder (safetensors,
-fp16 weights to keep the file small) with ``loss.csv``, ``loss.svg`` and ``MODEL_CARD.md``.
+checkpoints (model, optimizer, step, elapsed time, loss log, best weights so far) every
+``ckpt_minutes``, automatic resume, bf16 autocast (on CUDA always, on CPU where the CPU has
+native bf16), and a final transformers folder (safetensors, fp16 weights to keep the file
+small) from the step with the lowest held-out loss, with ``loss.csv``, ``loss.svg`` and
+``MODEL_CARD.md``.
+
+The corpus is prepared once into ``<ckpt_dir>/corpus.jsonl.xz`` (the documents),
+``<ckpt_dir>/tokenizer/`` and ``<ckpt_dir>/meta.json`` (what the card says about the data).
+A run that finds them there skips reading the raw data, so the prepared folder can be
+carried to another machine (a lent GPU) and trained there with the same script.
 """
 
 from __future__ import annotations
 
+import copy
 import csv
 import json
+import lzma
 import math
 import time
 from dataclasses import dataclass, field
@@ -48,11 +57,16 @@ class TrainConfig:
     card_data: str
     card_licence: str
     script: str
-    aligned: bool = False  # start every training window at a document start
+    aligned: float = 0.0  # share of training windows that start at a document start
+    device: str = "cpu"
     eval_every: int = 250
+    eval_batches: int = 4
     warmup: int = 100
     sample_max_new_tokens: int = 60
     extra_card: str = ""
+    hardware: str = ""
+    best_step: int = 0
+    best_loss: float = math.inf
     history: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -63,6 +77,46 @@ def cpu_has_native_bf16() -> bool:
     except OSError:
         return False
     return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def pick_device(name: str) -> str:
+    """``auto`` is CUDA when torch sees a GPU, else CPU."""
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return name
+
+
+def hardware_name(device: str, threads: int) -> str:
+    """What the card says the model was trained on."""
+    if device == "cuda":
+        return f"one {torch.cuda.get_device_name(0)} GPU (torch {torch.__version__})"
+    return f"{threads} CPU thread(s) (torch {torch.__version__})"
+
+
+def save_corpus(ckpt_dir: Path, docs: list[str], meta: dict[str, Any]) -> None:
+    """Write the prepared documents and the card's data facts (atomically)."""
+    ckpt_dir.mkdir(parents=True, exist_ok=True)
+    tmp = ckpt_dir / "corpus.jsonl.xz.tmp"
+    with lzma.open(tmp, "wt", encoding="utf-8", preset=6) as fh:
+        for doc in docs:
+            fh.write(json.dumps(doc) + "\n")
+    tmp.replace(ckpt_dir / "corpus.jsonl.xz")
+    (ckpt_dir / "meta.json").write_text(json.dumps(meta, indent=1))
+
+
+def load_corpus(ckpt_dir: Path) -> tuple[list[str], dict[str, Any]] | None:
+    """The prepared documents and data facts, or None when not prepared yet."""
+    path = ckpt_dir / "corpus.jsonl.xz"
+    if not path.exists() or not (ckpt_dir / "meta.json").exists() \
+            or not (ckpt_dir / "tokenizer" / "tokenizer.json").exists():
+        return None
+    with lzma.open(path, "rt", encoding="utf-8") as fh:
+        docs = [json.loads(line) for line in fh]
+    return docs, json.loads((ckpt_dir / "meta.json").read_text())
+
+
+def load_tokenizer(ckpt_dir: Path) -> PreTrainedTokenizerFast:
+    return PreTrainedTokenizerFast.from_pretrained(ckpt_dir / "tokenizer")
 
 
 def train_byte_bpe(
@@ -111,15 +165,20 @@ def encode_stream(
 
 
 def _batch(stream: torch.Tensor, n: int, seq_len: int, seed: int,
-           doc_starts: torch.Tensor | None = None) -> torch.Tensor:
+           doc_starts: torch.Tensor | None = None, aligned: float = 0.0) -> torch.Tensor:
+    """``n`` windows of ``seq_len + 1`` tokens; a share ``aligned`` of them start at a
+    document start (the rest anywhere). Drawn on the CPU from a seeded generator, so the
+    batches are the same on any device; gathered where ``stream`` lives."""
     gen = torch.Generator().manual_seed(seed)
     limit = len(stream) - seq_len - 1
-    if doc_starts is None:
-        starts = torch.randint(0, limit, (n,), generator=gen)
-    else:
+    starts = torch.randint(0, limit, (n,), generator=gen)
+    if doc_starts is not None and aligned > 0:
         usable = doc_starts[doc_starts < limit]
-        starts = usable[torch.randint(0, len(usable), (n,), generator=gen)]
-    return torch.stack([stream[s:s + seq_len + 1] for s in starts.tolist()]).long()
+        picks = usable[torch.randint(0, len(usable), (n,), generator=gen)]
+        use = torch.rand(n, generator=gen) < aligned
+        starts = torch.where(use, picks, starts)
+    index = starts[:, None] + torch.arange(seq_len + 1)[None, :]
+    return stream[index.to(stream.device)].long()
 
 
 def _lr(cfg: TrainConfig, step: int, elapsed: float) -> float:
@@ -133,7 +192,7 @@ def _lr(cfg: TrainConfig, step: int, elapsed: float) -> float:
 
 
 def _loss(model: LlamaForCausalLM, batch: torch.Tensor, bf16: bool) -> torch.Tensor:
-    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+    with torch.autocast(batch.device.type, dtype=torch.bfloat16, enabled=bf16):
         logits = model(batch[:, :-1]).logits
     return torch.nn.functional.cross_entropy(
         logits.float().reshape(-1, logits.shape[-1]), batch[:, 1:].reshape(-1))
@@ -143,7 +202,7 @@ def _loss(model: LlamaForCausalLM, batch: torch.Tensor, bf16: bool) -> torch.Ten
 def _evaluate(model: LlamaForCausalLM, stream: torch.Tensor, cfg: TrainConfig) -> float:
     model.eval()
     losses = [_loss(model, _batch(stream, cfg.batch, cfg.seq_len, 10_000 + i), cfg.bf16)
-              for i in range(4)]
+              for i in range(cfg.eval_batches)]
     model.train()
     return float(torch.stack(losses).mean())
 
@@ -167,29 +226,35 @@ def train_language_model(
 ) -> None:
     """Train (resuming if a checkpoint exists), then write the model folder and card."""
     torch.set_num_threads(cfg.threads)
+    device = torch.device(cfg.device)
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
     stream, doc_starts = encode_stream(tokenizer, docs)
     split = int(len(stream) * 0.98)
-    train_stream, eval_stream = stream[:split], stream[split:]
+    train_stream, eval_stream = stream[:split].to(device), stream[split:].to(device)
     train_starts = doc_starts[doc_starts < split] if cfg.aligned else None
-    print(f"{len(stream)} tokens ({split} train)", flush=True)
-    model = build_model(cfg, tokenizer)
+    print(f"{len(stream)} tokens ({split} train) on {device}", flush=True)
+    model = build_model(cfg, tokenizer).to(device)
     n_params = sum(p.numel() for p in model.parameters())
     print(f"{n_params / 1e6:.2f}M parameters", flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.95),
-                            weight_decay=0.1)
+                            weight_decay=0.1, fused=device.type == "cuda")
     ckpt = cfg.ckpt_dir / "checkpoint.pt"
     step, elapsed, history = 0, 0.0, []
+    best: dict[str, Any] = {"loss": math.inf, "step": 0, "state": None}
     if ckpt.exists():
-        state = torch.load(ckpt, weights_only=False)
+        state = torch.load(ckpt, weights_only=False, map_location=device)
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["opt"])
         step, elapsed, history = state["step"], state["elapsed"], state["history"]
+        best = state.get("best", best)
         print(f"resumed at step {step} ({elapsed / 60:.1f} min done)", flush=True)
 
     def save_checkpoint() -> None:
         tmp = ckpt.with_suffix(".tmp")
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
-                    "elapsed": elapsed, "history": history}, tmp)
+                    "elapsed": elapsed, "history": history, "best": best}, tmp)
         tmp.replace(ckpt)
 
     model.train()
@@ -198,35 +263,46 @@ def train_language_model(
         for group in opt.param_groups:
             group["lr"] = _lr(cfg, step, elapsed)
         loss = _loss(model, _batch(train_stream, cfg.batch, cfg.seq_len,
-                                   cfg.seed * 1_000_003 + step, train_starts), cfg.bf16)
+                                   cfg.seed * 1_000_003 + step, train_starts, cfg.aligned),
+                     cfg.bf16)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         step += 1
-        running.append(float(loss.detach()))
-        now = time.time()
-        elapsed += now - t0
-        t0 = now
+        running.append(loss.detach())
         if step % 25 == 0 or step == cfg.steps:
-            row: dict[str, Any] = {"step": step, "elapsed_s": round(elapsed, 1),
-                                   "train_loss": round(sum(running) / len(running), 4),
+            now = time.time()  # the loss read below waits for the device: time it here
+            row: dict[str, Any] = {"step": step, "elapsed_s": 0.0,
+                                   "train_loss": round(float(torch.stack(running).mean()), 4),
                                    "eval_loss": ""}
+            elapsed += time.time() - t0
+            t0 = time.time()
+            row["elapsed_s"] = round(elapsed, 1)
             if step % cfg.eval_every == 0 or step == cfg.steps \
                     or elapsed > cfg.max_minutes * 60:
                 row["eval_loss"] = round(_evaluate(model, eval_stream, cfg), 4)
+                if row["eval_loss"] < best["loss"]:
+                    best = {"loss": row["eval_loss"], "step": step,
+                            "state": copy.deepcopy(model.state_dict())}
             history.append(row)
             running = []
             print(json.dumps(row), flush=True)
-        out_of_time = elapsed > cfg.max_minutes * 60
-        if now - last_ckpt > cfg.ckpt_minutes * 60 or step == cfg.steps or out_of_time:
-            save_checkpoint()
-            last_ckpt = now
-        if out_of_time:
-            print(f"time budget of {cfg.max_minutes} min spent at step {step}; "
-                  "stopping early", flush=True)
-            break
+            out_of_time = elapsed > cfg.max_minutes * 60
+            if now - last_ckpt > cfg.ckpt_minutes * 60 or step == cfg.steps or out_of_time:
+                save_checkpoint()
+                last_ckpt = now
+            if out_of_time:
+                print(f"time budget of {cfg.max_minutes} min spent at step {step}; "
+                      "stopping early", flush=True)
+                break
     cfg.history = history
+    if best["state"] is not None:
+        model.load_state_dict(best["state"])
+        print(f"keeping the weights of step {best['step']} (held-out loss "
+              f"{best['loss']})", flush=True)
+    cfg.best_step, cfg.best_loss = best["step"], best["loss"]
+    model.to("cpu")
     write_model_folder(cfg, model, tokenizer, n_params, tokens_seen=step * cfg.batch
                        * cfg.seq_len, corpus_tokens=len(stream))
 
@@ -323,13 +399,15 @@ Corpus: {corpus_tokens:,} tokens (98% train, 2% held out).
 
 ## Training
 - {last['step']} of {cfg.steps} planned steps x batch {cfg.batch} x {cfg.seq_len} tokens =
-  {tokens_seen:,} tokens seen; AdamW (lr {cfg.lr}, cosine to 10%, warmup {cfg.warmup},
-  weight decay 0.1; the decay follows the planned steps or the {cfg.max_minutes:.0f}-minute
-  time budget, whichever runs out first), bf16 autocast on CPU: {cfg.bf16} (auto: on only where the CPU
-  has native bf16; emulated bf16 measured 10x slower than fp32 here), seed {cfg.seed}.
-- Training time: {last['elapsed_s'] / 60:.1f} minutes on {cfg.threads} CPU thread(s)
-  (nice 19, shared machine).
-- Final loss: train {last['train_loss']}, held-out {last['eval_loss']}.
+  {tokens_seen:,} tokens seen ({tokens_seen / max(1, corpus_tokens):.1f} passes over the
+  corpus); AdamW (lr {cfg.lr}, cosine to 10%, warmup {cfg.warmup}, weight decay 0.1; the
+  decay follows the planned steps or the {cfg.max_minutes:.0f}-minute time budget, whichever
+  runs out first), bf16 autocast: {cfg.bf16} (always on CUDA; on CPU only where the CPU has
+  native bf16: emulated bf16 measured 10x slower than fp32 on our build machine), seed
+  {cfg.seed}; {cfg.aligned:.0%} of the training windows start at a document start.
+- Hardware: {cfg.hardware or cfg.device}. Training time: {last['elapsed_s'] / 60:.1f} minutes.
+- Weights kept: step {cfg.best_step}, the lowest held-out loss ({cfg.best_loss}); the last
+  step's losses: train {last['train_loss']}, held-out {last['eval_loss']}.
 {cfg.extra_card}
 ## Loss curve
 `loss.csv` has every 25th step; `loss.svg` plots it.

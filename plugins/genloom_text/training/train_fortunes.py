@@ -9,8 +9,15 @@ Plain script (not part of the plugin package). Steps, all offline:
 3. train a Llama-style causal LM from a config, bf16 autocast on CPU, fixed seeds,
    checkpoints every few minutes to ``--ckpt-dir`` (resumed automatically), loss
    recorded to ``loss.csv``;
-4. write the final model in the transformers folder format (safetensors) with the
-   tokenizer, ``loss.csv``, ``loss.svg`` and a ``MODEL_CARD.md`` with samples.
+4. write the final model (the weights of the lowest held-out loss) in the transformers
+   folder format (safetensors) with the tokenizer, ``loss.csv``, ``loss.svg`` and a
+   ``MODEL_CARD.md`` with samples.
+
+Two presets: ``--preset cpu`` (the default) finishes in under two hours on two CPU cores;
+``--preset gpu`` is the larger model and longer run that the shipped weights come from
+(one CUDA GPU, about 7 minutes). Any flag overrides its preset. Steps 1-2 write the
+prepared corpus into ``--ckpt-dir`` (``--prepare-only`` stops there), so that folder can
+be carried to a GPU machine that has no ``fortunes`` package and trained there.
 
 Usage::
 
@@ -33,6 +40,11 @@ sys.path.insert(0, str(HERE))
 from lm_training import (  # noqa: E402
     TrainConfig,
     cpu_has_native_bf16,
+    hardware_name,
+    load_corpus,
+    load_tokenizer,
+    pick_device,
+    save_corpus,
     train_byte_bpe,
     train_language_model,
 )
@@ -40,6 +52,12 @@ from lm_training import (  # noqa: E402
 FORTUNE_DIR = Path("/usr/share/games/fortunes")
 # Collections left out on purpose: pictures drawn in characters teach layout, not English.
 SKIPPED = {"ascii-art", "art", "translate-me"}
+PRESETS = {
+    "cpu": dict(steps=1200, batch=16, seq_len=128, lr=2e-3, hidden=192, layers=4, heads=3,
+                max_minutes=110.0, eval_every=250, eval_batches=4, warmup=100),
+    "gpu": dict(steps=12000, batch=64, seq_len=256, lr=2e-3, hidden=192, layers=6,
+                heads=3, max_minutes=7.0, eval_every=250, eval_batches=16, warmup=200),
+}
 CHAT_TEMPLATE = (
     "{% for message in messages %}"
     "{% if message['role'] == 'system' %}{{ message['content'] }}\n\n"
@@ -66,63 +84,86 @@ def read_fortunes(root: Path) -> tuple[list[str], list[str]]:
     return texts, used
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", type=Path, default=FORTUNE_DIR)
-    parser.add_argument("--out", type=Path,
-                        default=HERE.parent / "models" / "fortune-llama")
-    parser.add_argument("--ckpt-dir", type=Path, default=Path("/work/ckpt/text"))
-    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--steps", type=int, default=1200)
-    parser.add_argument("--batch", type=int, default=16)
-    parser.add_argument("--seq-len", type=int, default=128)
-    parser.add_argument("--lr", type=float, default=2e-3)
-    parser.add_argument("--vocab", type=int, default=4096)
-    parser.add_argument("--hidden", type=int, default=192)
-    parser.add_argument("--layers", type=int, default=4)
-    parser.add_argument("--heads", type=int, default=3)
-    parser.add_argument("--ckpt-minutes", type=float, default=4.0)
-    parser.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
-                        help="auto: bf16 autocast where the CPU supports bf16 natively")
-    parser.add_argument("--max-minutes", type=float, default=65.0,
-                        help="stop (and still write the model) after this much training")
-    parser.add_argument("--seed", type=int, default=1234)
-    args = parser.parse_args()
-
+def prepare(args: argparse.Namespace) -> tuple[list[str], dict[str, str]]:
+    """Read the fortunes, train the tokenizer, and say what the data is."""
     if "off" in args.data_dir.parts:
         raise SystemExit("--data-dir points at the offensive collection; refusing")
     fortunes, used = read_fortunes(args.data_dir)
     random.Random(args.seed).shuffle(fortunes)
     print(f"{len(fortunes)} fortunes from {len(used)} collections: {' '.join(used)}",
           flush=True)
-    args.ckpt_dir.mkdir(parents=True, exist_ok=True)
-    tokenizer = train_byte_bpe(
+    train_byte_bpe(
         fortunes, vocab_size=args.vocab, special_tokens=["<|endoftext|>"],
         out_dir=args.ckpt_dir / "tokenizer", chat_template=CHAT_TEMPLATE,
         model_max_length=args.seq_len,
     )
+    card_data = (
+        "Debian package `fortunes` 1:1.99.1-7.3 (the non-offensive set; the `off/` "
+        "collection is not read), collections: " + ", ".join(used) + f" — "
+        f"{len(fortunes)} fortunes, each one document followed by `<|endoftext|>`. "
+        f"Skipped: {', '.join(sorted(SKIPPED))}."
+    )
+    return fortunes, {"card_data": card_data}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="cpu")
+    parser.add_argument("--data-dir", type=Path, default=FORTUNE_DIR)
+    parser.add_argument("--out", type=Path,
+                        default=HERE.parent / "models" / "fortune-llama")
+    parser.add_argument("--ckpt-dir", type=Path, default=Path("/work/ckpt/text"))
+    parser.add_argument("--prepare-only", action="store_true",
+                        help="write the corpus and tokenizer into --ckpt-dir and stop")
+    parser.add_argument("--device", default="auto", help="auto (CUDA if present), cpu, cuda")
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--vocab", type=int, default=4096)
+    parser.add_argument("--ckpt-minutes", type=float, default=4.0)
+    parser.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
+                        help="auto: bf16 autocast on CUDA, and on CPUs with native bf16")
+    parser.add_argument("--seed", type=int, default=1234)
+    for name, value in PRESETS["cpu"].items():
+        parser.add_argument("--" + name.replace("_", "-"), type=type(value), default=None,
+                            help=f"preset cpu: {value}, gpu: {PRESETS['gpu'][name]}")
+    args = parser.parse_args()
+    for name, value in PRESETS[args.preset].items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+
+    prepared = load_corpus(args.ckpt_dir)
+    if prepared is None:
+        args.ckpt_dir.mkdir(parents=True, exist_ok=True)
+        fortunes, meta = prepare(args)
+        save_corpus(args.ckpt_dir, fortunes, meta)
+        print(f"prepared corpus in {args.ckpt_dir}", flush=True)
+    else:
+        fortunes, meta = prepared
+        print(f"read the prepared corpus from {args.ckpt_dir} ({len(fortunes)} fortunes)",
+              flush=True)
+    if args.prepare_only:
+        return
+    tokenizer = load_tokenizer(args.ckpt_dir)
+    device = pick_device(args.device)
     cfg = TrainConfig(
         out_dir=args.out, ckpt_dir=args.ckpt_dir, threads=args.threads, steps=args.steps,
         batch=args.batch, seq_len=args.seq_len, lr=args.lr, hidden=args.hidden,
         layers=args.layers, heads=args.heads, ckpt_minutes=args.ckpt_minutes,
-        bf16=args.precision == "bf16"
-        or (args.precision == "auto" and cpu_has_native_bf16()),
-        max_minutes=args.max_minutes, seed=args.seed,
+        bf16=args.precision == "bf16" or (args.precision == "auto" and (
+            device == "cuda" or cpu_has_native_bf16())),
+        max_minutes=args.max_minutes, seed=args.seed, aligned=0.5, device=device,
+        eval_every=args.eval_every, eval_batches=args.eval_batches, warmup=args.warmup,
+        hardware=hardware_name(device, args.threads),
         sample_prompts=["", "A fool", "Q: What is the meaning of life?\nA:",
-                        "The computer"],
+                        "The computer", "Love is"],
         card_title="fortune-llama: Genloom's bundled text model",
-        card_data=(
-            "Debian package `fortunes` 1:1.99.1-7.3 (the non-offensive set; the `off/` "
-            "collection is not read), collections: " + ", ".join(used) + f" — "
-            f"{len(fortunes)} fortunes. Skipped: {', '.join(sorted(SKIPPED))}."
-        ),
+        card_data=meta["card_data"],
         card_licence=(
             "Weights: trained by Genloom from fortune-mod data. The fortune collections "
             "are distributed by Debian under the BSD-style fortune-mod licence "
             "(see /usr/share/doc/fortunes/copyright); individual quotations belong to "
             "their authors. Generated text may reproduce quotations from the data."
         ),
-        script=f"plugins/genloom_text/training/{Path(__file__).name}",
+        script=f"plugins/genloom_text/training/{Path(__file__).name} --preset {args.preset}",
     )
     start = time.time()
     train_language_model(cfg, tokenizer, fortunes)
