@@ -35,8 +35,7 @@ class CodeCompletionGenerator(_CodeGenerator):
     """Continues the code; the output is the code with its continuation."""
 
     def prompt(self, request: Request) -> Prompt:
-        text = request.params["prompt"]
-        return Prompt(text, self.encode(text), {"mode": "completion"})
+        return self.completion_prompt(request, {"mode": "completion"})
 
     def finish(self, request: Request, prompt: Prompt, generated: str,
                metadata: dict[str, Any], partial: bool, state: RunState) -> Output:

@@ -14,7 +14,7 @@ from pathlib import Path
 from genloom.sdk import BundledModel, ChoiceParam, GeneratorSpec, StringParam, hookimpl
 from genloom_code.checks import LANGUAGES
 from genloom_text.model_folder import MODEL_KIND
-from genloom_text.params import sampling_params
+from genloom_text.params import TOKEN_HEALING, sampling_params
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 BUNDLED_ID = "code.stdlib-llama"
@@ -50,7 +50,7 @@ def genloom_register_generators() -> list[GeneratorSpec]:
                                 max_length=100_000, title="Code",
                                 description="The code to continue (for example a function "
                                             "signature and docstring)."),
-                    LANGUAGE, *code_sampling),
+                    LANGUAGE, *code_sampling, TOKEN_HEALING),
             model_kinds=(MODEL_KIND,), default_model=BUNDLED_ID, devices=DEVICES,
         ),
         GeneratorSpec(

@@ -23,6 +23,8 @@ class Prompt:
     text: str
     ids: list[int]
     metadata: dict[str, Any]
+    healed: str = ""  # text taken off the prompt's end by token healing
+    first_allowed: tuple[int, ...] | None = None  # what the first new token may be
 
 
 class LanguageModelGenerator:
@@ -76,10 +78,11 @@ class LanguageModelGenerator:
             def report(text: str, tokens: int, offset: int = offset) -> None:
                 state.progress(offset + tokens, total, partial_text=text)
 
-            stream = TokenStream(self.tokenizer, settings.stop, report, state)
+            stream = TokenStream(self.tokenizer, settings.stop, report, state,
+                                 skip=prompt.healed)
             started = time.perf_counter()
             result = backend.generate(prompt.ids, settings, request.seed + variant, stream,
-                                      eos_ids, pad_id)
+                                      eos_ids, pad_id, first_allowed=prompt.first_allowed)
             seconds = time.perf_counter() - started
             cancelled = result.stop_reason == "cancelled"
             meta = {**prompt.metadata, "variant": variant, "seed": request.seed + variant,
@@ -136,6 +139,18 @@ class LanguageModelGenerator:
                                      "write a prompt")
             ids = [start]
         return list(ids)
+
+    def completion_prompt(self, request: Request, metadata: dict[str, Any]) -> Prompt:
+        """The prompt for plain continuation, token-healed when the request asks for it."""
+        text = request.params["prompt"]
+        ids = self.encode(text)
+        if not request.params.get("token_healing", False):
+            return Prompt(text, ids, {**metadata, "token_healing": ""})
+        from genloom_text.healing import heal
+
+        healed = heal(self.tokenizer, text, ids)
+        return Prompt(text, healed.ids, {**metadata, "token_healing": healed.removed},
+                      healed.removed, healed.first_allowed)
 
     def backend(self, name: str) -> Any:
         """The loaded backend called ``name`` (torch or onnx), loading it on first use."""

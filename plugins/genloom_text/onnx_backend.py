@@ -59,7 +59,8 @@ class OnnxBackend:
         return self.cache_dtype
 
     def generate(self, input_ids: list[int], settings: GenerationSettings, seed: int,
-                 stream: TokenStream, eos_ids: list[int], pad_id: int) -> GenerationResult:
+                 stream: TokenStream, eos_ids: list[int], pad_id: int,
+                 first_allowed: tuple[int, ...] | None = None) -> GenerationResult:
         import numpy as np
 
         rng = np.random.default_rng(seed)
@@ -84,6 +85,10 @@ class OnnxBackend:
             past = dict(zip(self.past_names, outputs[1:], strict=True))
             position += length
             seen = np.asarray(history, dtype=np.int64)
+            if first_allowed is not None and len(history) == len(input_ids):
+                from genloom_text.healing import mask_first_token
+
+                logits = mask_first_token(logits, first_allowed)
             token = pick_token(logits, seen, settings, rng)
             history.append(token)
             stop = stream.push(token)

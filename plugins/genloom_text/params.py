@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from genloom.sdk import ChoiceParam, FloatParam, IntParam, Param, StringParam
+from genloom.sdk import BoolParam, ChoiceParam, FloatParam, IntParam, Param, StringParam
 
 BACKENDS = ("torch", "onnx")
 
@@ -39,3 +39,11 @@ def sampling_params(max_new_tokens: int = 100, temperature: float = 0.8,
                                 "onnx/model.onnx export; the bundled models have one).",
                     advanced=True),
     )
+
+
+TOKEN_HEALING = BoolParam(
+    "token_healing", True, title="Token healing",
+    description="Let the model rewrite how the prompt's last token ends (for example a "
+                "newline before indentation, or a trailing space), which avoids empty or "
+                "broken continuations; the output still starts with the prompt exactly.",
+    advanced=True)

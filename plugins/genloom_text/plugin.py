@@ -17,7 +17,7 @@ from genloom.sdk import (
     hookimpl,
 )
 from genloom_text.model_folder import MODEL_KIND, identify
-from genloom_text.params import sampling_params
+from genloom_text.params import TOKEN_HEALING, sampling_params
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 BUNDLED_ID = "text.fortune-llama"
@@ -47,7 +47,7 @@ def genloom_register_generators() -> list[GeneratorSpec]:
         GeneratorSpec(
             id="text.complete", modality="text", title="Text completion",
             description="Continues a prompt with a language model, streaming as it writes.",
-            factory=_completion, params=(PROMPT, *sampling_params()),
+            factory=_completion, params=(PROMPT, *sampling_params(), TOKEN_HEALING),
             model_kinds=(MODEL_KIND,), default_model=BUNDLED_ID, devices=DEVICES,
         ),
         GeneratorSpec(

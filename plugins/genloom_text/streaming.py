@@ -32,8 +32,11 @@ class TokenStream:
     """
 
     def __init__(self, tokenizer: Any, stops: tuple[str, ...], on_text: TextCallback,
-                 state: RunState | None = None) -> None:
+                 state: RunState | None = None, skip: str = "") -> None:
         self.tokenizer = tokenizer
+        # Text the generation starts with that is not part of it: the prompt's end that
+        # token healing took off (the first token is constrained to begin with it).
+        self._skip = skip
         self.stops = tuple(s for s in stops if s)
         self.holdback = max((len(s) for s in self.stops), default=1) - 1
         self.on_text = on_text
@@ -70,7 +73,8 @@ class TokenStream:
         self.ids.append(int(token_id))
         new = self._decode_new()
         complete = not new.endswith("\ufffd")  # else an incomplete UTF-8 character: wait
-        text = self._held + (new if complete else new.rstrip("\ufffd"))
+        piece, skip_left = self._strip_skip(new if complete else new.rstrip("\ufffd"))
+        text = self._held + piece
         cut = self._find_stop(text)
         if cut is not None:
             self._held = text[:cut]
@@ -78,7 +82,7 @@ class TokenStream:
             self._emit(len(self._held))
             return True
         if complete:
-            self._held = text
+            self._held, self._skip = text, skip_left
             self._advance()
         self._emit(len(self._held) - self.holdback)
         return self.should_stop
@@ -88,11 +92,22 @@ class TokenStream:
         if not self.stop_reason:
             self.stop_reason = reason
         if self.stop_reason != "stop_sequence" and self._read < len(self.ids):
-            self._held += self._decode_new()  # a last incomplete character, as decoded
+            piece, self._skip = self._strip_skip(self._decode_new())
+            self._held += piece  # a last incomplete character, as decoded
             self._advance()
         if self._held:
             self._emit(len(self._held))
         return self.text
+
+    def _strip_skip(self, new: str) -> tuple[str, str]:
+        """``new`` without what is left of the skipped start, and what is left after it
+        (taken as read only once the text is committed)."""
+        if not self._skip or not new:
+            return new, self._skip
+        n = min(len(self._skip), len(new))
+        if new[:n] != self._skip[:n]:  # cannot happen with a constrained first token
+            return new, ""
+        return new[n:], self._skip[n:]
 
     def _decode(self, ids: list[int]) -> str:
         return self.tokenizer.decode(ids, skip_special_tokens=True,

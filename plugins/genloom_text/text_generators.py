@@ -13,8 +13,7 @@ class CompletionGenerator(LanguageModelGenerator):
     """Continues the prompt; the output is the prompt followed by its continuation."""
 
     def prompt(self, request: Request) -> Prompt:
-        text = request.params["prompt"]
-        return Prompt(text, self.encode(text), {"mode": "completion"})
+        return self.completion_prompt(request, {"mode": "completion"})
 
     def finish(self, request: Request, prompt: Prompt, generated: str,
                metadata: dict[str, Any], partial: bool, state: RunState) -> Output:

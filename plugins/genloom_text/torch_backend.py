@@ -36,7 +36,8 @@ class TorchBackend:
         return str(self.model.dtype).removeprefix("torch.")
 
     def generate(self, input_ids: list[int], settings: GenerationSettings, seed: int,
-                 stream: TokenStream, eos_ids: list[int], pad_id: int) -> GenerationResult:
+                 stream: TokenStream, eos_ids: list[int], pad_id: int,
+                 first_allowed: tuple[int, ...] | None = None) -> GenerationResult:
         import torch
 
         torch.manual_seed(seed)
@@ -53,6 +54,13 @@ class TorchBackend:
                           top_k=settings.top_k)
         else:  # neutralise sampling defaults a model's generation_config may carry
             kwargs.update(temperature=None, top_p=None, top_k=None)
+        if first_allowed is not None:
+            from transformers import LogitsProcessorList
+
+            from genloom_text.healing import hf_first_token_processor
+
+            kwargs["logits_processor"] = LogitsProcessorList(
+                [hf_first_token_processor(len(input_ids), first_allowed)])
         with torch.inference_mode():
             out = self.model.generate(
                 ids, attention_mask=torch.ones_like(ids), streamer=hf_streamer(stream),

@@ -124,8 +124,9 @@ def _bench_model(module: str, generator_id: str, model_id: str, prompt: str) -> 
     results = []
     for label, sampling in (("greedy", {"temperature": 0.0}),
                             ("sampled", {"temperature": 0.8, "top_p": 0.95, "top_k": 50})):
+        # Token healing off: model.generate gets the plain prompt, so the plugin must too.
         params = {"prompt": prompt, "max_new_tokens": NEW_TOKENS, "repetition_penalty": 1.1,
-                  **sampling}
+                  "token_healing": False, **sampling}
         output = _plugin_run(spec, generator, ref, params, 5, out_dir)
         tokens = output.metadata["generated_tokens"]
         kwargs: dict[str, Any] = {"max_new_tokens": NEW_TOKENS, "repetition_penalty": 1.1,

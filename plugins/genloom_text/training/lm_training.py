@@ -401,7 +401,7 @@ Corpus: {corpus_tokens:,} tokens (98% train, 2% held out).
 - {last['step']} of {cfg.steps} planned steps x batch {cfg.batch} x {cfg.seq_len} tokens =
   {tokens_seen:,} tokens seen ({tokens_seen / max(1, corpus_tokens):.1f} passes over the
   corpus); AdamW (lr {cfg.lr}, cosine to 10%, warmup {cfg.warmup}, weight decay 0.1; the
-  decay follows the planned steps or the {cfg.max_minutes:.0f}-minute time budget, whichever
+  decay follows the planned steps or the {cfg.max_minutes:g}-minute time budget, whichever
   runs out first), bf16 autocast: {cfg.bf16} (always on CUDA; on CPU only where the CPU has
   native bf16: emulated bf16 measured 10x slower than fp32 on our build machine), seed
   {cfg.seed}; {cfg.aligned:.0%} of the training windows start at a document start.
