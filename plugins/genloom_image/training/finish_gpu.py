@@ -1,4 +1,4 @@
-"""Install the result of a GPU run (``image.tar`` from ``.gpu/image/run.sh``) into the model folder.
+"""Install the result of a GPU run (``image.tar`` from ``tools/gpu/image_run.sh``) into the model folder.
 
     python finish_gpu.py /path/to/image.tar                       # into ../models/emoji-ldm-32
     python finish_gpu.py image.tar --model /tmp/scratch/emoji-ldm-32 --curves /tmp/scratch
@@ -58,7 +58,7 @@ def run(*cmd: str | Path) -> None:
 def main() -> None:
     """Unpack, install, copy the curves, and regenerate samples, loss plot and ONNX files."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("archive", type=Path, help="image.tar written by .gpu/image/run.sh")
+    p.add_argument("archive", type=Path, help="image.tar written by tools/gpu/image_run.sh")
     p.add_argument("--model", type=Path, default=HERE.parent / "models" / MODEL, help="model folder to update")
     p.add_argument("--curves", type=Path, default=HERE, help="where loss_vae.csv and loss_unet.csv go")
     p.add_argument("--threads", type=int, default=2, help="for sample_grid.py")

@@ -22,8 +22,8 @@ wall-clock budget for the whole run: training stops in time to checkpoint and ex
 With ``--fit-to-budget`` the UNet stage measures its speed during the learning-rate
 warm-up and shortens its schedule to the steps that fit (the fitted length is kept in the
 checkpoint, so a resume continues the same schedule). ``--vae-from`` reuses a trained
-VAE (e.g. the shipped one) instead of training stage 1. ``.gpu/image/run.sh`` (outside
-git) is the one-shot GPU run; ``finish_gpu.py`` installs its result.
+VAE (e.g. the shipped one) instead of training stage 1. ``tools/gpu/image_run.sh``
+is the one-shot GPU run; ``finish_gpu.py`` installs its result.
 
 Nothing here touches the network (``HF_HUB_OFFLINE`` is set before the imports).
 """
