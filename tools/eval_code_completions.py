@@ -7,7 +7,7 @@ many parse with ``ast.parse`` once cut to their last complete line (a completion
 the token limit is usually cut mid-statement). Seed 0 is greedy, the others sample at
 temperature 0.7, top-p 0.95.
 
-    python plugins/genloom_code/training/eval_completions.py [--model FOLDER] [--seeds 4]
+    python tools/eval_code_completions.py [--model FOLDER] [--seeds 4]
 """
 
 from __future__ import annotations
