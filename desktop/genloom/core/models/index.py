@@ -16,25 +16,22 @@ Tables:
 
 The index is a cache of what is on disk plus the user's few choices; it uses
 WAL and ``synchronous=NORMAL`` (a power cut may lose the last scan's rows,
-which the next scan finds again), and one connection per thread.
+which the next scan finds again), and one connection per thread
+(:class:`genloom.core.sqlite.SQLiteFile`, shared with the project database).
 """
 
 from __future__ import annotations
 
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
+from genloom.core.sqlite import SQLiteFile
 from genloom.sdk.errors import GenloomError
 
 __all__ = ["SCHEMA_VERSION", "ModelIndexError", "ModelIndex"]
 
 #: The index schema version (``PRAGMA user_version``).
 SCHEMA_VERSION = 1
-
-BUSY_TIMEOUT_S = 10.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -92,54 +89,17 @@ class ModelIndexError(GenloomError):
     """The model index file cannot be used (newer schema, damaged file)."""
 
 
-class ModelIndex:
-    """Thread-local connections to the index file, and write transactions."""
+class ModelIndex(SQLiteFile):
+    """The index file: thread-local connections and write transactions, migrated on open.
+
+    ``synchronous = NORMAL`` (see the module docstring). A connection asked
+    for after :meth:`close` is opened afresh.
+    """
 
     def __init__(self, path: Path) -> None:
-        self.path = Path(path)
+        super().__init__(Path(path), synchronous="NORMAL")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
         self._migrate()
-
-    def connection(self) -> sqlite3.Connection:
-        """This thread's connection, opened on first use."""
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
-                                   check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA foreign_keys = ON")
-            with self._lock:
-                self._connections.append(conn)
-            self._local.conn = conn
-        return conn
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction (``BEGIN IMMEDIATE``); nested use joins the outer one."""
-        conn = self.connection()
-        if conn.in_transaction:
-            yield conn
-            return
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-
-    def close(self) -> None:
-        with self._lock:
-            connections, self._connections = self._connections, []
-        for conn in connections:
-            conn.close()
-        self._local = threading.local()
 
     def _migrate(self) -> None:
         try:
