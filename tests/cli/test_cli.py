@@ -141,6 +141,17 @@ def test_export_embeds_the_recipe_and_import_reads_it_back(cli, tmp_path):
     assert shown["recipe"]["seed"] == 11
 
 
+def test_export_into_a_folder_names_the_file_after_the_asset(cli, tmp_path):
+    cli("generate", "gltest.pixels", "--prompt", "red fox", "--seed", "11")
+    folder = tmp_path / "out"
+    folder.mkdir()
+    written = json.loads(cli("assets", "export", "1", folder, "--json").stdout)["path"]
+    assert written == str(folder / "genloom-1.png")
+    with Image.open(written) as image:
+        assert json.loads(image.text["genloom"])["seed"] == 11
+    assert [p.name for p in folder.iterdir()] == ["genloom-1.png"]
+
+
 def test_jobs_queue_cancel_retry_move_and_run(cli):
     queued = json.loads(cli("generate", "gltest.echo", "--prompt", "q", "--count", "3",
                             "--queue-only", "--json").stdout)["jobs"]

@@ -79,8 +79,9 @@ def export_asset(args: Any) -> int:
     project = open_project(args, load_settings())
     asset = project.get_asset(args.asset)
     dest = Path(args.dest).expanduser()
-    written = export_file(project.asset_path(asset), dest if not dest.is_dir() else
-                          dest / f"genloom-{asset.id}{asset.suffix}",
+    if dest.is_dir():
+        dest = dest / f"genloom-{asset.id}{asset.suffix}"
+    written = export_file(project.asset_path(asset), dest,
                           kind=asset.kind, suffix=asset.suffix, recipe=asset.recipe,
                           prompt=asset.prompt, metadata=asset.metadata)
     if args.json:

@@ -69,12 +69,15 @@ def _field(value: Any) -> str:
 
 def export_file(source: Path, dest: Path, *, kind: str, suffix: str, recipe: dict[str, Any] | None,
                 prompt: str = "", metadata: dict[str, Any] | None = None) -> Path:
-    """Write ``source`` to ``dest`` (a file, or a folder to put it in), atomically.
+    """Write ``source`` to the file ``dest``, atomically.
 
-    PNGs carry the recipe; other files are copied byte for byte.
+    PNGs carry the recipe; other files are copied byte for byte. ``dest`` must
+    name the file: choosing a name inside a folder is the caller's (the CLI's
+    ``genloom assets export ID FOLDER`` writes ``genloom-<id><suffix>``).
     """
     if dest.is_dir():
-        dest = dest / f"{source.stem[:16]}{suffix}"
+        raise IsADirectoryError(f"cannot export to {dest}: it is a folder. Give the path of the "
+                                f"file to write, for example {dest / ('genloom-export' + suffix)}")
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=".export-", suffix=suffix, dir=dest.parent)
     os.close(fd)
