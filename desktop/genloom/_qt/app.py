@@ -1,9 +1,10 @@
 """``genloom-app``: start the desktop application.
 
-The window is shown before anything slow happens: plugins are listed (cheap by
-contract), the last project opens, and the job engine starts once the event
-loop runs; the worker process, with torch and the models, starts with the
-first job.
+The window frame (title, menu bar, empty docks at their stored sizes, the
+theme) is painted before anything slow happens. After that first paint, from
+the event loop, the panels are built, plugins are listed (cheap by contract),
+the last project opens and the job engine starts; the worker process, with
+torch and the models, starts with the first job.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def start_application(argv: list[str] | None = None) -> tuple[Any, Any, Any]:
     from PySide6.QtGui import QFont
     from PySide6.QtWidgets import QApplication
 
-    from genloom._qt.resources import app_icon, load_fonts
+    from genloom._qt.resources import app_icon, load_first_frame_fonts
     from genloom._qt.theme import apply_theme
     from genloom.core.settings import Settings, SettingsError
 
@@ -43,8 +44,7 @@ def start_application(argv: list[str] | None = None) -> tuple[Any, Any, Any]:
     app.setApplicationName("Genloom")
     app.setOrganizationName("Genloom")
     app.setWindowIcon(app_icon())
-    ui_family, _mono = load_fonts()
-    app.setFont(QFont(ui_family, 10))
+    app.setFont(QFont(load_first_frame_fonts(), 10))
     settings_error = ""
     try:
         settings = Settings.load()
@@ -61,10 +61,12 @@ def start_application(argv: list[str] | None = None) -> tuple[Any, Any, Any]:
 
 
 def finish_startup(window: Any, argv: list[str] | None = None) -> None:
-    """Load plugins, open the project and fill the window (after it is on screen)."""
+    """Build the panels, load plugins, open the project and fill the window (after it is on screen)."""
+    from genloom._qt.resources import load_remaining_fonts
     from genloom.core.plugins import PluginConfig, PluginManager
     from genloom.core.settings import SettingsError
 
+    load_remaining_fonts()
     settings = window.settings
     plugins = PluginManager(PluginConfig.from_settings(settings)).load()
     args = [a for a in (argv or sys.argv)[1:] if not a.startswith("-")]
@@ -84,18 +86,37 @@ def build_window(argv: list[str] | None = None) -> tuple[Any, Any]:
     return app, window
 
 
+def after_first_paint(widget: Any, callback: Any) -> Any:
+    """Call ``callback`` from the event loop once ``widget`` has been painted.
+
+    A zero timer started at ``show()`` can fire before the window system asks for
+    the first paint (on X11 the expose event comes later), and the work it starts
+    would then delay that paint. Returns the event filter (keep it referenced).
+    """
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 - Qt override
+            if event.type() == QEvent.Type.Paint:
+                widget.removeEventFilter(self)
+                QTimer.singleShot(0, callback)
+            return False
+
+    watcher = FirstPaint(widget)
+    widget.installEventFilter(watcher)
+    return watcher
+
+
 def main(argv: list[str] | None = None) -> int:
     """Show the frame first, then fill it and start the engine from the event loop."""
-    from PySide6.QtCore import QTimer
-
     app, window, _settings = start_application(argv)
-    window.show()
 
     def complete() -> None:
         finish_startup(window, argv)
         window.start_engine()
 
-    QTimer.singleShot(0, complete)
+    _watcher = after_first_paint(window, complete)
+    window.show()
     return app.exec()
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, QUrl
+from PySide6.QtCore import QEvent, QSettings, Qt, QUrl
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -23,20 +23,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from genloom._qt.bridge import EngineBridge
-from genloom._qt.dialogs import PluginDialog, ProjectDialog, SettingsDialog, confirm
-from genloom._qt.generator_picker import GeneratorPicker
-from genloom._qt.queue_panel import QueuePanel
-from genloom._qt.resources import icon
 from genloom.sdk.errors import GenloomError, ParameterError
+
+# The frame shown first needs only the names above; the panels' modules (picker,
+# queue, bridge, dialogs, icons) are imported by build_panels, after the first paint.
+
+LEFT_MIN_WIDTH = 300  # the Generate dock, placeholder and panel alike
+FIRST_RUN_DOCK_SIZES = (360, 220)  # Generate dock width, Queue dock height, when nothing is stored
 
 
 class MainWindow(QMainWindow):
     """The application window. It owns the engine of the open project."""
 
     def __init__(self, settings: Any, plugins: Any = None, project: Any = None) -> None:
-        """Build the window. Without ``plugins`` and ``project`` only the frame is
-        built (cheap, so it can be shown at once); :meth:`finish_startup` fills it."""
+        """Build the window. Without ``plugins`` and ``project`` only the frame is built:
+        title, menu bar, the docks (empty, at their final sizes) and the status bar, cheap
+        enough to show at once. :meth:`build_panels` and :meth:`finish_startup` fill it."""
         super().__init__()
         self.settings = settings
         self.plugins: Any = None
@@ -46,7 +48,8 @@ class MainWindow(QMainWindow):
         self.engine: Any = None
         self.library: Any = None
         self.form: Any = None  # the ParamForm of the chosen generator
-        self.bridge = EngineBridge(self)
+        self.bridge: Any = None
+        self.panels_built = False
         self.setWindowTitle("Genloom")
         self.setAcceptDrops(True)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
@@ -55,6 +58,40 @@ class MainWindow(QMainWindow):
         self.opening.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setCentralWidget(self.opening)
 
+        # The docks exist from the start (empty) so their stored sizes apply before the
+        # first paint; build_panels puts the real panels in without moving anything.
+        placeholder = QWidget()
+        placeholder.setMinimumWidth(LEFT_MIN_WIDTH)
+        self.generate_dock = self._dock("Generate", placeholder, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.queue_dock = self._dock("Queue", QWidget(), Qt.DockWidgetArea.BottomDockWidgetArea)
+
+        self.status_project = QLabel()
+        self.status_worker = QLabel("worker starts with the first job")
+        self.statusBar().addWidget(self.status_project, 1)
+        self.statusBar().addPermanentWidget(self.status_worker)
+
+        bar = self.menuBar()
+        self._menus = {name: bar.addMenu(title) for name, title in
+                       (("file", "&File"), ("generate", "&Generate"), ("view", "&View"), ("tools", "&Tools"),
+                        ("help", "&Help"))}
+        self._restore_geometry()
+        if plugins is not None and project is not None:
+            self.finish_startup(plugins, project)
+
+    def build_panels(self) -> None:
+        """Build the generator picker, form, queue and menus into the frame (once).
+
+        Called from the event loop after the frame has been painted.
+        """
+        if self.panels_built:
+            return
+        from genloom._qt.bridge import EngineBridge
+        from genloom._qt.generator_picker import GeneratorPicker
+        from genloom._qt.queue_panel import QueuePanel
+        from genloom._qt.resources import icon
+
+        self.panels_built = True
+        self.bridge = EngineBridge(self)
         # Left: generator picker + form + Generate
         self.picker = GeneratorPicker()
         self.form_area = QScrollArea()
@@ -81,22 +118,13 @@ class MainWindow(QMainWindow):
         row = QHBoxLayout()
         row.addWidget(self.generate_button, 1)
         left_layout.addLayout(row)
-        left.setMinimumWidth(300)
-        self.generate_dock = self._dock("Generate", left, Qt.DockWidgetArea.LeftDockWidgetArea)
+        left.setMinimumWidth(LEFT_MIN_WIDTH)
+        self._replace_dock_widget(self.generate_dock, left)
 
         # Bottom: queue
         self.queue = QueuePanel(self.bridge)
-        self.queue_dock = self._dock("Queue", self.queue, Qt.DockWidgetArea.BottomDockWidgetArea)
-
-        self.status_project = QLabel()
-        self.status_worker = QLabel("worker starts with the first job")
-        self.statusBar().addWidget(self.status_project, 1)
-        self.statusBar().addPermanentWidget(self.status_worker)
-
+        self._replace_dock_widget(self.queue_dock, self.queue)
         self._build_menus()
-        self._restore_geometry()
-        if plugins is not None and project is not None:
-            self.finish_startup(plugins, project)
 
     def finish_startup(self, plugins: Any, project: Any) -> None:
         """Fill the frame: the plugins' generators, the project's gallery, inspector and queue.
@@ -107,6 +135,13 @@ class MainWindow(QMainWindow):
         from genloom._qt.gallery import GalleryWidget
         from genloom._qt.inspector import InspectorWidget
 
+        # The docks keep the sizes the frame was shown with (or is to be shown with): the
+        # new centre and panels have other size hints, and the user must not see a jump.
+        if self.isVisible():
+            keep = (self.generate_dock.width(), self.queue_dock.height())
+        else:
+            keep = None if self._restored_state else FIRST_RUN_DOCK_SIZES
+        self.build_panels()
         self.plugins, self.project = plugins, project
         self.gallery = GalleryWidget(project)
         self.inspector = InspectorWidget(project)
@@ -124,10 +159,13 @@ class MainWindow(QMainWindow):
         self._select_first_generator()
         self.setWindowTitle(f"Genloom — {project.name}")
         self._show_project_status()
-        if not self._restored_state:
-            # First run: give the form and the queue room next to the new gallery.
-            self.resizeDocks([self.generate_dock], [360], Qt.Orientation.Horizontal)
-            self.resizeDocks([self.queue_dock], [220], Qt.Orientation.Vertical)
+        if keep is not None:
+            # Settle the layout with the new size hints now (the pending layout requests would
+            # otherwise run later and give the centre's spare width to the dock), then size.
+            for _ in range(3):  # a child's layout request posts one to its parent
+                QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+            self.resizeDocks([self.generate_dock], [keep[0]], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.queue_dock], [keep[1]], Qt.Orientation.Vertical)
 
     @property
     def ready(self) -> bool:
@@ -144,6 +182,13 @@ class MainWindow(QMainWindow):
                          QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         self.addDockWidget(area, dock)
         return dock
+
+    def _replace_dock_widget(self, dock: QDockWidget, widget: QWidget) -> None:
+        """Swap a dock's placeholder for its panel, keeping the dock's size."""
+        old = dock.widget()
+        dock.setWidget(widget)
+        if old is not None:
+            old.deleteLater()
 
     def _wire(self) -> None:
         self.picker.generator_selected.connect(self.show_generator)
@@ -165,8 +210,7 @@ class MainWindow(QMainWindow):
         self.bridge.worker_stopped.connect(lambda why: self.status_worker.setText(f"worker restarted: {why}"))
 
     def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
+        file_menu = self._menus["file"]
         self._action(file_menu, "New or open project…", self.choose_project, QKeySequence.StandardKey.Open,
                      "open")
         self.recent_menu = file_menu.addMenu("Recent projects")
@@ -178,7 +222,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "Quit", self.close, QKeySequence.StandardKey.Quit)
 
-        gen_menu = bar.addMenu("&Generate")
+        gen_menu = self._menus["generate"]
         self._action(gen_menu, "Generate", self.generate, "Ctrl+Return", "generate")
         extra = QAction(self)
         extra.setShortcut("Ctrl+Enter")
@@ -194,7 +238,7 @@ class MainWindow(QMainWindow):
                      lambda: self.paint_mask(self.selected_asset()), "Ctrl+M", "image")
         self._action(gen_menu, "Cancel running job", self.cancel_running, "Escape", "cancel")
 
-        view_menu = bar.addMenu("&View")
+        view_menu = self._menus["view"]
         view_menu.addAction(self.generate_dock.toggleViewAction())
         view_menu.addAction(self.queue_dock.toggleViewAction())
         theme_group = QActionGroup(self)
@@ -205,17 +249,19 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, n=name: self.set_theme(n))
             theme_group.addAction(action)
 
-        tools = bar.addMenu("&Tools")
+        tools = self._menus["tools"]
         self._action(tools, "Model library…", self.show_model_library, "Ctrl+Shift+M", "folder")
         self._action(tools, "Plugins…", self.show_plugins, None, "plugin")
         self._action(tools, "Settings…", self.show_settings, QKeySequence.StandardKey.Preferences, "settings")
         self._action(tools, "Reveal project folder", lambda: QDesktopServices.openUrl(
             QUrl.fromLocalFile(str(self.project.path))), None, "reveal")
 
-        help_menu = bar.addMenu("&Help")
+        help_menu = self._menus["help"]
         self._action(help_menu, "About Genloom", self.about)
 
     def _action(self, menu: Any, text: str, slot: Any, shortcut: Any = None, icon_name: str | None = None) -> QAction:
+        from genloom._qt.resources import icon
+
         action = menu.addAction(icon(icon_name), text) if icon_name else menu.addAction(text)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
@@ -453,6 +499,8 @@ class MainWindow(QMainWindow):
                                             metadata=asset.metadata))
 
     def delete_asset(self, asset_id: int) -> None:
+        from genloom._qt.dialogs import confirm
+
         if confirm(self, "Delete asset", f"Remove asset {asset_id} from the project?"):
             self._guard(lambda: self.project.delete_asset(asset_id))
             self.inspector.show_asset(None)
@@ -493,6 +541,8 @@ class MainWindow(QMainWindow):
     # -- projects, dialogs, settings ----------------------------------------------------------------
 
     def choose_project(self) -> None:
+        from genloom._qt.dialogs import ProjectDialog
+
         dialog = ProjectDialog(self.settings, self)
         if dialog.exec() and dialog.chosen is not None:
             self.open_project(dialog.chosen, create=dialog.create)
@@ -524,9 +574,13 @@ class MainWindow(QMainWindow):
         self.status_project.setText(f"{self.project.name} — {self.project.path}")
 
     def show_plugins(self) -> None:
+        from genloom._qt.dialogs import PluginDialog
+
         PluginDialog(self.plugins, self.settings, self).exec()
 
     def show_settings(self) -> None:
+        from genloom._qt.dialogs import SettingsDialog
+
         theme = self.settings.theme
         if SettingsDialog(self.settings, self).exec() and self.settings.theme != theme:
             self.set_theme(self.settings.theme)
@@ -571,6 +625,10 @@ class MainWindow(QMainWindow):
         self._restored_state = state is not None
         if state is not None:
             self.restoreState(state)
+        else:
+            # First run: give the form and the queue room next to the gallery.
+            self.resizeDocks([self.generate_dock], [FIRST_RUN_DOCK_SIZES[0]], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.queue_dock], [FIRST_RUN_DOCK_SIZES[1]], Qt.Orientation.Vertical)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         stored = QSettings("Genloom", "Genloom")

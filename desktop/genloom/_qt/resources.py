@@ -1,36 +1,59 @@
-"""Fonts and icons bundled in ``genloom.resources``."""
+"""Fonts and icons bundled in ``genloom.resources``.
+
+Both are cheap until used: the first window needs only the regular and
+semibold UI faces (the rest register after the first paint), and an icon is a
+recoloured SVG that is rendered, at the size asked for, the first time it is
+painted (QtSvg is imported only then).
+"""
 
 from __future__ import annotations
 
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QByteArray, QSize, Qt
-from PySide6.QtGui import QFont, QFontDatabase, QIcon, QPainter, QPixmap
-from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtGui import QFont, QFontDatabase, QIcon, QIconEngine
 
 UI_FONT_FILES = ("Inter-Regular.otf", "Inter-Medium.otf", "Inter-SemiBold.otf", "Inter-Italic.otf")
+FIRST_FRAME_FONT_FILES = ("Inter-Regular.otf", "Inter-SemiBold.otf")  # text and bold titles
 MONO_FONT_FILE = "DejaVuSansMono.ttf"
 
 _icon_colour = "#c9cfda"
+_cloned_engines: list[QIconEngine] = []
 
 
 def resource_path(*parts: str) -> Path:
     return Path(str(files("genloom.resources").joinpath(*parts)))
 
 
-def load_fonts() -> tuple[str, str]:
-    """Register the bundled fonts; return (UI family, monospace family)."""
-    ui_family = mono_family = ""
-    for name in UI_FONT_FILES:
-        font_id = QFontDatabase.addApplicationFont(str(resource_path("fonts", name)))
-        families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
-        ui_family = ui_family or (families[0] if families else "")
-    font_id = QFontDatabase.addApplicationFont(str(resource_path("fonts", MONO_FONT_FILE)))
+def _add_font(name: str) -> str:
+    """Register one bundled font file; its family, or "" when it cannot be loaded."""
+    font_id = QFontDatabase.addApplicationFont(str(resource_path("fonts", name)))
     families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
-    mono_family = families[0] if families else "monospace"
-    return ui_family or "sans-serif", mono_family
+    return families[0] if families else ""
+
+
+def load_first_frame_fonts() -> str:
+    """Register the faces the first window paints with; return the UI family."""
+    family = ""
+    for name in FIRST_FRAME_FONT_FILES:
+        family = family or _add_font(name)
+    return family or "sans-serif"
+
+
+def load_remaining_fonts() -> str:
+    """Register the other bundled faces (medium, italic, monospace); return the monospace family."""
+    for name in UI_FONT_FILES:
+        if name not in FIRST_FRAME_FONT_FILES:
+            _add_font(name)
+    return _add_font(MONO_FONT_FILE) or "monospace"
+
+
+def load_fonts() -> tuple[str, str]:
+    """Register all the bundled fonts; return (UI family, monospace family)."""
+    ui_family = load_first_frame_fonts()
+    return ui_family, load_remaining_fonts()
 
 
 def mono_font(point_size: int = 10) -> QFont:
@@ -47,21 +70,65 @@ def set_icon_colour(colour: str) -> None:
         icon.cache_clear()
 
 
-@cache
-def icon(name: str, colour: str | None = None) -> QIcon:
-    """A themed icon from ``resources/icons/<name>.svg``."""
-    svg = resource_path("icons", f"{name}.svg").read_text(encoding="utf-8")
-    svg = svg.replace("currentColor", colour or _icon_colour)
-    renderer = QSvgRenderer(QByteArray(svg.encode("utf-8")))
-    result = QIcon()
-    for size in (16, 20, 24, 32, 48):
-        pixmap = QPixmap(QSize(size, size))
+class _SvgIconEngine(QIconEngine):
+    """Renders one recoloured SVG at each size (and mode) asked for, once."""
+
+    def __init__(self, svg: bytes) -> None:
+        super().__init__()
+        self._svg = svg
+        self._pixmaps: dict[tuple[int, int, Any], Any] = {}
+
+    def pixmap(self, size: Any, mode: Any, state: Any) -> Any:  # Qt override
+        key = (size.width(), size.height(), mode)
+        pixmap = self._pixmaps.get(key)
+        if pixmap is None:
+            pixmap = self._render(size, mode)
+            self._pixmaps[key] = pixmap
+        return pixmap
+
+    def paint(self, painter: Any, rect: Any, mode: Any, state: Any) -> None:  # Qt override
+        ratio = painter.device().devicePixelRatioF() if painter.device() is not None else 1.0
+        pixmap = self.pixmap(rect.size() * ratio, mode, state)
+        painter.drawPixmap(rect, pixmap)
+
+    def actualSize(self, size: Any, mode: Any, state: Any) -> Any:  # noqa: N802 - Qt override
+        side = min(size.width(), size.height())
+        return type(size)(side, side)
+
+    def clone(self) -> QIconEngine:  # Qt override: QIcon copies the engine on write
+        # The caller deletes the copy; PySide does not hand a returned wrapper to C++, so
+        # keep it referenced here or Python would delete it first. Only an icon changed
+        # after it was made (addPixmap) is ever copied, so this stays small.
+        copy = _SvgIconEngine(self._svg)
+        _cloned_engines.append(copy)
+        return copy
+
+    def _render(self, size: Any, mode: Any) -> Any:
+        from PySide6.QtCore import QByteArray, Qt
+        from PySide6.QtGui import QPainter, QPixmap
+        from PySide6.QtSvg import QSvgRenderer
+        from PySide6.QtWidgets import QApplication, QStyleOption
+
+        side = max(1, min(size.width(), size.height()))
+        pixmap = QPixmap(side, side)
         pixmap.fill(Qt.GlobalColor.transparent)
         painter = QPainter(pixmap)
-        renderer.render(painter)
+        QSvgRenderer(QByteArray(self._svg)).render(painter)
         painter.end()
-        result.addPixmap(pixmap)
-    return result
+        if mode != QIcon.Mode.Normal and QApplication.instance() is not None:
+            # Disabled and selected looks come from the style, as for any pixmap icon.
+            generated = QApplication.style().generatedIconPixmap(mode, pixmap, QStyleOption())
+            if not generated.isNull():
+                pixmap = generated
+        return pixmap
+
+
+@cache
+def icon(name: str, colour: str | None = None) -> QIcon:
+    """A themed icon from ``resources/icons/<name>.svg``, rendered when first painted."""
+    svg = resource_path("icons", f"{name}.svg").read_text(encoding="utf-8")
+    svg = svg.replace("currentColor", colour or _icon_colour)
+    return QIcon(_SvgIconEngine(svg.encode("utf-8")))
 
 
 def app_icon() -> QIcon:
