@@ -6,6 +6,7 @@ load them through exactly the user-model path.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -18,11 +19,11 @@ CHAT_TEMPLATE = (
 
 
 def local_text() -> list[str]:
-    """Paragraphs of the repository's own docs and Python sources (no download)."""
-    texts = []
-    for path in sorted((ROOT / "docs").glob("*.md")) + sorted((ROOT / "desktop" / "genloom" / "sdk").glob("*.py")):
-        texts.extend(p for p in path.read_text(encoding="utf-8").split("\n\n") if p.strip())
-    return texts
+    """Paragraphs to train the tiny tokenizers on: a fixed snapshot of the repository's docs
+    and SDK sources (tests/fixtures/tokenizer_corpus.json), so that the tokenizers, and the
+    texts the seeded tests generate with them, do not change whenever the docs do."""
+    return json.loads((ROOT / "tests" / "fixtures" / "tokenizer_corpus.json").read_text(
+        encoding="utf-8"))
 
 
 def train_tokenizer(out: Path, *, fim: bool = False, chat_template: str | None = None,
