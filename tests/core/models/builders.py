@@ -14,8 +14,8 @@ import shutil
 from pathlib import Path
 
 
-def onnx_model(path: Path) -> Path:
-    """Export a 3->2 linear layer to ONNX with input ``x`` and output ``y``."""
+def onnx_model(path: Path, features: int = 3) -> Path:
+    """Export a ``features``->2 linear layer to ONNX with input ``x`` and output ``y``."""
     import warnings
 
     import torch
@@ -24,7 +24,7 @@ def onnx_model(path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        torch.onnx.export(torch.nn.Linear(3, 2), (torch.zeros(1, 3),), str(path), dynamo=False,
+        torch.onnx.export(torch.nn.Linear(features, 2), (torch.zeros(1, features),), str(path), dynamo=False,
                           input_names=["x"], output_names=["y"])
     return path
 
@@ -118,6 +118,36 @@ def unknown_safetensors(path: Path) -> Path:
 
     path.parent.mkdir(parents=True, exist_ok=True)
     save_file({"foo.bar": torch.zeros(2), "baz": torch.ones(1)}, str(path))
+    return path
+
+
+def gguf(path: Path, metadata: list[tuple[str, object]], elements: int = 0) -> Path:
+    """A GGUF v3 file (llama.cpp's layout): ``metadata`` key/values (str, list of str or uint32),
+    then, when ``elements`` > 0, one F32 tensor ``token_embd.weight`` of that many zeros (32-byte aligned)."""
+    import struct
+
+    def string(text: str) -> bytes:
+        raw = text.encode()
+        return struct.pack("<Q", len(raw)) + raw
+
+    body = b""
+    for key, value in metadata:
+        if isinstance(value, str):
+            body += string(key) + struct.pack("<I", 8) + string(value)
+        elif isinstance(value, list):
+            body += string(key) + struct.pack("<IIQ", 9, 8, len(value)) + b"".join(string(v) for v in value)
+        else:
+            body += string(key) + struct.pack("<I", 4) + struct.pack("<I", value)
+    tensors = b""
+    if elements:
+        tensors = string("token_embd.weight") + struct.pack("<IQIQ", 1, elements, 0, 0)
+    head = b"GGUF" + struct.pack("<IQQ", 3, 1 if elements else 0, len(metadata)) + body + tensors
+    data = b""
+    if elements:
+        head += b"\0" * (-len(head) % 32)
+        data = b"\0" * (4 * elements)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(head + data)
     return path
 
 

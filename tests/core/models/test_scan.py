@@ -12,6 +12,7 @@ import pytest
 
 from genloom.core import paths
 from genloom.core.models import ModelLibrary, ModelNotFoundError
+from genloom.core.models.index import SCHEMA_VERSION
 from tests.core.models import builders
 
 
@@ -105,7 +106,7 @@ def test_the_index_lives_in_the_data_folder_with_a_schema_version(library):
     path = paths.data_dir() / "models.sqlite"
     assert path.is_file()
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     conn.close()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import struct
 
 import pytest
 
@@ -44,8 +43,9 @@ def test_an_automatic1111_install_scans_its_model_folders_and_embeddings(tmp_pat
     (root / "extensions" / "x").mkdir(parents=True)
     layout = detect_layout(root)
     assert layout.name == "a1111"
-    assert {(f.path.name, f.hint) for f in layout.folders} == {
-        ("Stable-diffusion", "sd-checkpoint"), ("Lora", "lora"), ("embeddings", "embedding")}
+    assert {(f.path.name, f.hint, f.recursive) for f in layout.folders} == {
+        ("models", "", False),  # the files directly in models/
+        ("Stable-diffusion", "sd-checkpoint", True), ("Lora", "lora", True), ("embeddings", "embedding", True)}
 
 
 def test_an_invokeai_root_scans_its_models_folder(tmp_path):
@@ -59,25 +59,8 @@ def test_a_plain_folder_is_scanned_whole(tmp_path):
     assert detect_layout(tmp_path).folders[0].path == tmp_path
 
 
-def _gguf(path, items):
-    def string(text):
-        raw = text.encode()
-        return struct.pack("<Q", len(raw)) + raw
-
-    body = b""
-    for key, value in items:
-        if isinstance(value, str):
-            body += string(key) + struct.pack("<I", 8) + string(value)
-        elif isinstance(value, list):
-            body += string(key) + struct.pack("<IIQ", 9, 8, len(value)) + b"".join(string(v) for v in value)
-        else:
-            body += string(key) + struct.pack("<I", 4) + struct.pack("<I", value)
-    path.write_bytes(b"GGUF" + struct.pack("<IQQ", 3, 0, len(items)) + body)
-    return path
-
-
 def test_gguf_metadata_is_read_from_the_header(tmp_path):
-    path = _gguf(tmp_path / "m.gguf", [("general.architecture", "llama"), ("general.name", "Tiny"),
+    path = builders.gguf(tmp_path / "m.gguf", [("general.architecture", "llama"), ("general.name", "Tiny"),
                                        ("general.tags", ["a", "b"]), ("general.license", "mit"),
                                        ("general.file_type", 7)])
     meta = read_gguf_metadata(path)
@@ -86,7 +69,7 @@ def test_gguf_metadata_is_read_from_the_header(tmp_path):
 
 def test_a_gguf_file_is_listed_with_its_architecture(tmp_path, model_plugins):
     (tmp_path / "gguf").mkdir()
-    _gguf(tmp_path / "gguf" / "m.gguf", [("general.architecture", "qwen2")])
+    builders.gguf(tmp_path / "gguf" / "m.gguf", [("general.architecture", "qwen2")])
     library = ModelLibrary(model_plugins, hf_cache=False)
     library.add_folder(tmp_path / "gguf")
     library.scan()

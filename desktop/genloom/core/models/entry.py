@@ -128,7 +128,10 @@ class ScanProgress:
 
 @dataclass
 class ScanReport:
-    """What one scan did. ``hashed_files`` counts files actually read."""
+    """What one scan did. ``hashed_files`` counts files actually read to hash them;
+    ``sniffed_files`` those whose first bytes were read because their suffix
+    does not say whether they are models (both 0 on a rescan of an unchanged tree).
+    """
 
     roots: list[str] = field(default_factory=list)
     candidates: int = 0
@@ -136,6 +139,7 @@ class ScanReport:
     skipped_files: int = 0
     hashed_files: int = 0
     hashed_bytes: int = 0
+    sniffed_files: int = 0
     new_models: list[str] = field(default_factory=list)
     changed_models: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)

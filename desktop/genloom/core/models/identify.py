@@ -4,7 +4,10 @@ The plugins' ``genloom_identify_model`` hooks say what they can load. What no
 plugin claims is still described as well as Genloom can (an ONNX file, a GGUF
 file with its architecture, a refused pickle) or listed as unknown with the
 reason. Pickle files are never shown to plugins: nothing may be tempted to
-unpickle them while identifying.
+unpickle them while identifying. Nor are files found by their content whose
+name does not say their format (``model.safetensors.bak``, a file with no
+suffix): they are listed as unknown with the format their bytes show, for
+the user to rename or to type by hand.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from genloom.core.models.gguf import read_gguf_metadata
+from genloom.core.models.sniff import FORMAT_SUFFIX
 from genloom.sdk.formats import (
+    PICKLE_SUFFIXES,
     ModelFormatError,
     is_gguf_file,
     is_pickle_file,
@@ -44,18 +49,27 @@ class Identification:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def identify_candidate(path: Path, is_dir: bool, plugins: Any | None, hint: str = "") -> Identification:
-    """Identify the model at ``path`` (``plugins`` is a PluginManager, or None for fallbacks only)."""
+def identify_candidate(path: Path, is_dir: bool, plugins: Any | None, hint: str = "",
+                       sniffed: str = "") -> Identification:
+    """Identify the model at ``path`` (``plugins`` is a PluginManager, or None for fallbacks only).
+
+    ``sniffed`` is the format the file's first bytes showed when its suffix
+    does not name one (:mod:`genloom.core.models.sniff`); such a file is not
+    shown to plugins and stays unknown until the user renames it or sets its type.
+    """
     path = Path(path)
     if not is_dir and is_pickle_file(path):
+        label = path.suffix if path.suffix.lower() in PICKLE_SUFFIXES else "Pickle"
         return Identification(
             kind="pickle", format="pickle", status="refused",
-            reason=(f"pickle: refused unless allowed. {path.suffix or 'Pickle'} files can run code when "
+            reason=(f"pickle: refused unless allowed. {label} files can run code when "
                     f"opened; if you trust this one, `genloom models allow-pickle {path}` allows it "
                     "(it is then opened only with torch.load(weights_only=True))"),
             details={"hint": hint} if hint else {})
-    matches: list[tuple[str, ModelMatch]] = plugins.identify_model(path) if plugins is not None else []
-    if matches:
+    matches: list[tuple[str, ModelMatch]] = []
+    if sniffed and not is_dir:
+        result = _sniffed(path, sniffed)
+    elif plugins is not None and (matches := plugins.identify_model(path)):
         result = _from_matches(matches)
     else:
         result = _fallback(path, is_dir)
@@ -91,6 +105,25 @@ def _fallback(path: Path, is_dir: bool) -> Identification:
     if suffix in (".safetensors", ".sft"):
         return _unknown_safetensors(path)
     return Identification(reason=f"no plugin recognises this {suffix or 'extension-less'} file")
+
+
+def _sniffed(path: Path, content_format: str) -> Identification:
+    """A file whose bytes are a model format its name does not say: unknown, with what it holds."""
+    if content_format == "gguf":
+        found = _gguf(path)
+    elif content_format == "safetensors":
+        found = _unknown_safetensors(path)
+    else:
+        found = Identification(format=content_format)
+    named = f"its name ends in {path.suffix!r}" if path.suffix else "its name has no suffix"
+    holds = f"; {found.reason}" if found.reason else ""
+    found.reason = (f"a {content_format} file by its content, but {named}, so no plugin was asked about it "
+                    f"(a renamed copy or an unfinished download?){holds}. If it is complete, rename it to end "
+                    f"in {FORMAT_SUFFIX.get(content_format, '')} and rescan, or set its type with "
+                    f"`genloom models set-type`")
+    found.kind, found.status = "", "unknown"
+    found.details["content_format"] = content_format
+    return found
 
 
 def _onnx(path: Path) -> Identification:

@@ -13,6 +13,9 @@ Tables:
 - ``roots``: the folders the user added (and how to scan them).
 - ``forgotten``: paths the user removed from the library, so a rescan of their
   folder does not bring them back.
+- ``sniffs``: what a file without a model suffix turned out to be from its
+  first bytes (a format, or "" for not a model), with the size and mtime it
+  was read at, so an unchanged file is read only once (schema 2).
 
 The index is a cache of what is on disk plus the user's few choices; it uses
 WAL and ``synchronous=NORMAL`` (a power cut may lose the last scan's rows,
@@ -30,8 +33,8 @@ from genloom.sdk.errors import GenloomError
 
 __all__ = ["SCHEMA_VERSION", "ModelIndexError", "ModelIndex"]
 
-#: The index schema version (``PRAGMA user_version``).
-SCHEMA_VERSION = 1
+#: The index schema version (``PRAGMA user_version``). 2 added ``sniffs``.
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -81,6 +84,12 @@ CREATE TABLE IF NOT EXISTS roots (
 CREATE TABLE IF NOT EXISTS forgotten (
     path TEXT PRIMARY KEY,
     forgotten REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sniffs (
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    format TEXT NOT NULL
 );
 """
 

@@ -28,10 +28,15 @@ _A1111_FOLDERS = {
 
 @dataclass(frozen=True)
 class ScanFolder:
-    """One folder to scan and what it is meant to hold (a model kind, or "")."""
+    """One folder to scan and what it is meant to hold (a model kind, or "").
+
+    ``recursive=False``: only the files directly in it (an app's models
+    folder, whose sub-folders are separate ``ScanFolder`` s with their hints).
+    """
 
     path: Path
     hint: str = ""
+    recursive: bool = True
 
 
 @dataclass(frozen=True)
@@ -70,8 +75,10 @@ def detect_layout(path: Path) -> Layout:
 
 
 def _subfolders(models: Path, hints: dict[str, str]) -> tuple[ScanFolder, ...]:
+    """The models folder's own files (no hint), then each sub-folder with its hint."""
     try:
         children = sorted(p for p in models.iterdir() if p.is_dir() and not p.name.startswith("."))
     except OSError:
         return (ScanFolder(models),)
-    return tuple(ScanFolder(child, hints.get(child.name, "")) for child in children)
+    return (ScanFolder(models, recursive=False),) + tuple(ScanFolder(child, hints.get(child.name, ""))
+                                                         for child in children)

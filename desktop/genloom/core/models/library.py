@@ -314,7 +314,8 @@ class ModelLibrary:
                 continue
             complete.append(root.path)
             for folder in detect_layout(Path(root.path)).folders if root.exists else ():
-                sources.append(ScanSource(path=folder.path, source="folder", root=root.path, hint=folder.hint))
+                sources.append(ScanSource(path=folder.path, source="folder", root=root.path, hint=folder.hint,
+                                          recursive=folder.recursive))
         if wanted is not None:
             unknown = wanted - set(complete)
             if unknown:

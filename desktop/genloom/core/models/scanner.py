@@ -1,9 +1,10 @@
 """One scan: find candidates, hash what changed, identify what is new, notice what went.
 
 Incremental by construction: a file whose path, size and mtime match the hash
-cache is not read, and a model whose hash is already in the index is not
+cache is not read, nor is one whose first bytes were already sniffed at that
+size and mtime, and a model whose hash is already in the index is not
 identified again, so a rescan of an unchanged tree costs one ``stat`` per
-candidate file.
+candidate file and per file whose suffix says neither model nor non-model.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from genloom.core.models.entry import SHORT_ID, ScanProgress, ScanReport
 from genloom.core.models.hashing import folder_hash, hash_file
 from genloom.core.models.identify import Identification, identify_candidate
+from genloom.core.models.sniff import SniffCache
 from genloom.core.models.store import ModelStore
 from genloom.core.models.walk import Candidate, WalkCounts, candidate_for, find_candidates
 from genloom.sdk.errors import CancelledError
@@ -36,7 +38,8 @@ class ScanSource:
 
     ``root`` is the key whose locations are marked missing when not seen
     again (the folder the user added, the cache folder, ``"bundled"``);
-    ``whole`` takes ``path`` as one model (bundled models) instead of walking it.
+    ``whole`` takes ``path`` as one model (bundled models) instead of walking it;
+    ``recursive=False`` looks only at the files directly in ``path``.
     """
 
     path: Path
@@ -45,6 +48,7 @@ class ScanSource:
     hint: str = ""
     title: str = ""
     whole: bool = False
+    recursive: bool = True
     identification: Identification | None = None
     details: dict[str, Any] = field(default_factory=dict)
 
@@ -65,16 +69,20 @@ class Scanner:
         started = time.time()
         report = ScanReport(roots=sorted({s.root for s in sources} | set(complete_roots)))
         counts = WalkCounts()
+        sniffs = SniffCache(self.store.sniff_cache())
         found: list[tuple[ScanSource, Candidate]] = []
         todo, done = 0, [0]
         try:
-            found = self._find(sources, counts)
+            found = self._find(sources, counts, sniffs)
+            self._cache_sniffs(sniffs)
             cache = self.store.file_cache()
             known = self.store.known_hashes()
             todo = sum(f.size for _, c in found for f in c.files if _needs_hash(f, cache))
             self._process(found, cache, known, report, todo, done, started)
         except CancelledError:
             report.cancelled = True
+            self._cache_sniffs(sniffs)  # what was read stays read
+        report.sniffed_files = sniffs.reads
         report.candidates, report.files_seen, report.skipped_files = len(found), counts.files_seen, counts.skipped
         report.errors += counts.errors
         if not report.cancelled:
@@ -87,7 +95,14 @@ class Scanner:
         self._emit("done", "", len(found), len(found), done[0], todo, force=True)
         return report
 
-    def _find(self, sources: list[ScanSource], counts: WalkCounts) -> list[tuple[ScanSource, Candidate]]:
+    def _cache_sniffs(self, sniffs: SniffCache) -> None:
+        if sniffs.new:
+            with self.store.index.transaction() as tx:
+                self.store.cache_sniffs(tx, sniffs.new)
+            sniffs.new = []
+
+    def _find(self, sources: list[ScanSource], counts: WalkCounts,
+              sniffs: SniffCache) -> list[tuple[ScanSource, Candidate]]:
         forgotten = self.store.forgotten()
         found: list[tuple[ScanSource, Candidate]] = []
         for source in sources:
@@ -96,7 +111,8 @@ class Scanner:
                 one = candidate_for(source.path, counts, source.hint)
                 found += [(source, one)] if one is not None else []
                 continue
-            for candidate in find_candidates(source.path, counts, hint=source.hint, skip=forgotten):
+            for candidate in find_candidates(source.path, counts, hint=source.hint, skip=forgotten,
+                                             recursive=source.recursive, sniffs=sniffs):
                 found.append((source, candidate))
                 self._emit("finding", str(candidate.path), len(found), 0, 0, 0)
         return found
@@ -160,7 +176,8 @@ class Scanner:
         found = source.identification
         if found is None:
             try:
-                found = identify_candidate(candidate.path, candidate.is_dir, self.plugins, candidate.hint)
+                found = identify_candidate(candidate.path, candidate.is_dir, self.plugins, candidate.hint,
+                                           sniffed=candidate.sniffed)
             except (OSError, ValueError) as exc:
                 found = Identification(reason=f"could not be read to identify it: {exc}")
         found.details.update(source.details)

@@ -35,6 +35,16 @@ class ModelStore:
                        "ON CONFLICT(path) DO UPDATE SET size=excluded.size, mtime_ns=excluded.mtime_ns, "
                        "hash=excluded.hash", rows)
 
+    def sniff_cache(self) -> dict[str, tuple[int, int, str]]:
+        """``path -> (size, mtime_ns, format)`` for every file sniffed before ("" = not a model)."""
+        rows = self.index.connection().execute("SELECT path, size, mtime_ns, format FROM sniffs")
+        return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+    def cache_sniffs(self, tx: sqlite3.Connection, rows: Iterable[tuple[str, int, int, str]]) -> None:
+        tx.executemany("INSERT INTO sniffs(path, size, mtime_ns, format) VALUES (?, ?, ?, ?) "
+                       "ON CONFLICT(path) DO UPDATE SET size=excluded.size, mtime_ns=excluded.mtime_ns, "
+                       "format=excluded.format", rows)
+
     # -- models --------------------------------------------------------------------
 
     def known_hashes(self) -> set[str]:

@@ -3,9 +3,12 @@
 A candidate is either a model folder (a diffusers folder with
 ``model_index.json``; a transformers or PEFT folder with ``config.json`` /
 ``adapter_config.json`` next to weight files), taken whole and not entered
-further, or a single file with a model suffix. Everything else (images,
-text, code, the thousands of files in an app's install folder) is counted
-and skipped.
+further, or a single file: one with a model suffix, or one with another
+suffix (or none) whose first bytes are a model format's
+(:mod:`genloom.core.models.sniff`). Files with a known non-model suffix
+(images, text, code: the thousands of files in an app's install folder) are
+counted and skipped without a ``stat``; other files shorter than
+:data:`~genloom.core.models.sniff.MIN_SNIFF_BYTES` after a ``stat`` only.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from genloom.core.models.sniff import NON_MODEL_SUFFIXES, SniffCache
 from genloom.sdk.formats import PICKLE_SUFFIXES
 
 __all__ = ["MODEL_SUFFIXES", "Candidate", "FileStat", "WalkCounts", "candidate_for", "find_candidates"]
@@ -49,12 +53,17 @@ class FileStat:
 
 @dataclass
 class Candidate:
-    """A file or folder that may be a model."""
+    """A file or folder that may be a model.
+
+    ``sniffed`` is the format read from a file's first bytes when its suffix
+    does not name one (``"safetensors"``, ``"gguf"``...), else "".
+    """
 
     path: Path
     is_dir: bool
     files: list[FileStat]
     hint: str = ""
+    sniffed: str = ""
 
     @property
     def size(self) -> int:
@@ -72,17 +81,25 @@ class WalkCounts:
 
 
 def find_candidates(root: Path, counts: WalkCounts, *, hint: str = "",
-                    skip: frozenset[str] | set[str] = frozenset()) -> Iterator[Candidate]:
+                    skip: frozenset[str] | set[str] = frozenset(), recursive: bool = True,
+                    sniffs: SniffCache | None = None) -> Iterator[Candidate]:
     """Yield the candidates under ``root`` (a folder, or a single file).
 
     ``skip`` holds paths (as strings) the user forgot: they are not yielded.
     Links to folders are not followed (no loops); links to files are.
+    ``recursive=False`` yields only the files directly in ``root`` (an app's
+    models folder, whose sub-folders are scanned on their own). ``sniffs``
+    caches what files without a model suffix turned out to be.
     """
     root = Path(root)
+    sniffs = sniffs if sniffs is not None else SniffCache()
     if root.is_file():
+        # Added by hand: listed whatever it holds, with its format when its bytes tell.
         one = _file_stat(str(root), root.name, counts)
         if one is not None and str(root) not in skip:
-            yield Candidate(path=root, is_dir=False, files=[one], hint=hint)
+            sniffed = "" if root.suffix.lower() in MODEL_SUFFIXES else sniffs.format_of(one.path, one.size,
+                                                                                      one.mtime_ns)
+            yield Candidate(path=root, is_dir=False, files=[one], hint=hint, sniffed=sniffed)
         return
     stack = [str(root)]
     while stack:
@@ -95,7 +112,7 @@ def find_candidates(root: Path, counts: WalkCounts, *, hint: str = "",
             continue
         counts.dirs_seen += 1
         names = {e.name for e in entries}
-        if _is_model_folder(names):
+        if recursive and _is_model_folder(names):
             if folder not in skip:
                 files = list(_all_files(folder, counts))
                 yield Candidate(path=Path(folder), is_dir=True, files=files, hint=hint)
@@ -103,18 +120,26 @@ def find_candidates(root: Path, counts: WalkCounts, *, hint: str = "",
         subfolders = []
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
-                if not entry.name.startswith(".") and entry.name not in _SKIPPED_DIRS:
+                if recursive and not entry.name.startswith(".") and entry.name not in _SKIPPED_DIRS:
                     subfolders.append(entry.path)
                 continue
             counts.files_seen += 1
-            if os.path.splitext(entry.name)[1].lower() not in MODEL_SUFFIXES:
+            suffix = _suffix(entry.name)
+            if suffix in NON_MODEL_SUFFIXES:
                 counts.skipped += 1
                 continue
             if entry.path in skip:
                 continue
-            one = _file_stat(entry.path, entry.name, counts)
-            if one is not None:
-                yield Candidate(path=Path(entry.path), is_dir=False, files=[one], hint=hint)
+            one = _file_stat(entry.path, entry.name, counts, entry)
+            if one is None:
+                continue
+            sniffed = ""
+            if suffix not in MODEL_SUFFIXES:
+                sniffed = sniffs.format_of(one.path, one.size, one.mtime_ns)
+                if not sniffed:
+                    counts.skipped += 1
+                    continue
+            yield Candidate(path=Path(entry.path), is_dir=False, files=[one], hint=hint, sniffed=sniffed)
         stack.extend(sorted(subfolders, reverse=True))
 
 
@@ -152,21 +177,30 @@ def _all_files(folder: str, counts: WalkCounts) -> Iterator[FileStat]:
                 stack.append(entry.path)
                 continue
             counts.files_seen += 1
-            one = _file_stat(entry.path, os.path.relpath(entry.path, folder).replace(os.sep, "/"), counts)
+            one = _file_stat(entry.path, os.path.relpath(entry.path, folder).replace(os.sep, "/"), counts, entry)
             if one is not None:
                 yield one
 
 
-def _file_stat(path: str, relative: str, counts: WalkCounts) -> FileStat | None:
+def _suffix(name: str) -> str:
+    """``os.path.splitext(name)[1].lower()`` for a bare file name, without its cost per file."""
+    dot = name.rfind(".")
+    return name[dot:].lower() if dot > 0 else ""
+
+
+def _file_stat(path: str, relative: str, counts: WalkCounts, entry: os.DirEntry[str] | None = None) -> FileStat | None:
+    """The file's size and mtime; ``entry`` (from ``scandir``) saves the link check (and on Windows the stat)."""
     try:
-        info = os.stat(path)  # follows links: a cache link's size is its blob's
+        # follows links: a cache link's size is its blob's
+        info = entry.stat() if entry is not None else os.stat(path)
+        is_link = entry.is_symlink() if entry is not None else os.path.islink(path)
     except OSError as exc:
         counts.errors.append(f"cannot read {path}: {exc.strerror or exc}")
         return None
     if not stat.S_ISREG(info.st_mode):
         return None
     known = ""
-    if os.path.islink(path):
+    if is_link:
         target = os.path.basename(os.readlink(path))
         if _SHA256.fullmatch(target) and os.path.basename(os.path.dirname(os.path.realpath(path))) == "blobs":
             known = target
