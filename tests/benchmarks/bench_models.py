@@ -13,6 +13,11 @@ What is measured:
   scanner must do to notice a change).
 - *rescan, nothing changed*: the same scan again on the filled index, which
   must read no file; against the same walk-and-stat baseline.
+- the same two on a tree of the same shape where half the non-model files
+  have suffixes that say nothing (2,450 ``.dat`` files of 2 KB, whose first
+  bytes are read once, and 2,450 files without a suffix, under the sniffing
+  threshold) and half the single-file models are named ``.weights``: the
+  first scan reads their first bytes, the rescan must not.
 - *hashing*: :func:`genloom.core.models.hashing.hash_file` (SHA-256, 4 MiB
   chunks) of a 200 MB file; against ``sha256sum`` of the same file (page cache
   warm for both).
@@ -50,8 +55,11 @@ def _safetensors(path: Path, seed: int) -> None:
     path.write_bytes(struct.pack("<Q", len(raw)) + raw + os.urandom(12288))
 
 
-def build_tree(root: Path) -> int:
-    """Write the 10,000-file tree; returns the number of files written."""
+def build_tree(root: Path, unusual: bool = False) -> int:
+    """Write the 10,000-file tree; returns the number of files written.
+
+    ``unusual``: half the non-model files and half the single models get suffixes that say nothing.
+    """
     written = 0
     for folder in range(FOLDERS):
         base = root / f"project-{folder // 10}" / f"folder-{folder}"
@@ -70,7 +78,12 @@ def build_tree(root: Path) -> int:
                 else:
                     (model / "tokenizer.json").write_text("{}")
             elif index < in_folder + singles:
-                _safetensors(base / f"model-{index}.safetensors", folder * 1000 + index)
+                suffix = ".weights" if unusual and index % 2 else ".safetensors"
+                _safetensors(base / f"model-{index}{suffix}", folder * 1000 + index)
+            elif unusual and index % 4 == 2:
+                (base / f"file-{index}.dat").write_bytes(os.urandom(2048))
+            elif unusual and index % 4 == 3:
+                (base / f"file-{index}").write_bytes(os.urandom(64))
             else:
                 suffix = (".png", ".txt", ".json", ".py")[index % 4]
                 (base / f"file-{index}{suffix}").write_bytes(os.urandom(64))
@@ -96,35 +109,38 @@ def main() -> None:
     from genloom.core.plugins import PluginConfig, PluginManager
 
     try:
-        tree = work / "tree"
-        files = build_tree(tree)
-        assert walk_and_stat(tree) == files == FILES, files
         plugins = PluginManager(PluginConfig(entry_points=False, plugin_dirs=[str(PLUGINS)])).load()
         runs = iter(range(100))
+        for name, unusual in (("", False), (", half with unusual suffixes", True)):
+            tree = work / f"tree-{int(unusual)}"
+            files = build_tree(tree, unusual)
+            assert walk_and_stat(tree) == files == FILES, files
 
-        def first_scan() -> None:
-            library = ModelLibrary(plugins, index_path=work / f"index-{next(runs)}.sqlite", hf_cache=False)
+            def first_scan(tree: Path = tree, unusual: bool = unusual) -> None:
+                library = ModelLibrary(plugins, index_path=work / f"index-{next(runs)}.sqlite", hf_cache=False)
+                library.add_folder(tree)
+                result = library.scan()
+                assert result.candidates == SINGLE_MODELS + MODEL_FOLDERS, result.candidates
+                assert len(result.new_models) == SINGLE_MODELS + MODEL_FOLDERS
+                assert (result.sniffed_files > 0) == unusual, result.sniffed_files
+                library.close()
+
+            walk = best_of(lambda tree=tree: walk_and_stat(tree), repeat=5)
+            report(f"first scan, {FILES:,} files ({SINGLE_MODELS + MODEL_FOLDERS} models){name}",
+                   best_of(first_scan, repeat=3), "os.walk + stat", walk, "hash + identify + index every model")
+
+            library = ModelLibrary(plugins, index_path=work / f"index-rescan-{int(unusual)}.sqlite", hf_cache=False)
             library.add_folder(tree)
-            result = library.scan()
-            assert result.candidates == SINGLE_MODELS + MODEL_FOLDERS, result.candidates
-            assert len(result.new_models) == SINGLE_MODELS + MODEL_FOLDERS
+            library.scan()
+
+            def rescan(library: ModelLibrary = library) -> None:
+                result = library.scan()
+                assert result.hashed_files == 0 and result.sniffed_files == 0, result
+                assert not result.new_models and not result.missing
+
+            report(f"rescan, nothing changed, {FILES:,} files{name}", best_of(rescan, repeat=5), "os.walk + stat",
+                   walk, "reads no file")
             library.close()
-
-        walk = best_of(lambda: walk_and_stat(tree), repeat=5)
-        report(f"first scan, {FILES:,} files ({SINGLE_MODELS + MODEL_FOLDERS} models)",
-               best_of(first_scan, repeat=3), "os.walk + stat", walk, "hash + identify + index every model")
-
-        library = ModelLibrary(plugins, index_path=work / "index-rescan.sqlite", hf_cache=False)
-        library.add_folder(tree)
-        library.scan()
-
-        def rescan() -> None:
-            result = library.scan()
-            assert result.hashed_files == 0 and not result.new_models and not result.missing
-
-        report(f"rescan, nothing changed, {FILES:,} files", best_of(rescan, repeat=5), "os.walk + stat", walk,
-               "reads no file")
-        library.close()
 
         big = work / "big.bin"
         with open(big, "wb") as handle:
