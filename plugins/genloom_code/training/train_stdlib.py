@@ -47,12 +47,13 @@ sys.path.insert(0, str(HERE.parents[1] / "genloom_text" / "training"))
 
 from lm_training import (  # noqa: E402
     TrainConfig,
+    add_preset_arguments,
     cpu_has_native_bf16,
     hardware_name,
-    load_corpus,
     load_tokenizer,
+    parse_with_preset,
     pick_device,
-    save_corpus,
+    prepared_corpus,
     train_byte_bpe,
     train_language_model,
 )
@@ -155,7 +156,6 @@ def build_documents(texts: list[str], args: argparse.Namespace,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--preset", choices=sorted(PRESETS), default="cpu")
     parser.add_argument("--stdlib", type=Path, default=Path(sysconfig.get_paths()["stdlib"]))
     parser.add_argument("--out", type=Path,
                         default=HERE.parent / "models" / "stdlib-llama")
@@ -170,24 +170,10 @@ def main() -> None:
     parser.add_argument("--ckpt-minutes", type=float, default=4.0)
     parser.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
                         help="auto: bf16 autocast on CUDA, and on CPUs with native bf16")
+    add_preset_arguments(parser, PRESETS)
     parser.add_argument("--seed", type=int, default=4321)
-    for name, value in PRESETS["cpu"].items():
-        parser.add_argument("--" + name.replace("_", "-"), type=type(value), default=None,
-                            help=f"preset cpu: {value}, gpu: {PRESETS['gpu'][name]}")
-    args = parser.parse_args()
-    for name, value in PRESETS[args.preset].items():
-        if getattr(args, name) is None:
-            setattr(args, name, value)
-
-    prepared = load_corpus(args.ckpt_dir)
-    if prepared is None:
-        texts, meta = prepare(args)
-        save_corpus(args.ckpt_dir, texts, meta)
-        print(f"prepared corpus in {args.ckpt_dir}", flush=True)
-    else:
-        texts, meta = prepared
-        print(f"read the prepared corpus from {args.ckpt_dir} ({len(texts)} files)",
-              flush=True)
+    args = parse_with_preset(parser, PRESETS)
+    texts, meta = prepared_corpus(args.ckpt_dir, lambda: prepare(args))
     if args.prepare_only:
         return
     docs, card_data = build_documents(texts, args, meta)

@@ -115,6 +115,37 @@ def load_corpus(ckpt_dir: Path) -> tuple[list[str], dict[str, Any]] | None:
     return docs, json.loads((ckpt_dir / "meta.json").read_text())
 
 
+def add_preset_arguments(parser: Any, presets: dict[str, dict[str, Any]]) -> None:
+    """``--preset`` and one flag per preset value (default: the preset's)."""
+    parser.add_argument("--preset", choices=sorted(presets), default="cpu")
+    for name, value in presets["cpu"].items():
+        parser.add_argument("--" + name.replace("_", "-"), type=type(value), default=None,
+                            help=f"preset cpu: {value}, gpu: {presets['gpu'][name]}")
+
+
+def parse_with_preset(parser: Any, presets: dict[str, dict[str, Any]]) -> Any:
+    """Parse the arguments; a flag left out takes the chosen preset's value."""
+    args = parser.parse_args()
+    for name, value in presets[args.preset].items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    return args
+
+
+def prepared_corpus(ckpt_dir: Path, prepare: Any) -> tuple[list[str], dict[str, Any]]:
+    """The corpus prepared in ``ckpt_dir`` earlier, or ``prepare()`` run and saved now."""
+    prepared = load_corpus(ckpt_dir)
+    if prepared is not None:
+        print(f"read the prepared corpus from {ckpt_dir} ({len(prepared[0])} documents)",
+              flush=True)
+        return prepared
+    ckpt_dir.mkdir(parents=True, exist_ok=True)
+    docs, meta = prepare()
+    save_corpus(ckpt_dir, docs, meta)
+    print(f"prepared corpus in {ckpt_dir}", flush=True)
+    return docs, meta
+
+
 def load_tokenizer(ckpt_dir: Path) -> PreTrainedTokenizerFast:
     return PreTrainedTokenizerFast.from_pretrained(ckpt_dir / "tokenizer")
 

@@ -39,12 +39,13 @@ sys.path.insert(0, str(HERE))
 
 from lm_training import (  # noqa: E402
     TrainConfig,
+    add_preset_arguments,
     cpu_has_native_bf16,
     hardware_name,
-    load_corpus,
     load_tokenizer,
+    parse_with_preset,
     pick_device,
-    save_corpus,
+    prepared_corpus,
     train_byte_bpe,
     train_language_model,
 )
@@ -108,7 +109,6 @@ def prepare(args: argparse.Namespace) -> tuple[list[str], dict[str, str]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--preset", choices=sorted(PRESETS), default="cpu")
     parser.add_argument("--data-dir", type=Path, default=FORTUNE_DIR)
     parser.add_argument("--out", type=Path,
                         default=HERE.parent / "models" / "fortune-llama")
@@ -121,25 +121,10 @@ def main() -> None:
     parser.add_argument("--ckpt-minutes", type=float, default=4.0)
     parser.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
                         help="auto: bf16 autocast on CUDA, and on CPUs with native bf16")
+    add_preset_arguments(parser, PRESETS)
     parser.add_argument("--seed", type=int, default=1234)
-    for name, value in PRESETS["cpu"].items():
-        parser.add_argument("--" + name.replace("_", "-"), type=type(value), default=None,
-                            help=f"preset cpu: {value}, gpu: {PRESETS['gpu'][name]}")
-    args = parser.parse_args()
-    for name, value in PRESETS[args.preset].items():
-        if getattr(args, name) is None:
-            setattr(args, name, value)
-
-    prepared = load_corpus(args.ckpt_dir)
-    if prepared is None:
-        args.ckpt_dir.mkdir(parents=True, exist_ok=True)
-        fortunes, meta = prepare(args)
-        save_corpus(args.ckpt_dir, fortunes, meta)
-        print(f"prepared corpus in {args.ckpt_dir}", flush=True)
-    else:
-        fortunes, meta = prepared
-        print(f"read the prepared corpus from {args.ckpt_dir} ({len(fortunes)} fortunes)",
-              flush=True)
+    args = parse_with_preset(parser, PRESETS)
+    fortunes, meta = prepared_corpus(args.ckpt_dir, lambda: prepare(args))
     if args.prepare_only:
         return
     tokenizer = load_tokenizer(args.ckpt_dir)
