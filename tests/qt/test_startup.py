@@ -97,6 +97,57 @@ def test_the_frame_imports_neither_the_panels_nor_the_engine(tmp_path):
     assert not modules & deferred
 
 
+FRAME_ENUMS = r"""
+import enum, json
+created = []
+build = enum.EnumType._create_
+def counting(cls, class_name, names, **kwargs):
+    created.append(kwargs.get("qualname") or class_name)
+    return build(cls, class_name, names, **kwargs)
+enum.EnumType._create_ = counting
+from genloom._qt.app import start_application
+app, window, settings = start_application(["genloom-app"])
+window.show(); app.processEvents()
+frame = list(created)
+from PySide6.QtCore import Qt
+print(json.dumps([frame, created[len(frame):]]))
+"""
+
+
+def test_the_frame_does_not_build_the_qt_namespace(tmp_path):
+    """PySide6 builds the ~100 enum classes of ``Qt`` on its first use (~40 ms), and the
+    QStyle enums on QStyle's (~15 ms): the window must be painted before either."""
+    home = tmp_path / "home"
+    (home / "config").mkdir(parents=True)
+    env = {**os.environ, "GENLOOM_HOME": str(home), "QT_QPA_PLATFORM": "offscreen",
+           "XDG_CONFIG_HOME": str(tmp_path / "xdg")}
+    out = subprocess.run([sys.executable, "-c", FRAME_ENUMS], env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    frame, qt_namespace = json.loads(out.stdout.splitlines()[-1])
+    assert len(qt_namespace) > 50  # the probe sees the namespace being built when it is
+    assert not set(frame) & set(qt_namespace)
+    assert not {"PixelMetric", "PrimitiveElement", "StandardPixmap"} & set(frame)  # QStyle's
+
+
+def test_the_stored_first_run_state_lays_out_like_docks_placed_by_hand(
+        qtbot, stored_window_state, monkeypatch):
+    from genloom._qt import main_window
+
+    restored = MainWindow(Settings())
+    qtbot.addWidget(restored)
+    monkeypatch.setattr(main_window, "FIRST_RUN_STATE", b"")  # not a state: placed by addDockWidget
+    by_hand = MainWindow(Settings())
+    qtbot.addWidget(by_hand)
+    assert bytes(restored.saveState().data()) == bytes(by_hand.saveState().data())
+    for window in (restored, by_hand):
+        window.show()
+        qtbot.waitExposed(window)
+    assert _layout(restored) == _layout(by_hand)
+    assert restored.dockWidgetArea(restored.generate_dock) == Qt.DockWidgetArea.LeftDockWidgetArea
+    assert restored.dockWidgetArea(restored.queue_dock) == Qt.DockWidgetArea.BottomDockWidgetArea
+
+
 def test_icons_render_when_painted_at_the_size_asked_and_disabled(qapp):
     themed = icon("generate", "#ff0000")
     for side in (16, 24, 48):

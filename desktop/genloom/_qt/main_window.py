@@ -6,30 +6,29 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QSettings, Qt, QUrl
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import (
-    QApplication,
-    QDockWidget,
-    QFileDialog,
-    QHBoxLayout,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QPushButton,
-    QScrollArea,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QWidget
 
 from genloom.sdk.errors import GenloomError, ParameterError
 
 # The frame shown first needs only the names above; the panels' modules (picker,
 # queue, bridge, dialogs, icons) are imported by build_panels, after the first paint.
+# Nor does the frame touch PySide6's ``Qt`` namespace: its first use builds some hundred
+# Python enum classes (~40 ms), so ``Qt`` and the other Qt classes are imported in the
+# methods that run after the first paint (tests/qt/test_startup.py checks this).
 
 LEFT_MIN_WIDTH = 300  # the Generate dock, placeholder and panel alike
 FIRST_RUN_DOCK_SIZES = (360, 220)  # Generate dock width, Queue dock height, when nothing is stored
+# The dock layout of a first run (Generate left, Queue bottom, at FIRST_RUN_DOCK_SIZES) as
+# QMainWindow.saveState writes it. Restoring a state places the docks without addDockWidget,
+# whose Qt.DockWidgetArea would build the Qt namespace before the first paint. Made by
+# tests/qt/test_startup.py::first_run_state_by_hand; the test checks both lay out the same.
+FIRST_RUN_STATE = bytes.fromhex(
+    "000000ff00000000fd00000002000000000000016800000000fc0200000001fb0000001a0064006f0063006b002d0067"
+    "0065006e006500720061007400650100000000ffffffff0000001000ffffff0000000300000000000000dcfc01000000"
+    "01fb000000140064006f0063006b002d007100750065007500650100000000ffffffff0000002300ffffff0000000000"
+    "00000000000004000000040000000800000008fc00000000")
+ALIGN_CENTER = 0x84  # Qt.AlignHCenter | Qt.AlignVCenter, set as a property without the Qt enums
 
 
 class MainWindow(QMainWindow):
@@ -55,15 +54,16 @@ class MainWindow(QMainWindow):
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
         self.opening = QLabel("Opening the project…")
         self.opening.setObjectName("dim")
-        self.opening.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.opening.setProperty("alignment", ALIGN_CENTER)
         self.setCentralWidget(self.opening)
 
         # The docks exist from the start (empty) so their stored sizes apply before the
         # first paint; build_panels puts the real panels in without moving anything.
+        # _restore_geometry places them (by restoring a dock state).
         placeholder = QWidget()
         placeholder.setMinimumWidth(LEFT_MIN_WIDTH)
-        self.generate_dock = self._dock("Generate", placeholder, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.queue_dock = self._dock("Queue", QWidget(), Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.generate_dock = self._dock("Generate", placeholder)
+        self.queue_dock = self._dock("Queue", QWidget())
 
         self.status_project = QLabel()
         self.status_worker = QLabel("worker starts with the first job")
@@ -85,6 +85,9 @@ class MainWindow(QMainWindow):
         """
         if self.panels_built:
             return
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QHBoxLayout, QPushButton, QScrollArea, QSplitter, QVBoxLayout
+
         from genloom._qt.bridge import EngineBridge
         from genloom._qt.generator_picker import GeneratorPicker
         from genloom._qt.queue_panel import QueuePanel
@@ -132,6 +135,9 @@ class MainWindow(QMainWindow):
         The gallery and inspector (with the thumbnail and media machinery) are
         imported here, after the frame has been shown.
         """
+        from PySide6.QtCore import QEvent, Qt
+        from PySide6.QtWidgets import QSplitter
+
         from genloom._qt.gallery import GalleryWidget
         from genloom._qt.inspector import InspectorWidget
 
@@ -174,13 +180,13 @@ class MainWindow(QMainWindow):
 
     # -- construction ---------------------------------------------------------------
 
-    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+    def _dock(self, title: str, widget: QWidget) -> QDockWidget:
+        """A dock, a child of the window but not yet in its layout (see :meth:`_place_docks`)."""
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock-{title.lower()}")
         dock.setWidget(widget)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable |
                          QDockWidget.DockWidgetFeature.DockWidgetFloatable)
-        self.addDockWidget(area, dock)
         return dock
 
     def _replace_dock_widget(self, dock: QDockWidget, widget: QWidget) -> None:
@@ -210,6 +216,9 @@ class MainWindow(QMainWindow):
         self.bridge.worker_stopped.connect(lambda why: self.status_worker.setText(f"worker restarted: {why}"))
 
     def _build_menus(self) -> None:
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QKeySequence
+
         file_menu = self._menus["file"]
         self._action(file_menu, "New or open project…", self.choose_project, QKeySequence.StandardKey.Open,
                      "open")
@@ -259,7 +268,10 @@ class MainWindow(QMainWindow):
         help_menu = self._menus["help"]
         self._action(help_menu, "About Genloom", self.about)
 
-    def _action(self, menu: Any, text: str, slot: Any, shortcut: Any = None, icon_name: str | None = None) -> QAction:
+    def _action(self, menu: Any, text: str, slot: Any, shortcut: Any = None, icon_name: str | None = None) -> Any:
+        from PySide6.QtCore import Qt
+        from PySide6.QtGui import QKeySequence
+
         from genloom._qt.resources import icon
 
         action = menu.addAction(icon(icon_name), text) if icon_name else menu.addAction(text)
@@ -487,6 +499,8 @@ class MainWindow(QMainWindow):
         self.inspector.show_asset(asset_id)
 
     def export_asset(self, asset_id: int | None) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
         from genloom.core.provenance import export_file
 
         if asset_id is None:
@@ -506,6 +520,8 @@ class MainWindow(QMainWindow):
             self.inspector.show_asset(None)
 
     def import_files(self, paths: list[Path]) -> list[Any]:
+        from PySide6.QtWidgets import QMessageBox
+
         from genloom.core.importing import import_file
 
         added, problems = [], []
@@ -521,6 +537,8 @@ class MainWindow(QMainWindow):
         return added
 
     def import_dialog(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
         names, _ = QFileDialog.getOpenFileNames(self, "Import files")
         if names:
             self.import_files([Path(n) for n in names])
@@ -548,6 +566,8 @@ class MainWindow(QMainWindow):
             self.open_project(dialog.chosen, create=dialog.create)
 
     def open_project(self, path: Path, create: bool = False) -> bool:
+        from PySide6.QtWidgets import QMessageBox
+
         from genloom.core.project import Project
 
         try:
@@ -593,6 +613,8 @@ class MainWindow(QMainWindow):
         apply_theme(QApplication.instance(), name)
 
     def about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         from genloom import __version__
 
         QMessageBox.about(self, "About Genloom",
@@ -607,6 +629,8 @@ class MainWindow(QMainWindow):
 
     def _guard(self, action: Any) -> Any:
         """Run a user action; show its error instead of losing it."""
+        from PySide6.QtWidgets import QMessageBox
+
         try:
             return action()
         except (GenloomError, ValueError, OSError, LookupError) as exc:
@@ -616,21 +640,38 @@ class MainWindow(QMainWindow):
     # -- window state ----------------------------------------------------------------------------------
 
     def _restore_geometry(self) -> None:
+        """Restore the stored geometry and dock state (placing the docks), before the first show."""
         stored = QSettings("Genloom", "Genloom")
         geometry, state = stored.value("window/geometry"), stored.value("window/state")
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
             self.resize(1440, 900)
-        self._restored_state = state is not None
-        if state is not None:
-            self.restoreState(state)
-        else:
+        self._restored_state = state is not None and self.restoreState(state)
+        if not self._restored_state:
             # First run: give the form and the queue room next to the gallery.
+            self.restoreState(QByteArray(FIRST_RUN_STATE))
+        docks = (self.generate_dock, self.queue_dock)
+        if any(self.layout().indexOf(dock) < 0 for dock in docks):
+            self._place_docks_by_hand(resize=not self._restored_state)
+
+    def _place_docks_by_hand(self, resize: bool = True) -> None:
+        """Add the docks not placed by a restored state, at the first run's sizes with ``resize``.
+
+        The slow way (it builds the Qt namespace): only when FIRST_RUN_STATE is not
+        understood by this Qt, or a stored state lacks a dock.
+        """
+        from PySide6.QtCore import Qt
+
+        for dock, area in ((self.generate_dock, Qt.DockWidgetArea.LeftDockWidgetArea),
+                           (self.queue_dock, Qt.DockWidgetArea.BottomDockWidgetArea)):
+            if self.layout().indexOf(dock) < 0:
+                self.addDockWidget(area, dock)
+        if resize:
             self.resizeDocks([self.generate_dock], [FIRST_RUN_DOCK_SIZES[0]], Qt.Orientation.Horizontal)
             self.resizeDocks([self.queue_dock], [FIRST_RUN_DOCK_SIZES[1]], Qt.Orientation.Vertical)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+    def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         stored = QSettings("Genloom", "Genloom")
         stored.setValue("window/geometry", self.saveGeometry())
         stored.setValue("window/state", self.saveState())

@@ -43,11 +43,17 @@ def colours() -> Colours:
     return _current
 
 
-def apply_theme(app: QApplication, name: str) -> Colours:
+STYLE = "Fusion"
+
+
+def apply_theme(app: QApplication, name: str, set_style: bool = True) -> Colours:
+    """Palette, style sheet and icon colour of theme ``name``; and the Fusion style unless
+    ``set_style`` is false (the application was started with ``-style Fusion``)."""
     global _current
     c = THEMES.get(name, THEMES["dark"])
     _current = c
-    app.setStyle("Fusion")
+    if set_style:
+        app.setStyle(STYLE)
     palette = QPalette()
     roles = {
         QPalette.ColorRole.Window: c.window, QPalette.ColorRole.WindowText: c.text,
