@@ -56,6 +56,26 @@ def test_shows_the_recipe_readably_and_as_json(qtbot, inspector, samples):
     assert '"seed": 1234' in inspector.raw_json.toPlainText()
 
 
+def test_an_engine_recipe_reads_as_names_not_json(qtbot, inspector, genloom_project):
+    recipe = {"recipe_version": 1,
+              "generator": {"id": "procedural.pattern", "plugin": "procedural",
+                            "plugin_version": "0.1.0", "modality": "image"},
+              "model": {"id": "text.fortune-llama", "title": "fortune-llama", "kind": "llm",
+                        "path": "/x", "source": "bundled", "hash": ""},
+              "params": {"width": 64}, "seed": 7, "device": "cpu",
+              "libraries": {"torch": "2.13.0", "diffusers": "0.42.1"}}
+    asset = genloom_project.add_asset(b"text", kind="text", suffix=".txt", recipe=recipe,
+                                      generator_id="procedural.pattern")
+    inspector.show_asset(asset.id)
+    rows = _recipe_rows(inspector)
+    assert rows["Generator"] == "procedural.pattern (procedural 0.1.0)"
+    assert rows["Model"] == "fortune-llama (bundled)"
+    assert rows["width"] == "64"
+    assert rows["libraries"] == "diffusers 0.42.1, torch 2.13.0"  # the store sorts keys
+    inspector.raw_toggle.click()
+    assert '"plugin_version": "0.1.0"' in inspector.raw_json.toPlainText()
+
+
 def test_lineage_lists_parents_and_children_and_jumps(qtbot, inspector, samples):
     inspector.show_asset(samples["image"].id)
     children = inspector.children_list

@@ -380,9 +380,10 @@ class InspectorWidget(QWidget):
         recipe = asset.recipe if asset else {}
         if asset is not None:
             rows: list[tuple[str, Any]] = [
-                ("Generator", recipe.get("generator") or recipe.get("generator_id")
-                 or asset.generator_id or "—"),
-                ("Model", recipe.get("model") or recipe.get("model_id") or asset.model_id or "—"),
+                ("Generator", _generator_text(recipe.get("generator") or recipe.get("generator_id")
+                                              or asset.generator_id or "—")),
+                ("Model", _model_text(recipe.get("model") or recipe.get("model_id")
+                                      or asset.model_id or "—")),
                 ("Seed", recipe.get("seed", "—")),
             ]
             if asset.prompt:
@@ -492,9 +493,33 @@ class InspectorWidget(QWidget):
 
 
 def _value_text(value: Any) -> str:
+    """A recipe value as a person reads it: strings as they are, a flat mapping as
+    ``key value, key value`` (libraries: ``torch 2.13.0, diffusers 0.42.1``), else JSON."""
     if isinstance(value, str):
         return value
+    if isinstance(value, dict) and value and all(
+            isinstance(v, str | int | float | bool) or v is None for v in value.values()):
+        return ", ".join(f"{key} {'—' if item is None or item == '' else item}"
+                         for key, item in value.items())
     return json.dumps(value, sort_keys=True)
+
+
+def _generator_text(value: Any) -> str:
+    """``procedural.pattern (procedural 0.1.0)`` from the recipe's generator record."""
+    if not isinstance(value, dict):
+        return _value_text(value)
+    plugin = " ".join(str(value[k]) for k in ("plugin", "plugin_version") if value.get(k))
+    return f"{value.get('id', '?')} ({plugin})" if plugin else str(value.get("id", "?"))
+
+
+def _model_text(value: Any) -> str:
+    """A model record as its title or id, with where it came from; the full record is in
+    the JSON view."""
+    if not isinstance(value, dict):
+        return _value_text(value)
+    name = value.get("title") or value.get("id") or value.get("path") or "?"
+    source = value.get("source")
+    return f"{name} ({source})" if source else str(name)
 
 
 def _size(size: int) -> str:
