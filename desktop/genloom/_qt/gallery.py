@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -30,7 +31,17 @@ from PySide6.QtCore import (
     QUrl,
     Signal,
 )
-from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QPainter, QPen, QShortcut
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QKeySequence,
+    QPainter,
+    QPen,
+    QPixmap,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -69,6 +80,14 @@ PAGE_SIZE = 200
 #: Item data roles: the :class:`Asset` and its id.
 ASSET_ROLE = Qt.ItemDataRole.UserRole + 1
 ASSET_ID_ROLE = Qt.ItemDataRole.UserRole + 2
+
+# Plain ints of the roles and state flags used per cell painted (enum lookups and
+# operations cost microseconds each in PySide6; a scroll paints dozens of cells).
+_DISPLAY_ROLE = int(Qt.ItemDataRole.DisplayRole.value)
+_DECORATION_ROLE = int(Qt.ItemDataRole.DecorationRole.value)
+_TOOLTIP_ROLE = int(Qt.ItemDataRole.ToolTipRole.value)
+_ASSET_ROLE = int(ASSET_ROLE)
+_ASSET_ID_ROLE = int(ASSET_ID_ROLE)
 
 ORDER_LABELS = {"newest": "Newest first", "oldest": "Oldest first", "rating": "Best rated"}
 
@@ -234,20 +253,29 @@ class GalleryModel(QAbstractListModel):
 
     def data(self, index: QModelIndex | QPersistentModelIndex,
              role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._assets):
+        row = index.row()
+        if not index.isValid() or not 0 <= row < len(self._assets):
             return None
-        asset = self._assets[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return asset_caption(asset)
-        if role == Qt.ItemDataRole.DecorationRole:
-            return self._thumbnails.thumbnail(asset, THUMBNAIL_SIZE)
-        if role == ASSET_ROLE:
+        asset = self._assets[row]
+        if role == _ASSET_ROLE:
             return asset
-        if role == ASSET_ID_ROLE:
+        if role == _DISPLAY_ROLE:
+            return asset_caption(asset)
+        if role == _DECORATION_ROLE:
+            return self._thumbnails.thumbnail(asset, THUMBNAIL_SIZE)
+        if role == _ASSET_ID_ROLE:
             return asset.id
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _TOOLTIP_ROLE:
             return asset_tooltip(asset, self._thumbnails.error(asset))
         return None
+
+    def cell(self, row: int) -> tuple[Asset, QPixmap | None] | None:
+        """What the delegate paints for ``row`` (its asset and thumbnail, if ready),
+        without the round trips of ``index.data`` per role."""
+        if not 0 <= row < len(self._assets):
+            return None
+        asset = self._assets[row]
+        return asset, self._thumbnails.thumbnail(asset, THUMBNAIL_SIZE)
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         base = super().flags(index)
@@ -401,6 +429,21 @@ def asset_tooltip(asset: Asset, error: str | None = None) -> str:
     return "\n".join(lines)
 
 
+_ANTIALIASING = QPainter.RenderHint.Antialiasing
+_NO_PEN = Qt.PenStyle.NoPen
+_KEEP_ASPECT = Qt.AspectRatioMode.KeepAspectRatio
+_CAPTION_ALIGN = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+_SELECTED = QStyle.StateFlag.State_Selected.value
+_MOUSE_OVER = QStyle.StateFlag.State_MouseOver.value
+_UNKNOWN_KIND = QColor(128, 128, 128)
+_PARTIAL_COLOR = QColor(214, 128, 30)
+_PLACEHOLDER_COLOR = QColor(60, 63, 70)
+_PLACEHOLDER_RADIUS = 4
+#: Bounds of the delegate's caches: elided captions, thumbnails scaled to their box.
+_ELIDED_CACHE = 4096
+_SCALED_CACHE = 128
+
+
 class AssetDelegate(QStyledItemDelegate):
     """Paints a gallery cell: thumbnail, kind badge, "partial" badge, stars, caption."""
 
@@ -414,6 +457,10 @@ class AssetDelegate(QStyledItemDelegate):
         self._badge_font = QFont()
         self._badge_font.setPixelSize(10)
         self._badge_font.setBold(True)
+        self._badges: dict[tuple[str, int, float], QPixmap] = {}
+        self._placeholders: dict[float, QPixmap] = {}
+        self._scaled_cache: OrderedDict[tuple[int, int, int, float], QPixmap] = OrderedDict()
+        self._elided: dict[tuple[str, int, str], str] = {}
 
     def cell_size(self) -> QSize:
         """The size of one cell (the view's grid size)."""
@@ -425,67 +472,147 @@ class AssetDelegate(QStyledItemDelegate):
         return self.cell_size()
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Any) -> None:
-        asset: Asset | None = index.data(ASSET_ROLE)
-        if asset is None:
-            return
+        model = index.model()
+        if isinstance(model, GalleryModel):  # the gallery's own model: one call per cell
+            cell = model.cell(index.row())
+            if cell is None:
+                return
+            asset, pixmap = cell
+            caption = asset_caption(asset)
+        else:
+            asset = index.data(ASSET_ROLE)
+            if asset is None:
+                return
+            pixmap = index.data(Qt.ItemDataRole.DecorationRole)
+            caption = str(index.data(Qt.ItemDataRole.DisplayRole))
         painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(_ANTIALIASING)
         rect: QRect = option.rect
         pad = self.PADDING
         palette = option.palette
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        cell = QRectF(rect).adjusted(2, 2, -2, -2)
+        state = option.state.value
+        selected = bool(state & _SELECTED)
+        ratio = _device_ratio(painter)
+        cell_rect = QRectF(rect).adjusted(2, 2, -2, -2)
         if selected:
             painter.setPen(QPen(palette.highlight().color(), 2))
             painter.setBrush(palette.highlight().color().darker(160))
-            painter.drawRoundedRect(cell, 6, 6)
-        elif option.state & QStyle.StateFlag.State_MouseOver:
-            painter.setPen(Qt.PenStyle.NoPen)
+            painter.drawRoundedRect(cell_rect, 6, 6)
+        elif state & _MOUSE_OVER:
+            painter.setPen(_NO_PEN)
             painter.setBrush(palette.alternateBase())
-            painter.drawRoundedRect(cell, 6, 6)
+            painter.drawRoundedRect(cell_rect, 6, 6)
 
-        box = QRect(rect.left() + pad, rect.top() + pad, self._thumb, self._thumb)
-        pixmap = index.data(Qt.ItemDataRole.DecorationRole)
+        thumb = self._thumb
+        box = QRect(rect.left() + pad, rect.top() + pad, thumb, thumb)
         if pixmap is not None and not pixmap.isNull():
-            size = pixmap.size().scaled(box.size(), Qt.AspectRatioMode.KeepAspectRatio)
-            target = QRect(0, 0, size.width(), size.height())
-            target.moveCenter(box.center())
-            painter.drawPixmap(target, pixmap)
+            width, height = pixmap.width(), pixmap.height()
+            if width == thumb and height == thumb:  # the common case: fills the box
+                painter.drawPixmap(box.topLeft(), pixmap)
+            else:
+                size = QSize(width, height).scaled(box.size(), _KEEP_ASPECT)
+                target = QRect(0, 0, size.width(), size.height())
+                target.moveCenter(box.center())
+                if size.width() == width and size.height() == height:
+                    painter.drawPixmap(target.topLeft(), pixmap)
+                else:  # scaled once, as painting it scaled would, then reused
+                    painter.drawPixmap(target.topLeft(),
+                                       self._scaled(pixmap, size.width(), size.height(), ratio))
         else:  # not ready yet: a quiet placeholder
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(60, 63, 70))
-            painter.drawRoundedRect(QRectF(box), 4, 4)
+            painter.drawPixmap(box.topLeft(), self._placeholder(ratio))
 
         self._badge(painter, box.topLeft() + QPoint(4, 4), KIND_LABELS.get(asset.kind, "?"),
-                    KIND_COLORS.get(asset.kind, QColor(128, 128, 128)), align_right=False)
+                    KIND_COLORS.get(asset.kind, _UNKNOWN_KIND), align_right=False, ratio=ratio)
         if "partial" in asset.tags:
             self._badge(painter, box.topRight() + QPoint(-4, 4), "partial",
-                        QColor(214, 128, 30), align_right=True)
+                        _PARTIAL_COLOR, align_right=True, ratio=ratio)
 
         stars = QRectF(box.left(), box.bottom() + pad, self.STARS_HEIGHT * 5, self.STARS_HEIGHT)
         paint_stars(painter, stars, asset.rating, hollow_off=bool(asset.rating) or selected)
 
-        caption = QRect(box.left(), int(stars.bottom()) + 2, self._thumb, self.CAPTION_HEIGHT)
+        caption_rect = QRect(box.left(), int(stars.bottom()) + 2, thumb, self.CAPTION_HEIGHT)
         painter.setPen(palette.highlightedText().color() if selected else palette.text().color())
-        painter.setFont(option.font)
-        text = painter.fontMetrics().elidedText(str(index.data(Qt.ItemDataRole.DisplayRole)),
-                                                Qt.TextElideMode.ElideRight, caption.width())
-        painter.drawText(caption, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         text)
+        font = option.font
+        painter.setFont(font)
+        key = (caption, caption_rect.width(), font.key())
+        text = self._elided.get(key)
+        if text is None:
+            text = painter.fontMetrics().elidedText(caption, Qt.TextElideMode.ElideRight,
+                                                    caption_rect.width())
+            if len(self._elided) >= _ELIDED_CACHE:
+                self._elided.clear()
+            self._elided[key] = text
+        painter.drawText(caption_rect, _CAPTION_ALIGN, text)
         painter.restore()
 
     def _badge(self, painter: QPainter, corner: QPoint, text: str, color: QColor, *,
-               align_right: bool) -> None:
-        painter.setFont(self._badge_font)
-        metrics = painter.fontMetrics()
-        width, height = metrics.horizontalAdvance(text) + 8, metrics.height() + 2
+               align_right: bool, ratio: float = 1.0) -> None:
+        key = (text, color.rgba(), ratio)
+        badge = self._badges.get(key)
+        if badge is None:  # drawn once per label and colour, then reused
+            metrics = QFontMetrics(self._badge_font)
+            width, height = metrics.horizontalAdvance(text) + 8, metrics.height() + 2
+            badge = QPixmap(max(1, round(width * ratio)), max(1, round(height * ratio)))
+            badge.setDevicePixelRatio(ratio)
+            badge.fill(Qt.GlobalColor.transparent)
+            badge_painter = QPainter(badge)
+            badge_painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            badge_painter.setFont(self._badge_font)
+            area = QRectF(0, 0, width, height)
+            badge_painter.setPen(Qt.PenStyle.NoPen)
+            badge_painter.setBrush(color)
+            badge_painter.drawRoundedRect(area, 3, 3)
+            badge_painter.setPen(QColor(255, 255, 255))
+            badge_painter.drawText(area, Qt.AlignmentFlag.AlignCenter, text)
+            badge_painter.end()
+            self._badges[key] = badge
+        width = round(badge.width() / ratio)
         left = corner.x() - width if align_right else corner.x()
-        badge = QRectF(left, corner.y(), width, height)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(color)
-        painter.drawRoundedRect(badge, 3, 3)
-        painter.setPen(QColor(255, 255, 255))
-        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
+        painter.drawPixmap(QPoint(left, corner.y()), badge)
+
+    def _placeholder(self, ratio: float) -> QPixmap:
+        tile = self._placeholders.get(ratio)
+        if tile is None:
+            thumb = self._thumb
+            tile = QPixmap(max(1, round(thumb * ratio)), max(1, round(thumb * ratio)))
+            tile.setDevicePixelRatio(ratio)
+            tile.fill(Qt.GlobalColor.transparent)
+            tile_painter = QPainter(tile)
+            tile_painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            tile_painter.setPen(Qt.PenStyle.NoPen)
+            tile_painter.setBrush(_PLACEHOLDER_COLOR)
+            tile_painter.drawRoundedRect(QRectF(0, 0, thumb, thumb), _PLACEHOLDER_RADIUS,
+                                         _PLACEHOLDER_RADIUS)
+            tile_painter.end()
+            self._placeholders[ratio] = tile
+        return tile
+
+    def _scaled(self, pixmap: QPixmap, width: int, height: int, ratio: float) -> QPixmap:
+        """``pixmap`` drawn into ``width`` x ``height`` (as ``drawPixmap`` into a
+        target rectangle draws it), kept for the next paints of the same thumbnail."""
+        key = (pixmap.cacheKey(), width, height, ratio)
+        scaled = self._scaled_cache.get(key)
+        if scaled is not None:
+            self._scaled_cache.move_to_end(key)
+            return scaled
+        scaled = QPixmap(max(1, round(width * ratio)), max(1, round(height * ratio)))
+        scaled.setDevicePixelRatio(ratio)
+        # An opaque thumbnail stays opaque (painted with a plain copy, not a blend);
+        # it covers the whole target, so the fill never shows.
+        scaled.fill(Qt.GlobalColor.transparent if pixmap.hasAlphaChannel() else Qt.GlobalColor.black)
+        scaled_painter = QPainter(scaled)
+        scaled_painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        scaled_painter.drawPixmap(QRect(0, 0, width, height), pixmap)
+        scaled_painter.end()
+        self._scaled_cache[key] = scaled
+        while len(self._scaled_cache) > _SCALED_CACHE:
+            self._scaled_cache.popitem(last=False)
+        return scaled
+
+
+def _device_ratio(painter: QPainter) -> float:
+    device = painter.device()
+    return device.devicePixelRatioF() if device is not None else 1.0
 
 
 class GalleryView(QListView):
