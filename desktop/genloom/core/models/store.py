@@ -23,27 +23,34 @@ class ModelStore:
     def __init__(self, index: ModelIndex) -> None:
         self.index = index
 
-    # -- hash cache ------------------------------------------------------------------
+    # -- per-file caches: what a file was found to be at a given size and mtime --------------
+    # ``files`` holds content hashes, ``sniffs`` the format a file's first bytes showed
+    # ("" = not a model); both are ``path -> (size, mtime_ns, value)``.
 
     def file_cache(self) -> dict[str, tuple[int, int, str]]:
         """``path -> (size, mtime_ns, hash)`` for every file hashed before."""
-        rows = self.index.connection().execute("SELECT path, size, mtime_ns, hash FROM files")
-        return {r[0]: (r[1], r[2], r[3]) for r in rows}
+        return self._path_cache("files", "hash")
 
     def cache_files(self, tx: sqlite3.Connection, rows: Iterable[tuple[str, int, int, str]]) -> None:
-        tx.executemany("INSERT INTO files(path, size, mtime_ns, hash) VALUES (?, ?, ?, ?) "
-                       "ON CONFLICT(path) DO UPDATE SET size=excluded.size, mtime_ns=excluded.mtime_ns, "
-                       "hash=excluded.hash", rows)
+        self._put_path_cache(tx, "files", "hash", rows)
 
     def sniff_cache(self) -> dict[str, tuple[int, int, str]]:
         """``path -> (size, mtime_ns, format)`` for every file sniffed before ("" = not a model)."""
-        rows = self.index.connection().execute("SELECT path, size, mtime_ns, format FROM sniffs")
-        return {r[0]: (r[1], r[2], r[3]) for r in rows}
+        return self._path_cache("sniffs", "format")
 
     def cache_sniffs(self, tx: sqlite3.Connection, rows: Iterable[tuple[str, int, int, str]]) -> None:
-        tx.executemany("INSERT INTO sniffs(path, size, mtime_ns, format) VALUES (?, ?, ?, ?) "
-                       "ON CONFLICT(path) DO UPDATE SET size=excluded.size, mtime_ns=excluded.mtime_ns, "
-                       "format=excluded.format", rows)
+        self._put_path_cache(tx, "sniffs", "format", rows)
+
+    def _path_cache(self, table: str, column: str) -> dict[str, tuple[int, int, str]]:
+        rows = self.index.connection().execute(f"SELECT path, size, mtime_ns, {column} FROM {table}")
+        return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+    @staticmethod
+    def _put_path_cache(tx: sqlite3.Connection, table: str, column: str,
+                        rows: Iterable[tuple[str, int, int, str]]) -> None:
+        tx.executemany(f"INSERT INTO {table}(path, size, mtime_ns, {column}) VALUES (?, ?, ?, ?) "
+                       f"ON CONFLICT(path) DO UPDATE SET size=excluded.size, mtime_ns=excluded.mtime_ns, "
+                       f"{column}=excluded.{column}", rows)
 
     # -- models --------------------------------------------------------------------
 
