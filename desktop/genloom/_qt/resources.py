@@ -42,18 +42,12 @@ def load_first_frame_fonts() -> str:
     return family or "sans-serif"
 
 
-def load_remaining_fonts() -> str:
-    """Register the other bundled faces (medium, italic, monospace); return the monospace family."""
-    for name in UI_FONT_FILES:
+def load_remaining_fonts() -> None:
+    """Register the other bundled faces (medium, italic, and the monospace face that
+    :func:`mono_font` names)."""
+    for name in (*UI_FONT_FILES, MONO_FONT_FILE):
         if name not in FIRST_FRAME_FONT_FILES:
             _add_font(name)
-    return _add_font(MONO_FONT_FILE) or "monospace"
-
-
-def load_fonts() -> tuple[str, str]:
-    """Register all the bundled fonts; return (UI family, monospace family)."""
-    ui_family = load_first_frame_fonts()
-    return ui_family, load_remaining_fonts()
 
 
 def mono_font(point_size: int = 10) -> QFont:
