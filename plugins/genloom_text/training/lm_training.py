@@ -303,13 +303,11 @@ def train_language_model(
         step += 1
         running.append(loss.detach())
         if step % 25 == 0 or step == cfg.steps:
-            now = time.time()  # the loss read below waits for the device: time it here
-            row: dict[str, Any] = {"step": step, "elapsed_s": 0.0,
-                                   "train_loss": round(float(torch.stack(running).mean()), 4),
-                                   "eval_loss": ""}
-            elapsed += time.time() - t0
-            t0 = time.time()
-            row["elapsed_s"] = round(elapsed, 1)
+            train_loss = round(float(torch.stack(running).mean()), 4)  # waits for the device
+            now = time.time()
+            elapsed, t0 = elapsed + now - t0, now
+            row: dict[str, Any] = {"step": step, "elapsed_s": round(elapsed, 1),
+                                   "train_loss": train_loss, "eval_loss": ""}
             if step % cfg.eval_every == 0 or step == cfg.steps \
                     or elapsed > cfg.max_minutes * 60:
                 row["eval_loss"] = round(_evaluate(model, eval_stream, cfg), 4)
