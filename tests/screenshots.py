@@ -111,7 +111,7 @@ def main(out_dir: str) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from genloom._qt.app import build_window
+    from genloom._qt.startup import build_window
 
     app, window = build_window(["genloom-app"])
     window.resize(1560, 960)
@@ -137,7 +137,7 @@ def main(out_dir: str) -> int:
     settle(2.0)
     by_kind = {kind: window.project.list_assets(kind=kind, limit=1) for kind in
                ("image", "audio", "text", "code", "video")}
-    window.picker.select("procedural.pattern")
+    window.generate_panel.picker.select("procedural.pattern")
     if by_kind["image"]:
         window.jump_to_asset(by_kind["image"][0].id)
     shoot("main-window")
@@ -147,8 +147,8 @@ def main(out_dir: str) -> int:
             settle(1.0)
             shoot(f"inspector-{kind}")
     # A running job with its progress and preview in the queue.
-    window.form.set_values({"width": 2048, "height": 2048, "octaves": 10})
-    window.generate()
+    window.generate_panel.form.set_values({"width": 2048, "height": 2048, "octaves": 10})
+    window.generate_panel.generate()
     settle(2.5)
     shoot("queue-running")
     from genloom._qt.dialogs import PluginDialog

@@ -37,7 +37,7 @@ w.show(); app.exec()
 GENLOOM = r"""
 import sys, time
 from PySide6.QtCore import QEvent, QObject, QTimer
-from genloom._qt.app import finish_startup, start_application
+from genloom._qt.startup import finish_startup, start_application
 app, w, settings = start_application(["genloom-app"])
 class Watch(QObject):
     def eventFilter(self, obj, event):
@@ -92,7 +92,7 @@ def startup(env: dict[str, str], repeat: int = 7) -> None:
 STALL = r"""
 import sys, time
 from PySide6.QtCore import QTimer
-from genloom._qt.app import build_window
+from genloom._qt.startup import build_window
 app, w = build_window(["genloom-app"])
 w.show(); w.start_engine()
 gaps = []; last = [time.perf_counter()]
@@ -103,10 +103,10 @@ mode = sys.argv[1]
 def begin():
     gaps.clear(); last[0] = time.perf_counter()
     if mode == "generate":
-        w.picker.select("procedural.pattern")
-        w.form.set_values({"width": 2048, "height": 2048, "octaves": 10})
-        w.form.count.setValue(2)
-        jobs = w.generate()
+        w.generate_panel.picker.select("procedural.pattern")
+        w.generate_panel.form.set_values({"width": 2048, "height": 2048, "octaves": 10})
+        w.generate_panel.form.count.setValue(2)
+        jobs = w.generate_panel.generate()
         assert jobs, "nothing queued"
         # Measure while the jobs run, not the form being built for the chosen generator.
         gaps.clear(); last[0] = time.perf_counter()

@@ -29,9 +29,9 @@ def test_bundled_model_generates_from_the_form(qtbot, window, generator, prompt,
     if generator not in window.plugins.generators:
         record = window.plugins.plugins.get(generator.split(".")[0])
         pytest.fail(f"{generator} is not available: {record.error if record else 'plugin missing'}")
-    assert window.picker.select(generator)
-    window.form.set_values({window.form.prompt_field(): prompt})
-    (job,) = window.generate()
+    assert window.generate_panel.picker.select(generator)
+    window.generate_panel.form.set_values({window.generate_panel.form.prompt_field(): prompt})
+    (job,) = window.generate_panel.generate()
     qtbot.waitUntil(lambda: window.project.jobs.get(job.id).state in ("done", "failed"), timeout=TIMEOUT)
     job = window.project.jobs.get(job.id)
     assert job.state == "done", job.error

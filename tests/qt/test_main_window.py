@@ -28,15 +28,15 @@ def _jobs(window, state=None):
 
 
 def test_pick_fill_generate_and_see_the_asset_in_gallery_and_inspector(qtbot, window):
-    assert window.picker.select("gltest.echo")
-    assert window.form.spec.id == "gltest.echo"
-    window.form.fields["prompt"].set("harbour lights")
-    window.form.fields["steps"].set(3)
-    window.generate_button.click()
+    assert window.generate_panel.picker.select("gltest.echo")
+    assert window.generate_panel.form.spec.id == "gltest.echo"
+    window.generate_panel.form.fields["prompt"].set("harbour lights")
+    window.generate_panel.form.fields["steps"].set(3)
+    window.generate_panel.generate_button.click()
     qtbot.waitUntil(lambda: [j.state for j in _jobs(window)] == ["done"], timeout=TIMEOUT)
     (job,) = _jobs(window)
     qtbot.waitUntil(lambda: window.gallery.model.total() == 1, timeout=TIMEOUT)
-    assert window.form.seed.edit.text() == str(job.seed)  # the seed used is shown
+    assert window.generate_panel.form.seed.edit.text() == str(job.seed)  # the seed used is shown
     assert window.gallery.select_asset(job.asset_ids[0])
     qtbot.waitUntil(lambda: window.inspector.asset() is not None, timeout=TIMEOUT)
     assert window.inspector.asset().id == job.asset_ids[0]
@@ -44,40 +44,40 @@ def test_pick_fill_generate_and_see_the_asset_in_gallery_and_inspector(qtbot, wi
 
 
 def test_progress_reaches_the_queue_panel_while_running(qtbot, window):
-    window.picker.select("gltest.echo")
-    window.form.fields["prompt"].set("slow")
-    window.form.fields["steps"].set(10)
-    window.form.fields["delay"].set(0.1)
+    window.generate_panel.picker.select("gltest.echo")
+    window.generate_panel.form.fields["prompt"].set("slow")
+    window.generate_panel.form.fields["steps"].set(10)
+    window.generate_panel.form.fields["delay"].set(0.1)
     seen = []
-    window.bridge.job_progress.connect(lambda p: seen.append(p.step))
-    window.generate()
+    window.projects.bridge.job_progress.connect(lambda p: seen.append(p.step))
+    window.generate_panel.generate()
     qtbot.waitUntil(lambda: [j.state for j in _jobs(window)] == ["done"], timeout=TIMEOUT)
     qtbot.waitUntil(lambda: seen and seen[-1] == 10, timeout=TIMEOUT)  # the last flush follows shortly
     assert seen == sorted(seen)
 
 
 def test_empty_prompt_is_shown_beside_the_field_and_nothing_is_queued(qtbot, window):
-    window.picker.select("gltest.echo")
-    assert window.generate() == []
-    assert window.form.errors["prompt"].isVisible()
+    window.generate_panel.picker.select("gltest.echo")
+    assert window.generate_panel.generate() == []
+    assert window.generate_panel.form.errors["prompt"].isVisible()
     assert _jobs(window) == []
 
 
 def test_escape_cancels_the_running_job(qtbot, window):
-    window.picker.select("gltest.pixels")
-    window.form.fields["steps"].set(100)
-    window.form.fields["delay"].set(0.05)
-    window.generate()
+    window.generate_panel.picker.select("gltest.pixels")
+    window.generate_panel.form.fields["steps"].set(100)
+    window.generate_panel.form.fields["delay"].set(0.05)
+    window.generate_panel.generate()
     qtbot.waitUntil(lambda: bool(_jobs(window, "running")), timeout=TIMEOUT)
-    qtbot.waitUntil(lambda: window.bridge.progress_of(_jobs(window)[0].id) is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: window.projects.bridge.progress_of(_jobs(window)[0].id) is not None, timeout=TIMEOUT)
     qtbot.keyClick(window, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: [j.state for j in _jobs(window)] == ["cancelled"], timeout=TIMEOUT)
     assert window.project.count_assets() == 0
 
 
 def test_rerun_from_the_inspector_makes_the_same_output_with_lineage(qtbot, window):
-    window.picker.select("gltest.pixels")
-    window.generate()
+    window.generate_panel.picker.select("gltest.pixels")
+    window.generate_panel.generate()
     qtbot.waitUntil(lambda: [j.state for j in _jobs(window)] == ["done"], timeout=TIMEOUT)
     original = _jobs(window)[0].asset_ids[0]
     window.jump_to_asset(original)
@@ -90,11 +90,11 @@ def test_rerun_from_the_inspector_makes_the_same_output_with_lineage(qtbot, wind
 
 def test_use_as_input_switches_to_a_generator_that_takes_the_asset(qtbot, window):
     image = window.project.add_asset(png_bytes(), kind="image", suffix=".png")
-    window.picker.select("gltest.echo")
-    window.use_as_input(image.id)
-    assert window.form.spec.id == "gltest.invert"
-    assert window.form.input_ids() == {"image": image.id}
-    window.generate()
+    window.generate_panel.picker.select("gltest.echo")
+    window.generate_panel.use_as_input(image.id)
+    assert window.generate_panel.form.spec.id == "gltest.invert"
+    assert window.generate_panel.form.input_ids() == {"image": image.id}
+    window.generate_panel.generate()
     qtbot.waitUntil(lambda: [j.state for j in _jobs(window)] == ["done"], timeout=TIMEOUT)
     child = window.project.get_asset(_jobs(window)[0].asset_ids[0])
     assert [p.id for p in window.project.parents(child.id)] == [image.id]
@@ -102,9 +102,9 @@ def test_use_as_input_switches_to_a_generator_that_takes_the_asset(qtbot, window
 
 def test_text_asset_used_as_input_fills_the_prompt(qtbot, window):
     text = window.project.add_asset(b"a lantern in fog", kind="text", suffix=".txt")
-    window.picker.select("gltest.echo")
-    window.use_as_input(text.id)
-    assert window.form.raw_values()["prompt"] == "a lantern in fog"
+    window.generate_panel.picker.select("gltest.echo")
+    window.generate_panel.use_as_input(text.id)
+    assert window.generate_panel.form.raw_values()["prompt"] == "a lantern in fog"
 
 
 def test_dropping_files_imports_them(qtbot, window, tmp_path):
@@ -121,24 +121,24 @@ def test_dropping_files_imports_them(qtbot, window, tmp_path):
 
 
 def test_a_worker_crash_is_a_failed_job_and_the_window_lives_on(qtbot, window):
-    window.picker.select("gltest.misbehave")
-    window.form.fields["how"].set("exit")
-    window.generate()
+    window.generate_panel.picker.select("gltest.misbehave")
+    window.generate_panel.form.fields["how"].set("exit")
+    window.generate_panel.generate()
     qtbot.waitUntil(lambda: [j.state for j in _jobs(window)] == ["failed"], timeout=TIMEOUT)
     assert "worker process crashed" in _jobs(window)[0].error
     assert window.isVisible()
-    window.picker.select("gltest.echo")
-    window.form.fields["prompt"].set("still here")
-    window.generate()
+    window.generate_panel.picker.select("gltest.echo")
+    window.generate_panel.form.fields["prompt"].set("still here")
+    window.generate_panel.generate()
     qtbot.waitUntil(lambda: len(_jobs(window, "done")) == 1, timeout=TIMEOUT)
 
 
 def test_closing_mid_job_puts_it_back_in_the_queue(qtbot, window):
-    window.picker.select("gltest.echo")
-    window.form.fields["prompt"].set("interrupted")
-    window.form.fields["steps"].set(50)
-    window.form.fields["delay"].set(0.1)
-    window.generate()
+    window.generate_panel.picker.select("gltest.echo")
+    window.generate_panel.form.fields["prompt"].set("interrupted")
+    window.generate_panel.form.fields["steps"].set(50)
+    window.generate_panel.form.fields["delay"].set(0.1)
+    window.generate_panel.generate()
     qtbot.waitUntil(lambda: bool(_jobs(window, "running")), timeout=TIMEOUT)
     path = window.project.path
     window.close()
@@ -152,9 +152,9 @@ def test_switching_project_rewires_gallery_queue_and_engine(qtbot, window, tmp_p
     assert window.open_project(tmp_path / "second", create=True)
     assert window.project.path == tmp_path / "second"
     assert window.gallery.model.total() == 0
-    window.picker.select("gltest.echo")
-    window.form.fields["prompt"].set("in the second project")
-    window.generate()
+    window.generate_panel.picker.select("gltest.echo")
+    window.generate_panel.form.fields["prompt"].set("in the second project")
+    window.generate_panel.generate()
     qtbot.waitUntil(lambda: [j.state for j in _jobs(window)] == ["done"], timeout=TIMEOUT)
     qtbot.waitUntil(lambda: window.gallery.model.total() == 1, timeout=TIMEOUT)
     assert window.settings.recent_projects[0] == str((tmp_path / "second").resolve())

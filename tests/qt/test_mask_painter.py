@@ -70,5 +70,5 @@ def test_main_window_puts_image_and_mask_into_an_inpainting_form(qtbot, genloom_
         dialog.save()
 
     mask = window.paint_mask(image.id, dialog_hook=paint)
-    assert window.form.spec.id == "t.inpaint"
-    assert window.form.input_ids() == {"image": image.id, "mask": mask.id}
+    assert window.generate_panel.form.spec.id == "t.inpaint"
+    assert window.generate_panel.form.input_ids() == {"image": image.id, "mask": mask.id}

@@ -13,7 +13,8 @@ import pytest
 from PySide6.QtCore import QSettings, QSize, QStandardPaths, Qt
 from PySide6.QtGui import QIcon, QImage
 
-from genloom._qt.main_window import FIRST_RUN_DOCK_SIZES, MainWindow
+from genloom._qt.dock_layout import FIRST_RUN_DOCK_SIZES
+from genloom._qt.main_window import MainWindow
 from genloom._qt.resources import icon
 from genloom.core.project import Project
 from genloom.core.settings import Settings
@@ -51,7 +52,7 @@ def test_first_run_frame_has_the_final_dock_sizes_before_the_panels_exist(
     assert first == filled
     assert window.generate_dock.width() == FIRST_RUN_DOCK_SIZES[0]
     assert window.queue_dock.height() == FIRST_RUN_DOCK_SIZES[1]
-    assert window.picker.isVisible() and window.queue.isVisible()
+    assert window.generate_panel.picker.isVisible() and window.queue.isVisible()
 
 
 def test_stored_dock_sizes_apply_to_the_frame_and_survive_the_fill(
@@ -76,7 +77,7 @@ def test_stored_dock_sizes_apply_to_the_frame_and_survive_the_fill(
 
 FRAME_ONLY = r"""
 import json, sys
-from genloom._qt.app import start_application
+from genloom._qt.startup import start_application
 app, window, settings = start_application(["genloom-app"])
 window.show(); app.processEvents()
 print(json.dumps(sorted(sys.modules)))
@@ -93,7 +94,8 @@ def test_the_frame_imports_neither_the_panels_nor_the_engine(tmp_path):
     modules = set(json.loads(out.stdout.splitlines()[-1]))
     deferred = {"PySide6.QtSvg", "numpy", "pluggy", "genloom.core.plugins", "genloom.core.project",
                 "genloom._qt.gallery", "genloom._qt.inspector", "genloom._qt.queue_panel",
-                "genloom._qt.generator_picker", "genloom._qt.dialogs", "genloom._qt.bridge"}
+                "genloom._qt.generator_picker", "genloom._qt.dialogs", "genloom._qt.bridge",
+                "genloom._qt.generate_panel", "genloom._qt.project_controller", "genloom._qt.menus"}
     assert not modules & deferred
 
 
@@ -105,7 +107,7 @@ def counting(cls, class_name, names, **kwargs):
     created.append(kwargs.get("qualname") or class_name)
     return build(cls, class_name, names, **kwargs)
 enum.EnumType._create_ = counting
-from genloom._qt.app import start_application
+from genloom._qt.startup import start_application
 app, window, settings = start_application(["genloom-app"])
 window.show(); app.processEvents()
 frame = list(created)
@@ -132,11 +134,11 @@ def test_the_frame_does_not_build_the_qt_namespace(tmp_path):
 
 def test_the_stored_first_run_state_lays_out_like_docks_placed_by_hand(
         qtbot, stored_window_state, monkeypatch):
-    from genloom._qt import main_window
+    from genloom._qt import dock_layout
 
     restored = MainWindow(Settings())
     qtbot.addWidget(restored)
-    monkeypatch.setattr(main_window, "FIRST_RUN_STATE", b"")  # not a state: placed by addDockWidget
+    monkeypatch.setattr(dock_layout, "FIRST_RUN_STATE", b"")  # not a state: placed by addDockWidget
     by_hand = MainWindow(Settings())
     qtbot.addWidget(by_hand)
     assert bytes(restored.saveState().data()) == bytes(by_hand.saveState().data())

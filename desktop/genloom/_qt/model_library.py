@@ -45,7 +45,7 @@ def human_size(size: int) -> str:
     return f"{size} B"
 
 
-class _LibrarySignals(QObject):
+class LibrarySignals(QObject):
     """Library events (emitted on the scan thread) as queued Qt signals."""
 
     started = Signal()
@@ -79,7 +79,7 @@ class ModelLibraryDialog(QDialog):
         self.library = library
         self.entries: list[Any] = []
         self.task: Any = None
-        self.signals = _LibrarySignals(library, self)
+        self.signals = LibrarySignals(library, self)
         self.signals.started.connect(self._on_started)
         self.signals.progress.connect(self._on_progress)
         self.signals.finished.connect(self._on_finished)

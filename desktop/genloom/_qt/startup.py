@@ -1,0 +1,121 @@
+"""The staged start-up: paint a light window frame first, then fill it from the event loop.
+
+Before the first paint: the application, the first fonts, the theme, the settings and
+the window frame (title, menu bar titles, empty docks at their stored sizes). After it:
+the other fonts, the plugins (cheap by contract), the last project, the panels; the
+worker process, with torch and the models, starts with the first job.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QObject
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from genloom._qt.main_window import MainWindow
+    from genloom.core.project import Project
+    from genloom.core.settings import Settings
+
+
+def open_start_project(settings: Settings, requested: str | None = None) -> Project:
+    """The project to open: the one asked for, else the last one, else a new one in Documents."""
+    from genloom.core import paths
+    from genloom.core.project import Project
+
+    if requested:
+        return Project.open_or_create(Path(requested).expanduser())
+    if settings.last_project and (Path(settings.last_project) / "genloom.db").exists():
+        try:
+            return Project.open(settings.last_project)
+        except Exception:  # a damaged or newer project must not stop the app from starting
+            pass
+    folder = paths.default_projects_dir()
+    candidate = folder / "My first project"
+    return Project.open_or_create(candidate)
+
+
+def start_application(argv: list[str] | None = None) -> tuple[QApplication, MainWindow, Settings]:
+    """The QApplication, settings and an empty main window frame, cheap enough to show at once."""
+    from PySide6.QtGui import QFont
+    from PySide6.QtWidgets import QApplication
+
+    from genloom._qt.resources import app_icon, load_first_frame_fonts
+    from genloom._qt.theme import STYLE, apply_theme
+    from genloom.core.settings import Settings, SettingsError
+
+    app = QApplication.instance()
+    new_app = app is None
+    if app is None:
+        # The style comes from the command line, not setStyle: the QStyle that setStyle
+        # returns would build PySide's QStyle type (~15 ms) before the first paint.
+        app = QApplication([*(argv if argv is not None else sys.argv), "-style", STYLE])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Genloom")
+    app.setOrganizationName("Genloom")
+    app.setWindowIcon(app_icon())
+    app.setFont(QFont(load_first_frame_fonts(), 10))
+    settings_error = ""
+    try:
+        settings = Settings.load()
+    except SettingsError as exc:
+        settings, settings_error = Settings(), str(exc)
+    apply_theme(app, settings.theme, set_style=not new_app)
+
+    from genloom._qt.main_window import MainWindow
+
+    window = MainWindow(settings)
+    if settings_error:
+        window.statusBar().showMessage(f"settings were not readable, defaults used: {settings_error}", 15000)
+    return app, window, settings
+
+
+def finish_startup(window: MainWindow, argv: list[str] | None = None) -> None:
+    """Load plugins, open the project and fill the window (after it is on screen)."""
+    from genloom._qt.resources import load_remaining_fonts
+    from genloom.core.plugins import PluginConfig, PluginManager
+    from genloom.core.settings import SettingsError
+
+    load_remaining_fonts()
+    settings = window.settings
+    plugins = PluginManager(PluginConfig.from_settings(settings)).load()
+    args = [a for a in (argv or sys.argv)[1:] if not a.startswith("-")]
+    project = open_start_project(settings, args[0] if args else None)
+    settings.remember_project(project.path)
+    try:
+        settings.save()
+    except (OSError, SettingsError):
+        pass
+    window.finish_startup(plugins, project)
+
+
+def build_window(argv: list[str] | None = None) -> tuple[QApplication, MainWindow]:
+    """The application and a complete main window (not yet shown): for tests and scripts."""
+    app, window, _settings = start_application(argv)
+    finish_startup(window, argv)
+    return app, window
+
+
+def after_first_paint(widget: QWidget, callback: Callable[[], None]) -> QObject:
+    """Call ``callback`` from the event loop once ``widget`` has been painted.
+
+    A zero timer started at ``show()`` can fire before the window system asks for
+    the first paint (on X11 the expose event comes later), and the work it starts
+    would then delay that paint. Returns the event filter (keep it referenced).
+    """
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+            if event.type() == QEvent.Type.Paint:
+                widget.removeEventFilter(self)
+                QTimer.singleShot(0, callback)
+            return False
+
+    watcher = FirstPaint(widget)
+    widget.installEventFilter(watcher)
+    return watcher
