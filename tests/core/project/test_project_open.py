@@ -92,7 +92,7 @@ def test_a_closed_project_refuses_further_use(project: Project) -> None:
 
 def test_a_file_that_is_not_a_database_is_reported(tmp_path: Path) -> None:
     (tmp_path / "genloom.db").write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(ProjectError, match="not a readable Genloom database"):
+    with pytest.raises(ProjectError, match="genloom.db is not a readable database"):
         Project.open(tmp_path)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from genloom.core.project.errors import AssetNotFoundError
+from genloom.core.project.safe_paths import derived_path
 from genloom.core.project.search_text import search_row
 from genloom.core.project.tags import attach_tags, drop_unused_tags, tag_names
 
@@ -97,16 +98,23 @@ def refresh_search_row(conn: sqlite3.Connection, asset_id: int) -> None:
 def delete_asset_row(conn: sqlite3.Connection, asset_id: int) -> str | None:
     """Delete the asset's row, lineage links, tags and search row.
 
-    Returns the project-relative path of its file when no other row uses that
-    file any more (the caller removes it), else ``None``.
+    Returns the project-relative path of its file, derived from the row's hash
+    and suffix, when no other row has that content any more (the caller removes
+    it), else ``None``; also ``None`` for a row whose hash or suffix is not one
+    Genloom writes (a crafted row names no file to delete).
     """
-    found = conn.execute("SELECT path FROM assets WHERE id = ?", (asset_id,)).fetchone()
+    found = conn.execute("SELECT hash, suffix FROM assets WHERE id = ?", (asset_id,)).fetchone()
     if found is None:
         raise AssetNotFoundError(asset_id)
-    path = str(found[0])
+    digest, suffix = found
     conn.execute("DELETE FROM asset_search WHERE rowid = ?", (asset_id,))
     # asset_parents and asset_tags rows go by ON DELETE CASCADE.
     conn.execute("DELETE FROM assets WHERE id = ?", (asset_id,))
     drop_unused_tags(conn)
-    still_used = conn.execute("SELECT 1 FROM assets WHERE path = ? LIMIT 1", (path,)).fetchone()
+    try:
+        path = derived_path(digest, suffix)
+    except ValueError:
+        return None
+    still_used = conn.execute("SELECT 1 FROM assets WHERE hash = ? AND suffix = ? LIMIT 1",
+                              (digest, suffix)).fetchone()
     return None if still_used else path

@@ -8,20 +8,32 @@ Problems it finds:
   the rename of a new file and the insert of its row;
 - *leftovers*: stale ``.write-`` temp files in ``tmp/`` from crashed writes.
 
-Repair deletes orphans and leftovers only; it never touches a file a row uses.
-Orphans are listed and deleted while holding the database write lock, because
-new files are renamed into ``assets/`` under that lock: a file being added by
-another process right now is never mistaken for an orphan.
+Repair moves orphans to ``quarantine/<time>/`` in the project (a person can
+look at them, and delete the folder) and deletes stale write temps; it never
+touches a file a row uses. Orphans are listed and moved while holding the
+database write lock, because new files are renamed into ``assets/`` under that
+lock: a file being added by another process right now is never mistaken for an
+orphan.
+
+Repair refuses, touching nothing, when it cannot prove files unused: a
+database that knows no assets at all while ``assets/`` holds files is a
+damaged project (a lost or replaced ``genloom.db``), not a clean-up job. The
+paths of rows are derived from their hash and suffix, never read from the row,
+and a symbolic link on the way (``assets/`` linked to another folder) stops the
+check before anything is read or moved.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from genloom.core.project.database import Database
+from genloom.core.project.errors import DamagedProjectError, UnsafePathError
 from genloom.core.project.files import fsync_dir, hash_file
+from genloom.core.project.safe_paths import checked_inside, derived_path
 from genloom.core.project.scratch import stale_write_temps
 
 __all__ = ["CheckReport", "check_project"]
@@ -32,7 +44,9 @@ class CheckReport:
     """What :meth:`Project.check` found (and, with ``repair=True``, removed).
 
     ``missing`` and ``mismatched`` are asset ids; ``orphans`` and ``leftovers``
-    are project-relative POSIX paths; ``removed`` lists the paths deleted.
+    are project-relative POSIX paths; ``removed`` lists the paths repaired
+    (orphans moved to ``quarantine``, the project-relative folder they went
+    to, and leftovers deleted).
     """
 
     assets_checked: int
@@ -41,6 +55,7 @@ class CheckReport:
     orphans: tuple[str, ...] = ()
     leftovers: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
+    quarantine: str = ""
 
     @property
     def ok(self) -> bool:
@@ -52,7 +67,7 @@ class CheckReport:
         return {"ok": self.ok, "summary": self.summary(), "assets_checked": self.assets_checked,
                 "missing": list(self.missing), "mismatched": list(self.mismatched),
                 "orphans": list(self.orphans), "leftovers": list(self.leftovers),
-                "removed": list(self.removed)}
+                "removed": list(self.removed), "quarantine": self.quarantine}
 
     def summary(self) -> str:
         """One line for the user."""
@@ -72,7 +87,8 @@ class CheckReport:
         if (self.orphans or self.leftovers) and not self.removed:
             parts.append("run the check with repair to delete the unused and leftover files")
         elif self.removed:
-            parts.append(f"{len(self.removed)} files removed")
+            where = f" (unused files moved to {self.quarantine}/)" if self.quarantine else ""
+            parts.append(f"{len(self.removed)} files cleaned up{where}")
         return "; ".join(parts)
 
 
@@ -83,22 +99,42 @@ def _ids(ids: tuple[int, ...], shown: int = 10) -> str:
 
 def _files_under(folder: Path, root: Path) -> set[str]:
     found: set[str] = set()
+    # os.walk does not follow links to folders below ``folder``; ``folder`` itself
+    # was checked not to be one.
     for dirpath, _dirnames, filenames in os.walk(folder):
         for name in filenames:
             found.add(Path(dirpath, name).relative_to(root).as_posix())
     return found
 
 
+def _row_path(digest: str, suffix: str) -> str | None:
+    try:
+        return derived_path(digest, suffix)
+    except ValueError:
+        return None
+
+
 def check_project(root: Path, db: Database, repair: bool = False) -> CheckReport:
     """Compare ``root/assets`` with the rows of ``db``; see the module docstring."""
+    checked_inside(root, "assets")  # a link here would take the walk and the moves elsewhere
+    checked_inside(root, "tmp")
     conn = db.connection()
-    rows = conn.execute("SELECT id, path, hash, size FROM assets ORDER BY id").fetchall()
+    rows = conn.execute("SELECT id, hash, suffix, size FROM assets ORDER BY id").fetchall()
     missing: list[int] = []
     mismatched: list[int] = []
     verified: dict[str, bool] = {}  # rows that share a file share the verdict
-    for asset_id, rel, digest, size in rows:
+    for asset_id, digest, suffix, size in rows:
+        rel = _row_path(digest, suffix)
+        if rel is None:  # a crafted or damaged row: it names no file Genloom would write
+            mismatched.append(asset_id)
+            continue
         if rel not in verified:
-            path = root / rel
+            try:
+                path = checked_inside(root, rel)
+            except UnsafePathError:
+                verified[rel] = False
+                mismatched.append(asset_id)
+                continue
             if not path.is_file():
                 verified[rel] = False
                 missing.append(asset_id)
@@ -110,12 +146,24 @@ def check_project(root: Path, db: Database, repair: bool = False) -> CheckReport
         if not verified[rel]:
             mismatched.append(asset_id)
     removed: list[str] = []
+    quarantine = ""
     with db.transaction() as locked:
-        used = {row[0] for row in locked.execute("SELECT DISTINCT path FROM assets")}
+        used = {p for p in (_row_path(d, s) for d, s in locked.execute(
+            "SELECT DISTINCT hash, suffix FROM assets")) if p is not None}
         orphans = sorted(_files_under(root / "assets", root) - used)
-        if repair:
+        if repair and orphans:
+            if not used:
+                raise DamagedProjectError(root, f"its database knows no assets, but assets/ "
+                                          f"holds {len(orphans)} files, so repair cannot tell "
+                                          "which are unused")
+            quarantine = f"quarantine/{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
             for rel in orphans:
-                (root / rel).unlink(missing_ok=True)
+                target = root / quarantine / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    (root / rel).replace(target)
+                except FileNotFoundError:
+                    continue
                 removed.append(rel)
             for folder in {(root / rel).parent for rel in orphans}:
                 fsync_dir(folder)
@@ -126,4 +174,5 @@ def check_project(root: Path, db: Database, repair: bool = False) -> CheckReport
             removed.append(rel)
     return CheckReport(assets_checked=len(rows), missing=tuple(missing),
                        mismatched=tuple(mismatched), orphans=tuple(orphans),
-                       leftovers=tuple(leftovers), removed=tuple(removed))
+                       leftovers=tuple(leftovers), removed=tuple(removed),
+                       quarantine=quarantine)

@@ -11,10 +11,38 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from genloom.core.project.errors import ProjectError
+from genloom.core.project.errors import DamagedProjectError, ProjectError
 from genloom.core.sqlite import BUSY_TIMEOUT_S, SQLiteFile
 
-__all__ = ["BUSY_TIMEOUT_S", "Database", "read_user_version"]
+__all__ = ["BUSY_TIMEOUT_S", "GENLOOM_TABLES", "Database", "read_schema", "read_user_version"]
+
+#: Tables every Genloom project database has from schema version 1 on.
+GENLOOM_TABLES = frozenset({"meta", "assets", "asset_parents", "tags", "asset_tags"})
+
+
+def read_schema(db_path: Path) -> tuple[int, frozenset[str]]:
+    """The schema version and table names of ``db_path``, read without writing to it.
+
+    An empty (0-byte) file reads as version 0 with no tables. Raises
+    :class:`DamagedProjectError` for a file that is not an SQLite database.
+    """
+    if db_path.stat().st_size == 0:
+        return 0, frozenset()
+    uri = db_path.resolve().as_uri() + "?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S)
+    except sqlite3.Error as exc:
+        raise ProjectError(f"cannot open {db_path}: {exc}. Check that the file is readable.") from exc
+    try:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        tables = frozenset(row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'"))
+    except sqlite3.DatabaseError as exc:
+        raise DamagedProjectError(db_path.parent, f"genloom.db is not a readable database "
+                                  f"({exc})") from exc
+    finally:
+        conn.close()
+    return version, tables
 
 
 def read_user_version(db_path: Path) -> int:
@@ -31,8 +59,8 @@ def read_user_version(db_path: Path) -> int:
     try:
         return int(conn.execute("PRAGMA user_version").fetchone()[0])
     except sqlite3.DatabaseError as exc:
-        raise ProjectError(f"{db_path} is not a readable Genloom database ({exc}). Restore it "
-                           "from a backup, or create a new project elsewhere.") from exc
+        raise DamagedProjectError(db_path.parent, f"genloom.db is not a readable database "
+                                  f"({exc})") from exc
     finally:
         conn.close()
 

@@ -13,12 +13,15 @@ from genloom.sdk.errors import GenloomError
 
 __all__ = [
     "AssetNotFoundError",
+    "DamagedAssetError",
+    "DamagedProjectError",
     "JobNotFoundError",
     "JobStateError",
     "ProjectError",
     "ProjectExistsError",
     "ProjectNotFoundError",
     "SchemaTooNewError",
+    "UnsafePathError",
 ]
 
 
@@ -59,6 +62,42 @@ class SchemaTooNewError(ProjectError):
         self.supported = supported
         super().__init__(f"project {path} was saved by a newer Genloom (schema {found}; "
                          f"this version reads up to {supported}). Update Genloom to open it.")
+
+
+class DamagedProjectError(ProjectError):
+    """The project's database is empty, foreign or unreadable while the folder holds assets.
+
+    Opening it would treat every asset file as unused, so it is refused and
+    nothing is touched.
+    """
+
+    def __init__(self, path: Path, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(f"project {path} is damaged: {problem}. Nothing was changed; restore "
+                         "genloom.db from a backup (the files under assets/ were not touched), "
+                         "or copy the files elsewhere and start a new project.")
+
+
+class UnsafePathError(ProjectError):
+    """A path in the project leads outside it (a symbolic link, a crafted row)."""
+
+    def __init__(self, path: Path | str, problem: str) -> None:
+        self.path = path
+        super().__init__(f"refusing to use {path}: {problem}. Genloom reads, writes and deletes "
+                         "only real files inside the project folder; replace the link with the "
+                         "folder itself, or run `genloom project check`.")
+
+
+class DamagedAssetError(ProjectError):
+    """An asset's file no longer holds the content its row names (or its row is crafted)."""
+
+    def __init__(self, asset_id: int, path: Path | str, problem: str) -> None:
+        self.asset_id = asset_id
+        self.path = path
+        super().__init__(f"asset {asset_id}'s file {path} {problem}. Restore the file from a "
+                         "backup, or delete the asset; `genloom project check` lists every "
+                         "damaged asset.")
 
 
 class AssetNotFoundError(ProjectError, LookupError):

@@ -8,6 +8,12 @@ transaction, just before the row is inserted: it renames the staged file into
 ``assets/`` (a metadata-only step). Because placing and deleting both happen
 under the database write lock, a concurrent delete of the last row using the
 same file can never remove a file that a new row is about to reference.
+
+Content "already in the store" is believed only after its sha256 is checked:
+a file damaged in place (same size, other bytes) is replaced by the good
+content rather than shared by the new row. The target path is checked to have
+no symbolic link on the way, so a crafted ``assets/`` cannot send a write
+elsewhere.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from genloom.core.project.errors import UnsafePathError
 from genloom.core.project.files import (
     content_path,
     copy_hashing,
@@ -25,6 +32,7 @@ from genloom.core.project.files import (
     place,
     write_temp,
 )
+from genloom.core.project.safe_paths import checked_inside
 
 __all__ = ["Staged", "stage"]
 
@@ -51,13 +59,18 @@ class Staged:
 
     @property
     def target(self) -> Path:
-        """The absolute path the content lives at."""
-        return self.root / self.rel_path
+        """The absolute path the content lives at (checked: no link on the way)."""
+        return checked_inside(self.root, self.rel_path)
 
     def place(self) -> None:
-        """Make sure the content is at :attr:`target`. Call with the write lock held."""
+        """Make sure the content is at :attr:`target`. Call with the write lock held.
+
+        When :func:`stage` found the content intact in the store, nothing is
+        staged and only the size is looked at again (a concurrent delete may
+        have taken it since); otherwise the staged file replaces whatever is there.
+        """
         target = self.target
-        if _same_size(target, self.size):
+        if self.staged is None and _same_size(target, self.size):
             return
         if self.staged is None:  # a concurrent delete took the file after stage() saw it
             self._stage_now()
@@ -94,13 +107,22 @@ def _same_size(path: Path, size: int) -> bool:
         return False
 
 
+def _intact(path: Path, digest: str, size: int) -> bool:
+    """True when ``path`` holds exactly the content ``digest`` (size first: cheap)."""
+    if not _same_size(path, size):
+        return False
+    if path.is_symlink() or not path.is_file():
+        raise UnsafePathError(path, "it is not a regular file")
+    return hash_file(path) == (digest, size)
+
+
 def stage(root: Path, tmp_dir: Path, source: bytes | Path, suffix: str,
           move: bool = False) -> Staged:
     """Hash ``source`` and get it ready to place under ``root`` (see the module docstring)."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
         staged = Staged(root, tmp_dir, hash_bytes(data), len(data), suffix, data=data)
-        if not _same_size(staged.target, staged.size):
+        if not _intact(staged.target, staged.hash, staged.size):
             staged._stage_now()
         return staged
     source = Path(source)
@@ -110,11 +132,17 @@ def stage(root: Path, tmp_dir: Path, source: bytes | Path, suffix: str,
     if move and _same_filesystem(source, tmp_dir):
         digest, size = hash_file(source)
         fsync_file(source)
-        return Staged(root, tmp_dir, digest, size, suffix, source=source, move=True,
-                      staged=source)
+        staged = Staged(root, tmp_dir, digest, size, suffix, source=source, move=True,
+                        staged=source)
+        if _intact(staged.target, digest, size):
+            staged.staged = None  # finish() still removes the caller's file
+        return staged
     temp, digest, size = copy_hashing(source, tmp_dir, suffix)
     staged = Staged(root, tmp_dir, digest, size, suffix, source=source, move=move,
                     staged=temp, staged_is_temp=True)
+    if _intact(staged.target, digest, size):
+        staged.discard()  # the store has this content intact: nothing to place
+        staged.staged = None
     return staged
 
 

@@ -60,6 +60,8 @@ class JobQueue:
         return self._get(self._db.connection(), job_id)
 
     def _get(self, conn: sqlite3.Connection, job_id: int) -> Job:
+        if isinstance(job_id, bool) or not isinstance(job_id, int) or not 0 <= job_id < 2**63:
+            raise JobNotFoundError(job_id, self._project_path)  # SQLite cannot even bind it
         row = conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
         if row is None:
             raise JobNotFoundError(job_id, self._project_path)
@@ -82,6 +84,11 @@ class JobQueue:
         rows = self._db.connection().execute(
             f"SELECT * FROM jobs {where} ORDER BY {_LIST_ORDER} LIMIT ?", (*params, int(limit)))
         return [job_from_row(row) for row in rows]
+
+    def running_ids(self) -> set[int]:
+        """The ids of the jobs in the running state (some engine holds them)."""
+        rows = self._db.connection().execute("SELECT id FROM jobs WHERE state = 'running'")
+        return {int(row[0]) for row in rows}
 
     # -- adding ----------------------------------------------------------------
 

@@ -15,6 +15,7 @@ leaves a row without its whole file (at worst an unused file, which
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,19 +32,22 @@ from genloom.core.project.asset_rows import (
     refresh_search_row,
 )
 from genloom.core.project.check import CheckReport, check_project
-from genloom.core.project.database import Database, read_user_version
+from genloom.core.project.database import GENLOOM_TABLES, Database, read_schema
 from genloom.core.project.errors import (
     AssetNotFoundError,
+    DamagedAssetError,
+    DamagedProjectError,
     ProjectExistsError,
     ProjectNotFoundError,
     SchemaTooNewError,
 )
-from genloom.core.project.files import WRITE_PREFIX, fsync_dir, normalise_suffix
+from genloom.core.project.files import WRITE_PREFIX, fsync_dir, hash_file, normalise_suffix
 from genloom.core.project.incoming import stage
 from genloom.core.project.jobs import JobQueue
 from genloom.core.project.migrations import SCHEMA_VERSION, migrate
 from genloom.core.project.project_events import ProjectEvents
 from genloom.core.project.queries import AssetFilter, order_by
+from genloom.core.project.safe_paths import checked_inside, derived_path
 from genloom.core.project.scratch import clear_stale
 from genloom.core.project.search_text import TEXT_KINDS, fts_query, read_text_file
 from genloom.sdk import MODALITIES
@@ -79,11 +83,15 @@ class Project:
     def create(cls, path: Path | str, name: str | None = None) -> Project:
         """Make a new project in ``path`` (created if needed) and open it.
 
-        Raises :class:`ProjectExistsError` if ``path`` already holds a project.
+        Raises :class:`ProjectExistsError` if ``path`` already holds a project,
+        and :class:`DamagedProjectError` if it has no database but holds asset
+        files (a project whose database was lost: a new one would disown them).
         """
         path = Path(path).expanduser().absolute()
         if (path / DB_NAME).exists():
             raise ProjectExistsError(path)
+        if _holds_files(path / "assets"):
+            raise DamagedProjectError(path, "genloom.db is missing but assets/ holds files")
         path.mkdir(parents=True, exist_ok=True)
         (path / "assets").mkdir(exist_ok=True)
         (path / "tmp").mkdir(exist_ok=True)
@@ -102,17 +110,20 @@ class Project:
     def open(cls, path: Path | str) -> Project:
         """Open an existing project, migrating an older schema to this version's.
 
-        Raises :class:`ProjectNotFoundError` if ``path`` has no ``genloom.db``
-        and :class:`SchemaTooNewError` (leaving the file untouched) if a newer
-        Genloom wrote it. Stale leftovers in ``tmp/`` are removed.
+        Raises :class:`ProjectNotFoundError` if ``path`` has no ``genloom.db``,
+        :class:`SchemaTooNewError` (leaving the file untouched) if a newer
+        Genloom wrote it, and :class:`DamagedProjectError` (touching nothing)
+        if the database is not a Genloom one, or is empty while ``assets/``
+        holds files. Leftovers in ``tmp/`` of jobs that are not running are removed.
         """
         path = Path(path).expanduser().absolute()
         db_path = path / DB_NAME
         if not db_path.is_file():
             raise ProjectNotFoundError(path)
-        found = read_user_version(db_path)
+        found, tables = read_schema(db_path)
         if found > SCHEMA_VERSION:
             raise SchemaTooNewError(path, found, SCHEMA_VERSION)
+        _refuse_damaged(path, found, tables)
         (path / "assets").mkdir(exist_ok=True)
         (path / "tmp").mkdir(exist_ok=True)
         db = Database(db_path)
@@ -121,7 +132,7 @@ class Project:
         finally:
             db.close()
         project = cls(path, _token=_OPENING)
-        clear_stale(path / "tmp")
+        clear_stale(path / "tmp", running=project.jobs.running_ids)
         return project
 
     @classmethod
@@ -151,9 +162,10 @@ class Project:
     def tmp_dir(self) -> Path:
         """The project's scratch folder, on the same filesystem as its assets.
 
-        Entries unchanged for an hour are removed when the project is opened.
+        Opening the project removes the folders of jobs that are not running
+        and other entries unchanged for an hour.
         """
-        folder = self.path / "tmp"
+        folder = checked_inside(self.path, "tmp")  # never a link to somewhere else
         folder.mkdir(exist_ok=True)
         return folder
 
@@ -212,6 +224,8 @@ class Project:
 
     def get_asset(self, asset_id: int) -> Asset:
         """The asset with this id; :class:`AssetNotFoundError` if there is none."""
+        if not _is_row_id(asset_id):  # e.g. a 40-digit id typed by hand: SQLite cannot bind it
+            raise AssetNotFoundError(asset_id, self.path)
         row = self._db.connection().execute(ASSET_SELECT + " WHERE a.id = ?",
                                             (asset_id,)).fetchone()
         if row is None:
@@ -219,10 +233,38 @@ class Project:
         return asset_from_row(row)
 
     def asset_path(self, asset: Asset | int) -> Path:
-        """The absolute path of the asset's file."""
+        """The absolute path of the asset's file, derived from its hash and suffix.
+
+        The row's own ``path`` is not believed (a shared project may be
+        crafted). Raises :class:`DamagedAssetError` when the row's hash or
+        suffix is not one Genloom writes, and :class:`UnsafePathError` when a
+        symbolic link lies on the way (``assets/`` linked elsewhere).
+        """
         if not isinstance(asset, Asset):
             asset = self.get_asset(asset)
-        return self.path / asset.path
+        try:
+            rel = derived_path(asset.hash, asset.suffix)
+        except ValueError as exc:
+            raise DamagedAssetError(asset.id, asset.path, f"has a damaged row ({exc})") from None
+        return checked_inside(self.path, rel)
+
+    def verified_path(self, asset: Asset | int) -> Path:
+        """:meth:`asset_path`, after checking the file still holds the asset's content.
+
+        Reads the whole file (sha256). Raises :class:`DamagedAssetError` naming
+        the asset when the file is missing or its content changed. Used before a
+        file leaves the project (export) or feeds a job (an input).
+        """
+        if not isinstance(asset, Asset):
+            asset = self.get_asset(asset)
+        path = self.asset_path(asset)
+        if not path.is_file():
+            raise DamagedAssetError(asset.id, path, "is missing")
+        found = hash_file(path)
+        if found != (asset.hash, asset.size):
+            raise DamagedAssetError(asset.id, path, "no longer holds the asset's content (its "
+                                    "sha256 or size changed: the file was damaged or replaced)")
+        return path
 
     def list_assets(self, *, kind: str | None = None, tag: str | None = None,
                     min_rating: int | None = None, generator_id: str | None = None,
@@ -335,19 +377,23 @@ class Project:
     def delete_asset(self, asset_id: int) -> None:
         """Delete the asset: its row, lineage links, tags and search entry, and its
         file unless another asset has the same content."""
-        unused: str | None = None
+        unused: Path | None = None
         trash: Path | None = None
         try:
             with self._db.transaction() as conn:
-                unused = delete_asset_row(conn, asset_id)
-                if unused is not None and (self.path / unused).exists():
+                rel = delete_asset_row(conn, asset_id)
+                # The path is derived from the row's hash and checked (no link on the
+                # way); a crafted row names no file at all, so none is touched.
+                unused = checked_inside(self.path, rel) if rel is not None else None
+                if unused is not None and unused.is_file():
                     # Out of assets/ before the commit, under the write lock, so that
                     # no concurrent add starts relying on it; back if the commit fails.
-                    trash = self.tmp_dir() / f"{WRITE_PREFIX}deleted-{Path(unused).name}"
-                    (self.path / unused).replace(trash)
+                    trash = checked_inside(self.path, "tmp") / \
+                        f"{WRITE_PREFIX}deleted-{unused.name}"
+                    unused.replace(trash)
         except BaseException:
             if trash is not None and unused is not None:
-                trash.replace(self.path / unused)
+                trash.replace(unused)
             raise
         if trash is not None:
             trash.unlink(missing_ok=True)
@@ -362,3 +408,29 @@ class Project:
 
 
 _OPENING = object()
+
+
+def _is_row_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
+
+
+def _holds_files(folder: Path) -> bool:
+    """True when ``folder`` (not followed if it is a link) has any file below it."""
+    if folder.is_symlink():
+        return True
+    for _dirpath, _dirnames, filenames in os.walk(folder):
+        if filenames:
+            return True
+    return False
+
+
+def _refuse_damaged(path: Path, version: int, tables: frozenset[str]) -> None:
+    """Raise :class:`DamagedProjectError` for a database that cannot be this project's."""
+    if version == 0 and tables:
+        raise DamagedProjectError(path, "genloom.db is a database of another program (its "
+                                  f"tables: {', '.join(sorted(tables)[:8])})")
+    if version == 0 and _holds_files(path / "assets"):
+        raise DamagedProjectError(path, "genloom.db is empty but assets/ holds files")
+    if version > 0 and not GENLOOM_TABLES <= tables:
+        missing = ", ".join(sorted(GENLOOM_TABLES - tables))
+        raise DamagedProjectError(path, f"genloom.db lacks Genloom's tables ({missing})")
