@@ -20,6 +20,7 @@ from genloom_image.image_params import (
     size_params,
     strength_param,
 )
+from genloom_image.validation import check_params
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 BUNDLED_ID = "image.emoji-ldm-32"
@@ -60,7 +61,7 @@ def _spec(id: str, title: str, description: str, factory: object, params: tuple,
           ) -> GeneratorSpec:
     return GeneratorSpec(id=id, modality="image", title=title, description=description, factory=factory,
                          params=params, inputs=inputs, model_kinds=MODEL_KINDS, default_model=BUNDLED_ID,
-                         devices=DEVICES)
+                         devices=DEVICES, check=check_params)
 
 
 @hookimpl

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from genloom.sdk import ParameterError
 
@@ -73,6 +74,26 @@ def resolve_size(rule: SizeRule, width: int, height: int,
     return result[0], result[1]
 
 
+def check_params(params: dict[str, Any]) -> None:
+    """What can be checked when a job is queued, before any model loads.
+
+    The spec's ``check``: sizes must be multiples of 8 (every model's multiple
+    is a multiple of 8; the model's own range is checked when it is loaded),
+    strength must leave a step to run, and the LoRA list must parse and name
+    existing ``.safetensors`` files.
+    """
+    for name in ("width", "height"):
+        value = params.get(name)
+        if value and value % 8:
+            below = value // 8 * 8
+            options = " or ".join(str(v) for v in (below, below + 8) if v > 0)
+            raise ParameterError(name, value, "is not a multiple of 8",
+                                 f"use {options}")
+    if params.get("strength") is not None and params.get("steps"):
+        check_strength_steps(params["strength"], params["steps"])
+    parse_loras(params.get("loras", "") or "")
+
+
 def check_strength_steps(strength: float, steps: int) -> None:
     """Image-to-image runs ``int(steps * strength)`` steps; refuse a request that runs none."""
     if strength <= 0:
@@ -112,14 +133,27 @@ def parse_loras(text: str) -> list[LoraSpec]:
                 path_text = head.strip()
             except ValueError:
                 pass
-        path = Path(path_text).expanduser()
+        if "\0" in path_text:
+            raise ParameterError("loras", path_text.replace("\0", "\\0")[:80],
+                                 "holds a NUL character, which no file name has",
+                                 "give the path of a LoRA .safetensors file")
+        try:
+            path = Path(path_text).expanduser()
+        except RuntimeError as exc:  # ~nouser/...: no such user's home
+            raise ParameterError("loras", path_text[:80], f"cannot be found ({exc})",
+                                 "give the full path of a LoRA .safetensors file") from None
         if path.suffix.lower() != ".safetensors":
             raise ParameterError(
                 "loras", path.name,
                 "is not a .safetensors file (pickle-based .ckpt/.pt/.bin LoRAs can run code when loaded "
                 "and are refused)", "convert it to .safetensors or use a .safetensors release")
-        if not path.is_file():
-            raise ParameterError("loras", path.name, f"does not exist (looked for {path})",
+        try:
+            found = path.is_file()
+        except OSError as exc:  # a name too long for the filesystem, a folder we may not read
+            raise ParameterError("loras", path.name[:80], f"cannot be read ({exc.strerror})",
+                                 "give the path of a LoRA .safetensors file") from None
+        if not found:
+            raise ParameterError("loras", path.name[:80], f"does not exist (looked for {path})",
                                  "give the path of a LoRA .safetensors file")
         if not -10.0 <= weight <= 10.0:
             raise ParameterError("loras", path.name, f"has weight {weight}, outside -10 to 10",

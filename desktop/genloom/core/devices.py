@@ -34,6 +34,20 @@ def available_device_types() -> list[str]:
     return found
 
 
+def check_device_name(preference: str | None) -> str:
+    """``preference`` if it names a device Genloom knows, else :class:`DeviceError`.
+
+    Checked when a job is queued, without importing torch: whether the device
+    exists on this machine is known only in the worker.
+    """
+    text = (preference or "auto").strip().lower()
+    kind, _, index = text.partition(":")
+    if text == "auto" or (kind in DEFAULT_DTYPES and (not index and ":" not in text
+                                                       or kind != "cpu" and index.isdigit())):
+        return text
+    raise DeviceError(f"device {preference!r} is not known; use auto, cpu, cuda, cuda:N or mps")
+
+
 def resolve_device(preference: str, supported: tuple[str, ...]) -> tuple[str, str]:
     """Turn a preference (``auto``, ``cpu``, ``cuda``, ``cuda:1``, ``mps``) into (device, dtype).
 

@@ -119,7 +119,12 @@ class FloatParam(Param):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self._error(value, f"is not a number ({type(value).__name__})",
                               f"give a number{_range_text(self.minimum, self.maximum)}")
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:  # an int with hundreds of digits
+            raise self._error(f"{str(value)[:20]}... ({len(str(value))} digits)",
+                              "is too large to be a number here",
+                              f"give a number{_range_text(self.minimum, self.maximum)}") from None
         if not math.isfinite(value):
             raise self._error(value, "is not a finite number",
                               f"give a number{_range_text(self.minimum, self.maximum)}")
@@ -185,6 +190,10 @@ class StringParam(Param):
     def validate(self, value: Any) -> str:
         if not isinstance(value, str):
             raise self._error(value, f"is not text ({type(value).__name__})", "give a string")
+        if not _is_utf8(value):
+            raise self._error(value.encode("utf-8", "backslashreplace").decode("ascii", "replace")[:60],
+                              "is not valid UTF-8 text (it holds bytes that are no character)",
+                              "check the text's encoding and give it as UTF-8")
         if len(value) < self.min_length:
             if self.min_length == 1:
                 raise self._error(value, "is empty", f"write a {self.title.lower()}")
@@ -238,6 +247,15 @@ def param_from_dict(data: dict[str, Any]) -> Param:
     if "choices" in data:
         data["choices"] = tuple(data["choices"])
     return cls(**data)
+
+
+def _is_utf8(text: str) -> bool:
+    """False for text holding lone surrogates (undecodable bytes smuggled in by the OS)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _range_text(minimum: float | None, maximum: float | None) -> str:

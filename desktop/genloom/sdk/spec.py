@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from genloom.sdk.errors import ParameterError
+from genloom.sdk.errors import InputError, ParameterError
 from genloom.sdk.params import Param
 
 if TYPE_CHECKING:
@@ -65,6 +65,13 @@ class GeneratorSpec:
     when the request names none (usually one the plugin bundles).
     ``uses_seed`` is false for deterministic generators; ``devices`` lists the
     device types it can run on (``"cpu"`` only means no torch is needed to pick one).
+
+    ``check`` (optional, SDK 1.1) is called with the complete, type-checked
+    parameters when a job is queued, in the app's process, without a model: it
+    raises :class:`ParameterError` for what the generator can tell is wrong
+    before loading anything (a size that is not a multiple of 8, a malformed
+    list of files), so such a job is refused at once rather than failing later
+    in the worker. It must be cheap and import nothing heavy.
     """
 
     id: str
@@ -79,6 +86,7 @@ class GeneratorSpec:
     default_model: str | None = None
     uses_seed: bool = True
     devices: tuple[str, ...] = ("cpu",)
+    check: Callable[[dict[str, Any]], None] | None = field(default=None, compare=False)
     #: Filled in by the plugin manager: the plugin that registered the spec and its version.
     plugin: str = field(default="", compare=False)
     plugin_version: str = field(default="", compare=False)
@@ -139,6 +147,16 @@ class GeneratorSpec:
             else:
                 raise ParameterError(p.name, None, "is required and has no default",
                                      f"set {p.name}")
+        if self.check is not None:
+            try:
+                self.check(dict(result))
+            except (ParameterError, InputError):
+                raise
+            except Exception as exc:  # noqa: BLE001 - a plugin's check may have any bug
+                raise ParameterError(
+                    "(parameters)", "", f"could not be checked: {self.id}'s check failed with "
+                    f"{type(exc).__name__}: {exc}",
+                    f"report this to the author of the plugin {self.plugin or '(unknown)'}") from None
         return result
 
     def to_dict(self) -> dict[str, Any]:

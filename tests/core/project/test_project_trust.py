@@ -190,7 +190,7 @@ def _damage(project: Project, asset_id: int) -> Path:
 
 def test_adding_content_whose_stored_file_was_damaged_restores_the_file(project):
     first = project.add_asset(b"the real content", kind="text", suffix=".txt")
-    path = _damage(project, first.id)
+    _damage(project, first.id)
     second = project.add_asset(b"the real content", kind="text", suffix=".txt")
     assert project.asset_path(second).read_bytes() == b"the real content"
     assert project.check().ok

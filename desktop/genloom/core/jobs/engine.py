@@ -14,8 +14,13 @@ What goes wrong and what happens:
 - the worker hangs: no event for ``stall_timeout_s`` and the worker is killed,
   the job fails as stalled; a cancel not honoured within ``cancel_grace_s``
   kills the worker too and the job ends cancelled;
-- this process dies mid-job: the job's heartbeat stops, and the next engine to
-  open the project requeues it once (see ``JobQueue.recover_orphans``).
+- this process dies mid-job: its worker dies with it (see the worker), the job's
+  heartbeat stops, and the next engine requeues it once (at once when the dead
+  process was on this machine; see ``JobQueue.recover_orphans``);
+- the database is locked by another process for longer than its busy timeout:
+  the engine waits and tries again; a job's results are never dropped for it;
+- a generator's outputs are not believed: only regular files inside the job's
+  own folder are stored, and a job that made nothing fails.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import queue
 import secrets
 import shutil
 import socket
+import sqlite3
 import threading
 import time
 import uuid
@@ -34,10 +40,14 @@ from pathlib import Path
 from typing import Any
 
 from genloom.core import paths
+from genloom.core.devices import DeviceError, check_device_name
 from genloom.core.events import Signal
+from genloom.core.jobs.outputs import OutputRefused, checked_outputs
 from genloom.core.jobs.supervisor import WorkerProcess, WorkerStartError, describe_exit
 from genloom.core.plugins import PluginManager
-from genloom.core.recipe import build_recipe, prompt_of
+from genloom.core.project.errors import JobStateError, ProjectError
+from genloom.core.project.scratch import job_folder_name
+from genloom.core.recipe import build_recipe, checked_recipe, prompt_of, untrusted_model
 from genloom.core.settings import Settings
 from genloom.sdk.errors import InputError, ParameterError
 from genloom.sdk.models import ModelRef
@@ -116,15 +126,26 @@ class Engine:
         if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 10_000:
             raise ParameterError("count", count, "is not between 1 and 10000", "choose how many to make, 1 to 10000")
         first_seed = self._check_seed(seed, spec.uses_seed)
+        if not isinstance(inputs, (Mapping, type(None))):
+            raise InputError(f"inputs: {inputs!r:.60} is not role -> asset id; pass a dict "
+                             "like {'image': 12}")
         input_ids = self._check_inputs(spec, dict(inputs or {}))
         model_data = self._model_for(spec, model)
+        if device is not None and not isinstance(device, str):
+            raise ParameterError("device", device, "is not a device name",
+                                 "use auto, cpu, cuda, cuda:N or mps")
+        try:
+            device = check_device_name(device or self.settings.device)
+        except DeviceError:
+            raise ParameterError("device", device or self.settings.device, "is not a device",
+                                 "use auto, cpu, cuda, cuda:N or mps") from None
         batch = uuid.uuid4().hex[:12]
         jobs = []
         for index in range(count):
             job_seed = (first_seed + index) % SEED_LIMIT if spec.uses_seed else 0
             jobs.append(self.project.jobs.enqueue(
                 spec.id, values, seed=job_seed, inputs=input_ids, model=model_data,
-                device=device or self.settings.device, plugin_version=spec.plugin_version,
+                device=device, plugin_version=spec.plugin_version,
                 batch=batch, rerun_of=rerun_of,
             ))
         if self._scope is not None:
@@ -136,9 +157,10 @@ class Engine:
         """Queue the recipe of ``asset_id`` again: the same output, or with
         ``new_seed`` a variation of it."""
         asset = self.project.get_asset(asset_id)
-        recipe = asset.recipe or {}
+        # A recipe is data from a project or an imported file: checked, and never consent.
+        recipe = checked_recipe(asset.recipe or {}, f"asset {asset_id}'s recipe")
         generator = (recipe.get("generator") or {}).get("id")
-        if not generator:
+        if not generator or not isinstance(generator, str):
             raise InputError(f"asset {asset_id} has no recipe to re-run (it was imported, not generated)")
         seed = None if new_seed else recipe.get("seed")
         (job,) = self.submit(generator, recipe.get("params") or {}, seed=seed,
@@ -186,10 +208,14 @@ class Engine:
             asset_id = inputs[role]
             try:
                 asset = self.project.get_asset(int(asset_id))
-            except (ValueError, TypeError):
-                raise InputError(f"input {role!r}: {asset_id!r} is not an asset id") from None
+            except (ValueError, TypeError, OverflowError):
+                raise InputError(f"input {role!r}: {asset_id!r:.40} is not an asset id") from None
             except LookupError:
                 raise InputError(f"input {role!r}: there is no asset {asset_id} in this project") from None
+            try:
+                self.project.verified_path(asset)
+            except ProjectError as exc:
+                raise InputError(f"input {role!r}: {exc}") from None
             if asset.kind != item.kind:
                 raise InputError(f"input {role!r}: asset {asset_id} is {asset.kind}, "
                                  f"but {spec.id} needs {item.kind} there")
@@ -202,15 +228,31 @@ class Engine:
                 return None
             model = spec.default_model
         if isinstance(model, ModelRef):
-            return model.to_dict()
+            return model.to_dict()  # made in this process (the model library): trusted
         if isinstance(model, Mapping):
-            return ModelRef.from_dict(dict(model)).to_dict()
+            try:
+                return untrusted_model(model)  # data (a recipe): never carries consent
+            except TypeError as exc:
+                raise InputError(f"model {dict(model)!r:.80} is not a model reference: {exc}") from None
+        if not isinstance(model, str):
+            raise InputError(f"model {model!r:.60} is not a model id or path")
+        if not model.strip():
+            # Path("") is the current folder: an empty name must never mean "whatever is here".
+            raise InputError("model '' is empty; give a bundled model id, a model library id or "
+                             "the path of a model file or folder")
         if model in self.plugins.models:
             return self.plugins.models[model].to_ref().to_dict()
-        path = Path(str(model)).expanduser()
-        if path.exists():
-            return ModelRef(id=str(path.resolve()), path=str(path.resolve()), source="user").to_dict()
-        raise InputError(f"model {model!r} is neither a bundled model ({', '.join(self.plugins.models) or 'none'}) "
+        try:
+            path = Path(model).expanduser()
+            found = path.exists()
+            resolved = str(path.resolve()) if found else ""
+        except (OSError, RuntimeError, ValueError) as exc:
+            # RuntimeError: ~nouser/...; OSError: a name too long for the filesystem.
+            raise InputError(f"model {model!r:.80} is not a usable path ({exc}); give a bundled "
+                             "model id or the path of a model file or folder") from None
+        if found:
+            return ModelRef(id=resolved, path=resolved, source="user").to_dict()
+        raise InputError(f"model {model!r:.80} is neither a bundled model ({', '.join(self.plugins.models) or 'none'}) "
                          "nor an existing file or folder")
 
     # -- running -----------------------------------------------------------------
@@ -259,11 +301,17 @@ class Engine:
     def _loop(self) -> None:
         last_recovery = 0.0
         while not self._stop.is_set():
-            now = time.monotonic()
-            if now - last_recovery > self.orphan_after_s / 2:
-                last_recovery = now
-                self.project.jobs.recover_orphans(stale_after=self.orphan_after_s)
-            job = self.project.jobs.claim_next(self.owner, self._scope)
+            try:
+                now = time.monotonic()
+                if now - last_recovery > self.orphan_after_s / 2:
+                    last_recovery = now
+                    self.project.jobs.recover_orphans(stale_after=self.orphan_after_s)
+                job = self.project.jobs.claim_next(self.owner, self._scope)
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc):
+                    raise
+                self._wake.wait(timeout=0.5)  # another process holds the write lock: wait
+                continue
             if job is None:
                 self.events.idle.emit()
                 self._wake.wait(timeout=1.0)
@@ -271,8 +319,14 @@ class Engine:
                 continue
             try:
                 self._run(job)
+            except _LeftRunning:
+                pass  # stopped while the database was locked: the job is requeued later
             except Exception as exc:  # the engine itself must not die with a job
-                self._fail(job.id, f"internal error while running the job: {type(exc).__name__}: {exc}")
+                try:
+                    self._fail(job.id, f"internal error while running the job: "
+                                       f"{type(exc).__name__}: {exc}")
+                except (_LeftRunning, Exception):  # noqa: BLE001 - keep the engine alive
+                    pass
 
     def _ensure_worker(self) -> WorkerProcess:
         if self._worker is not None and self._worker.alive():
@@ -297,7 +351,7 @@ class Engine:
             return
         try:
             inputs = {role: self._input_payload(asset_id) for role, asset_id in job.inputs.items()}
-        except Exception as exc:
+        except (LookupError, ProjectError, OSError) as exc:
             self._fail(job.id, f"an input asset is not available: {exc}")
             return
         with self._lock:
@@ -316,7 +370,7 @@ class Engine:
             if not self._release_if_stopping(job.id):
                 self._cancelled(job.id, [], note="Genloom stopped before the job began")
             return
-        scratch = self.project.tmp_dir() / f"job-{job.id}-{uuid.uuid4().hex[:8]}"
+        scratch = self.project.tmp_dir() / job_folder_name(job.id, uuid.uuid4().hex[:8])
         scratch.mkdir(parents=True, exist_ok=True)
         self.events.job_started.emit(self.project.jobs.get(job.id))
         try:
@@ -325,7 +379,7 @@ class Engine:
                 "seed": job.seed, "inputs": inputs, "model": job.model, "device": job.device,
                 "output_dir": str(scratch),
             }})
-            self._follow(job, spec, worker)
+            self._follow(job, spec, worker, scratch)
         finally:
             with self._lock:
                 self._running_job = None
@@ -334,12 +388,10 @@ class Engine:
 
     def _input_payload(self, asset_id: int) -> dict[str, Any]:
         asset = self.project.get_asset(asset_id)
-        path = self.project.asset_path(asset)
-        if not path.is_file():
-            raise FileNotFoundError(f"asset {asset_id}'s file {path} is missing")
+        path = self.project.verified_path(asset)  # never feed a damaged file to a generator
         return {"asset_id": asset.id, "kind": asset.kind, "path": str(path), "metadata": asset.metadata}
 
-    def _follow(self, job: Any, spec: Any, worker: WorkerProcess) -> None:
+    def _follow(self, job: Any, spec: Any, worker: WorkerProcess, scratch: Path) -> None:
         started = time.monotonic()
         last_event = started
         last_beat = 0.0
@@ -348,7 +400,13 @@ class Engine:
             now = time.monotonic()
             if now - last_beat >= HEARTBEAT_EVERY_S:
                 last_beat = now
-                if self.project.jobs.heartbeat(job.id, self.owner) and job.id not in self._cancel_sent:
+                try:
+                    stop = self.project.jobs.heartbeat(job.id, self.owner)
+                except sqlite3.OperationalError as exc:
+                    if not _is_busy(exc):
+                        raise
+                    stop = False  # locked by another process: beat again next time
+                if stop and job.id not in self._cancel_sent:
                     worker.send({"op": "cancel", "job_id": job.id})
                     self._cancel_sent.add(job.id)
             if job.id in self._cancel_sent and cancel_deadline is None:
@@ -379,11 +437,11 @@ class Engine:
             elif ev == "loading":
                 self.events.job_loading.emit(job.id, message.get("generator_id", ""), message.get("model", ""))
             elif ev == "done":
-                self._store(job, spec, message, cancelled=False)
+                self._store(job, spec, message, scratch, cancelled=False)
                 return
             elif ev == "cancelled":
                 if not self._release_if_stopping(job.id):
-                    self._store(job, spec, message, cancelled=True)
+                    self._store(job, spec, message, scratch, cancelled=True)
                 return
             elif ev == "failed":
                 self._fail(job.id, message.get("error", "failed"), traceback=message.get("traceback", ""))
@@ -406,46 +464,99 @@ class Engine:
         self._worker = None
         self.events.worker_stopped.emit(why)
 
-    def _store(self, job: Any, spec: Any, message: dict[str, Any], cancelled: bool) -> None:
+    def _store(self, job: Any, spec: Any, message: dict[str, Any], scratch: Path,
+               cancelled: bool) -> None:
+        """Store the outputs and end the job in one transaction (see ``store_job_results``)."""
         job = self.project.jobs.get(job.id)
+        try:
+            outputs = checked_outputs(message.get("outputs"), scratch)
+        except OutputRefused as exc:
+            self._fail(job.id, f"the generator's results were refused: {exc}")
+            return
+        if not outputs and not cancelled:
+            self._fail(job.id, "the generator returned no outputs, so the job made nothing; "
+                               "this is a fault of the generator (report it to its plugin's author)")
+            return
         recipe = build_recipe(job=job, spec=spec, device=message.get("device", ""),
                               dtype=message.get("dtype", ""), libraries=message.get("libraries", {}))
         prompt = prompt_of(spec, job.params)
         parents = sorted(set(job.inputs.values()) | ({job.rerun_of} if job.rerun_of else set()))
-        assets = []
+        items = []
+        for output in outputs:
+            text = output.text or ""
+            if not text and output.kind in ("text", "code"):
+                with open(output.path, encoding="utf-8", errors="replace") as handle:
+                    text = handle.read(1_000_000)
+            items.append(dict(
+                source=output.path, kind=output.kind, suffix=output.suffix, recipe=recipe,
+                parents=parents, tags=("partial",) if output.partial else (), prompt=prompt,
+                text=text, generator_id=job.generator_id,
+                model_id=(job.model or {}).get("id", ""), job_id=job.id,
+                metadata=output.metadata, move=True))
         try:
-            for output in message.get("outputs", []):
-                text = output.get("text") or ""
-                if not text and output["kind"] in ("text", "code"):
-                    text = Path(output["path"]).read_text(encoding="utf-8", errors="replace")[:1_000_000]
-                assets.append(self.project.add_asset(
-                    Path(output["path"]), kind=output["kind"], suffix=output["suffix"], recipe=recipe,
-                    parents=parents, tags=("partial",) if output.get("partial") else (),
-                    prompt=prompt, text=text, generator_id=job.generator_id,
-                    model_id=(job.model or {}).get("id", ""), job_id=job.id,
-                    metadata=output.get("metadata") or {}, move=True,
-                ))
-        except Exception as exc:
+            done, assets = self._retry_busy(lambda: self.project.store_job_results(
+                job.id, self.owner, items, cancelled=cancelled))
+        except JobStateError:
+            return  # the lease was lost: another engine holds the job now; store nothing
+        except (OSError, ValueError, TypeError, ProjectError) as exc:
             self._fail(job.id, f"could not store the results: {type(exc).__name__}: {exc}")
             return
         if cancelled:
-            self._cancelled(job.id, assets)
+            self.events.job_cancelled.emit(done, list(assets))
         else:
-            done = self.project.jobs.finish(job.id, [a.id for a in assets])
             self.events.job_finished.emit(done, assets)
+
+    def _retry_busy(self, action: Any) -> Any:
+        """Run ``action``, waiting out another process's write lock however long it lasts.
+
+        Results are never dropped for a busy database; only when this engine is
+        stopping does it give up (:class:`_LeftRunning`): the job stays running
+        and is requeued once its heartbeat is seen to stop.
+        """
+        delay = 0.05
+        while True:
+            try:
+                return action()
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc):
+                    raise
+                if self._stop.is_set():
+                    raise _LeftRunning from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
 
     def _fail(self, job_id: int, error: str, traceback: str = "") -> None:
         text = error if not traceback else f"{error}\n\n{traceback.rstrip()}"
-        job = self.project.jobs.fail(job_id, text)
+        try:
+            job = self._retry_busy(lambda: self.project.jobs.fail(job_id, text, owner=self.owner))
+        except JobStateError:
+            return  # another engine holds the job now (this one lost its lease)
         self.events.job_failed.emit(job)
 
     def _release_if_stopping(self, job_id: int) -> bool:
         """When the app closes mid-job, the job goes back to the queue instead of ending."""
         if not (self._stop.is_set() and self._requeue_on_stop):
             return False
-        self.project.jobs.release(job_id, self.owner)
+        try:
+            self.project.jobs.release(job_id, self.owner)
+        except (JobStateError, sqlite3.OperationalError):
+            pass  # lost to another engine, or locked: recovery requeues it when this one is gone
         return True
 
     def _cancelled(self, job_id: int, assets: Sequence[Any], note: str = "") -> None:
-        job = self.project.jobs.mark_cancelled(job_id, note, [a.id for a in assets])
+        try:
+            job = self._retry_busy(lambda: self.project.jobs.mark_cancelled(
+                job_id, note, [a.id for a in assets], owner=self.owner))
+        except JobStateError:
+            return
         self.events.job_cancelled.emit(job, list(assets))
+
+
+class _LeftRunning(Exception):
+    """The engine stopped while the database was locked; the job is left to recovery."""
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    """True for SQLite's "database is locked" / "busy": another process holds the lock."""
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text

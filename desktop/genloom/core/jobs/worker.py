@@ -17,6 +17,7 @@ import gc
 import os
 import platform
 import queue
+import shutil
 import sys
 import threading
 import traceback
@@ -223,8 +224,16 @@ def _materialise(output: Output, output_dir: Path, index: int) -> dict[str, Any]
         raise TypeError(f"generator returned {type(output).__name__} in its outputs; expected genloom.sdk.Output")
     if output.path is not None:
         path = Path(output.path)
+        if path.is_symlink():
+            raise ValueError(f"generator output {path} is a symbolic link; return a regular file "
+                             "written in request.output_dir")
         if not path.is_file():
             raise FileNotFoundError(f"generator output file {path} does not exist")
+        if not _inside(path, output_dir):
+            # Copied, never moved: the file belongs to whoever put it there.
+            copy = output_dir / f"output-{index}{output.suffix}"
+            shutil.copyfile(path, copy)
+            path = copy
     else:
         path = output_dir / f"output-{index}{output.suffix}"
         with open(path, "wb") as handle:
@@ -232,6 +241,13 @@ def _materialise(output: Output, output_dir: Path, index: int) -> dict[str, Any]
     return {"kind": output.kind, "path": str(path), "suffix": output.suffix,
             "metadata": output.metadata, "partial": output.partial,
             "text": output.text if output.text is not None and len(output.text) <= 1_000_000 else None}
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except OSError:
+        return False
 
 
 def _memory_budget_mb(message: dict[str, Any]) -> int:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import builtins
 import json
+import os
+import socket
 import sqlite3
 import time
 from collections.abc import Collection, Sequence
@@ -196,17 +198,43 @@ class JobQueue:
         return self._change(job_id, "finish", ("running",), state="done",
                             finished=time.time(), asset_ids=json.dumps([int(i) for i in asset_ids]))
 
-    def fail(self, job_id: int, error: str) -> Job:
-        """Mark a running (or not yet started) job failed, with the reason for the user."""
-        return self._change(job_id, "fail", ("queued", "running"), state="failed",
+    def complete(self, conn: sqlite3.Connection, job_id: int, owner: str,
+                 asset_ids: Sequence[int], *, cancelled: bool = False, note: str = "") -> Job:
+        """End a job running under ``owner`` inside the caller's transaction (no event).
+
+        Used by :meth:`Project.store_job_results`, which stores the assets in the
+        same transaction and emits the events after the commit. Raises
+        :class:`JobStateError` when the job is not running under ``owner`` (its
+        lease was lost: another engine requeued or ran it).
+        """
+        job = self._require(conn, job_id, "finish", ("running",))
+        if job.owner != owner:
+            raise JobStateError(job_id, f"running under {job.owner!r}", "finish",
+                                (f"running under {owner!r}",))
+        sets: dict[str, Any] = dict(state="cancelled" if cancelled else "done",
+                                    finished=time.time(),
+                                    asset_ids=json.dumps([int(i) for i in asset_ids]))
+        if cancelled:
+            sets["error"] = str(note)
+        return self._update(conn, job_id, sets)
+
+    def fail(self, job_id: int, error: str, owner: str | None = None) -> Job:
+        """Mark a running (or not yet started) job failed, with the reason for the user.
+
+        With ``owner``, a running job must be running under that owner (an
+        engine that lost its lease cannot end the job another engine now runs).
+        """
+        return self._change(job_id, "fail", ("queued", "running"), owner=owner, state="failed",
                             finished=time.time(), error=str(error))
 
-    def mark_cancelled(self, job_id: int, error: str = "", asset_ids: Sequence[int] = ()) -> Job:
+    def mark_cancelled(self, job_id: int, error: str = "", asset_ids: Sequence[int] = (),
+                       owner: str | None = None) -> Job:
         """Mark a running (or queued) job cancelled: its engine stopped it.
 
-        ``asset_ids`` are partial results it kept (text streamed before the cancel).
+        ``asset_ids`` are partial results it kept (text streamed before the cancel);
+        ``owner`` as for :meth:`fail`.
         """
-        return self._change(job_id, "mark cancelled", ("queued", "running"),
+        return self._change(job_id, "mark cancelled", ("queued", "running"), owner=owner,
                             state="cancelled", finished=time.time(), error=str(error),
                             asset_ids=json.dumps([int(i) for i in asset_ids]))
 
@@ -270,19 +298,24 @@ class JobQueue:
         return queued
 
     def recover_orphans(self, stale_after: float = 30.0) -> builtins.list[Job]:
-        """Deal with running jobs whose heartbeat is older than ``stale_after`` seconds.
+        """Deal with running jobs whose engine is gone.
 
-        Their process died. A job claimed fewer than :data:`MAX_ATTEMPTS` times
+        A claim is a lease: the owning engine renews it with every heartbeat,
+        and no other engine takes the job while it is fresh. It has lapsed when
+        the heartbeat is older than ``stale_after`` seconds, or at once when the
+        owner's process was on this machine and no longer exists (the owner id
+        is ``host:pid:token``). A job claimed fewer than :data:`MAX_ATTEMPTS` times
         is queued again at its old position; one interrupted again is failed; one
         whose cancel was requested is marked cancelled. Returns the changed jobs.
         """
         now = time.time()
         changed = []
         with self._db.transaction() as conn:
-            rows = conn.execute("SELECT * FROM jobs WHERE state = 'running' AND "
-                                "(heartbeat IS NULL OR heartbeat < ?)",
-                                (now - stale_after,)).fetchall()
-            for job in map(job_from_row, rows):
+            rows = conn.execute("SELECT * FROM jobs WHERE state = 'running'").fetchall()
+            lapsed = [job for job in map(job_from_row, rows)
+                      if job.heartbeat is None or job.heartbeat < now - stale_after
+                      or _owner_is_gone(job.owner)]
+            for job in lapsed:
                 if job.cancel_requested:
                     sets: dict[str, Any] = dict(state="cancelled", finished=now, error=(
                         "the process running it stopped after the cancel was requested"))
@@ -309,12 +342,39 @@ class JobQueue:
         conn.execute(f"UPDATE jobs SET {assignments} WHERE id = ?", (*sets.values(), job_id))
         return self._get(conn, job_id)
 
-    def _change(self, job_id: int, action: str, allowed: Sequence[str], **sets: Any) -> Job:
+    def _change(self, job_id: int, action: str, allowed: Sequence[str],
+                owner: str | None = None, **sets: Any) -> Job:
         with self._db.transaction() as conn:
-            self._require(conn, job_id, action, allowed)
+            job = self._require(conn, job_id, action, allowed)
+            if owner is not None and job.state == "running" and job.owner != owner:
+                raise JobStateError(job_id, f"running under {job.owner!r}", action,
+                                    (f"running under {owner!r}",))
             job = self._update(conn, job_id, sets)
         self._events.job_changed.emit(job)
         return job
+
+
+def _owner_is_gone(owner: str) -> bool:
+    """True when ``owner`` (``host:pid:token``) names a process on this machine that is gone.
+
+    A process that exists may be another one that reused the pid; then the
+    heartbeat's age decides, as for owners on other machines.
+    """
+    parts = owner.split(":")
+    if len(parts) < 3 or not parts[-2].isdigit():
+        return False
+    if ":".join(parts[:-2]) != socket.gethostname():
+        return False
+    pid = int(parts[-2])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OSError):
+        return False
+    return False
 
 
 def _check_states(states: Sequence[str]) -> builtins.list[str]:

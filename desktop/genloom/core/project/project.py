@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,8 @@ from genloom.core.project.errors import (
     SchemaTooNewError,
 )
 from genloom.core.project.files import WRITE_PREFIX, fsync_dir, hash_file, normalise_suffix
-from genloom.core.project.incoming import stage
+from genloom.core.project.incoming import Staged, stage
+from genloom.core.project.job import Job
 from genloom.core.project.jobs import JobQueue
 from genloom.core.project.migrations import SCHEMA_VERSION, migrate
 from genloom.core.project.project_events import ProjectEvents
@@ -191,6 +193,59 @@ class Project:
         not given); ``prompt`` is the prompt that made it. Identical content is
         stored once, however many assets use it.
         """
+        pending = self._stage(source, kind=kind, suffix=suffix, recipe=recipe, parents=parents,
+                              tags=tags, prompt=prompt, text=text, title=title,
+                              generator_id=generator_id, model_id=model_id, job_id=job_id,
+                              metadata=metadata, move=move)
+        try:
+            with self._db.transaction() as conn:
+                asset_id = self._insert(conn, pending)
+        except BaseException:
+            pending.staged.discard()
+            raise
+        pending.staged.finish()
+        asset = self.get_asset(asset_id)
+        self.events.asset_added.emit(asset)
+        return asset
+
+    def store_job_results(self, job_id: int, owner: str, outputs: Sequence[dict[str, Any]], *,
+                          cancelled: bool = False, note: str = "") -> tuple[Job, list[Asset]]:
+        """Store a job's outputs as assets and end the job, in one transaction.
+
+        ``outputs`` are :meth:`add_asset` keyword arguments (with ``source``).
+        The job must be running under ``owner`` (the engine holding its lease);
+        it ends done, or with ``cancelled`` cancelled (partial results kept).
+        Either everything is recorded or nothing: a crash or an error part-way
+        leaves the job running (to be run again) and no asset of it, so a retry
+        never duplicates what a job made. Raises :class:`JobStateError` when
+        another engine holds the job (nothing is stored).
+        """
+        staged: list[_Pending] = []
+        try:
+            for output in outputs:
+                staged.append(self._stage(**output))
+            with self._db.transaction() as conn:
+                asset_ids = [self._insert(conn, pending) for pending in staged]
+                job = self.jobs.complete(conn, job_id, owner, asset_ids,
+                                         cancelled=cancelled, note=note)
+        except BaseException:
+            for pending in staged:
+                pending.staged.discard()
+            raise
+        for pending in staged:
+            pending.staged.finish()
+        assets = [self.get_asset(asset_id) for asset_id in asset_ids]
+        for asset in assets:
+            self.events.asset_added.emit(asset)
+        self.events.job_changed.emit(job)
+        return job, assets
+
+    def _stage(self, source: bytes | Path, *, kind: str, suffix: str,
+               recipe: dict[str, Any] | None = None, parents: Sequence[int] = (),
+               tags: Sequence[str] = (), prompt: str = "", text: str = "", title: str = "",
+               generator_id: str = "", model_id: str = "", job_id: int | None = None,
+               metadata: dict[str, Any] | None = None, move: bool = False) -> _Pending:
+        """Check the values and stage the file (outside any lock)."""
         if kind not in MODALITIES:
             raise ValueError(f"kind: {kind!r} is not an asset kind; use one of "
                              f"{', '.join(MODALITIES)}")
@@ -200,25 +255,21 @@ class Project:
         parent_ids = tuple(int(p) for p in parents)
         tag_names = tuple(tag_sql.normalise_tags(tags))
         staged = stage(self.path, self.tmp_dir(), source, suffix, move=move)
-        try:
-            with self._db.transaction() as conn:
-                check_parents(conn, parent_ids)
-                staged.place()
-                if kind in TEXT_KINDS and not text:
-                    text = read_text_file(staged.target)
-                asset_id = insert_asset_row(conn, AssetRow(
-                    kind=kind, hash=staged.hash, size=staged.size, suffix=suffix,
-                    path=staged.rel_path, created=time.time(), title=title, prompt=prompt,
-                    text=text, recipe=recipe_json, metadata=metadata_json,
-                    generator_id=generator_id, model_id=model_id, job_id=job_id,
-                    parents=parent_ids, tags=tag_names))
-        except BaseException:
-            staged.discard()
-            raise
-        staged.finish()
-        asset = self.get_asset(asset_id)
-        self.events.asset_added.emit(asset)
-        return asset
+        return _Pending(staged, dict(
+            kind=kind, suffix=suffix, created=time.time(), title=title, prompt=prompt,
+            text=text, recipe=recipe_json, metadata=metadata_json, generator_id=generator_id,
+            model_id=model_id, job_id=job_id, parents=parent_ids, tags=tag_names))
+
+    def _insert(self, conn: Any, pending: _Pending) -> int:
+        """Place the staged file and insert its rows (inside the caller's transaction)."""
+        values = dict(pending.values)
+        check_parents(conn, values["parents"])
+        pending.staged.place()
+        if values["kind"] in TEXT_KINDS and not values["text"]:
+            values["text"] = read_text_file(pending.staged.target)
+        return insert_asset_row(conn, AssetRow(hash=pending.staged.hash,
+                                               size=pending.staged.size,
+                                               path=pending.staged.rel_path, **values))
 
     # -- reading assets --------------------------------------------------------
 
@@ -408,6 +459,14 @@ class Project:
 
 
 _OPENING = object()
+
+
+@dataclass
+class _Pending:
+    """An asset staged for insertion: its file, ready to place, and its row's values."""
+
+    staged: Staged
+    values: dict[str, Any]
 
 
 def _is_row_id(value: object) -> bool:
