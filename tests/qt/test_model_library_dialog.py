@@ -37,7 +37,7 @@ def _rows(dialog):
 
 def test_add_folder_scans_with_progress_and_lists_each_model(qtbot, dialog, folder, tmp_path):
     finished = []
-    dialog.signals.finished.connect(finished.append)
+    dialog.signals.scan_finished.connect(finished.append)
     dialog.add_folder(str(folder))
     qtbot.waitUntil(lambda: bool(finished), timeout=TIMEOUT)
     rows = _rows(dialog)
@@ -54,7 +54,7 @@ def test_add_folder_scans_with_progress_and_lists_each_model(qtbot, dialog, fold
 
 def test_filters_search_set_type_and_forget_leave_files_alone(qtbot, dialog, folder):
     finished = []
-    dialog.signals.finished.connect(finished.append)
+    dialog.signals.scan_finished.connect(finished.append)
     before = builders.tree_digest(folder)
     dialog.add_folder(str(folder))
     qtbot.waitUntil(lambda: bool(finished), timeout=TIMEOUT)
@@ -77,7 +77,7 @@ def test_filters_search_set_type_and_forget_leave_files_alone(qtbot, dialog, fol
 
 def test_pickle_can_be_allowed_for_that_one_file(qtbot, dialog, folder):
     finished = []
-    dialog.signals.finished.connect(finished.append)
+    dialog.signals.scan_finished.connect(finished.append)
     dialog.add_folder(str(folder))
     qtbot.waitUntil(lambda: bool(finished), timeout=TIMEOUT)
     dialog.search.setText("legacy")

@@ -1,22 +1,27 @@
-"""Engine and project events, re-emitted on the GUI thread and throttled.
+"""Engine events on the GUI thread, with each job's progress coalesced and throttled.
 
-The engine calls its callbacks on its supervisor thread; Qt delivers a signal
-emitted there to receivers in the GUI thread through the event queue (an
-automatic queued connection), so widgets only ever change on the GUI thread.
-Progress can arrive hundreds of times a second: it is coalesced per job and
-flushed at most ``PROGRESS_HZ`` times a second. Streamed text is concatenated,
+The engine calls its callbacks on its supervisor thread; :class:`EngineSignals`
+(:mod:`genloom._qt.relay`) delivers them on the GUI thread. Progress can arrive
+hundreds of times a second: it is coalesced per job and flushed at most
+``PROGRESS_HZ`` times a second. Streamed text is concatenated,
 never dropped; previews keep only the newest.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from genloom._qt.relay import EngineSignals
+
 if TYPE_CHECKING:
+    from genloom.core.events import Signal as CoreSignal
+    from genloom.core.jobs.engine import Engine, ProgressEvent
+    from genloom.core.project import Job
     from genloom.sdk.run import Progress
 
 PROGRESS_HZ = 20
@@ -39,24 +44,15 @@ class JobProgress:
 
 
 class EngineBridge(QObject):
-    """Qt signals for everything the engine and the project announce."""
+    """An engine's events on the GUI thread: :attr:`events` relays them as they are, and
+    :attr:`job_progress` carries each running job's progress, coalesced and throttled."""
 
-    job_changed = Signal(object)            # Job (any state change, from the project)
-    job_started = Signal(object)            # Job
     job_progress = Signal(object)           # JobProgress (throttled)
-    job_finished = Signal(object, list)     # Job, [Asset]
-    job_failed = Signal(object)             # Job
-    job_cancelled = Signal(object, list)    # Job, [Asset]
-    worker_started = Signal(int)
-    worker_stopped = Signal(str)
-    asset_added = Signal(object)
-    asset_changed = Signal(object)
-    asset_deleted = Signal(int)
-
-    _progress_ready = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        #: job_started, job_finished, job_failed, job_cancelled, worker_started, worker_stopped
+        self.events = EngineSignals(None, self)
         self._lock = threading.Lock()
         self._pending: dict[int, JobProgress] = {}
         self._state: dict[int, JobProgress] = {}
@@ -64,33 +60,25 @@ class EngineBridge(QObject):
         self._timer.setInterval(int(1000 / PROGRESS_HZ))
         self._timer.timeout.connect(self._flush)
         self._timer.start()
-        self._engine: Any = None
-        self._project: Any = None
-        self._connections: list[tuple[Any, Any]] = []
+        self._connections: list[tuple[CoreSignal, Callable[..., None]]] = []
 
     # -- wiring ------------------------------------------------------------------
 
-    def attach(self, engine: Any) -> None:
-        """Subscribe to ``engine`` and its project (detaching from any previous one)."""
+    def attach(self, engine: Engine) -> None:
+        """Subscribe to ``engine`` (detaching from any previous one)."""
         self.detach()
-        self._engine, self._project = engine, engine.project
-        e, p = engine.events, engine.project.events
-        pairs = [
+        self.events.attach(engine)
+        e = engine.events
+        pairs: list[tuple[CoreSignal, Callable[..., None]]] = [
             (e.job_started, self._on_started), (e.job_loading, self._on_loading),
-            (e.job_progress, self._on_progress),
-            (e.job_finished, lambda job, assets: self.job_finished.emit(job, list(assets))),
-            (e.job_failed, self.job_failed.emit),
-            (e.job_cancelled, lambda job, assets: self.job_cancelled.emit(job, list(assets))),
-            (e.worker_started, lambda pid: self.worker_started.emit(int(pid or 0))),
-            (e.worker_stopped, self.worker_stopped.emit),
-            (p.job_changed, self.job_changed.emit), (p.asset_added, self.asset_added.emit),
-            (p.asset_changed, self.asset_changed.emit), (p.asset_deleted, self.asset_deleted.emit),
-        ]
+            (e.job_progress, self._on_progress)]
         for signal, callback in pairs:
             signal.connect(callback)
             self._connections.append((signal, callback))
 
     def detach(self) -> None:
+        """Stop listening to the engine and forget the progress of its jobs."""
+        self.events.detach()
         for signal, callback in self._connections:
             signal.disconnect(callback)
         self._connections.clear()
@@ -99,14 +87,14 @@ class EngineBridge(QObject):
             self._state.clear()
 
     def progress_of(self, job_id: int) -> JobProgress | None:
+        """The latest progress shown for ``job_id``, if it has run while attached."""
         return self._state.get(job_id)
 
     # -- engine thread ------------------------------------------------------------
 
-    def _on_started(self, job: Any) -> None:
+    def _on_started(self, job: Job) -> None:
         with self._lock:
             self._state[job.id] = JobProgress(job.id)
-        self.job_started.emit(job)
 
     def _on_loading(self, job_id: int, generator_id: str, model: str) -> None:
         with self._lock:
@@ -114,7 +102,7 @@ class EngineBridge(QObject):
             entry.loading = model or generator_id
             entry.message = f"loading {model or generator_id}"
 
-    def _on_progress(self, event: Any) -> None:
+    def _on_progress(self, event: ProgressEvent) -> None:
         p: Progress = event.progress
         with self._lock:
             entry = self._pending.setdefault(event.job_id, JobProgress(event.job_id))

@@ -4,7 +4,7 @@
 one page (``PAGE_SIZE`` assets) at a time through ``canFetchMore``/``fetchMore``
 as the view scrolls, so a project of 100,000 assets opens as fast as one of
 200. It follows the project's events (re-emitted on the GUI thread by a
-:class:`ProjectEventsBridge`). :class:`GalleryWidget` puts a filter bar over a
+:class:`~genloom._qt.relay.ProjectSignals`). :class:`GalleryWidget` puts a filter bar over a
 ``QListView`` in icon mode painted by :class:`AssetDelegate`.
 """
 
@@ -57,12 +57,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from genloom._qt.relay import ProjectSignals
 from genloom._qt.thumbnails import THUMBNAIL_SIZE, ThumbnailService
 from genloom._qt.widgets import (
     KIND_COLORS,
     KIND_LABELS,
     ErrorBanner,
-    ProjectEventsBridge,
     copy_asset_to_clipboard,
     paint_stars,
     reveal_in_file_manager,
@@ -158,7 +158,7 @@ class GalleryModel(QAbstractListModel):
         self._total = 0
         self._page_size = page_size
         self._rows_by_hash: dict[str, set[int]] | None = None
-        self._bridge = ProjectEventsBridge(None, self)
+        self._bridge = ProjectSignals(None, self)
         self._bridge.asset_added.connect(self._on_added)
         self._bridge.asset_changed.connect(self._on_changed)
         self._bridge.asset_deleted.connect(self._on_deleted)

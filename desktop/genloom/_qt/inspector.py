@@ -35,11 +35,11 @@ from PySide6.QtWidgets import (
 )
 
 from genloom._qt.gallery import asset_caption
+from genloom._qt.relay import ProjectSignals
 from genloom._qt.viewers import viewer_for
 from genloom._qt.widgets import (
     ErrorBanner,
     FlowLayout,
-    ProjectEventsBridge,
     StarRating,
     copy_asset_to_clipboard,
     reveal_in_file_manager,
@@ -105,7 +105,7 @@ class InspectorWidget(QWidget):
         self._asset: Asset | None = None
         self._volume = volume
         self._viewers: dict[str, QWidget] = {}
-        self._bridge = ProjectEventsBridge(project, self)
+        self._bridge = ProjectSignals(project, self)
         self._bridge.asset_changed.connect(self._on_changed)
         self._bridge.asset_deleted.connect(self._on_deleted)
         self._bridge.asset_added.connect(self._on_added)

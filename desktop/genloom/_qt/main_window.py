@@ -206,11 +206,11 @@ class MainWindow(QMainWindow):
         panel.status.connect(self.statusBar().showMessage)
         projects.message.connect(self.statusBar().showMessage)
         projects.project_changed.connect(self._on_project_changed)
-        bridge = projects.bridge
-        bridge.job_finished.connect(self._on_job_finished)
-        bridge.job_failed.connect(self._on_job_failed)
-        bridge.worker_started.connect(lambda pid: self.status_worker.setText(f"worker ready (pid {pid})"))
-        bridge.worker_stopped.connect(lambda why: self.status_worker.setText(f"worker restarted: {why}"))
+        engine_events = projects.bridge.events
+        engine_events.job_finished.connect(self._on_job_finished)
+        engine_events.job_failed.connect(self._on_job_failed)
+        engine_events.worker_started.connect(lambda pid: self.status_worker.setText(f"worker ready (pid {pid})"))
+        engine_events.worker_stopped.connect(lambda why: self.status_worker.setText(f"worker restarted: {why}"))
 
     # -- jobs ----------------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from genloom._qt.relay import LibrarySignals
 from genloom._qt.resources import icon, mono_font
 from genloom.sdk.errors import GenloomError
 
@@ -45,30 +46,6 @@ def human_size(size: int) -> str:
     return f"{size} B"
 
 
-class LibrarySignals(QObject):
-    """Library events (emitted on the scan thread) as queued Qt signals."""
-
-    started = Signal()
-    progress = Signal(object)
-    finished = Signal(object)
-    changed = Signal()
-
-    def __init__(self, library: Any, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._library = library
-        self._pairs = [(library.events.scan_started, self.started.emit),
-                       (library.events.scan_progress, self.progress.emit),
-                       (library.events.scan_finished, self.finished.emit),
-                       (library.events.models_changed, lambda _hashes: self.changed.emit()),
-                       (library.events.roots_changed, self.changed.emit)]
-        for signal, slot in self._pairs:
-            signal.connect(slot)
-
-    def detach(self) -> None:
-        for signal, slot in self._pairs:
-            signal.disconnect(slot)
-
-
 class ModelLibraryDialog(QDialog):
     """Search, filter, add folders, rescan with progress, forget, set types, allow pickle."""
 
@@ -80,10 +57,11 @@ class ModelLibraryDialog(QDialog):
         self.entries: list[Any] = []
         self.task: Any = None
         self.signals = LibrarySignals(library, self)
-        self.signals.started.connect(self._on_started)
-        self.signals.progress.connect(self._on_progress)
-        self.signals.finished.connect(self._on_finished)
-        self.signals.changed.connect(self.reload)
+        self.signals.scan_started.connect(self._on_started)
+        self.signals.scan_progress.connect(self._on_progress)
+        self.signals.scan_finished.connect(self._on_finished)
+        self.signals.models_changed.connect(self.reload)
+        self.signals.roots_changed.connect(self.reload)
 
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search models by name, path, kind or base")

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from genloom._qt.bridge import EngineBridge
+from genloom._qt.relay import LibrarySignals
 from genloom.sdk.errors import GenloomError
 
 if TYPE_CHECKING:
-    from genloom._qt.model_library import LibrarySignals
     from genloom.core.jobs.engine import Engine
     from genloom.core.models import ModelLibrary
     from genloom.core.plugins import PluginManager
@@ -102,7 +102,6 @@ class ProjectController(QObject):
 
     def open_library(self) -> ModelLibrary | None:
         """The machine-wide model library, opened once; a background rescan keeps it current."""
-        from genloom._qt.model_library import LibrarySignals
         from genloom.core.models import ModelLibrary
 
         if self.library is not None:
@@ -113,8 +112,9 @@ class ProjectController(QObject):
             self.message.emit(f"model library unavailable: {exc}", 10000)
             return None
         self._library_signals = LibrarySignals(self.library, self)
-        self._library_signals.finished.connect(lambda _report: self.models_changed.emit())
-        self._library_signals.changed.connect(self.models_changed)
+        for relayed in (self._library_signals.scan_finished, self._library_signals.models_changed,
+                        self._library_signals.roots_changed):
+            relayed.connect(lambda *_: self.models_changed.emit())
         self.models_changed.emit()
         self.library.start_scan()
         return self.library

@@ -21,13 +21,13 @@ from PySide6.QtWidgets import (
 )
 
 from genloom._qt.bridge import EngineBridge, JobProgress
+from genloom._qt.relay import ProjectSignals
 from genloom._qt.resources import icon
 from genloom._qt.theme import colours
 
 JobRole = Qt.ItemDataRole.UserRole + 1
 ProgressRole = Qt.ItemDataRole.UserRole + 2
 ROW_HEIGHT = 64
-ORDER = {"running": 0, "queued": 1}
 
 
 class QueueModel(QAbstractListModel):
@@ -44,25 +44,23 @@ class QueueModel(QAbstractListModel):
         self._reload_timer.setSingleShot(True)
         self._reload_timer.setInterval(50)
         self._reload_timer.timeout.connect(self.reload)
-        bridge.job_changed.connect(self._on_job_changed)
+        self._project_signals = ProjectSignals(None, self)
+        self._project_signals.job_changed.connect(self._on_job_changed)
         bridge.job_progress.connect(self._on_progress)
 
     def set_project(self, project: Any) -> None:
         """Show ``project``'s queue (None: show nothing, e.g. while closing)."""
         self._reload_timer.stop()
         self.project = project
+        self._project_signals.attach(project)
         self.previews.clear()
         self.reload()
 
     def reload(self) -> None:
         self.beginResetModel()
-        self.jobs = self._sorted(self.project.jobs.list(limit=500)) if self.project else []
+        # The store's order (running, queued in run order, finished newest first) is the queue's.
+        self.jobs = self.project.jobs.list(limit=500) if self.project else []
         self.endResetModel()
-
-    @staticmethod
-    def _sorted(jobs: list[Any]) -> list[Any]:
-        return sorted(jobs, key=lambda j: (ORDER.get(j.state, 2), j.position if j.state == "queued" else 0,
-                                           -(j.finished or j.created or 0)))
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
         return 0 if parent.isValid() else len(self.jobs)

@@ -1,8 +1,5 @@
 """Small pieces the gallery and the inspector share.
 
-- :class:`ProjectEventsBridge`: the project's plain-Python events re-emitted as
-  Qt signals, always queued onto the GUI thread (events fire on the thread
-  that changed the project, often a worker's).
 - :class:`StarRating`: a clickable 0-5 star widget (and :func:`paint_stars`).
 - :class:`FlowLayout`: lays children out in rows that wrap (tag chips).
 - :class:`ErrorBanner`: a dismissable line that shows what went wrong.
@@ -15,7 +12,6 @@ from pathlib import Path
 
 from PySide6.QtCore import (
     QMimeData,
-    QObject,
     QPoint,
     QPointF,
     QRect,
@@ -54,7 +50,6 @@ __all__ = [
     "KIND_LABELS",
     "ErrorBanner",
     "FlowLayout",
-    "ProjectEventsBridge",
     "StarRating",
     "copy_asset_to_clipboard",
     "paint_stars",
@@ -68,66 +63,6 @@ KIND_COLORS = {"image": QColor(74, 144, 226), "video": QColor(171, 99, 222),
                "code": QColor(222, 96, 96)}
 STAR_ON = QColor(255, 196, 46)
 STAR_OFF = QColor(120, 124, 134)
-
-
-class ProjectEventsBridge(QObject):
-    """The asset events of a :class:`Project` as Qt signals on this object's thread.
-
-    Connected with ``Qt.QueuedConnection`` semantics: the project's callbacks
-    only emit, and Qt delivers to the slots in the GUI thread's event loop,
-    even when the change happened on a worker thread. Call :meth:`detach`
-    (or :meth:`attach` another project) to stop listening.
-    """
-
-    asset_added = Signal(object)     # Asset
-    asset_changed = Signal(object)   # Asset
-    asset_deleted = Signal(int)      # asset id
-
-    _added = Signal(object)
-    _changed = Signal(object)
-    _deleted = Signal(int)
-
-    def __init__(self, project: Project | None = None, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._project: Project | None = None
-        queued = Qt.ConnectionType.QueuedConnection
-        self._added.connect(self.asset_added, queued)
-        self._changed.connect(self.asset_changed, queued)
-        self._deleted.connect(self.asset_deleted, queued)
-        self.attach(project)
-
-    def attach(self, project: Project | None) -> None:
-        """Listen to ``project`` (and stop listening to the previous one)."""
-        self.detach()
-        self._project = project
-        if project is not None:
-            project.events.asset_added.connect(self._on_added)
-            project.events.asset_changed.connect(self._on_changed)
-            project.events.asset_deleted.connect(self._on_deleted)
-
-    def detach(self) -> None:
-        """Stop listening to the current project."""
-        project, self._project = self._project, None
-        if project is not None:
-            project.events.asset_added.disconnect(self._on_added)
-            project.events.asset_changed.disconnect(self._on_changed)
-            project.events.asset_deleted.disconnect(self._on_deleted)
-
-    # Called on whatever thread changed the project: emit only.
-    def _on_added(self, asset: Asset) -> None:
-        self._forward(self._added, asset)
-
-    def _on_changed(self, asset: Asset) -> None:
-        self._forward(self._changed, asset)
-
-    def _on_deleted(self, asset_id: int) -> None:
-        self._forward(self._deleted, int(asset_id))
-
-    def _forward(self, signal: Signal, value: object) -> None:
-        try:
-            signal.emit(value)
-        except RuntimeError:  # the widget owning this bridge was deleted: stop listening
-            self.detach()
 
 
 def _star_path(center: QPointF, radius: float) -> QPainterPath:
