@@ -7,7 +7,7 @@ import threading
 import pytest
 from PySide6.QtCore import QModelIndex, QPoint, Qt
 
-from genloom._qt.gallery import ASSET_ID_ROLE, GalleryFilter, GalleryModel, GalleryWidget
+from genloom._qt.gallery import ASSET_ID_ROLE, GalleryModel, GalleryWidget
 from genloom._qt.thumbnails import ThumbnailService
 from tests.qt.media import png_bytes
 
@@ -204,11 +204,3 @@ def test_visible_cells_get_thumbnails(qtbot, gallery):
 
     qtbot.waitUntil(all_ready, timeout=30_000)
     assert gallery.view.indexAt(QPoint(20, 20)).isValid()
-
-
-def test_partial_filter_and_time_order_are_consistent(genloom_project, samples, qapp):
-    assert GalleryFilter(tag="Sea").matches(samples["image"]) is True
-    assert GalleryFilter(search="x").matches(samples["image"]) is None
-    newer = GalleryFilter().sort_key(samples["code"])
-    older = GalleryFilter().sort_key(samples["image"])
-    assert newer < older

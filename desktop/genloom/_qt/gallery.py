@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import logging
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -67,10 +67,10 @@ from genloom._qt.widgets import (
     paint_stars,
     reveal_in_file_manager,
 )
-from genloom.core.project import Asset, Project
+from genloom.core.project import Asset, AssetFilter, Project
 from genloom.sdk import MODALITIES
 
-__all__ = ["ASSET_ID_ROLE", "ASSET_ROLE", "AssetDelegate", "GalleryFilter", "GalleryModel",
+__all__ = ["ASSET_ID_ROLE", "ASSET_ROLE", "AssetDelegate", "GalleryModel",
            "GalleryWidget", "PAGE_SIZE"]
 
 log = logging.getLogger(__name__)
@@ -92,52 +92,8 @@ _ASSET_ID_ROLE = int(ASSET_ID_ROLE)
 ORDER_LABELS = {"newest": "Newest first", "oldest": "Oldest first", "rating": "Best rated"}
 
 
-@dataclass(frozen=True)
-class GalleryFilter:
-    """Which assets the gallery lists and in which order (``None``: any)."""
-
-    kind: str | None = None
-    tag: str | None = None
-    min_rating: int | None = None
-    generator_id: str | None = None
-    model_id: str | None = None
-    search: str | None = None
-    order: str = "newest"
-
-    def store_filters(self) -> dict[str, Any]:
-        """The keyword arguments of ``Project.list_assets``/``count_assets``."""
-        return {"kind": self.kind, "tag": self.tag, "min_rating": self.min_rating,
-                "generator_id": self.generator_id, "model_id": self.model_id,
-                "search": self.search}
-
-    def matches(self, asset: Asset) -> bool | None:
-        """Whether ``asset`` passes the filters; ``None`` when only the store can
-        tell (a search query)."""
-        if self.kind is not None and asset.kind != self.kind:
-            return False
-        if self.generator_id is not None and asset.generator_id != self.generator_id:
-            return False
-        if self.model_id is not None and asset.model_id != self.model_id:
-            return False
-        if self.min_rating is not None and asset.rating < self.min_rating:
-            return False
-        if self.tag is not None and self.tag.strip().lower() not in asset.tags:
-            return False
-        if self.search and self.search.strip():
-            return None
-        return True
-
-    def sort_key(self, asset: Asset) -> tuple[float, ...]:
-        """Ascending key of ``asset`` in this filter's order (the store's ORDER BY)."""
-        if self.order == "oldest":
-            return (asset.created, asset.id)
-        if self.order == "rating":
-            return (-asset.rating, -asset.created, -asset.id)
-        return (-asset.created, -asset.id)
-
-
 class GalleryModel(QAbstractListModel):
-    """The assets of a project matching a :class:`GalleryFilter`, fetched in pages.
+    """The assets of a project matching a :class:`AssetFilter`, fetched in pages.
 
     ``rowCount`` is the number loaded so far; ``total()`` how many match. The
     model changes only on the GUI thread: project events arrive through a
@@ -152,7 +108,7 @@ class GalleryModel(QAbstractListModel):
         super().__init__(parent)
         self._project: Project | None = None
         self._thumbnails = thumbnails
-        self._filter = GalleryFilter()
+        self._filter = AssetFilter()
         self._assets: list[Asset] = []
         self._keys: list[tuple[float, ...]] = []
         self._total = 0
@@ -179,18 +135,18 @@ class GalleryModel(QAbstractListModel):
         self._bridge.attach(project)
         self.reload()
 
-    def filter(self) -> GalleryFilter:
+    def filter(self) -> AssetFilter:
         """The filters and order in use."""
         return self._filter
 
-    def set_filter(self, gallery_filter: GalleryFilter) -> None:
+    def set_filter(self, gallery_filter: AssetFilter) -> None:
         """Apply new filters/order and reload from the first page."""
         if gallery_filter != self._filter:
             self._filter = gallery_filter
             self.reload()
 
     def update_filter(self, **changes: Any) -> None:
-        """Change some fields of the filter (see :class:`GalleryFilter`)."""
+        """Change some fields of the filter (see :class:`AssetFilter`)."""
         self.set_filter(replace(self._filter, **changes))
 
     def total(self) -> int:
@@ -206,7 +162,7 @@ class GalleryModel(QAbstractListModel):
         total = 0
         if self._project is not None:
             try:
-                total = self._project.count_assets(**self._filter.store_filters())
+                total = self._project.count_assets(self._filter)
             except Exception as exc:
                 self._report(exc)
         self._total = total
@@ -231,9 +187,7 @@ class GalleryModel(QAbstractListModel):
         if self._project is None or len(self._assets) >= self._total:
             return 0
         try:
-            page = self._project.list_assets(**self._filter.store_filters(),
-                                             order=self._filter.order, limit=count,
-                                             offset=len(self._assets))
+            page = self._project.list_assets(self._filter, limit=count, offset=len(self._assets))
         except Exception as exc:
             self._report(exc)
             return 0
@@ -808,7 +762,7 @@ class GalleryWidget(QWidget):
     def _apply_filters(self) -> None:
         self._search_timer.stop()
         text = self.search_edit.text().strip()
-        self.model.set_filter(GalleryFilter(
+        self.model.set_filter(AssetFilter(
             kind=self.kind_combo.currentData(), tag=self.tag_combo.currentData(),
             min_rating=self.rating_combo.currentData(),
             generator_id=self.generator_edit.text().strip() or None,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from genloom.core.project import Asset, Project
+from genloom.core.project import Asset, AssetFilter, Project
+from genloom.core.project.queries import ORDERS
 
 
 @pytest.fixture
@@ -80,3 +81,33 @@ def test_an_unknown_kind_filter_is_refused(project: Project) -> None:
 def test_a_min_rating_outside_0_to_5_is_refused(project: Project) -> None:
     with pytest.raises(ValueError, match="min_rating: 9 is not a rating"):
         project.count_assets(min_rating=9)
+
+
+@pytest.mark.parametrize("order", list(ORDERS))
+@pytest.mark.parametrize("filters", [
+    {}, {"kind": "image"}, {"tag": "Animal"}, {"tag": "night"}, {"min_rating": 4},
+    {"generator_id": "image.t2i"}, {"model_id": "gpt-mini"}, {"kind": "image", "min_rating": 3, "tag": "animal"},
+    {"search": "   "}, {"search": "***"}, {"kind": "video"},
+])
+def test_the_filter_answers_in_python_what_the_store_answers_in_sql(
+        project: Project, gallery: dict[str, Asset], filters: dict, order: str) -> None:
+    """A view holding a page places a changed asset by asking the filter; it must agree with the store."""
+    project.set_rating(gallery["song"].id, 4)  # a tie on rating, broken by time
+    where = AssetFilter(**filters, order=order)
+    everything = project.list_assets(limit=1000)
+    in_python = sorted((a for a in everything if where.matches(a)), key=where.sort_key)
+    assert [a.id for a in project.list_assets(where)] == [a.id for a in in_python]
+    assert project.count_assets(where) == len(in_python)
+
+
+def test_only_the_store_can_tell_whether_a_search_matches(project: Project, gallery: dict[str, Asset]) -> None:
+    assert AssetFilter(search="fox").matches(gallery["fox"]) is None
+    assert AssetFilter(kind="text", search="fox").matches(gallery["fox"]) is False  # the kind already rules it out
+    assert AssetFilter(search="***").matches(gallery["fox"]) is False  # no word: nothing can match
+
+
+def test_filters_come_as_an_asset_filter_or_as_keywords_not_both(project: Project) -> None:
+    with pytest.raises(TypeError, match="not both .*kind="):
+        project.list_assets(AssetFilter(tag="animal"), kind="image")
+    with pytest.raises(ValueError, match="order: 'best' is not an order"):
+        AssetFilter(order="best")

@@ -20,12 +20,14 @@ from genloom.core.project.jobs import JobQueue
 from genloom.core.project.migrations import SCHEMA_VERSION
 from genloom.core.project.project import DB_NAME, Project
 from genloom.core.project.project_events import ProjectEvents
+from genloom.core.project.queries import AssetFilter
 
 __all__ = [
     "DB_NAME",
     "JOB_STATES",
     "SCHEMA_VERSION",
     "Asset",
+    "AssetFilter",
     "AssetNotFoundError",
     "CheckReport",
     "Job",

@@ -317,29 +317,36 @@ class Project:
                                     "sha256 or size changed: the file was damaged or replaced)")
         return path
 
-    def list_assets(self, *, kind: str | None = None, tag: str | None = None,
-                    min_rating: int | None = None, generator_id: str | None = None,
-                    model_id: str | None = None, search: str | None = None,
-                    order: str = "newest", limit: int = 200, offset: int = 0) -> list[Asset]:
+    def list_assets(self, where: AssetFilter | None = None, *, kind: str | None = None,
+                    tag: str | None = None, min_rating: int | None = None,
+                    generator_id: str | None = None, model_id: str | None = None,
+                    search: str | None = None, order: str = "newest", limit: int = 200,
+                    offset: int = 0) -> list[Asset]:
         """A page of assets matching every filter given, in ``order``
-        (``"newest"``, ``"oldest"`` or ``"rating"``, best first)."""
-        where, params = AssetFilter(kind, tag, min_rating, generator_id, model_id,
-                                    search).where()
+        (``"newest"``, ``"oldest"`` or ``"rating"``, best first).
+
+        The filters come either as an :class:`AssetFilter` (``where``, as a view holds
+        them) or as keywords, not both.
+        """
+        query = _asset_filter(where, kind=kind, tag=tag, min_rating=min_rating, generator_id=generator_id,
+                              model_id=model_id, search=search, order=order)
+        clause, params = query.where()
         if limit < 0 or offset < 0:
             raise ValueError(f"limit {limit} and offset {offset} must not be negative")
         rows = self._db.connection().execute(
-            f"{ASSET_SELECT} {where} ORDER BY {order_by(order)} LIMIT ? OFFSET ?",
+            f"{ASSET_SELECT} {clause} ORDER BY {order_by(query.order)} LIMIT ? OFFSET ?",
             (*params, int(limit), int(offset)))
         return [asset_from_row(row) for row in rows]
 
-    def count_assets(self, *, kind: str | None = None, tag: str | None = None,
-                     min_rating: int | None = None, generator_id: str | None = None,
-                     model_id: str | None = None, search: str | None = None) -> int:
+    def count_assets(self, where: AssetFilter | None = None, *, kind: str | None = None,
+                     tag: str | None = None, min_rating: int | None = None,
+                     generator_id: str | None = None, model_id: str | None = None,
+                     search: str | None = None) -> int:
         """How many assets match the filters (the same as :meth:`list_assets`)."""
-        where, params = AssetFilter(kind, tag, min_rating, generator_id, model_id,
-                                    search).where()
-        row = self._db.connection().execute(f"SELECT count(*) FROM assets a {where}",
-                                            params).fetchone()
+        query = _asset_filter(where, kind=kind, tag=tag, min_rating=min_rating, generator_id=generator_id,
+                              model_id=model_id, search=search)
+        clause, params = query.where()
+        row = self._db.connection().execute(f"SELECT count(*) FROM assets a {clause}", params).fetchone()
         return int(row[0])
 
     def search(self, query: str, limit: int = 200) -> list[Asset]:
@@ -493,3 +500,14 @@ def _refuse_damaged(path: Path, version: int, tables: frozenset[str]) -> None:
     if version > 0 and not GENLOOM_TABLES <= tables:
         missing = ", ".join(sorted(GENLOOM_TABLES - tables))
         raise DamagedProjectError(path, f"genloom.db lacks Genloom's tables ({missing})")
+
+
+def _asset_filter(where: AssetFilter | None, *, order: str = "newest", **keywords: Any) -> AssetFilter:
+    """``where``, or the filter the keywords describe; both at once is a mistake."""
+    if where is None:
+        return AssetFilter(**keywords, order=order)
+    given = sorted(name for name, value in keywords.items() if value is not None)
+    if given or order != "newest":
+        raise TypeError(f"list_assets: pass the filters as an AssetFilter or as keywords, not both "
+                        f"(got where= and {', '.join(given) or 'order'}=)")
+    return where
