@@ -52,7 +52,8 @@ def show_asset(args: Any) -> int:
     parents = project.parents(asset.id)
     children = project.children(asset.id)
     if args.json:
-        emit_json({**asset_dict(project, asset, full=True), "parents": [p.id for p in parents],
+        emit_json({**asset_dict(project, asset, full=True), "file": _file_state(project, asset),
+                   "parents": [p.id for p in parents],
                    "children": [c.id for c in children]})
         return codes.EXIT_OK
     data = asset_dict(project, asset)
@@ -61,6 +62,7 @@ def show_asset(args: Any) -> int:
         if data[key] not in ("", None, [], 0) or key in ("id", "rating"):
             print(f"{key}: {data[key]}")
     print("created: " + time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(asset.created)))
+    print("file: " + _file_state(project, asset))
     if asset.notes:
         print("notes: " + asset.notes)
     print("parents: " + (", ".join(f"{p.id} ({p.kind})" for p in parents) or "none"))
@@ -73,15 +75,27 @@ def show_asset(args: Any) -> int:
     return codes.EXIT_OK
 
 
+def _file_state(project: Any, asset: Any) -> str:
+    """"intact", or what is wrong with the asset's file (checked against its hash)."""
+    from genloom.core.project import ProjectError
+
+    try:
+        project.verified_path(asset)
+    except ProjectError as exc:
+        return f"DAMAGED: {exc}"
+    return "intact"
+
+
 def export_asset(args: Any) -> int:
     from genloom.core.provenance import export_file
 
     project = open_project(args, load_settings())
     asset = project.get_asset(args.asset)
+    source = project.verified_path(asset)  # a damaged file is reported, never exported
     dest = Path(args.dest).expanduser()
     if dest.is_dir():
         dest = dest / f"genloom-{asset.id}{asset.suffix}"
-    written = export_file(project.asset_path(asset), dest,
+    written = export_file(source, dest,
                           kind=asset.kind, suffix=asset.suffix, recipe=asset.recipe,
                           prompt=asset.prompt, metadata=asset.metadata)
     if args.json:
@@ -96,6 +110,10 @@ def import_assets(args: Any) -> int:
 
     project = open_project(args, load_settings())
     added = [import_file(project, Path(name), tags=args.tag) for name in args.files]
+    for asset in added:
+        if asset.metadata.get("recipe_ignored"):
+            print(f"genloom: asset {asset.id}: {asset.metadata['recipe_ignored']}; imported "
+                  "without it", file=sys.stderr)
     _print_assets(project, added, args)
     return codes.EXIT_OK
 

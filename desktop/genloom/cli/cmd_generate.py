@@ -15,6 +15,7 @@ from genloom.cli.context import (
     load_settings,
     open_project,
 )
+from genloom.cli.errors import Terminated
 from genloom.cli.progress import ProgressPrinter
 from genloom.sdk.errors import InputError, ParameterError
 
@@ -47,8 +48,11 @@ def parse_inputs(items: list[str]) -> dict[str, int]:
     inputs: dict[str, int] = {}
     for item in items:
         role, sep, value = item.partition("=")
-        if not sep or not value.strip().isdigit():
-            raise InputError(f"--input {item!r} must be ROLE=ASSET_ID, like --input image=12")
+        if not sep or not value.strip().isascii() or not value.strip().isdigit():
+            raise InputError(f"--input {item!r:.80} must be ROLE=ASSET_ID, like --input image=12")
+        if len(value.strip()) > 18:
+            raise InputError(f"--input {role}: {value.strip()[:20]}... is not an asset id in "
+                             "this project (ids are far smaller); list them with `genloom assets`")
         inputs[role.strip()] = int(value)
     return inputs
 
@@ -57,8 +61,13 @@ def resolve_model(name: str | None, plugins: Any, settings: Any) -> Any:
     """``--model``: a bundled model id, a file or folder, or a model library name (id, hash, title)."""
     from pathlib import Path
 
-    if not name or name in plugins.models or Path(name).expanduser().exists():
-        return name
+    if not name or name in plugins.models:
+        return name  # '' is refused by the engine with the reason
+    try:
+        if Path(name).expanduser().exists():
+            return name
+    except (OSError, RuntimeError, ValueError):
+        return name  # not a usable path (too long, ~nouser): the engine says why
     from genloom.core.models import ModelLibrary
 
     library = ModelLibrary(plugins, hf_cache=settings.scan_hf_cache)
@@ -109,6 +118,9 @@ def run_jobs(engine: Any, project: Any, job_ids: list[int], args: Any) -> int:
     interrupted = False
     try:
         jobs = engine.wait(job_ids)
+    except Terminated:
+        engine.stop(requeue_running=True)  # the job runs again later, nothing is lost
+        raise
     except KeyboardInterrupt:
         interrupted = True
         print("\ngenloom: cancelling...", file=sys.stderr)
@@ -128,14 +140,30 @@ def run_jobs(engine: Any, project: Any, job_ids: list[int], args: Any) -> int:
     return report(project, jobs, args, interrupted)
 
 
+def _still_there(project: Any, job: Any) -> list[Any]:
+    """The job's assets that still exist (another process may have deleted some)."""
+    found = []
+    for asset_id in job.asset_ids:
+        try:
+            found.append(project.get_asset(asset_id))
+        except LookupError:
+            continue
+    return found
+
+
 def report(project: Any, jobs: list[Any], args: Any, interrupted: bool = False) -> int:
     if args.json:
-        emit_json({"jobs": [{**job_dict(job), "assets": [asset_dict(project, project.get_asset(a))
-                                                          for a in job.asset_ids]} for job in jobs]})
+        emit_json({"jobs": [{**job_dict(job), "assets": [asset_dict(project, asset)
+                                                          for asset in _still_there(project, job)]}
+                            for job in jobs]})
     else:
         for job in jobs:
             for asset_id in job.asset_ids:
-                print(project.asset_path(project.get_asset(asset_id)))
+                try:
+                    print(project.asset_path(project.get_asset(asset_id)))
+                except LookupError:
+                    print(f"genloom: asset {asset_id} of job {job.id} was deleted since "
+                          "(by another process)", file=sys.stderr)
             if job.state == "failed":
                 print(f"genloom: job {job.id} failed: {job.error}", file=sys.stderr)
     if interrupted:

@@ -8,6 +8,7 @@ from typing import Any
 
 from genloom.cli import main as codes
 from genloom.cli.context import emit_json, job_dict, load_plugins, load_settings, open_project
+from genloom.cli.errors import Terminated
 
 
 def _line(job: Any) -> str:
@@ -99,6 +100,9 @@ def run_queue(args: Any) -> int:
             if idle_since and not project.jobs.list(states=["queued"]) and \
                     not any(j.owner == engine.owner for j in running):
                 break
+    except Terminated:
+        engine.stop(requeue_running=True)  # the running job goes back to the queue
+        raise
     except KeyboardInterrupt:
         print("\ngenloom: stopping; the running job is cancelled, queued jobs stay queued", file=sys.stderr)
         engine.stop()

@@ -8,6 +8,32 @@ from collections.abc import Callable
 from typing import Any
 
 
+def row_id(text: str) -> int:
+    """An asset or job id: a whole number SQLite can hold (a 40-digit id is a typo)."""
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an id (a whole number)") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"{text[:24]}{'...' if len(text) > 24 else ''} is not "
+                                         "an id in any project (ids are positive and far "
+                                         "smaller); list them with `genloom jobs` or "
+                                         "`genloom assets`")
+    return value
+
+
+def amount(text: str) -> int:
+    """A limit, offset or rating: a whole number from 0 that SQLite can hold."""
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"{text[:24]} is out of range; give a whole number "
+                                         "from 0")
+    return value
+
+
 def lazy(target: str) -> Callable[[argparse.Namespace], int]:
     """A handler that imports ``module:function`` when called."""
     module_name, func_name = target.split(":")
@@ -71,7 +97,7 @@ def register_all(sub: Any) -> None:
     _finish(p, "cmd_generate:generate")
 
     p = sub.add_parser("rerun", help="make an asset again from its recipe (or a variation with --new-seed)")
-    p.add_argument("asset", type=int)
+    p.add_argument("asset", type=row_id)
     p.add_argument("--new-seed", action="store_true", help="same recipe with a new random seed")
     p.add_argument("--device", help="run on another device than the recipe's")
     p.add_argument("--quiet", "-q", action="store_true")
@@ -82,17 +108,17 @@ def register_all(sub: Any) -> None:
     jobs = p.add_subparsers(dest="jobs_action", metavar="ACTION")
     j = jobs.add_parser("list", help="list jobs (the default)")
     j.add_argument("--state", action="append", choices=("queued", "running", "done", "failed", "cancelled"))
-    j.add_argument("--limit", type=int, default=50)
+    j.add_argument("--limit", type=amount, default=50)
     for q in (p, j):
         _finish(q, "cmd_jobs:list_jobs")
     p.set_defaults(state=None, limit=50)
     for name, help_text in (("show", "one job in full"), ("cancel", "cancel queued or running jobs"),
                             ("retry", "queue failed or cancelled jobs again")):
         j = jobs.add_parser(name, help=help_text)
-        j.add_argument("job", type=int, nargs="+" if name != "show" else None)
+        j.add_argument("job", type=row_id, nargs="+" if name != "show" else None)
         _finish(j, f"cmd_jobs:{name}_jobs")
     j = jobs.add_parser("move", help="move a queued job to a place in the queue (0 = next)")
-    j.add_argument("job", type=int)
+    j.add_argument("job", type=row_id)
     j.add_argument("index", type=int)
     _finish(j, "cmd_jobs:move_job")
     j = jobs.add_parser("run", help="run the queued jobs in this process until the queue is empty")
@@ -107,22 +133,22 @@ def register_all(sub: Any) -> None:
     for q in (p, a):
         q.add_argument("--kind", choices=("text", "image", "audio", "video", "code"))
         q.add_argument("--tag")
-        q.add_argument("--min-rating", type=int)
+        q.add_argument("--min-rating", type=amount)
         q.add_argument("--generator")
         q.add_argument("--model")
         q.add_argument("--order", choices=("newest", "oldest", "rating"), default="newest")
-        q.add_argument("--limit", type=int, default=50)
-        q.add_argument("--offset", type=int, default=0)
+        q.add_argument("--limit", type=amount, default=50)
+        q.add_argument("--offset", type=amount, default=0)
         _finish(q, "cmd_assets:list_assets")
     a = assets.add_parser("search", help="full-text search over prompts, texts, titles, notes and tags")
     a.add_argument("query")
-    a.add_argument("--limit", type=int, default=50)
+    a.add_argument("--limit", type=amount, default=50)
     _finish(a, "cmd_assets:search_assets")
     a = assets.add_parser("show", help="an asset with its recipe and lineage")
-    a.add_argument("asset", type=int)
+    a.add_argument("asset", type=row_id)
     _finish(a, "cmd_assets:show_asset")
     a = assets.add_parser("export", help="write an asset's file elsewhere, with its recipe embedded where the format allows")
-    a.add_argument("asset", type=int)
+    a.add_argument("asset", type=row_id)
     a.add_argument("dest", help="a file path, or a folder to write into")
     _finish(a, "cmd_assets:export_asset")
     a = assets.add_parser("import", help="add files to the project (reads Genloom and A1111 metadata in PNGs)")
@@ -130,20 +156,20 @@ def register_all(sub: Any) -> None:
     a.add_argument("--tag", action="append", default=[])
     _finish(a, "cmd_assets:import_assets")
     a = assets.add_parser("tag", help="add tags to an asset (--remove to take them off)")
-    a.add_argument("asset", type=int)
+    a.add_argument("asset", type=row_id)
     a.add_argument("tags", nargs="+")
     a.add_argument("--remove", action="store_true")
     _finish(a, "cmd_assets:tag_asset")
     a = assets.add_parser("rate", help="rate an asset 0 to 5 stars")
-    a.add_argument("asset", type=int)
+    a.add_argument("asset", type=row_id)
     a.add_argument("rating", type=int)
     _finish(a, "cmd_assets:rate_asset")
     a = assets.add_parser("note", help="set an asset's notes")
-    a.add_argument("asset", type=int)
+    a.add_argument("asset", type=row_id)
     a.add_argument("notes")
     _finish(a, "cmd_assets:note_asset")
     a = assets.add_parser("delete", help="remove assets from the project (their files go when no other asset uses them)")
-    a.add_argument("asset", type=int, nargs="+")
+    a.add_argument("asset", type=row_id, nargs="+")
     _finish(a, "cmd_assets:delete_assets")
 
     # project

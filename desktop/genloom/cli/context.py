@@ -60,7 +60,13 @@ def emit_json(data: Any) -> None:
 
 
 def asset_dict(project: Any, asset: Any, full: bool = False) -> dict[str, Any]:
-    data = {"id": asset.id, "kind": asset.kind, "path": str(project.asset_path(asset)),
+    from genloom.core.project import ProjectError
+
+    try:
+        path = str(project.asset_path(asset))
+    except ProjectError as exc:  # a crafted row or a link: say so instead of failing the listing
+        path = f"(not usable: {exc})"
+    data = {"id": asset.id, "kind": asset.kind, "path": path,
             "hash": asset.hash, "size": asset.size, "created": asset.created, "title": asset.title,
             "prompt": asset.prompt, "rating": asset.rating, "tags": list(asset.tags),
             "generator": asset.generator_id, "model": asset.model_id, "job": asset.job_id}

@@ -3,9 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import os
+import signal
+import sqlite3
 import sys
+from typing import Any
 
 from genloom.cli import main as codes
+
+#: Exit status after SIGTERM (128 + 15, as a shell reports it).
+EXIT_TERMINATED = 143
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: commands that run jobs put them back in the queue and stop."""
+
+
+def _on_sigterm(_signum: int, _frame: Any) -> None:
+    raise Terminated
 
 
 def run_handler(args: argparse.Namespace) -> int:
@@ -15,28 +30,56 @@ def run_handler(args: argparse.Namespace) -> int:
         AssetNotFoundError,
         JobNotFoundError,
         JobStateError,
+        ProjectError,
         ProjectNotFoundError,
-        SchemaTooNewError,
     )
     from genloom.core.settings import SettingsError
     from genloom.sdk.errors import GenloomError
 
     try:
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:
+        pass  # not the main thread (a test calling main()): leave signals alone
+    try:
         return int(args.handler(args) or 0)
     except KeyboardInterrupt:
         print("genloom: interrupted", file=sys.stderr)
         return codes.EXIT_INTERRUPTED
+    except Terminated:
+        print("genloom: stopped by SIGTERM; a running job was put back in the queue",
+              file=sys.stderr)
+        return EXIT_TERMINATED
+    except BrokenPipeError:
+        # The reader went away (`genloom jobs | head`): not an error of ours. Point
+        # stdout at nothing so the interpreter's final flush does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return codes.EXIT_OK
     except (ProjectNotFoundError, AssetNotFoundError, JobNotFoundError, UnknownGeneratorError,
             ModelNotFoundError) as exc:
         _say(exc)
         return codes.EXIT_NOT_FOUND
-    except SchemaTooNewError as exc:
+    except JobStateError as exc:
+        _say(exc)
+        return codes.EXIT_USAGE
+    except ProjectError as exc:  # newer schema, damaged database or file, a link out
         _say(exc)
         return codes.EXIT_PROJECT
-    except (GenloomError, SettingsError, JobStateError, ValueError) as exc:
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            _say(f"the project database is busy: another process has held its write lock "
+                 f"for longer than the wait allows ({exc}); try the command again")
+        else:
+            _say(f"the project database cannot be used: {exc}")
+        return codes.EXIT_PROJECT
+    except sqlite3.DatabaseError as exc:
+        _say(f"the project database is damaged: {exc}; run `genloom project check`, or "
+             "restore genloom.db from a backup")
+        return codes.EXIT_PROJECT
+    except (GenloomError, SettingsError, ValueError) as exc:
         _say(exc)
         return codes.EXIT_USAGE
 
 
-def _say(exc: BaseException) -> None:
+def _say(exc: BaseException | str) -> None:
     print(f"genloom: {exc}", file=sys.stderr)

@@ -244,7 +244,9 @@ class PluginManager:
             args = {k: kwargs[k] for k in impl.argnames if k in kwargs}
             try:
                 return impl.function(**args)
-            except Exception as exc:
+            except BaseException as exc:  # noqa: BLE001 - SystemExit from a hook must not end the app
+                # Even KeyboardInterrupt: a hook returns plain data at once, so one raised
+                # here is the plugin's doing, not the user's Ctrl-C.
                 raise PluginFailure(f"hook {hook_name} raised:\n{_format_exception(exc)}") from exc
         return None
 

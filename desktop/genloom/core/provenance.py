@@ -113,24 +113,25 @@ def read_png_recipe(path: Path) -> tuple[dict[str, Any] | None, str]:
     """(Genloom recipe or None, prompt) from a PNG's text chunks.
 
     Reads Genloom's own chunk when present, else the first line of an
-    A1111-style ``parameters`` text as the prompt.
+    A1111-style ``parameters`` text as the prompt. The recipe is returned as
+    found (any JSON value): the caller checks it (``recipe.checked_recipe``).
     """
     from PIL import Image
 
     try:
         with Image.open(path) as image:
             text = dict(getattr(image, "text", {}) or {})
-    except OSError:
+    except (OSError, Image.DecompressionBombError, ValueError):
         return None, ""
     recipe = None
     if "genloom" in text:
         try:
             recipe = json.loads(text["genloom"])
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested to crash the parser
             recipe = None
     prompt = ""
-    if recipe:
-        prompt = str((recipe.get("params") or {}).get("prompt", ""))
+    if isinstance(recipe, dict) and isinstance(recipe.get("params"), dict):
+        prompt = str(recipe["params"].get("prompt", ""))
     elif "parameters" in text:
         prompt = text["parameters"].split("\nNegative prompt:")[0].split("\nSteps:")[0].strip()
     return recipe, prompt

@@ -50,6 +50,7 @@ class WorkerProcess:
     def start(self) -> dict[str, Any]:
         env = dict(os.environ)
         env["PYTHONUNBUFFERED"] = "1"
+        env["GENLOOM_ENGINE_PID"] = str(os.getpid())  # the worker ends when this process does
         # The worker must import the same genloom and plugins as this process.
         env["PYTHONPATH"] = os.pathsep.join([p for p in sys.path if p] +
                                             [env.get("PYTHONPATH", "")]).rstrip(os.pathsep)

@@ -18,6 +18,7 @@ import os
 import platform
 import queue
 import shutil
+import signal
 import sys
 import threading
 import traceback
@@ -65,7 +66,13 @@ class Worker:
             try:
                 message, _ = read_frame(stream)
             except (EOFError, OSError, ValueError):
+                # The engine closed the pipe or died: stop the running job and, if it
+                # does not stop within the grace, end this process and its children.
+                with self.lock:
+                    if self.current is not None:
+                        self.current[1].cancel()
                 self.commands.put({"op": "shutdown"})
+                threading.Timer(ORPHAN_GRACE_S, end_process_group).start()
                 return
             if message.get("op") == "cancel":
                 job_id = message.get("job_id")
@@ -85,6 +92,7 @@ class Worker:
             op = message.get("op")
             if op == "shutdown":
                 self.unload_all()
+                end_children()
                 return
             if op == "init":
                 self.plugins = PluginManager(PluginConfig.from_dict(message["plugins"])).load()
@@ -305,7 +313,54 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
+#: How long the worker waits for a job to stop after its engine went away.
+ORPHAN_GRACE_S = 5.0
+
+
+def end_process_group(*_args: object) -> None:
+    """Kill this process and everything it started (its own process group).
+
+    The worker is started in a session of its own, so its group holds only it
+    and the processes its plugins started.
+    """
+    os.killpg(os.getpgrp(), signal.SIGKILL)
+
+
+def end_children() -> None:
+    """Stop the processes a plugin started (this process's group), sparing this one."""
+    if os.getpgrp() != os.getpid():
+        return  # not a group of its own (started by hand): touch nobody else
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        os.killpg(os.getpgrp(), signal.SIGTERM)
+    except OSError:
+        pass
+
+
+def die_with_parent() -> None:
+    """Make sure this worker never outlives the engine that started it.
+
+    On Linux the kernel sends SIGTERM when the parent thread dies
+    (``PR_SET_PDEATHSIG``); elsewhere the closed command pipe does (see
+    :meth:`Worker.read_commands`). SIGTERM ends the whole process group, so a
+    plugin's child processes go too.
+    """
+    signal.signal(signal.SIGTERM, end_process_group)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGTERM))
+        except (OSError, AttributeError):
+            pass
+    parent = os.environ.get("GENLOOM_ENGINE_PID", "")
+    if parent.isdigit() and os.getppid() != int(parent):
+        end_process_group()  # the engine died before the signal was armed
+
+
 def main() -> None:
+    die_with_parent()
     # Keep the real stdout for frames; anything a plugin prints goes to stderr.
     protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb", buffering=0)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
