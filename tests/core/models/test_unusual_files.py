@@ -258,7 +258,7 @@ def test_an_index_from_before_sniffing_is_upgraded_in_place(tmp_path):
     conn.close()
     index = ModelIndex(path)
     conn = index.connection()
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     assert conn.execute("SELECT count(*) FROM sniffs").fetchone()[0] == 0
     assert conn.execute("SELECT path FROM roots").fetchall()[0][0] == "/m"
     index.close()

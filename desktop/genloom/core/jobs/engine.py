@@ -108,6 +108,7 @@ class Engine:
         #: A running job whose heartbeat is older than this was left by a dead process.
         self.orphan_after_s = ORPHAN_AFTER_S
         self._requeue_on_stop = False
+        self._library: Any = None
 
     # -- queueing ----------------------------------------------------------------
 
@@ -223,37 +224,47 @@ class Engine:
         return result
 
     def _model_for(self, spec: Any, model: Any) -> dict[str, Any] | None:
+        """The model the job records, resolved by the model library (with its content hash).
+
+        A model the library refuses (pickle not allowed, custom code, no weights) or whose
+        files are missing is refused here, before anything is queued, with the library's reason.
+        """
         if model is None:
             if spec.default_model is None:
                 return None
             model = spec.default_model
-        if isinstance(model, ModelRef):
-            return model.to_dict()  # made in this process (the model library): trusted
         if isinstance(model, Mapping):
             try:
-                return untrusted_model(model)  # data (a recipe): never carries consent
+                model = ModelRef.from_dict(untrusted_model(model))  # data (a recipe): never carries consent
             except TypeError as exc:
                 raise InputError(f"model {dict(model)!r:.80} is not a model reference: {exc}") from None
-        if not isinstance(model, str):
+        elif isinstance(model, str):
+            if not model.strip():
+                # Path("") is the current folder: an empty name must never mean "whatever is here".
+                raise InputError("model '' is empty; give a bundled model id, a model library id or "
+                                 "the path of a model file or folder")
+        elif not isinstance(model, ModelRef):
             raise InputError(f"model {model!r:.60} is not a model id or path")
-        if not model.strip():
-            # Path("") is the current folder: an empty name must never mean "whatever is here".
-            raise InputError("model '' is empty; give a bundled model id, a model library id or "
-                             "the path of a model file or folder")
-        if model in self.plugins.models:
-            return self.plugins.models[model].to_ref().to_dict()
+        from genloom.core.models import ModelNotFoundError, resolve_model
+
         try:
-            path = Path(model).expanduser()
-            found = path.exists()
-            resolved = str(path.resolve()) if found else ""
+            resolved = resolve_model(model, self.model_library())
+        except ModelNotFoundError as exc:
+            raise InputError(f"model {_model_name(model)!r:.80}: {exc}") from None
         except (OSError, RuntimeError, ValueError) as exc:
             # RuntimeError: ~nouser/...; OSError: a name too long for the filesystem.
-            raise InputError(f"model {model!r:.80} is not a usable path ({exc}); give a bundled "
-                             "model id or the path of a model file or folder") from None
-        if found:
-            return ModelRef(id=resolved, path=resolved, source="user").to_dict()
-        raise InputError(f"model {model!r:.80} is neither a bundled model ({', '.join(self.plugins.models) or 'none'}) "
-                         "nor an existing file or folder")
+            raise InputError(f"model {_model_name(model)!r:.80} is not a usable path ({exc}); give a bundled "
+                             "model id, a model library id or the path of a model file or folder") from None
+        # Consent stays in the model library: the worker asks it at load, for the files as they are then.
+        return untrusted_model(resolved.check_usable().ref.to_dict())
+
+    def model_library(self) -> Any:
+        """The model library this engine resolves models with (opened on first use)."""
+        if self._library is None:
+            from genloom.core.models import ModelLibrary
+
+            self._library = ModelLibrary(self.plugins, hf_cache=self.settings.scan_hf_cache)
+        return self._library
 
     # -- running -----------------------------------------------------------------
 
@@ -297,6 +308,9 @@ class Engine:
         if self._worker is not None:
             self._worker.shutdown()
             self._worker = None
+        if self._library is not None:
+            self._library.close()
+            self._library = None
 
     def _loop(self) -> None:
         last_recovery = 0.0
@@ -560,3 +574,11 @@ def _is_busy(exc: sqlite3.OperationalError) -> bool:
     """True for SQLite's "database is locked" / "busy": another process holds the lock."""
     text = str(exc).lower()
     return "locked" in text or "busy" in text
+
+
+def _model_name(model: Any) -> str:
+    if isinstance(model, ModelRef):
+        return model.id or model.path
+    if isinstance(model, Mapping):
+        return str(model.get("id") or model.get("path") or "")
+    return str(model)

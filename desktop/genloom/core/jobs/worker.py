@@ -23,6 +23,7 @@ import sys
 import threading
 import traceback
 from collections import OrderedDict
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,7 @@ class Worker:
         self.current: tuple[int, RunState] | None = None
         self.early_cancels: set[int] = set()
         self.lock = threading.Lock()
+        self.library: Any = None
 
     # -- command intake (a thread, so cancel arrives while a job runs) ----------
 
@@ -129,7 +131,7 @@ class Worker:
         job_id = job["job_id"]
         spec = self.plugins.generator(job["generator_id"])
         device, dtype = resolve_device(job.get("device") or "auto", spec.devices)
-        model = ModelRef.from_dict(job["model"]) if job.get("model") else None
+        model = self._with_consent(ModelRef.from_dict(job["model"])) if job.get("model") else None
         generator = self._generator(spec, model, device, dtype, job_id)
         state.raise_if_cancelled()
         output_dir = Path(job["output_dir"])
@@ -161,6 +163,17 @@ class Worker:
             "dtype": dtype,
             "libraries": library_versions(),
         })
+
+    def _with_consent(self, model: ModelRef) -> ModelRef:
+        """``model`` with ``allow_pickle`` as the model library holds it for the files as they
+        are now: consent lives in the library, keyed by content hash, never in a job or recipe."""
+        if not model.path:
+            return replace(model, allow_pickle=False)
+        if self.library is None:
+            from genloom.core.models import ModelLibrary
+
+            self.library = ModelLibrary(None, hf_cache=False)
+        return replace(model, allow_pickle=self.library.pickle_consent(model))
 
     # -- the generator cache: LRU, bounded by count and by a memory budget per device ------
 
@@ -365,11 +378,27 @@ def main() -> None:
     protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb", buffering=0)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     sys.stdout = sys.stderr
+    protocol_in = _private_stdin()
     worker = Worker(FrameWriter(protocol_out))
-    reader = threading.Thread(target=worker.read_commands, args=(sys.stdin.buffer,),
+    reader = threading.Thread(target=worker.read_commands, args=(protocol_in,),
                               name="genloom-worker-commands", daemon=True)
     reader.start()
     worker.serve()
+
+
+def _private_stdin() -> Any:
+    """The command pipe on a private descriptor; stdin itself reads from the null device.
+
+    Nobody can answer a prompt in the worker: a library that asks (transformers'
+    "run the custom code? [y/N]") or a plugin that calls ``input()`` gets end-of-file at
+    once and fails the job with that, instead of waiting for an answer until the job stalls.
+    """
+    commands = os.fdopen(os.dup(sys.stdin.fileno()), "rb")
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, sys.stdin.fileno())
+    os.close(null)
+    sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - lives as long as the process
+    return commands
 
 
 if __name__ == "__main__":

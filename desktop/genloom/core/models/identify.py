@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from genloom.core.models.architectures import known_architecture
+from genloom.core.models.custom_code import custom_code
 from genloom.core.models.gguf import read_gguf_metadata
 from genloom.core.models.sniff import FORMAT_SUFFIX
 from genloom.sdk.formats import (
@@ -29,10 +31,17 @@ from genloom.sdk.formats import (
 )
 from genloom.sdk.models import ModelMatch
 
-__all__ = ["Identification", "identify_candidate", "licence_from_model_card"]
+__all__ = ["PICKLE_WEIGHTS", "Identification", "identify_candidate", "licence_from_model_card"]
 
-#: What ``status`` a model has after identification.
-STATUSES = ("ok", "unknown", "refused")
+#: ``details`` key of a refused match: the relative paths of the pickle weight files whose
+#: refusal the user can lift (``genloom models allow-pickle``). The library records their
+#: content hashes under ``pickle_files``; the model is allowed when every one of them is.
+PICKLE_WEIGHTS = "pickle_weights"
+
+#: What ``status`` a model has after identification: "ok" (a generator loads it),
+#: "unknown" (not identified), "refused" (it will not be loaded; ``reason`` says why and
+#: whether allowing it helps), "unsupported" (identified, but no installed plugin uses it yet).
+STATUSES = ("ok", "unknown", "refused", "unsupported")
 
 
 @dataclass
@@ -65,7 +74,16 @@ def identify_candidate(path: Path, is_dir: bool, plugins: Any | None, hint: str 
             reason=(f"pickle: refused unless allowed. {label} files can run code when "
                     f"opened; if you trust this one, `genloom models allow-pickle {path}` allows it "
                     "(it is then opened only with torch.load(weights_only=True))"),
-            details={"hint": hint} if hint else {})
+            details={"hint": hint, PICKLE_WEIGHTS: [path.name]} if hint else {PICKLE_WEIGHTS: [path.name]})
+    code = custom_code(path) if is_dir else []
+    if code:
+        # Refused before any plugin sees it: loading it would mean running (or being asked
+        # to run) the folder's own Python, and Genloom never runs model code.
+        return Identification(
+            format=_folder_format(path), status="refused",
+            reason=(f"contains its own code ({'; '.join(code[:3])}): Genloom does not run model code. "
+                    "Use a release of this model that works with the libraries' own classes"),
+            details={"custom_code": code, **({"hint": hint} if hint else {})})
     matches: list[tuple[str, ModelMatch]] = []
     if sniffed and not is_dir:
         result = _sniffed(path, sniffed)
@@ -166,10 +184,31 @@ def _unknown_folder(path: Path) -> Identification:
                               reason=f"a diffusers {pipeline} folder that no installed plugin loads")
     config = _read_json(path / "config.json")
     if config is not None:
+        known = known_architecture(config)
+        if known is not None:
+            details: dict[str, Any] = {"modality": known.modality, "plugin": "none yet"}
+            if config.get("architectures"):
+                details["architectures"] = list(config["architectures"])
+            return Identification(
+                kind=known.kind, architecture=known.architecture, format=known.format, status="unsupported",
+                reason=f"{known.description}; no installed plugin generates {known.modality} with it yet",
+                details=details)
+        if config.get("_class_name"):
+            # diffusers writes ``_class_name`` into a model's config.json; transformers never does.
+            name = str(config["_class_name"])
+            return Identification(format="diffusers-model-folder", details={"class": name},
+                                  reason=f"a diffusers {name} model folder that no installed plugin loads")
         arch = ", ".join(config.get("architectures") or []) or config.get("model_type", "?")
         return Identification(format="transformers-folder", details={"architectures": arch},
                               reason=f"a transformers model ({arch}) that no installed plugin loads")
     return Identification(reason="a folder with a model config that no plugin recognises")
+
+
+def _folder_format(path: Path) -> str:
+    if (path / "model_index.json").is_file():
+        return "diffusers-folder"
+    config = _read_json(path / "config.json") or {}
+    return "diffusers-model-folder" if config.get("_class_name") else "transformers-folder"
 
 
 _LICENCE_LINE = re.compile(r"^licen[cs]e:\s*(\S.*?)\s*$", re.IGNORECASE | re.MULTILINE)

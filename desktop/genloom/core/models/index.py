@@ -16,6 +16,10 @@ Tables:
 - ``sniffs``: what a file without a model suffix turned out to be from its
   first bytes (a format, or "" for not a model), with the size and mtime it
   was read at, so an unchanged file is read only once (schema 2).
+- ``consents``: the pickle files the user allowed, by content hash (the
+  SHA-256 of the file), so a permission follows the content wherever and
+  however the file is named, and a changed file is no longer allowed (schema 3;
+  the ``models.allow_pickle`` column of schema 2 is carried over and no longer read).
 
 The index is a cache of what is on disk plus the user's few choices; it uses
 WAL and ``synchronous=NORMAL`` (a power cut may lose the last scan's rows,
@@ -33,8 +37,8 @@ from genloom.sdk.errors import GenloomError
 
 __all__ = ["SCHEMA_VERSION", "ModelIndexError", "ModelIndex"]
 
-#: The index schema version (``PRAGMA user_version``). 2 added ``sniffs``.
-SCHEMA_VERSION = 2
+#: The index schema version (``PRAGMA user_version``). 2 added ``sniffs``, 3 ``consents``.
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -91,6 +95,11 @@ CREATE TABLE IF NOT EXISTS sniffs (
     mtime_ns INTEGER NOT NULL,
     format TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS consents (
+    hash TEXT PRIMARY KEY,
+    path TEXT NOT NULL,
+    allowed REAL NOT NULL
+);
 """
 
 
@@ -130,6 +139,11 @@ class ModelIndex(SQLiteFile):
             with self.transaction() as tx:
                 for statement in _statements(_SCHEMA):
                     tx.execute(statement)
+                if 0 < version < 3:
+                    # Permissions given before schema 3 were a column on the model's row.
+                    tx.execute("INSERT OR IGNORE INTO consents(hash, path, allowed) "
+                               "SELECT m.hash, COALESCE((SELECT l.path FROM locations l WHERE l.hash = m.hash "
+                               "LIMIT 1), ''), m.identified FROM models m WHERE m.allow_pickle = 1")
                 tx.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 

@@ -20,14 +20,16 @@ from typing import Any
 from genloom.core import paths
 from genloom.core.events import Signal
 from genloom.core.models.entry import SHORT_ID, ModelEntry, Root, ScanProgress, ScanReport
+from genloom.core.models.hashing import hash_file
 from genloom.core.models.hfcache import hf_cache_dir, hf_snapshots
 from genloom.core.models.identify import Identification
 from genloom.core.models.index import ModelIndex
 from genloom.core.models.layouts import detect_layout
 from genloom.core.models.scanner import Scanner, ScanSource, generators_for
-from genloom.core.models.store import ModelStore
+from genloom.core.models.store import ModelStore, pickle_files
 from genloom.sdk.errors import GenloomError
 from genloom.sdk.formats import is_pickle_file
+from genloom.sdk.models import ModelRef
 
 __all__ = ["INDEX_FILE", "LibraryEvents", "ModelLibrary", "ModelNotFoundError", "ScanTask"]
 
@@ -179,8 +181,8 @@ class ModelLibrary:
         kinds |= {m.kind for m in self.store.entries() if m.kind}
         return sorted(kinds)
 
-    def model_ref(self, name: str) -> Any:
-        """The :class:`~genloom.sdk.ModelRef` a job uses for this model (carries ``allow_pickle``)."""
+    def model_ref(self, name: str) -> ModelRef:
+        """The :class:`~genloom.sdk.ModelRef` a job uses for this model (with its content hash)."""
         return self.get(name).to_ref()
 
     # -- changes -------------------------------------------------------------------
@@ -229,17 +231,111 @@ class ModelLibrary:
         return self.get(entry.hash)
 
     def allow_pickle(self, name: str, allowed: bool = True) -> ModelEntry:
-        """Allow (or stop allowing) this one pickle-based model, by content hash.
+        """Allow (or stop allowing) pickle-based weights, by the content hash of each file.
 
-        A changed file has another hash, so the permission does not carry over to it.
+        ``name`` is anything :meth:`get` takes (a single pickle file, or a folder whose
+        weights are pickle: all of its pickle weight files are allowed), or the path of
+        one pickle file, also one inside a model folder. A changed file has another hash,
+        so the permission does not carry over to it. Returns the model the permission
+        concerns (the folder a file belongs to, when it belongs to one).
         """
-        entry = self.get(name)
-        if not (entry.format == "pickle" or entry.kind == "pickle" or is_pickle_file(entry.path)):
-            raise GenloomError(f"{entry.title} ({entry.id}) is {entry.format or 'not'} a pickle file; "
-                               "only pickle-based models need allowing")
-        self.store.update_model(entry.hash, allow_pickle=int(allowed))
+        path = Path(str(name)).expanduser()
+        entry: ModelEntry | None = None
+        if path.is_file() and not self._is_location(path):
+            files, entry = self._pickle_file_named(path)
+        else:
+            entry = self.get(name)
+            files = {h: str(Path(entry.path) / rel) if rel and Path(entry.path).is_dir() else entry.path
+                     for rel, h in pickle_files(entry.details, entry.detected_kind, entry.hash).items()}
+            if not files:
+                if entry.status == "refused":
+                    raise GenloomError(f"{entry.title} ({entry.id}) is refused, but not for pickle weights: "
+                                       f"{entry.reason}. Allowing pickle would not change that")
+                raise GenloomError(f"{entry.title} ({entry.id}) has no pickle weights (its format is "
+                                   f"{entry.format or 'unknown'}); only pickle-based models need allowing")
+        self.store.set_consents(files, allowed)
         self.events.models_changed.emit([entry.hash])
         return self.get(entry.hash)
+
+    def pickle_consent(self, ref: ModelRef) -> bool:
+        """Whether the pickle weights of the model ``ref`` names are allowed, as the files are now.
+
+        The worker asks this before a generator loads: each pickle file of the model is
+        hashed (from the cache when its size and mtime are unchanged) and must have been
+        allowed with exactly that content. A recipe's own ``allow_pickle`` is never read.
+        """
+        allowed = self.store.consents()
+        entry = self._entry_for_ref(ref)
+        if entry is None:
+            path = Path(ref.path)
+            return path.is_file() and is_pickle_file(path) and self.file_hash(path) in allowed
+        files = pickle_files(entry.details, entry.detected_kind, entry.hash)
+        if not files:
+            return False
+        root = Path(entry.path)
+        for relative, expected in files.items():
+            current = root / relative if relative and root.is_dir() else root
+            if expected not in allowed or not current.is_file() or self.file_hash(current) != expected:
+                return False
+        return True
+
+    def file_hash(self, path: Path) -> str:
+        """The SHA-256 of one file, from the hash cache when its size and mtime are unchanged."""
+        path = Path(path).resolve()
+        info = path.stat()
+        cached = self.store.file_cache().get(str(path))
+        if cached is not None and cached[0] == info.st_size and cached[1] == info.st_mtime_ns:
+            return cached[2]
+        digest = hash_file(path)
+        with self.index.transaction() as tx:
+            self.store.cache_files(tx, [(str(path), info.st_size, info.st_mtime_ns, digest)])
+        return digest
+
+    def adopt(self, path: Path | str) -> ModelEntry:
+        """The model at ``path``, added to the library (and scanned) when it was not in it.
+
+        Only the index is written: the file or folder stays where it is.
+        """
+        path = Path(path).expanduser().resolve()
+        if not self._is_location(path):
+            root = self.add_folder(path)
+            self.scan([root.path])
+        return self.get(str(path))
+
+    def scan_bundled(self) -> ScanReport:
+        """Index the plugins' bundled models only (cheap: a few small files, hashed once)."""
+        with self._scan_lock:
+            scanner = Scanner(self.store, self.plugins, self.events.scan_progress.emit, None)
+            report = scanner.run(self._bundled_sources(), [BUNDLED_ROOT])
+        if report.new_models or report.changed_models:
+            self.events.models_changed.emit(self._full_hashes(report.new_models + report.changed_models))
+        return report
+
+    def _is_location(self, path: Path) -> bool:
+        names = _path_names(path)
+        return any(loc.path in names for m in self.store.entries() for loc in m.locations)
+
+    def _entry_for_ref(self, ref: ModelRef) -> ModelEntry | None:
+        entries = self.store.entries()
+        by_hash = [m for m in entries if ref.hash and m.hash == ref.hash]
+        if by_hash:
+            return by_hash[0]
+        names = _path_names(Path(ref.path)) if ref.path else set()
+        by_path = [m for m in entries if any(loc.path in names for loc in m.locations)]
+        return by_path[0] if by_path else None
+
+    def _pickle_file_named(self, path: Path) -> tuple[dict[str, str], ModelEntry]:
+        """A pickle file named by its path: its hash, and the library model it belongs to."""
+        path = path.resolve()
+        if not is_pickle_file(path):
+            raise GenloomError(f"{path} is not a pickle file; only pickle-based files need allowing")
+        digest = self.file_hash(path)
+        for entry in self.store.entries():
+            if digest == entry.hash or digest in pickle_files(entry.details, entry.detected_kind,
+                                                               entry.hash).values():
+                return {digest: str(path)}, entry
+        entry = self.adopt(path)
+        return {digest: str(path)}, entry
 
     # -- scanning ------------------------------------------------------------------
 
@@ -348,6 +444,13 @@ class ModelLibrary:
     def _full_hashes(self, short: list[str]) -> list[str]:
         prefixes = set(short)
         return [h for h in self.store.known_hashes() if h[:SHORT_ID] in prefixes]
+
+
+def _path_names(path: Path) -> set[str]:
+    """The texts a location may be stored as: the absolute path as given (a Hugging Face
+    snapshot's link), and with links resolved."""
+    path = path.expanduser()
+    return {str(path.absolute()), str(path.resolve())}
 
 
 def progress_line(progress: ScanProgress) -> str:

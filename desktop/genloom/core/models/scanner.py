@@ -18,11 +18,12 @@ from typing import Any
 
 from genloom.core.models.entry import SHORT_ID, ScanProgress, ScanReport
 from genloom.core.models.hashing import folder_hash, hash_file
-from genloom.core.models.identify import Identification, identify_candidate
+from genloom.core.models.identify import PICKLE_WEIGHTS, Identification, identify_candidate
 from genloom.core.models.sniff import SniffCache
 from genloom.core.models.store import ModelStore
-from genloom.core.models.walk import Candidate, WalkCounts, candidate_for, find_candidates
+from genloom.core.models.walk import Candidate, FileStat, WalkCounts, candidate_for, find_candidates
 from genloom.sdk.errors import CancelledError
+from genloom.sdk.formats import PICKLE_SUFFIXES
 
 __all__ = ["ScanSource", "Scanner"]
 
@@ -125,16 +126,17 @@ class Scanner:
             results = []
             for offset, (source, candidate) in enumerate(batch):
                 index = start + offset
-                model_hash = self._hash(candidate, cache, hashed, report, done,
-                                        lambda p, i=index: self._emit("hashing", p, i, len(found), done[0], todo))
-                results.append((source, candidate, model_hash))
+                model_hash, file_hashes = self._hash(
+                    candidate, cache, hashed, report, done,
+                    lambda p, i=index: self._emit("hashing", p, i, len(found), done[0], todo))
+                results.append((source, candidate, model_hash, file_hashes))
             with self.store.index.transaction() as tx:
                 self.store.cache_files(tx, hashed)
-                for offset, (source, candidate, model_hash) in enumerate(results):
+                for offset, (source, candidate, model_hash, file_hashes) in enumerate(results):
                     title = _title(source, candidate)
                     if model_hash not in known:
                         self._emit("identifying", str(candidate.path), start + offset, len(found), done[0], todo)
-                        self._identify(tx, source, candidate, model_hash, title)
+                        self._identify(tx, source, candidate, model_hash, title, file_hashes)
                         known.add(model_hash)
                         report.new_models.append(model_hash[:SHORT_ID])
                         changed = True
@@ -146,14 +148,15 @@ class Scanner:
 
     def _hash(self, candidate: Candidate, cache: dict[str, tuple[int, int, str]],
               hashed: list[tuple[str, int, int, str]], report: ScanReport, done: list[int],
-              emit: Callable[[str], None]) -> str:
+              emit: Callable[[str], None]) -> tuple[str, dict[str, str]]:
+        """The candidate's content hash, and each of its files' (relative path -> SHA-256)."""
         hashes = []
         for item in candidate.files:
             cached = cache.get(item.path)
-            if item.known_hash:
-                file_hash = item.known_hash
-            elif cached is not None and cached[0] == item.size and cached[1] == item.mtime_ns:
+            if cached is not None and cached[0] == item.size and cached[1] == item.mtime_ns:
                 file_hash = cached[2]
+            elif _trust_known_hash(item, cached):
+                file_hash = item.known_hash
             else:
                 emit(item.path)
 
@@ -168,11 +171,13 @@ class Scanner:
                 hashed.append((item.path, item.size, item.mtime_ns, file_hash))
                 cache[item.path] = (item.size, item.mtime_ns, file_hash)
             hashes.append((item.relative, file_hash))
-        if not candidate.is_dir:
-            return hashes[0][1]
-        return folder_hash(hashes)
+        if not candidate.is_dir and len(hashes) == 1:
+            return hashes[0][1], dict(hashes)
+        # A folder, or an ONNX file with its external data: every file is part of the identity.
+        return folder_hash(hashes), dict(hashes)
 
-    def _identify(self, tx: Any, source: ScanSource, candidate: Candidate, model_hash: str, title: str) -> None:
+    def _identify(self, tx: Any, source: ScanSource, candidate: Candidate, model_hash: str, title: str,
+                  file_hashes: dict[str, str]) -> None:
         found = source.identification
         if found is None:
             try:
@@ -181,6 +186,12 @@ class Scanner:
             except (OSError, ValueError) as exc:
                 found = Identification(reason=f"could not be read to identify it: {exc}")
         found.details.update(source.details)
+        if found.status == "refused" and found.details.get(PICKLE_WEIGHTS):
+            # What the user's permission is checked against: the content of each pickle file.
+            names = [str(n) for n in found.details[PICKLE_WEIGHTS]]
+            if not candidate.is_dir:
+                names = [candidate.files[0].relative]
+            found.details["pickle_files"] = {n: file_hashes[n] for n in names if n in file_hashes}
         self.store.insert_model(tx, model_hash, found, size=candidate.size, title=title,
                                 generators=generators_for(self.plugins, found.kind))
 
@@ -212,8 +223,18 @@ def _title(source: ScanSource, candidate: Candidate) -> str:
     return f"{source.title}/{candidate.path.relative_to(source.path).as_posix()}"
 
 
-def _needs_hash(item: Any, cache: dict[str, tuple[int, int, str]]) -> bool:
-    if item.known_hash:
-        return False
+def _needs_hash(item: FileStat, cache: dict[str, tuple[int, int, str]]) -> bool:
     cached = cache.get(item.path)
-    return cached is None or cached[0] != item.size or cached[1] != item.mtime_ns
+    if cached is not None and cached[0] == item.size and cached[1] == item.mtime_ns:
+        return False
+    return not _trust_known_hash(item, cached)
+
+
+def _trust_known_hash(item: FileStat, cached: tuple[int, int, str] | None) -> bool:
+    """Whether the hash a Hugging Face blob's name gives can stand in for reading the file.
+
+    Only for a file never seen before: once cached, a changed size or mtime means the
+    blob was written to since, so its name no longer says what it holds. Never for a
+    pickle file, whose permission belongs to the content actually there.
+    """
+    return bool(item.known_hash) and cached is None and not item.relative.lower().endswith(PICKLE_SUFFIXES)

@@ -113,7 +113,8 @@ class ModelStore:
             locations.setdefault(row["hash"], []).append(
                 Location(path=row["path"], source=row["source"], root=row["root"], title=row["title"],
                          is_dir=bool(row["is_dir"]), missing=bool(row["missing"]), seen=row["seen"]))
-        entries = [_entry(row, tuple(locations.get(row["hash"], ()))) for row in models]
+        allowed = self.consents()
+        entries = [_entry(row, tuple(locations.get(row["hash"], ())), allowed) for row in models]
         return sorted(entries, key=lambda e: (e.title.lower(), e.hash))
 
     def update_model(self, model_hash: str, **values: Any) -> None:
@@ -122,6 +123,21 @@ class ModelStore:
             tx.execute(f"UPDATE models SET {columns} WHERE hash = ?",
                        (*[json.dumps(v) if isinstance(v, (list, dict)) else v for v in values.values()],
                         model_hash))
+
+    # -- consents: pickle files the user allowed, by content hash -----------------------
+
+    def consents(self) -> set[str]:
+        """Content hashes of the pickle files the user allowed."""
+        return {r[0] for r in self.index.connection().execute("SELECT hash FROM consents")}
+
+    def set_consents(self, files: dict[str, str], allowed: bool) -> None:
+        """Allow (or stop allowing) pickle files given as ``content hash -> a path it was seen at``."""
+        with self.index.transaction() as tx:
+            if allowed:
+                tx.executemany("INSERT OR REPLACE INTO consents(hash, path, allowed) VALUES (?, ?, ?)",
+                               [(h, p, time.time()) for h, p in files.items()])
+            else:
+                tx.executemany("DELETE FROM consents WHERE hash = ?", [(h,) for h in files])
 
     def forget(self, model_hash: str) -> list[str]:
         """Remove a model and its locations from the index; remember the paths as forgotten."""
@@ -169,22 +185,34 @@ def _like_prefix(path: str) -> str:
     return escaped + "/%"
 
 
-def _entry(row: sqlite3.Row, locations: tuple[Location, ...]) -> ModelEntry:
+def pickle_files(details: dict[str, Any], detected_kind: str, model_hash: str) -> dict[str, str]:
+    """``relative path -> content hash`` of the pickle files whose permission lifts a model's refusal."""
+    files = details.get("pickle_files")
+    if isinstance(files, dict):
+        return {str(k): str(v) for k, v in files.items()}
+    # A pickle file identified before the index recorded its files is its own one file.
+    return {"": model_hash} if detected_kind == "pickle" else {}
+
+
+def _entry(row: sqlite3.Row, locations: tuple[Location, ...], consents: set[str]) -> ModelEntry:
     detected = row["kind"]
     user_kind = row["user_kind"]
     status, reason = row["status"], row["reason"]
-    if user_kind and status == "unknown":
+    details = json.loads(row["details"])
+    if user_kind and status in ("unknown", "unsupported"):
         status = "ok"
-    if row["allow_pickle"] and status == "refused":
+    pickles = pickle_files(details, detected, row["hash"])
+    allowed = bool(pickles) and all(h in consents for h in pickles.values())
+    if allowed and status == "refused":
         status, reason = "ok", "pickle allowed by you: opened only with torch.load(weights_only=True)"
     entry = ModelEntry(
         hash=row["hash"], kind=user_kind or detected,
         architecture=row["user_architecture"] or row["architecture"], format=row["format"],
         licence=row["licence"], size=row["size"], status=status, reason=reason,
         title=(locations[0].title if locations and locations[0].title else row["title"]),
-        detected_kind=detected, user_kind=user_kind, allow_pickle=bool(row["allow_pickle"]),
+        detected_kind=detected, user_kind=user_kind, allow_pickle=allowed,
         plugins=tuple(json.loads(row["plugins"])), generators=tuple(json.loads(row["generators"])),
-        details=json.loads(row["details"]), locations=locations, added=row["added"])
+        details=details, locations=locations, added=row["added"])
     if entry.missing:
         entry = replace(entry, status="missing",
                         reason=f"not found at {entry.path} in the last scan (moved, deleted or on a "

@@ -33,15 +33,18 @@ _FOLDER_WEIGHTS = (".safetensors", ".bin", ".pt", ".pth", ".gguf", ".onnx", ".ms
 _FOLDER_MARKERS = ("model_index.json", "config.json", "adapter_config.json")
 _SKIPPED_DIRS = frozenset({"__pycache__", "node_modules", "site-packages"})
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+#: What follows an ONNX file's name in the name of its external-data file (torch, Optimum).
+_ONNX_DATA_SUFFIXES = frozenset({".data", "_data"})
 
 
 @dataclass(frozen=True)
 class FileStat:
     """One file of a candidate: where, how big, when changed.
 
-    ``known_hash`` is the SHA-256 the file is already known to have without
-    reading it: a Hugging Face cache file is a link to a blob named by the
-    SHA-256 of its content (for LFS files).
+    ``known_hash`` is the SHA-256 the file is said to have without reading
+    it: a Hugging Face cache file is a link to a blob named by the SHA-256 of
+    its content (for LFS files). The scanner trusts it only for a file it
+    has not seen before, and never for a pickle file (see ``Scanner._hash``).
     """
 
     path: str
@@ -54,6 +57,9 @@ class FileStat:
 @dataclass
 class Candidate:
     """A file or folder that may be a model.
+
+    A single file's ``files`` hold the file and, for an ONNX model with external
+    weights, its data files too.
 
     ``sniffed`` is the format read from a file's first bytes when its suffix
     does not name one (``"safetensors"``, ``"gguf"``...), else "".
@@ -99,7 +105,8 @@ def find_candidates(root: Path, counts: WalkCounts, *, hint: str = "",
         if one is not None and str(root) not in skip:
             sniffed = "" if root.suffix.lower() in MODEL_SUFFIXES else sniffs.format_of(one.path, one.size,
                                                                                       one.mtime_ns)
-            yield Candidate(path=root, is_dir=False, files=[one], hint=hint, sniffed=sniffed)
+            files = [one, *_companions(root.parent, root.name, {p.name for p in _listdir(root.parent)}, counts)]
+            yield Candidate(path=root, is_dir=False, files=files, hint=hint, sniffed=sniffed)
         return
     stack = [str(root)]
     while stack:
@@ -139,7 +146,8 @@ def find_candidates(root: Path, counts: WalkCounts, *, hint: str = "",
                 if not sniffed:
                     counts.skipped += 1
                     continue
-            yield Candidate(path=Path(entry.path), is_dir=False, files=[one], hint=hint, sniffed=sniffed)
+            files = [one, *_companions(Path(folder), entry.name, names, counts)] if suffix == ".onnx" else [one]
+            yield Candidate(path=Path(entry.path), is_dir=False, files=files, hint=hint, sniffed=sniffed)
         stack.extend(sorted(subfolders, reverse=True))
 
 
@@ -150,6 +158,27 @@ def candidate_for(path: Path, counts: WalkCounts, hint: str = "") -> Candidate |
         return Candidate(path=path, is_dir=True, files=list(_all_files(str(path), counts)), hint=hint)
     one = _file_stat(str(path), path.name, counts)
     return Candidate(path=path, is_dir=False, files=[one], hint=hint) if one is not None else None
+
+
+def _companions(folder: Path, name: str, names: set[str], counts: WalkCounts) -> list[FileStat]:
+    """The external-data files of an ONNX model (``model.onnx.data``, ``model.onnx_data``):
+    its weights, which belong to its identity as much as the graph does."""
+    if not name.lower().endswith(".onnx"):
+        return []
+    found = []
+    for other in sorted(names):
+        if other != name and other.startswith(name) and other[len(name):] in _ONNX_DATA_SUFFIXES:
+            one = _file_stat(str(folder / other), other, counts)
+            if one is not None:
+                found.append(one)
+    return found
+
+
+def _listdir(folder: Path) -> list[Path]:
+    try:
+        return list(folder.iterdir())
+    except OSError:
+        return []
 
 
 def _is_model_folder(names: set[str]) -> bool:
