@@ -100,9 +100,40 @@ def identify_diffusers_folder(path: Path) -> ModelMatch | None:
     if pipeline.startswith("StableDiffusionXL") and "text_encoder" not in index and "text_encoder_2" in index:
         architecture = "SDXL refiner"
     components = sorted(k for k, v in index.items() if not k.startswith("_") and isinstance(v, list))
-    return ModelMatch(kind="diffusers", architecture=architecture, format="diffusers-folder",
-                      details={"pipeline": pipeline, "components": components,
-                               "diffusers_version": str(index.get("_diffusers_version", ""))})
+    details: dict[str, Any] = {"pipeline": pipeline, "components": components,
+                               "diffusers_version": str(index.get("_diffusers_version", ""))}
+    refused = _folder_weights_refusal(Path(path), components)
+    if refused:
+        details["refused"] = refused
+    return ModelMatch(kind="diffusers", architecture=architecture, format="diffusers-folder", details=details)
+
+
+_PICKLE_WEIGHTS = (".bin", ".ckpt", ".pt", ".pth")
+
+
+def _folder_weights_refusal(path: Path, components: list[str]) -> str:
+    """Why a pipeline folder cannot be loaded as it is ("" when it can): the image plugin loads
+    diffusers folders from safetensors only, so a component whose weights are all pickle, or a
+    folder with no weights at all (a download of only the configuration files), is refused."""
+    pickled, with_weights = [], 0
+    for component in components:
+        try:
+            names = [p.name for p in (path / component).iterdir() if p.is_file()]
+        except OSError:
+            continue
+        safe = [n for n in names if n.endswith(".safetensors")]
+        pickles = [f"{component}/{n}" for n in names if n.endswith(_PICKLE_WEIGHTS)]
+        with_weights += bool(safe or pickles)
+        if pickles and not safe:
+            pickled += pickles
+    if pickled:
+        return (f"its weights are pickle files ({', '.join(pickled[:3])}{', ...' if len(pickled) > 3 else ''}), "
+                "which Genloom does not load for diffusers folders: unpickling can run code hidden in a file. "
+                "Use the .safetensors release of this model (most are published with both)")
+    if not with_weights:
+        return ("it holds only configuration files, no weights (such a download serves as the configuration "
+                "of single-file checkpoints); it cannot generate on its own")
+    return ""
 
 
 def _sd_version_of_folder(path: Path) -> str:

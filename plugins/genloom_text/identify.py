@@ -67,7 +67,9 @@ def identify_transformers_folder(path: Path) -> ModelMatch | None:
     safe = sorted(f for f in files if f.endswith(_SAFE_WEIGHTS))
     pickled = sorted(f for f in files if f.endswith(PICKLE_SUFFIXES) and not f.startswith("training_args"))
     details: dict[str, Any] = {"model_type": model_type, "architectures": architectures,
-                               "weights": safe or pickled}
+                               "weights": safe or pickled, "onnx": (path / "onnx" / "model.onnx").is_file(),
+                               "chat_template": (path / "chat_template.jinja").is_file()
+                               or "chat_template" in (_read_json(path / "tokenizer_config.json") or {})}
     for key in ("num_hidden_layers", "hidden_size", "vocab_size", "max_position_embeddings", "torch_dtype",
                 "dtype"):
         if key in config:
@@ -76,8 +78,11 @@ def identify_transformers_folder(path: Path) -> ModelMatch | None:
         fmt = "safetensors"
     elif pickled:
         fmt = "pickle"
-        details["refused"] = (f"the weights are pickle files ({', '.join(pickled)}), refused unless "
-                              "allowed; prefer a safetensors copy of this model")
+        details["refused"] = (f"the weights are pickle files ({', '.join(pickled)}), refused unless allowed: "
+                              "pickle can run code when opened. Prefer a safetensors copy of this model; if "
+                              f"you trust this one, `genloom models allow-pickle {path}` allows them (they are "
+                              "then opened only with torch.load(weights_only=True))")
+        details["pickle_weights"] = pickled
     else:
         fmt = "config-only"
         details["refused"] = "the folder has a config.json but no weight files"

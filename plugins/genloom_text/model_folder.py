@@ -1,7 +1,7 @@
-"""Transformers causal-LM folders on disk: find them, recognise them, check their weights.
+"""Transformers causal-LM folders on disk: find them and check their weights before loading.
 
-Pure Python (json and the SDK's safetensors header reader), so the plugin entry module
-can use it in ``genloom_identify_model`` without importing any model library.
+Pure Python (json only). Recognising them for the model library is
+:mod:`genloom_text.identify`'s job.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from genloom.sdk import InputError, ModelMatch, ModelRef, is_pickle_file, refuse_pickle
+from genloom.sdk import InputError, ModelRef, is_pickle_file, refuse_pickle
 
 #: The model kind both the text and the code generators load.
 MODEL_KIND = "transformers-causal-lm"
@@ -84,35 +84,6 @@ def find_folder(path: Path | str) -> Path:
     if path.is_file():
         path = path.parent
     return resolve_hf_cache(path)
-
-
-def identify(path: Path) -> ModelMatch | None:
-    """What the ``genloom_identify_model`` hook answers: reads config.json only."""
-    try:
-        folder = find_folder(path)
-    except InputError:
-        return None
-    config = _read_config(folder)
-    if config is None or not is_causal_lm_config(config):
-        return None
-    safetensors = sorted(p.name for p in folder.glob("*.safetensors"))
-    pickles = [name for name in _PICKLE_WEIGHTS if (folder / name).exists()]
-    fmt = "safetensors" if safetensors else ("pickle" if pickles else "missing-weights")
-    details = {"model_type": config.get("model_type", ""), "weights": safetensors or pickles,
-               "onnx": (folder / ONNX_FILE).is_file(),
-               "chat_template": (folder / "chat_template.jinja").is_file()
-               or "chat_template" in _read_json(folder / "tokenizer_config.json")}
-    archs = config.get("architectures") or [config.get("model_type", "")]
-    return ModelMatch(kind=MODEL_KIND, architecture=str(archs[0]),
-                      format=f"transformers-folder ({fmt})", details=details)
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def open_folder(ref: ModelRef) -> ModelFolder:

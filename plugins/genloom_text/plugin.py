@@ -16,7 +16,8 @@ from genloom.sdk import (
     StringParam,
     hookimpl,
 )
-from genloom_text.model_folder import MODEL_KIND, identify
+from genloom_text.identify import identify_text_model
+from genloom_text.model_folder import MODEL_KIND
 from genloom_text.params import TOKEN_HEALING, sampling_params
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
@@ -85,4 +86,4 @@ def genloom_register_models() -> list[BundledModel]:
 
 @hookimpl
 def genloom_identify_model(path: Path) -> ModelMatch | None:
-    return identify(path)
+    return identify_text_model(path)

@@ -200,3 +200,127 @@ def tree_digest(root: Path) -> dict[str, str]:
     """``relative path -> sha256`` of every file under ``root`` (links are followed)."""
     return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+# -- what users bring: folders that are not what they seem ----------------------------------
+
+
+def with_custom_code(folder: Path, marker: Path, config: str = "config.json") -> Path:
+    """Give a saved transformers folder an ``auto_map`` to its own ``modeling_custom.py``,
+    which creates ``marker`` when imported (as a repository with custom code does)."""
+    data = json.loads((folder / config).read_text())
+    data["auto_map"] = {"AutoConfig": "modeling_custom.CustomConfig",
+                        "AutoModelForCausalLM": "modeling_custom.CustomModel"}
+    (folder / config).write_text(json.dumps(data))
+    (folder / "modeling_custom.py").write_text(f"import pathlib\npathlib.Path({str(marker)!r}).touch()\n")
+    return folder
+
+
+def gpt2_pickle_original_keys(path: Path, seed: int = 0) -> Path:
+    """A tiny GPT-2 folder whose only weights are ``pytorch_model.bin`` with the original
+    OpenAI key layout (``wte.weight``, ``h.0.attn.c_attn.weight``... no ``transformer.`` prefix),
+    as openai-community/gpt2 ships it."""
+    import torch
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    from tests.plugins.genloom_text.tiny_models import train_tokenizer
+
+    tokenizer = train_tokenizer(path)
+    torch.manual_seed(seed)
+    model = GPT2LMHeadModel(GPT2Config(vocab_size=len(tokenizer), n_embd=32, n_layer=2, n_head=2, n_positions=64,
+                                       eos_token_id=tokenizer.eos_token_id, bos_token_id=tokenizer.bos_token_id))
+    with torch.no_grad():
+        model.transformer.wte.weight.mul_(20.0)  # clear winners for greedy decoding
+    model.config.save_pretrained(path)
+    torch.save(model.transformer.state_dict(), path / "pytorch_model.bin")
+    return path
+
+
+def pickle_weights_only(folder: Path) -> Path:
+    """Replace every ``.safetensors`` file under ``folder`` by a ``torch.save`` pickle of the same
+    tensors, named as diffusers and transformers name them (``*.bin``)."""
+    import torch
+    from safetensors.torch import load_file
+
+    for file in sorted(folder.rglob("*.safetensors")):
+        name = {"model.safetensors": "pytorch_model.bin"}.get(file.name, file.name.replace(".safetensors", ".bin"))
+        torch.save(load_file(str(file)), file.with_name(name))
+        file.unlink()
+    return folder
+
+
+def configs_only(source: Path, path: Path) -> Path:
+    """``source`` without its weights: what a download of only ``*.json``/``*.txt`` leaves."""
+    for file in sorted(source.rglob("*")):
+        if file.is_file() and file.suffix in (".json", ".txt"):
+            target = path / file.relative_to(source)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(file, target)
+    return path
+
+
+def onnx_external(path: Path, features: int = 3, seed: int = 0) -> Path:
+    """An ONNX file whose weights are in ``<name>.data`` beside it (``save_as_external_data``)."""
+    import onnx
+
+    onnx_model(path, features)
+    model = onnx.load(str(path))
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    for init in model.graph.initializer:
+        values = onnx.numpy_helper.to_array(init)
+        init.CopyFrom(onnx.numpy_helper.from_array(rng.standard_normal(values.shape).astype(values.dtype),
+                                                   init.name))
+    onnx.save_model(model, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
+                    location=path.name + ".data", size_threshold=0)
+    return path
+
+
+def motion_adapter(path: Path) -> Path:
+    """A tiny AnimateDiff ``MotionAdapter`` folder (diffusers ``save_pretrained``)."""
+    import torch
+    from diffusers import MotionAdapter
+
+    torch.manual_seed(0)
+    MotionAdapter(block_out_channels=(8, 16), motion_layers_per_block=1, motion_transformer_layers_per_block=1,
+                  motion_num_attention_heads=2, motion_norm_num_groups=2, motion_max_seq_length=4).save_pretrained(path)
+    return path
+
+
+def vits(path: Path) -> Path:
+    """A tiny VITS text-to-speech folder (transformers ``save_pretrained``)."""
+    import torch
+    from transformers import VitsConfig, VitsModel
+
+    torch.manual_seed(0)
+    config = VitsConfig(vocab_size=10, hidden_size=8, num_hidden_layers=1, num_attention_heads=2, ffn_dim=16,
+                        flow_size=8, spectrogram_bins=9, upsample_initial_channel=8, upsample_rates=[2, 2],
+                        upsample_kernel_sizes=[4, 4], resblock_kernel_sizes=[3], resblock_dilation_sizes=[[1, 3]],
+                        prior_encoder_num_flows=1, prior_encoder_num_wavenet_layers=1,
+                        posterior_encoder_num_wavenet_layers=1, duration_predictor_filter_channels=8,
+                        duration_predictor_num_flows=1, depth_separable_num_layers=1)
+    VitsModel(config).save_pretrained(path)
+    return path
+
+
+def musicgen(path: Path) -> Path:
+    """A tiny MusicGen folder (T5 text encoder, EnCodec, decoder; transformers ``save_pretrained``)."""
+    import torch
+    from transformers import (
+        EncodecConfig,
+        MusicgenConfig,
+        MusicgenDecoderConfig,
+        MusicgenForConditionalGeneration,
+        T5Config,
+    )
+
+    torch.manual_seed(0)
+    config = MusicgenConfig(
+        text_encoder=T5Config(vocab_size=10, d_model=8, d_kv=4, d_ff=16, num_layers=1, num_heads=2).to_dict(),
+        audio_encoder=EncodecConfig(hidden_size=8, num_filters=4, num_residual_layers=1, upsampling_ratios=[2, 2],
+                                    codebook_size=16, codebook_dim=8, num_lstm_layers=1).to_dict(),
+        decoder=MusicgenDecoderConfig(vocab_size=16, hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
+                                      ffn_dim=16, num_codebooks=2, pad_token_id=15, bos_token_id=15).to_dict())
+    MusicgenForConditionalGeneration(config).save_pretrained(path)
+    return path

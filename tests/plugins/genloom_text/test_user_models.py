@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from genloom.sdk import InputError, ModelRef, PickleRefusedError
-from genloom_text.model_folder import MODEL_KIND, identify
+from genloom_text.identify import identify_text_model as identify
+from genloom_text.model_folder import MODEL_KIND
 
 
 def _copy(ref: ModelRef, dest: Path) -> Path:
@@ -19,10 +20,10 @@ def _copy(ref: ModelRef, dest: Path) -> Path:
 
 def test_identify_recognises_a_causal_lm_folder_from_its_config_only(tiny_llama, tiny_gpt2):
     llama = identify(Path(tiny_llama.path))
-    assert llama.kind == MODEL_KIND and llama.architecture == "LlamaForCausalLM"
-    assert llama.format == "transformers-folder (safetensors)"
+    assert llama.kind == MODEL_KIND and llama.architecture == "Llama"
+    assert llama.format == "safetensors"
     assert llama.details["chat_template"] is True
-    assert identify(Path(tiny_gpt2.path)).architecture == "GPT2LMHeadModel"
+    assert identify(Path(tiny_gpt2.path)).architecture == "GPT-2"
 
 
 def test_identify_ignores_folders_that_are_not_language_models(tmp_path):

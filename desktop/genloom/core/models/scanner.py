@@ -90,6 +90,8 @@ class Scanner:
             with self.store.index.transaction() as tx:
                 gone = self.store.mark_unseen_missing(tx, complete_roots, started)
                 moved = self.store.drop_moved(tx)
+                replaced = self.store.drop_replaced(tx)
+            report.changed_models += sorted({h[:SHORT_ID] for h in replaced})
             report.moved = sorted({h[:SHORT_ID] for h in moved})
             report.missing = sorted({h[:SHORT_ID] for h in gone if h not in moved})
         report.seconds = time.time() - started

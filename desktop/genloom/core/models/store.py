@@ -102,6 +102,17 @@ class ModelStore:
                    "(SELECT hash FROM locations WHERE missing = 0)")
         return [r[0] for r in rows]
 
+    def drop_replaced(self, tx: sqlite3.Connection) -> list[str]:
+        """Remove models no location holds any more (their files now hold other content); return their hashes.
+
+        The user's permissions stay with the content hashes in ``consents``: should the old
+        content come back, so does its permission.
+        """
+        rows = tx.execute("SELECT hash FROM models WHERE NOT EXISTS "
+                          "(SELECT 1 FROM locations l WHERE l.hash = models.hash)").fetchall()
+        tx.executemany("DELETE FROM models WHERE hash = ?", rows)
+        return [r[0] for r in rows]
+
     def entries(self, where: str = "", params: tuple[Any, ...] = ()) -> list[ModelEntry]:
         conn = self.index.connection()
         models = conn.execute(f"SELECT * FROM models {where} ORDER BY title COLLATE NOCASE, hash",
