@@ -41,6 +41,11 @@ from genloom.sdk.errors import CancelledError, GenloomError, InputError, Paramet
 from genloom.sdk.models import ModelRef
 from genloom.sdk.run import InputAsset, Output, Progress, Request, RunState
 
+#: A loaded generator's key: generator id, model hash (or path, or id), device, dtype, and
+#: whether its pickle weights were allowed when it loaded (a permission withdrawn, or a file
+#: changed since, must not be served from the cache).
+CacheKey = tuple[str, str, str, str, bool]
+
 #: Libraries whose versions go into every recipe when the worker has them loaded.
 RECORDED_LIBRARIES = ("torch", "diffusers", "transformers", "onnxruntime", "safetensors",
                       "tokenizers", "accelerate", "peft", "numpy", "PIL")
@@ -51,9 +56,9 @@ class Worker:
         self.events = events
         self.plugins: PluginManager | None = None
         self.max_loaded = 2
-        self.cache: OrderedDict[tuple[str, str, str, str], Any] = OrderedDict()
+        self.cache: OrderedDict[CacheKey, Any] = OrderedDict()
         #: Estimated bytes each cached generator holds, and the per-device budget (0: automatic).
-        self.footprints: dict[tuple[str, str, str, str], int] = {}
+        self.footprints: dict[CacheKey, int] = {}
         self.memory_budget_mb = 0
         self.commands: queue.Queue[dict[str, Any]] = queue.Queue()
         self.current: tuple[int, RunState] | None = None
@@ -178,7 +183,8 @@ class Worker:
     # -- the generator cache: LRU, bounded by count and by a memory budget per device ------
 
     def _generator(self, spec: Any, model: ModelRef | None, device: str, dtype: str, job_id: int) -> Any:
-        key = (spec.id, (model.hash or model.path or model.id) if model else "", device, dtype)
+        key = (spec.id, (model.hash or model.path or model.id) if model else "", device, dtype,
+               bool(model and model.allow_pickle))
         if key in self.cache:
             self.cache.move_to_end(key)
             return self.cache[key]
@@ -205,7 +211,7 @@ class Worker:
         """Estimated bytes held by the cached generators on ``device``."""
         return sum(self.footprints.get(k, 0) for k in self.cache if k[2] == device)
 
-    def _evict(self, device: str, incoming: int, slots: int, keep: tuple[str, str, str, str] | None = None) -> None:
+    def _evict(self, device: str, incoming: int, slots: int, keep: CacheKey | None = None) -> None:
         """Unload least recently used generators until ``slots`` more fit the count limit and
         ``incoming`` more bytes fit the device's budget. ``keep`` is never unloaded."""
         budget = self.budget_bytes(device)
