@@ -17,3 +17,4 @@ bench: setup
 
 lint: setup
 	$(PY) -m ruff check desktop plugins tests
+	$(PY) -m mypy

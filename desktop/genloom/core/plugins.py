@@ -17,6 +17,7 @@ a time here.
 from __future__ import annotations
 
 import difflib
+import functools
 import importlib
 import importlib.util
 import os
@@ -260,7 +261,7 @@ class PluginManager:
         for entry in self.config.modules:
             name, module_name = _module_plugin_name(entry)
             yield _Candidate(name=name, source="module", location=module_name,
-                             load=lambda m=module_name: importlib.import_module(m))
+                             load=functools.partial(importlib.import_module, module_name))
 
     # -- queries -------------------------------------------------------------------
 
@@ -334,7 +335,7 @@ def _folder_candidates(folder: Path) -> Iterable[_Candidate]:
         if not name.isidentifier():
             continue
         yield _Candidate(name=name, source="folder", location=str(entry),
-                         load=lambda n=name, i=init, s=search: _import_file(n, i, s))
+                         load=functools.partial(_import_file, name, init, search))
 
 
 def _module_plugin_name(entry: str) -> tuple[str, str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import struct
 import threading
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 _LENGTHS = struct.Struct("<II")
 #: A header larger than this is a protocol error, not a message.
@@ -24,7 +24,7 @@ class ProtocolError(Exception):
 class FrameWriter:
     """Writes frames to a binary stream; safe to share between threads."""
 
-    def __init__(self, stream: BinaryIO) -> None:
+    def __init__(self, stream: IO[bytes]) -> None:
         self._stream = stream
         self._lock = threading.Lock()
 
@@ -39,7 +39,7 @@ class FrameWriter:
             self._stream.flush()
 
 
-def read_frame(stream: BinaryIO) -> tuple[dict[str, Any], bytes | None]:
+def read_frame(stream: IO[bytes]) -> tuple[dict[str, Any], bytes | None]:
     """Read one frame; EOFError when the stream ends (the other side has gone)."""
     head = _read_exact(stream, _LENGTHS.size)
     header_len, payload_len = _LENGTHS.unpack(head)
@@ -53,7 +53,7 @@ def read_frame(stream: BinaryIO) -> tuple[dict[str, Any], bytes | None]:
     return message, payload
 
 
-def _read_exact(stream: BinaryIO, size: int) -> bytes:
+def _read_exact(stream: IO[bytes], size: int) -> bytes:
     chunks = []
     remaining = size
     while remaining:

@@ -83,6 +83,8 @@ class Worker:
                 return
             if message.get("op") == "cancel":
                 job_id = message.get("job_id")
+                if not isinstance(job_id, int):
+                    continue  # a cancel names its job by id; anything else cancels nothing
                 with self.lock:
                     if self.current is not None and self.current[0] == job_id:
                         self.current[1].cancel()

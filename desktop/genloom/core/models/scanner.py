@@ -128,9 +128,11 @@ class Scanner:
             results = []
             for offset, (source, candidate) in enumerate(batch):
                 index = start + offset
-                model_hash, file_hashes = self._hash(
-                    candidate, cache, hashed, report, done,
-                    lambda p, i=index: self._emit("hashing", p, i, len(found), done[0], todo))
+
+                def hashing(path: str, i: int = index) -> None:
+                    self._emit("hashing", path, i, len(found), done[0], todo)
+
+                model_hash, file_hashes = self._hash(candidate, cache, hashed, report, done, hashing)
                 results.append((source, candidate, model_hash, file_hashes))
             with self.store.index.transaction() as tx:
                 self.store.cache_files(tx, hashed)
