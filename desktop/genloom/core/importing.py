@@ -11,11 +11,14 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from genloom.core.provenance import read_png_recipe
 from genloom.core.recipe import RecipeError, checked_recipe
 from genloom.sdk.errors import InputError
+
+if TYPE_CHECKING:
+    from genloom.core.project import Asset, Project
 
 KIND_BY_SUFFIX = {
     ".png": "image", ".jpg": "image", ".jpeg": "image", ".webp": "image", ".gif": "image", ".bmp": "image",
@@ -51,7 +54,7 @@ def kind_of(path: Path) -> str:
     return kind
 
 
-def import_file(project: Any, path: Path, tags: Sequence[str] = ()) -> Any:
+def import_file(project: Project, path: Path, tags: Sequence[str] = ()) -> Asset:
     """Copy ``path`` into ``project`` as a new asset (the original is left alone).
 
     A PNG's embedded Genloom recipe (or A1111 prompt) comes along, so an

@@ -26,7 +26,8 @@ import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -34,6 +35,9 @@ from genloom.sdk import hookspecs
 from genloom.sdk.errors import GenloomError
 from genloom.sdk.models import BundledModel, ModelMatch
 from genloom.sdk.spec import GeneratorSpec
+
+if TYPE_CHECKING:
+    from genloom.core.settings import Settings
 
 ENTRY_POINT_GROUP = "genloom.plugins"
 #: Drop-in plugins are imported under this package prefix, so a plugin file
@@ -58,7 +62,7 @@ class PluginConfig:
     disabled: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_settings(cls, settings: Any | None = None) -> PluginConfig:
+    def from_settings(cls, settings: Settings | None = None) -> PluginConfig:
         """The configuration the app uses: settings plus environment.
 
         ``GENLOOM_DISABLE_PLUGINS`` (comma-separated names) adds to the disabled
@@ -116,7 +120,7 @@ class _Candidate:
     name: str
     source: str
     location: str
-    load: Callable[[], Any]
+    load: Callable[[], ModuleType]
     version: str = ""
     distribution: str = ""
 
@@ -194,7 +198,7 @@ class PluginManager:
         record.generators = [s.id for s in specs]
         record.models = [m.id for m in models]
 
-    def _check_hook_names(self, name: str, module: Any) -> None:
+    def _check_hook_names(self, name: str, module: ModuleType) -> None:
         """A misspelt hook would silently never be called: refuse it, naming the close match."""
         known = [n for n in dir(hookspecs) if n.startswith("genloom_")]
         for attr in dir(module):
@@ -353,7 +357,7 @@ def _module_plugin_name(entry: str) -> tuple[str, str]:
     return parts[-1], entry
 
 
-def _import_file(name: str, init: Path, search: list[str] | None) -> Any:
+def _import_file(name: str, init: Path, search: list[str] | None) -> ModuleType:
     module_name = FOLDER_MODULE_PREFIX + name
     if module_name in sys.modules:
         return sys.modules[module_name]
@@ -370,7 +374,7 @@ def _import_file(name: str, init: Path, search: list[str] | None) -> Any:
     return module
 
 
-def _as_list(result: Any, kind: type, hook: str, kind_name: str) -> list[Any]:
+def _as_list(result: object, kind: type, hook: str, kind_name: str) -> list[Any]:
     if result is None:
         return []
     if not isinstance(result, (list, tuple)):

@@ -5,11 +5,15 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from genloom import __version__
 from genloom.sdk.errors import InputError
 from genloom.sdk.models import ModelRef
+
+if TYPE_CHECKING:
+    from genloom.core.project import Job
+    from genloom.sdk.spec import GeneratorSpec
 
 RECIPE_VERSION = 1
 
@@ -89,7 +93,7 @@ def _check_numbers(value: Any, source: str, depth: int) -> None:
             _check_numbers(item, source, depth + 1)
 
 
-def build_recipe(*, job: Any, spec: Any, device: str, dtype: str,
+def build_recipe(*, job: Job, spec: GeneratorSpec, device: str, dtype: str,
                  libraries: dict[str, str]) -> dict[str, Any]:
     """The recipe stored with each asset a job made.
 

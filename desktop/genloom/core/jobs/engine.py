@@ -34,10 +34,10 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from genloom.core import paths
 from genloom.core.devices import DeviceError, check_device_name
@@ -52,6 +52,13 @@ from genloom.core.settings import Settings
 from genloom.sdk.errors import InputError, ParameterError
 from genloom.sdk.models import ModelRef
 from genloom.sdk.run import Progress
+
+if TYPE_CHECKING:
+    from genloom.core.models import ModelLibrary
+    from genloom.core.project import Asset, Job, Project
+    from genloom.sdk.spec import GeneratorSpec
+
+T = TypeVar("T")
 
 SEED_LIMIT = 2**32
 HEARTBEAT_EVERY_S = 1.0
@@ -90,7 +97,7 @@ class Engine:
     the whole queue.
     """
 
-    def __init__(self, project: Any, plugins: PluginManager, settings: Settings | None = None,
+    def __init__(self, project: Project, plugins: PluginManager, settings: Settings | None = None,
                  *, scope: Collection[int] | None = None) -> None:
         self.project = project
         self.plugins = plugins.load()
@@ -108,14 +115,14 @@ class Engine:
         #: A running job whose heartbeat is older than this was left by a dead process.
         self.orphan_after_s = ORPHAN_AFTER_S
         self._requeue_on_stop = False
-        self._library: Any = None
+        self._library: ModelLibrary | None = None
 
     # -- queueing ----------------------------------------------------------------
 
     def submit(self, generator_id: str, params: Mapping[str, Any] | None = None, *,
                seed: int | None = None, count: int = 1, inputs: Mapping[str, int] | None = None,
                model: str | ModelRef | Mapping[str, Any] | None = None, device: str | None = None,
-               rerun_of: int | None = None) -> list[Any]:
+               rerun_of: int | None = None) -> list[Job]:
         """Validate and queue ``count`` jobs; returns them.
 
         ``seed`` None draws a random seed; with ``count`` > 1 the jobs use
@@ -154,7 +161,7 @@ class Engine:
         self._wake.set()
         return jobs
 
-    def rerun(self, asset_id: int, *, new_seed: bool = False, device: str | None = None) -> Any:
+    def rerun(self, asset_id: int, *, new_seed: bool = False, device: str | None = None) -> Job:
         """Queue the recipe of ``asset_id`` again: the same output, or with
         ``new_seed`` a variation of it."""
         asset = self.project.get_asset(asset_id)
@@ -169,14 +176,15 @@ class Engine:
                              device=device or recipe.get("device") or None, rerun_of=asset_id)
         return job
 
-    def retry(self, job_id: int) -> Any:
+    def retry(self, job_id: int) -> Job:
+        """Queue a failed or cancelled job again (as a new job)."""
         job = self.project.jobs.retry(job_id)
         if self._scope is not None:
             self._scope.add(job.id)
         self._wake.set()
         return job
 
-    def cancel(self, job_id: int) -> Any:
+    def cancel(self, job_id: int) -> Job:
         """Cancel a queued job at once, or ask the running one to stop."""
         job = self.project.jobs.cancel(job_id)
         with self._lock:
@@ -193,7 +201,7 @@ class Engine:
                                  "give such a number, or -1 / nothing for a random seed")
         return seed
 
-    def _check_inputs(self, spec: Any, inputs: dict[str, Any]) -> dict[str, int]:
+    def _check_inputs(self, spec: GeneratorSpec, inputs: dict[str, Any]) -> dict[str, int]:
         roles = {i.role: i for i in spec.inputs}
         for role in inputs:
             if role not in roles:
@@ -223,7 +231,7 @@ class Engine:
             result[role] = asset.id
         return result
 
-    def _model_for(self, spec: Any, model: Any) -> dict[str, Any] | None:
+    def _model_for(self, spec: GeneratorSpec, model: str | ModelRef | Mapping[str, Any] | None) -> dict[str, Any] | None:
         """The model the job records, resolved by the model library (with its content hash).
 
         A model the library refuses (pickle not allowed, custom code, no weights) or whose
@@ -234,10 +242,11 @@ class Engine:
                 return None
             model = spec.default_model
         if isinstance(model, Mapping):
+            given = dict(model)
             try:
-                model = ModelRef.from_dict(untrusted_model(model))  # data (a recipe): never carries consent
+                model = ModelRef.from_dict(untrusted_model(given))  # data (a recipe): never carries consent
             except TypeError as exc:
-                raise InputError(f"model {dict(model)!r:.80} is not a model reference: {exc}") from None
+                raise InputError(f"model {given!r:.80} is not a model reference: {exc}") from None
         elif isinstance(model, str):
             if not model.strip():
                 # Path("") is the current folder: an empty name must never mean "whatever is here".
@@ -258,7 +267,7 @@ class Engine:
         # Consent stays in the model library: the worker asks it at load, for the files as they are then.
         return untrusted_model(resolved.check_usable().ref.to_dict())
 
-    def model_library(self) -> Any:
+    def model_library(self) -> ModelLibrary:
         """The model library this engine resolves models with (opened on first use)."""
         if self._library is None:
             from genloom.core.models import ModelLibrary
@@ -276,7 +285,7 @@ class Engine:
             self._thread.start()
         return self
 
-    def wait(self, job_ids: Collection[int], timeout: float | None = None) -> list[Any]:
+    def wait(self, job_ids: Collection[int], timeout: float | None = None) -> list[Job]:
         """Block until every job in ``job_ids`` has finished (done, failed or cancelled)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
@@ -357,7 +366,7 @@ class Engine:
         self.events.worker_started.emit(worker.pid)
         return worker
 
-    def _run(self, job: Any) -> None:
+    def _run(self, job: Job) -> None:
         spec = self.plugins.generators.get(job.generator_id)
         if spec is None:
             self._fail(job.id, f"generator {job.generator_id!r} is not available (its plugin is missing, "
@@ -405,7 +414,7 @@ class Engine:
         path = self.project.verified_path(asset)  # never feed a damaged file to a generator
         return {"asset_id": asset.id, "kind": asset.kind, "path": str(path), "metadata": asset.metadata}
 
-    def _follow(self, job: Any, spec: Any, worker: WorkerProcess, scratch: Path) -> None:
+    def _follow(self, job: Job, spec: GeneratorSpec, worker: WorkerProcess, scratch: Path) -> None:
         started = time.monotonic()
         last_event = started
         last_beat = 0.0
@@ -478,7 +487,7 @@ class Engine:
         self._worker = None
         self.events.worker_stopped.emit(why)
 
-    def _store(self, job: Any, spec: Any, message: dict[str, Any], scratch: Path,
+    def _store(self, job: Job, spec: GeneratorSpec, message: dict[str, Any], scratch: Path,
                cancelled: bool) -> None:
         """Store the outputs and end the job in one transaction (see ``store_job_results``)."""
         job = self.project.jobs.get(job.id)
@@ -520,7 +529,7 @@ class Engine:
         else:
             self.events.job_finished.emit(done, assets)
 
-    def _retry_busy(self, action: Any) -> Any:
+    def _retry_busy(self, action: Callable[[], T]) -> T:
         """Run ``action``, waiting out another process's write lock however long it lasts.
 
         Results are never dropped for a busy database; only when this engine is
@@ -557,7 +566,7 @@ class Engine:
             pass  # lost to another engine, or locked: recovery requeues it when this one is gone
         return True
 
-    def _cancelled(self, job_id: int, assets: Sequence[Any], note: str = "") -> None:
+    def _cancelled(self, job_id: int, assets: Sequence[Asset], note: str = "") -> None:
         try:
             job = self._retry_busy(lambda: self.project.jobs.mark_cancelled(
                 job_id, note, [a.id for a in assets], owner=self.owner))
@@ -576,7 +585,7 @@ def _is_busy(exc: sqlite3.OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
-def _model_name(model: Any) -> str:
+def _model_name(model: object) -> str:
     if isinstance(model, ModelRef):
         return model.id or model.path
     if isinstance(model, Mapping):

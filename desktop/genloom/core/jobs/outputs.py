@@ -39,7 +39,7 @@ class CheckedOutput:
     text: str | None = None
 
 
-def checked_outputs(outputs: Any, job_folder: Path) -> list[CheckedOutput]:
+def checked_outputs(outputs: object, job_folder: Path) -> list[CheckedOutput]:
     """The worker's ``outputs`` list, checked; :class:`OutputRefused` for the first bad one."""
     if outputs is None:
         return []
@@ -48,7 +48,7 @@ def checked_outputs(outputs: Any, job_folder: Path) -> list[CheckedOutput]:
     return [_check(item, job_folder, index) for index, item in enumerate(outputs)]
 
 
-def _check(item: Any, job_folder: Path, index: int) -> CheckedOutput:
+def _check(item: object, job_folder: Path, index: int) -> CheckedOutput:
     if not isinstance(item, dict):
         raise OutputRefused(f"output {index} is {type(item).__name__}, not an output record")
     kind, suffix = item.get("kind"), item.get("suffix")

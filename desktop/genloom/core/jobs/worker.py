@@ -25,7 +25,7 @@ import traceback
 from collections import OrderedDict
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
 from genloom import __version__
 from genloom.core.devices import resolve_device
@@ -39,7 +39,11 @@ from genloom.core.models.memory import (
 from genloom.core.plugins import PluginConfig, PluginManager
 from genloom.sdk.errors import CancelledError, GenloomError, InputError, ParameterError
 from genloom.sdk.models import ModelRef
-from genloom.sdk.run import InputAsset, Output, Progress, Request, RunState
+from genloom.sdk.run import Generator, InputAsset, Output, Progress, Request, RunState
+
+if TYPE_CHECKING:
+    from genloom.core.models import ModelLibrary
+    from genloom.sdk.spec import GeneratorSpec
 
 #: A loaded generator's key: generator id, model hash (or path, or id), device, dtype, and
 #: whether its pickle weights were allowed when it loaded (a permission withdrawn, or a file
@@ -56,7 +60,7 @@ class Worker:
         self.events = events
         self.plugins: PluginManager | None = None
         self.max_loaded = 2
-        self.cache: OrderedDict[CacheKey, Any] = OrderedDict()
+        self.cache: OrderedDict[CacheKey, Generator] = OrderedDict()
         #: Estimated bytes each cached generator holds, and the per-device budget (0: automatic).
         self.footprints: dict[CacheKey, int] = {}
         self.memory_budget_mb = 0
@@ -64,11 +68,11 @@ class Worker:
         self.current: tuple[int, RunState] | None = None
         self.early_cancels: set[int] = set()
         self.lock = threading.Lock()
-        self.library: Any = None
+        self.library: ModelLibrary | None = None
 
     # -- command intake (a thread, so cancel arrives while a job runs) ----------
 
-    def read_commands(self, stream: Any) -> None:
+    def read_commands(self, stream: IO[bytes]) -> None:
         while True:
             try:
                 message, _ = read_frame(stream)
@@ -184,7 +188,8 @@ class Worker:
 
     # -- the generator cache: LRU, bounded by count and by a memory budget per device ------
 
-    def _generator(self, spec: Any, model: ModelRef | None, device: str, dtype: str, job_id: int) -> Any:
+    def _generator(self, spec: GeneratorSpec, model: ModelRef | None, device: str, dtype: str,
+                   job_id: int) -> Generator:
         key = (spec.id, (model.hash or model.path or model.id) if model else "", device, dtype,
                bool(model and model.allow_pickle))
         if key in self.cache:
@@ -298,7 +303,7 @@ def _release_memory() -> None:
         torch.cuda.empty_cache()
 
 
-def _unload(generator: Any) -> None:
+def _unload(generator: Generator) -> None:
     try:
         generator.unload()
     except Exception:
@@ -394,7 +399,7 @@ def main() -> None:
     worker.serve()
 
 
-def _private_stdin() -> Any:
+def _private_stdin() -> IO[bytes]:
     """The command pipe on a private descriptor; stdin itself reads from the null device.
 
     Nobody can answer a prompt in the worker: a library that asks (transformers'

@@ -16,8 +16,9 @@ leaves a row without its whole file (at worst an unused file, which
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -260,7 +261,7 @@ class Project:
             text=text, recipe=recipe_json, metadata=metadata_json, generator_id=generator_id,
             model_id=model_id, job_id=job_id, parents=parent_ids, tags=tag_names))
 
-    def _insert(self, conn: Any, pending: _Pending) -> int:
+    def _insert(self, conn: sqlite3.Connection, pending: _Pending) -> int:
         """Place the staged file and insert its rows (inside the caller's transaction)."""
         values = dict(pending.values)
         check_parents(conn, values["parents"])
@@ -419,7 +420,8 @@ class Project:
         """Take tags off the asset; tags it does not have are ignored."""
         return self._retag(asset_id, tag_sql.normalise_tags(tags), tag_sql.detach_tags)
 
-    def _retag(self, asset_id: int, names: list[str], change: Any) -> Asset:
+    def _retag(self, asset_id: int, names: list[str],
+               change: Callable[[sqlite3.Connection, int, list[str]], object]) -> Asset:
         with self._db.transaction() as conn:
             if conn.execute("SELECT 1 FROM assets WHERE id = ?", (asset_id,)).fetchone() is None:
                 raise AssetNotFoundError(asset_id, self.path)
