@@ -1,4 +1,4 @@
-"""The plugin API and the engine type-check: mypy over genloom.sdk and genloom.core (settings in pyproject.toml)."""
+"""The plugin API, the engine and the CLI type-check: mypy over genloom.sdk, .core and .cli (settings in pyproject.toml)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_mypy_finds_no_errors_in_sdk_and_core():
+def test_mypy_finds_no_errors_in_sdk_core_and_cli():
     assert importlib.util.find_spec("mypy") is not None, \
         "mypy is not installed: install the dev extra (pip install -e '.[dev]')"
     out = subprocess.run([sys.executable, "-m", "mypy", "--no-error-summary"], cwd=ROOT,

@@ -5,13 +5,18 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from genloom.cli import main as codes
 from genloom.cli.context import asset_dict, emit_json, load_settings, open_project
 
+if TYPE_CHECKING:
+    import argparse
 
-def _line(project: Any, asset: Any) -> str:
+    from genloom.core.project import Asset, Project
+
+
+def _line(project: Project, asset: Asset) -> str:
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(asset.created))
     stars = "*" * asset.rating
     label = (asset.title or asset.prompt or "").replace("\n", " ")[:60]
@@ -19,7 +24,7 @@ def _line(project: Any, asset: Any) -> str:
     return f"{asset.id:>7}  {asset.kind:<5}  {when}  {stars:<5}  {label}{tags}"
 
 
-def _print_assets(project: Any, assets: list[Any], args: Any) -> None:
+def _print_assets(project: Project, assets: list[Asset], args: argparse.Namespace) -> None:
     if args.json:
         emit_json([asset_dict(project, a) for a in assets])
     elif not assets:
@@ -29,7 +34,7 @@ def _print_assets(project: Any, assets: list[Any], args: Any) -> None:
             print(_line(project, asset))
 
 
-def list_assets(args: Any) -> int:
+def list_assets(args: argparse.Namespace) -> int:
     project = open_project(args, load_settings())
     assets = project.list_assets(kind=args.kind, tag=args.tag, min_rating=args.min_rating,
                                  generator_id=args.generator, model_id=args.model, order=args.order,
@@ -38,13 +43,13 @@ def list_assets(args: Any) -> int:
     return codes.EXIT_OK
 
 
-def search_assets(args: Any) -> int:
+def search_assets(args: argparse.Namespace) -> int:
     project = open_project(args, load_settings())
     _print_assets(project, project.search(args.query, limit=args.limit), args)
     return codes.EXIT_OK
 
 
-def show_asset(args: Any) -> int:
+def show_asset(args: argparse.Namespace) -> int:
     import json
 
     project = open_project(args, load_settings())
@@ -75,7 +80,7 @@ def show_asset(args: Any) -> int:
     return codes.EXIT_OK
 
 
-def _file_state(project: Any, asset: Any) -> str:
+def _file_state(project: Project, asset: Asset) -> str:
     """"intact", or what is wrong with the asset's file (checked against its hash)."""
     from genloom.core.project import ProjectError
 
@@ -86,7 +91,7 @@ def _file_state(project: Any, asset: Any) -> str:
     return "intact"
 
 
-def export_asset(args: Any) -> int:
+def export_asset(args: argparse.Namespace) -> int:
     from genloom.core.provenance import export_file
 
     project = open_project(args, load_settings())
@@ -105,7 +110,7 @@ def export_asset(args: Any) -> int:
     return codes.EXIT_OK
 
 
-def import_assets(args: Any) -> int:
+def import_assets(args: argparse.Namespace) -> int:
     from genloom.core.importing import import_file
 
     project = open_project(args, load_settings())
@@ -118,26 +123,26 @@ def import_assets(args: Any) -> int:
     return codes.EXIT_OK
 
 
-def tag_asset(args: Any) -> int:
+def tag_asset(args: argparse.Namespace) -> int:
     project = open_project(args, load_settings())
     asset = (project.remove_tags if args.remove else project.add_tags)(args.asset, args.tags)
     _print_assets(project, [asset], args)
     return codes.EXIT_OK
 
 
-def rate_asset(args: Any) -> int:
+def rate_asset(args: argparse.Namespace) -> int:
     project = open_project(args, load_settings())
     _print_assets(project, [project.set_rating(args.asset, args.rating)], args)
     return codes.EXIT_OK
 
 
-def note_asset(args: Any) -> int:
+def note_asset(args: argparse.Namespace) -> int:
     project = open_project(args, load_settings())
     _print_assets(project, [project.set_notes(args.asset, args.notes)], args)
     return codes.EXIT_OK
 
 
-def delete_assets(args: Any) -> int:
+def delete_assets(args: argparse.Namespace) -> int:
     project = open_project(args, load_settings())
     for asset_id in args.asset:
         project.delete_asset(asset_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from genloom.cli import main as codes
 from genloom.cli.context import (
@@ -18,6 +18,15 @@ from genloom.cli.context import (
 from genloom.cli.errors import Terminated
 from genloom.cli.progress import ProgressPrinter
 from genloom.sdk.errors import InputError, ParameterError
+
+if TYPE_CHECKING:
+    import argparse
+
+    from genloom.core.jobs.engine import Engine
+    from genloom.core.plugins import PluginManager
+    from genloom.core.project import Asset, Job, Project
+    from genloom.core.settings import Settings
+    from genloom.sdk.models import ModelRef
 
 
 def parse_sets(spec: Any, prompt: str | None, sets: list[str]) -> dict[str, Any]:
@@ -57,7 +66,7 @@ def parse_inputs(items: list[str]) -> dict[str, int]:
     return inputs
 
 
-def resolve_model(name: str | None, plugins: Any, settings: Any) -> Any:
+def resolve_model(name: str | None, plugins: PluginManager, settings: Settings) -> str | ModelRef | None:
     """``--model``: a bundled model id, a file or folder, or a model library name (id, hash, title)."""
     from pathlib import Path
 
@@ -77,7 +86,7 @@ def resolve_model(name: str | None, plugins: Any, settings: Any) -> Any:
         library.close()
 
 
-def generate(args: Any) -> int:
+def generate(args: argparse.Namespace) -> int:
     settings = load_settings()
     plugins = load_plugins(settings)
     spec = plugins.generator(args.generator)
@@ -99,7 +108,7 @@ def generate(args: Any) -> int:
     return run_jobs(engine, project, [j.id for j in jobs], args)
 
 
-def rerun(args: Any) -> int:
+def rerun(args: argparse.Namespace) -> int:
     settings = load_settings()
     plugins = load_plugins(settings)
     project = open_project(args, settings)
@@ -110,7 +119,7 @@ def rerun(args: Any) -> int:
     return run_jobs(engine, project, [job.id], args)
 
 
-def run_jobs(engine: Any, project: Any, job_ids: list[int], args: Any) -> int:
+def run_jobs(engine: Engine, project: Project, job_ids: list[int], args: argparse.Namespace) -> int:
     """Run ``job_ids`` here with a progress display; Ctrl-C cancels them cleanly."""
     printer = ProgressPrinter(len(job_ids), enabled=not getattr(args, "quiet", False) and not args.json)
     printer.attach(engine)
@@ -140,7 +149,7 @@ def run_jobs(engine: Any, project: Any, job_ids: list[int], args: Any) -> int:
     return report(project, jobs, args, interrupted)
 
 
-def _still_there(project: Any, job: Any) -> list[Any]:
+def _still_there(project: Project, job: Job) -> list[Asset]:
     """The job's assets that still exist (another process may have deleted some)."""
     found = []
     for asset_id in job.asset_ids:
@@ -151,7 +160,7 @@ def _still_there(project: Any, job: Any) -> list[Any]:
     return found
 
 
-def report(project: Any, jobs: list[Any], args: Any, interrupted: bool = False) -> int:
+def report(project: Project, jobs: list[Job], args: argparse.Namespace, interrupted: bool = False) -> int:
     if args.json:
         emit_json({"jobs": [{**job_dict(job), "assets": [asset_dict(project, asset)
                                                           for asset in _still_there(project, job)]}

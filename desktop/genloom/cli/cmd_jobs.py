@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from genloom.cli import main as codes
 from genloom.cli.context import emit_json, job_dict, load_plugins, load_settings, open_project
 from genloom.cli.errors import Terminated
 
+if TYPE_CHECKING:
+    import argparse
 
-def _line(job: Any) -> str:
+    from genloom.core.project import Job
+
+
+def _line(job: Job) -> str:
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(job.created))
     text = f"{job.id:>6}  {job.state:<9}  {job.generator_id:<28}  seed {job.seed!s:<10}  {when}"
     if job.asset_ids:
@@ -21,7 +26,7 @@ def _line(job: Any) -> str:
     return text
 
 
-def list_jobs(args: Any) -> int:
+def list_jobs(args: argparse.Namespace) -> int:
     project = open_project(args, load_settings())
     jobs = project.jobs.list(states=args.state, limit=args.limit)
     if args.json:
@@ -34,7 +39,7 @@ def list_jobs(args: Any) -> int:
     return codes.EXIT_OK
 
 
-def show_jobs(args: Any) -> int:
+def show_jobs(args: argparse.Namespace) -> int:
     project = open_project(args, load_settings())
     job = project.jobs.get(args.job)
     if args.json:
@@ -48,7 +53,7 @@ def show_jobs(args: Any) -> int:
     return codes.EXIT_OK
 
 
-def cancel_jobs(args: Any) -> int:
+def cancel_jobs(args: argparse.Namespace) -> int:
     project = open_project(args, load_settings())
     changed = [project.jobs.cancel(job_id) for job_id in args.job]
     _print_changed(args, changed, lambda j: "cancelled" if j.state == "cancelled" else
@@ -56,14 +61,14 @@ def cancel_jobs(args: Any) -> int:
     return codes.EXIT_OK
 
 
-def retry_jobs(args: Any) -> int:
+def retry_jobs(args: argparse.Namespace) -> int:
     project = open_project(args, load_settings())
     changed = [project.jobs.retry(job_id) for job_id in args.job]
     _print_changed(args, changed, lambda j: f"queued again (retry of job {j.retry_of})")
     return codes.EXIT_OK
 
 
-def move_job(args: Any) -> int:
+def move_job(args: argparse.Namespace) -> int:
     project = open_project(args, load_settings())
     queued = project.jobs.move(args.job, args.index)
     if args.json:
@@ -74,7 +79,7 @@ def move_job(args: Any) -> int:
     return codes.EXIT_OK
 
 
-def run_queue(args: Any) -> int:
+def run_queue(args: argparse.Namespace) -> int:
     """Run every queued job in this process, like the app's engine would."""
     settings = load_settings()
     plugins = load_plugins(settings)
@@ -114,7 +119,7 @@ def run_queue(args: Any) -> int:
     return codes.EXIT_FAILED if any(j.state == "failed" for j in jobs) else codes.EXIT_OK
 
 
-def _print_changed(args: Any, jobs: list[Any], describe: Any) -> None:
+def _print_changed(args: argparse.Namespace, jobs: list[Job], describe: Any) -> None:
     if args.json:
         emit_json([job_dict(j) for j in jobs])
     else:

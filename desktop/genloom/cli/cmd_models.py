@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from genloom.cli import main as codes
 from genloom.cli.context import emit_json, load_plugins, load_settings
 
+if TYPE_CHECKING:
+    import argparse
 
-def _library(with_plugins: bool = True) -> Any:
+    from genloom.core.models import ModelLibrary
+    from genloom.core.models.entry import ModelEntry, ScanProgress, ScanReport
+
+
+def _library(with_plugins: bool = True) -> ModelLibrary:
     from genloom.core.models import ModelLibrary
 
     settings = load_settings()
@@ -23,7 +29,7 @@ def _not_found(exc: BaseException) -> int:
     return codes.EXIT_NOT_FOUND
 
 
-def _resolve(library: Any, name: str, quiet: bool) -> Any:
+def _resolve(library: ModelLibrary, name: str, quiet: bool) -> ModelEntry:
     """The model called ``name``; a file or folder not yet in the library is added and scanned first."""
     from genloom.core.models import ModelNotFoundError
 
@@ -41,11 +47,12 @@ def _resolve(library: Any, name: str, quiet: bool) -> Any:
 
 
 def _size(size: int) -> str:
+    value = float(size)
     for unit in ("B", "KB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{size:.1f} TB"
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{value:.1f} TB"
 
 
 def _progress_printer(quiet: bool) -> Any:
@@ -55,7 +62,7 @@ def _progress_printer(quiet: bool) -> Any:
         return None
     tty = sys.stderr.isatty()
 
-    def show(progress: Any) -> None:
+    def show(progress: ScanProgress) -> None:
         if tty:
             print("\r\033[K" + progress_line(progress)[:120], end="", file=sys.stderr, flush=True)
         elif progress.phase == "hashing" and progress.bytes_done == progress.bytes_total:
@@ -64,7 +71,7 @@ def _progress_printer(quiet: bool) -> Any:
     return show
 
 
-def _print_report(report: Any) -> None:
+def _print_report(report: ScanReport) -> None:
     parts = [f"{report.candidates} models found", f"{report.hashed_files} files hashed "
              f"({_size(report.hashed_bytes)})", f"{len(report.new_models)} new"]
     for name in ("changed_models", "moved", "missing"):
@@ -75,7 +82,7 @@ def _print_report(report: Any) -> None:
         print(f"  warning: {error}")
 
 
-def _scan(library: Any, roots: list[str] | None, args: Any) -> Any:
+def _scan(library: ModelLibrary, roots: list[str] | None, args: argparse.Namespace) -> ScanReport:
     printer = _progress_printer(args.quiet or args.json)
     if printer is not None:
         library.events.scan_progress.connect(printer)
@@ -86,7 +93,7 @@ def _scan(library: Any, roots: list[str] | None, args: Any) -> Any:
             print("\r\033[K", end="", file=sys.stderr)
 
 
-def list_models(args: Any) -> int:
+def list_models(args: argparse.Namespace) -> int:
     library = _library()
     try:
         if args.roots:
@@ -112,7 +119,7 @@ def list_models(args: Any) -> int:
         library.close()
 
 
-def scan_models(args: Any) -> int:
+def scan_models(args: argparse.Namespace) -> int:
     from genloom.core.models import ModelNotFoundError
 
     library = _library()
@@ -129,7 +136,7 @@ def scan_models(args: Any) -> int:
     return codes.EXIT_OK
 
 
-def add_folder(args: Any) -> int:
+def add_folder(args: argparse.Namespace) -> int:
     library = _library()
     try:
         root = library.add_folder(args.folder, watch=args.watch)
@@ -145,7 +152,7 @@ def add_folder(args: Any) -> int:
     return codes.EXIT_OK
 
 
-def model_info(args: Any) -> int:
+def model_info(args: argparse.Namespace) -> int:
     from genloom.core.models import ModelNotFoundError
 
     library = _library()
@@ -174,7 +181,7 @@ def model_info(args: Any) -> int:
     return codes.EXIT_OK
 
 
-def forget_model(args: Any) -> int:
+def forget_model(args: argparse.Namespace) -> int:
     from genloom.core.models import ModelNotFoundError
 
     library = _library(with_plugins=False)
@@ -191,7 +198,7 @@ def forget_model(args: Any) -> int:
     return codes.EXIT_OK
 
 
-def set_type(args: Any) -> int:
+def set_type(args: argparse.Namespace) -> int:
     from genloom.core.models import ModelNotFoundError
 
     library = _library()
@@ -209,7 +216,7 @@ def set_type(args: Any) -> int:
     return codes.EXIT_OK
 
 
-def allow_pickle(args: Any) -> int:
+def allow_pickle(args: argparse.Namespace) -> int:
     from genloom.core.models import ModelNotFoundError
 
     library = _library()
@@ -231,7 +238,7 @@ def allow_pickle(args: Any) -> int:
     return codes.EXIT_OK
 
 
-def remove_folder(args: Any) -> int:
+def remove_folder(args: argparse.Namespace) -> int:
     from genloom.core.models import ModelNotFoundError
 
     library = _library(with_plugins=False)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import keyword
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from genloom import __version__
 from genloom.cli import main as codes
 from genloom.sdk import API_VERSION
 from genloom.sdk.errors import GenloomError
+
+if TYPE_CHECKING:
+    import argparse
 
 PYPROJECT = '''[build-system]
 requires = ["setuptools>=69"]
@@ -134,7 +137,7 @@ A Genloom plugin (plugin API {api}).
 '''
 
 
-def plugin_new(args: Any) -> int:
+def plugin_new(args: argparse.Namespace) -> int:
     name = args.name
     if not name.isidentifier() or keyword.iskeyword(name) or name != name.lower():
         raise GenloomError(f"plugin name {name!r} must be a lower-case Python identifier, like my_sketches")

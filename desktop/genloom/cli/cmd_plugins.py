@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from genloom.cli import main as codes
 from genloom.cli.context import emit_json, load_plugins, load_settings
 
+if TYPE_CHECKING:
+    import argparse
 
-def plugins(args: Any) -> int:
+    from genloom.core.settings import Settings
+    from genloom.sdk.params import Param
+
+
+def plugins(args: argparse.Namespace) -> int:
     settings = load_settings()
     if args.action in ("enable", "disable"):
         return _toggle(settings, args)
@@ -38,7 +44,7 @@ def plugins(args: Any) -> int:
     return codes.EXIT_OK
 
 
-def _toggle(settings: Any, args: Any) -> int:
+def _toggle(settings: Settings, args: argparse.Namespace) -> int:
     from genloom.sdk.errors import GenloomError
 
     if not args.name:
@@ -54,7 +60,7 @@ def _toggle(settings: Any, args: Any) -> int:
     return codes.EXIT_OK
 
 
-def generators(args: Any) -> int:
+def generators(args: argparse.Namespace) -> int:
     manager = load_plugins(load_settings())
     if args.generator:
         spec = manager.generator(args.generator)
@@ -81,7 +87,7 @@ def generators(args: Any) -> int:
     return codes.EXIT_OK
 
 
-def _describe_param(param: Any) -> str:
+def _describe_param(param: Param) -> str:
     data = param.to_dict()
     bits = [f"{param.name} ({param.type})", f"default {param.default!r}"]
     if data.get("minimum") is not None or data.get("maximum") is not None:

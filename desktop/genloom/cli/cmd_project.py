@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from genloom.cli import main as codes
 from genloom.cli.context import emit_json, load_settings, project_path
 
+if TYPE_CHECKING:
+    from genloom.core.project import Project
 
-def new_project(args: Any) -> int:
+
+def new_project(args: argparse.Namespace) -> int:
     from genloom.core.project import Project
 
     project = Project.create(Path(args.path).expanduser(), name=args.name)
@@ -23,36 +27,33 @@ def new_project(args: Any) -> int:
     return codes.EXIT_OK
 
 
-def _open(args: Any) -> Any:
+def _open(args: argparse.Namespace) -> Project:
     from genloom.core.project import Project
 
-    class _Args:
-        project = args.path
-
-    return Project.open(project_path(_Args, load_settings()))
+    return Project.open(project_path(argparse.Namespace(project=args.path), load_settings()))
 
 
-def project_info(args: Any) -> int:
+def project_info(args: argparse.Namespace) -> int:
     project = _open(args)
     counts = {kind: project.count_assets(kind=kind) for kind in ("text", "image", "audio", "video", "code")}
     jobs: dict[str, int] = {}
     for job in project.jobs.list(limit=1_000_000):
         jobs[job.state] = jobs.get(job.state, 0) + 1
+    tags = dict(project.all_tags()[:20])
     info = {"path": str(project.path), "name": project.name, "assets": counts,
-            "total_assets": sum(counts.values()), "jobs": jobs,
-            "tags": dict(project.all_tags()[:20])}
+            "total_assets": sum(counts.values()), "jobs": jobs, "tags": tags}
     if args.json:
         emit_json(info)
     else:
         print(f"project {project.name!r} at {project.path}")
         print(f"assets: {info['total_assets']} (" + ", ".join(f"{k} {v}" for k, v in counts.items() if v) + ")")
         print("jobs: " + (", ".join(f"{k} {v}" for k, v in sorted(jobs.items())) or "none"))
-        if info["tags"]:
-            print("tags: " + ", ".join(f"{k} ({v})" for k, v in info["tags"].items()))
+        if tags:
+            print("tags: " + ", ".join(f"{k} ({v})" for k, v in tags.items()))
     return codes.EXIT_OK
 
 
-def check_project(args: Any) -> int:
+def check_project(args: argparse.Namespace) -> int:
     project = _open(args)
     report = project.check(repair=args.repair)
     data = report.to_dict() if hasattr(report, "to_dict") else vars(report)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import importlib
 from collections.abc import Callable
-from typing import Any
 
 
 def row_id(text: str) -> int:
@@ -67,7 +66,7 @@ def _finish(parser: argparse.ArgumentParser, handler: str, *, project: bool = Tr
     parser.set_defaults(handler=lazy(handler))
 
 
-def register_all(sub: Any) -> None:
+def register_all(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     # plugins
     p = sub.add_parser("plugins", help="list plugins, with the reason any failed; enable or disable them")
     p.add_argument("action", nargs="?", choices=("list", "enable", "disable"), default="list")

@@ -6,22 +6,29 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import argparse
+
+    from genloom.core.plugins import PluginManager
+    from genloom.core.project import Asset, Job, Project
+    from genloom.core.settings import Settings
 
 
-def load_settings() -> Any:
+def load_settings() -> Settings:
     from genloom.core.settings import Settings
 
     return Settings.load()
 
 
-def load_plugins(settings: Any) -> Any:
+def load_plugins(settings: Settings) -> PluginManager:
     from genloom.core.plugins import PluginConfig, PluginManager
 
     return PluginManager(PluginConfig.from_settings(settings)).load()
 
 
-def project_path(args: Any, settings: Any) -> Path:
+def project_path(args: argparse.Namespace, settings: Settings) -> Path:
     """--project, then $GENLOOM_PROJECT, then the current folder if it is a
     project, then the last project used, then a default one in the user's documents."""
     from genloom.core import paths
@@ -37,7 +44,7 @@ def project_path(args: Any, settings: Any) -> Path:
     return paths.default_projects_dir() / "Untitled"
 
 
-def open_project(args: Any, settings: Any, *, create: bool = False) -> Any:
+def open_project(args: argparse.Namespace, settings: Settings, *, create: bool = False) -> Project:
     from genloom.core.project import Project
 
     path = project_path(args, settings)
@@ -59,7 +66,7 @@ def emit_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
-def asset_dict(project: Any, asset: Any, full: bool = False) -> dict[str, Any]:
+def asset_dict(project: Project, asset: Asset, full: bool = False) -> dict[str, Any]:
     from genloom.core.project import ProjectError
 
     try:
@@ -75,7 +82,7 @@ def asset_dict(project: Any, asset: Any, full: bool = False) -> dict[str, Any]:
     return data
 
 
-def job_dict(job: Any) -> dict[str, Any]:
+def job_dict(job: Job) -> dict[str, Any]:
     return {"id": job.id, "state": job.state, "position": job.position, "generator": job.generator_id,
             "params": job.params, "seed": job.seed, "inputs": job.inputs, "model": job.model,
             "device": job.device, "batch": job.batch, "created": job.created, "started": job.started,

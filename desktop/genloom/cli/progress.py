@@ -9,7 +9,11 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from genloom.core.jobs.engine import Engine, ProgressEvent
+    from genloom.core.project import Job
 
 
 class ProgressPrinter:
@@ -25,7 +29,7 @@ class ProgressPrinter:
         self._last_draw = 0.0
         self._lock = threading.Lock()
 
-    def attach(self, engine: Any) -> None:
+    def attach(self, engine: Engine) -> None:
         engine.events.job_started.connect(self.on_started)
         engine.events.job_loading.connect(self.on_loading)
         engine.events.job_progress.connect(self.on_progress)
@@ -38,7 +42,7 @@ class ProgressPrinter:
             self.stream.write(text)
             self.stream.flush()
 
-    def on_started(self, job: Any) -> None:
+    def on_started(self, job: Job) -> None:
         with self._lock:
             if not self.interactive:
                 self._write(f"job {job.id}: {job.generator_id} started (seed {job.seed})\n")
@@ -47,7 +51,7 @@ class ProgressPrinter:
         with self._lock:
             self._draw_line(f"job {job_id}: loading {model or generator_id}...")
 
-    def on_progress(self, event: Any) -> None:
+    def on_progress(self, event: ProgressEvent) -> None:
         progress = event.progress
         with self._lock:
             if progress.partial_text:
@@ -62,7 +66,7 @@ class ProgressPrinter:
             self._last_draw = now
             self._draw_line(_bar(event, self.finished, self.total_jobs))
 
-    def on_end(self, job: Any, how: str) -> None:
+    def on_end(self, job: Job, how: str) -> None:
         with self._lock:
             self.finished += 1
             if self.streaming_text:
@@ -85,7 +89,7 @@ class ProgressPrinter:
             self._write("\r\x1b[2K")
 
 
-def _bar(event: Any, finished: int, total_jobs: int, width: int = 28) -> str:
+def _bar(event: ProgressEvent, finished: int, total_jobs: int, width: int = 28) -> str:
     p = event.progress
     fraction = p.step / p.total if p.total else 0.0
     filled = int(width * fraction)
