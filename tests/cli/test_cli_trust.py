@@ -245,7 +245,8 @@ def test_random_kill_9_during_generation_leaves_an_intact_project(cli, tmp_path)
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             victim = rng.choice(("cli", "worker"))
-            workers = _children(proc.pid) if _wait_for(lambda: bool(_children(proc.pid)), 20) else []
+            pid = proc.pid
+            workers = _children(pid) if _wait_for(lambda pid=pid: bool(_children(pid)), 20) else []
             time.sleep(rng.uniform(0.2, 1.5))
             if victim == "worker" and workers:
                 os.kill(workers[0], signal.SIGKILL)
@@ -277,7 +278,9 @@ def test_random_kill_9_during_generation_leaves_an_intact_project(cli, tmp_path)
         cli("jobs", "run", "-q", code=None, timeout=300)
     jobs = json.loads(cli("jobs", "list", "--json", "--limit", "1000").stdout)
     # Each of the six recipes (a job and its chain of retries) was done exactly once.
-    def root(job, by_id={j["id"]: j for j in jobs}):
+    by_id = {j["id"]: j for j in jobs}
+
+    def root(job):
         while job["retry_of"]:
             job = by_id[job["retry_of"]]
         return job["id"]

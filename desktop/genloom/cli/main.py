@@ -7,8 +7,9 @@ Exit codes a script can rely on:
 1     a job failed (its error is printed)
 2     bad usage or invalid input (a parameter, an input, a model)
 3     something named does not exist (project, asset, job, generator)
-4     the project cannot be opened (newer schema, damaged file)
+4     the project cannot be opened or is damaged (newer schema, damaged database or file)
 130   interrupted with Ctrl-C (running jobs were cancelled cleanly)
+143   stopped by SIGTERM (a running job was put back in the queue)
 ====  ==========================================================
 
 Importing this module is cheap: each command imports the engine only when it
