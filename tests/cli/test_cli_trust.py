@@ -234,6 +234,20 @@ def test_assets_deleted_meanwhile_do_not_turn_success_into_not_found(cli, genloo
 
 # -- the crash test: random kill -9 of the CLI and the worker during generation --------------------
 
+def _retry_ended(project_dir: Path) -> int:
+    """Queue again every failed or cancelled job not retried yet (a killed worker fails its
+    job; a job interrupted twice is failed); return how many jobs are queued now."""
+    from genloom.core.project import Project
+
+    with Project.open(project_dir) as project:
+        jobs = project.jobs.list(limit=10_000)
+        retried = {j.retry_of for j in jobs if j.retry_of}
+        for job in jobs:
+            if job.state in ("failed", "cancelled") and job.id not in retried:
+                project.jobs.retry(job.id)
+        return len(project.jobs.list(states=["queued"]))
+
+
 def test_random_kill_9_during_generation_leaves_an_intact_project(cli, tmp_path):
     runs = tmp_path / "runs.txt"
     cli("generate", "gltest.hostile", "--set", "how=slow", "--set", f"target={runs}",
@@ -241,49 +255,41 @@ def test_random_kill_9_during_generation_leaves_an_intact_project(cli, tmp_path)
     rng = random.Random(10)
     kills = {"cli": 0, "worker": 0}
     for _ in range(20):
+        _retry_ended(cli.project)  # keep work queued, so every kill lands during generation
         proc = subprocess.Popen(cli.argv("jobs", "run", "-q"), env=cli.env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             victim = rng.choice(("cli", "worker"))
             pid = proc.pid
             workers = _children(pid) if _wait_for(lambda pid=pid: bool(_children(pid)), 20) else []
+            assert workers, "no worker started: the kill would not be during generation"
             time.sleep(rng.uniform(0.2, 1.5))
-            if victim == "worker" and workers:
+            if victim == "worker":
                 os.kill(workers[0], signal.SIGKILL)
                 time.sleep(0.5)  # the CLI records the crash; then it goes too, to keep this short
-                proc.kill()
-                proc.wait(timeout=30)
-            else:
-                victim = "cli"
-                proc.kill()
-                proc.wait(timeout=30)
-                for pid in workers:
-                    assert _wait_for(lambda pid=pid: not _alive(pid), 15), "a worker outlived its CLI"
+            proc.kill()
+            proc.wait(timeout=30)
+            for worker in workers:
+                assert _wait_for(lambda w=worker: not _alive(w), 15), "a worker outlived its CLI"
             kills[victim] += 1
         finally:
             proc.kill()
             proc.wait()
-    assert sum(kills.values()) == 20
-    # Run to completion: retry what the kills failed (a killed worker fails its job).
+    assert sum(kills.values()) == 20 and min(kills.values()) > 0, kills
+    # Run the queue to completion, retrying what the kills failed.
     for _ in range(10):
-        jobs = json.loads(cli("jobs", "list", "--json", "--limit", "1000").stdout)
-        ended = {j["retry_of"] for j in jobs if j["retry_of"]}
-        for job in jobs:
-            if job["state"] in ("failed", "cancelled") and job["id"] not in ended:
-                cli("jobs", "retry", job["id"])
-        if not any(j["state"] in ("queued", "running") for j in
-                   json.loads(cli("jobs", "list", "--json", "--limit", "1000").stdout)):
-            if all(j["state"] == "done" or j["id"] in ended for j in jobs):
-                break
+        if not _retry_ended(cli.project):
+            break
         cli("jobs", "run", "-q", code=None, timeout=300)
     jobs = json.loads(cli("jobs", "list", "--json", "--limit", "1000").stdout)
-    # Each of the six recipes (a job and its chain of retries) was done exactly once.
     by_id = {j["id"]: j for j in jobs}
 
     def root(job):
         while job["retry_of"]:
             job = by_id[job["retry_of"]]
         return job["id"]
+
+    # Each of the six recipes (a job and its chain of retries) was done exactly once.
     done_per_root: dict[int, int] = {}
     for job in jobs:
         done_per_root.setdefault(root(job), 0)
