@@ -360,6 +360,16 @@ class MainWindow(QMainWindow):
         if dialog.exec() and dialog.chosen is not None:
             self.open_project(dialog.chosen, create=dialog.create)
 
+    def report_problem(self, title: str, text: str) -> None:
+        """Say what went wrong in a window that does not block the event loop."""
+        from PySide6.QtWidgets import QMessageBox
+
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=self)
+        box.setModal(False)
+        box.show()
+        self.problem_box = box  # keep a reference: Qt does not own it for Python
+        self.statusBar().showMessage(text.splitlines()[0], 30000)
+
     def open_project(self, path: Path, create: bool = False) -> bool:
         """Switch to the project at ``path``; a project that cannot be opened is reported."""
         from PySide6.QtWidgets import QMessageBox

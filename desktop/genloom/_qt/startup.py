@@ -22,21 +22,34 @@ if TYPE_CHECKING:
     from genloom.core.settings import Settings
 
 
-def open_start_project(settings: Settings, requested: str | None = None) -> Project:
-    """The project to open: the one asked for, else the last one, else a new one in Documents."""
+def open_start_project(settings: Settings, requested: str | None = None) -> tuple[Project, str]:
+    """The project to open: the one asked for, else the last one, else a new one in Documents.
+
+    Returns the project and, when the one asked for (or the last one) could not
+    be opened, why: the app then opens the default project and says so, rather
+    than showing an empty window or silently switching projects.
+    """
     from genloom.core import paths
     from genloom.core.project import Project
+    from genloom.sdk.errors import GenloomError
 
-    if requested:
-        return Project.open_or_create(Path(requested).expanduser())
-    if settings.last_project and (Path(settings.last_project) / "genloom.db").exists():
+    problem = ""
+    wanted = Path(requested).expanduser() if requested else None
+    if wanted is None and settings.last_project and \
+            (Path(settings.last_project) / "genloom.db").exists():
+        wanted = Path(settings.last_project)
+    if wanted is not None:
         try:
-            return Project.open(settings.last_project)
-        except Exception:  # a damaged or newer project must not stop the app from starting
-            pass
-    folder = paths.default_projects_dir()
-    candidate = folder / "My first project"
-    return Project.open_or_create(candidate)
+            if requested:
+                return Project.open_or_create(wanted), ""
+            return Project.open(wanted), ""
+        except (GenloomError, OSError) as exc:  # damaged, foreign, newer, unreadable
+            problem = f"Genloom could not open the project {wanted}:\n\n{exc}"
+    candidate = paths.default_projects_dir() / "My first project"
+    project = Project.open_or_create(candidate)
+    if problem:
+        problem += f"\n\nThe project {project.path} was opened instead."
+    return project, problem
 
 
 def start_application(argv: list[str] | None = None) -> tuple[QApplication, MainWindow, Settings]:
@@ -84,13 +97,16 @@ def finish_startup(window: MainWindow, argv: list[str] | None = None) -> None:
     settings = window.settings
     plugins = PluginManager(PluginConfig.from_settings(settings)).load()
     args = [a for a in (argv or sys.argv)[1:] if not a.startswith("-")]
-    project = open_start_project(settings, args[0] if args else None)
-    settings.remember_project(project.path)
-    try:
-        settings.save()
-    except (OSError, SettingsError):
-        pass
+    project, problem = open_start_project(settings, args[0] if args else None)
+    if not problem:
+        settings.remember_project(project.path)
+        try:
+            settings.save()
+        except (OSError, SettingsError):
+            pass
     window.finish_startup(plugins, project)
+    if problem:
+        window.report_problem("Cannot open project", problem)
 
 
 def build_window(argv: list[str] | None = None) -> tuple[QApplication, MainWindow]:
