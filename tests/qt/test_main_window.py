@@ -158,3 +158,29 @@ def test_switching_project_rewires_gallery_queue_and_engine(qtbot, window, tmp_p
     qtbot.waitUntil(lambda: [j.state for j in _jobs(window)] == ["done"], timeout=TIMEOUT)
     qtbot.waitUntil(lambda: window.gallery.model.total() == 1, timeout=TIMEOUT)
     assert window.settings.recent_projects[0] == str((tmp_path / "second").resolve())
+
+
+def test_sigterm_closes_the_window_and_puts_the_running_job_back(qtbot, window):
+    import os
+    import signal
+
+    from genloom._qt.startup import close_on_sigterm
+
+    window.generate_panel.picker.select("gltest.echo")
+    window.generate_panel.form.fields["prompt"].set("terminated")
+    window.generate_panel.form.fields["steps"].set(50)
+    window.generate_panel.form.fields["delay"].set(0.1)
+    window.generate_panel.generate()
+    qtbot.waitUntil(lambda: bool(_jobs(window, "running")), timeout=TIMEOUT)
+    path = window.project.path
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        _timer = close_on_sigterm(window)
+        os.kill(os.getpid(), signal.SIGTERM)
+        qtbot.waitUntil(lambda: not window.isVisible(), timeout=TIMEOUT)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    from genloom.core.project import Project
+
+    with Project.open(path) as reopened:
+        assert [j.state for j in reopened.jobs.list()] == ["queued"]

@@ -41,3 +41,21 @@ def test_a_last_project_that_became_foreign_is_reported_not_silently_replaced(qt
     qtbot.addWidget(window)
     assert "another program" in window.problem_box.text()
     assert str(root) in window.problem_box.text()
+
+
+def test_the_app_logs_to_a_file_and_the_problem_is_in_it(qtbot, tmp_path, genloom_home):
+    import logging
+
+    _damaged(tmp_path / "shared")
+    _app, window = build_window(["genloom-app", str(tmp_path / "shared")])
+    qtbot.addWidget(window)
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    log = genloom_home / "logs" / "app.log"
+    try:
+        assert "genloom.db is empty but assets/ holds files" in log.read_text()
+    finally:  # leave the process's logging as the other tests expect it
+        root = logging.getLogger()
+        for handler in [h for h in root.handlers if getattr(h, "baseFilename", "") == str(log)]:
+            root.removeHandler(handler)
+            handler.close()

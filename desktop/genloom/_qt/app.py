@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from genloom._qt.startup import after_first_paint, finish_startup, start_application
+from genloom._qt.startup import (
+    after_first_paint,
+    close_on_sigterm,
+    finish_startup,
+    start_application,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -14,6 +19,7 @@ def main(argv: list[str] | None = None) -> int:
         window.start_engine()
 
     _watcher = after_first_paint(window, complete)
+    _sigterm = close_on_sigterm(window)
     window.show()
     return app.exec()
 

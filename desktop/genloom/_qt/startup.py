@@ -90,9 +90,15 @@ def start_application(argv: list[str] | None = None) -> tuple[QApplication, Main
 def finish_startup(window: MainWindow, argv: list[str] | None = None) -> None:
     """Load plugins, open the project and fill the window (after it is on screen)."""
     from genloom._qt.resources import load_remaining_fonts
+    from genloom.core import paths
+    from genloom.core.logs import install_app_log
     from genloom.core.plugins import PluginConfig, PluginManager
     from genloom.core.settings import SettingsError
 
+    try:
+        install_app_log(paths.log_dir())  # warnings and uncaught exceptions, rotated
+    except OSError:
+        pass  # a read-only log folder must not stop the app
     load_remaining_fonts()
     settings = window.settings
     plugins = PluginManager(PluginConfig.from_settings(settings)).load()
@@ -106,6 +112,9 @@ def finish_startup(window: MainWindow, argv: list[str] | None = None) -> None:
             pass
     window.finish_startup(plugins, project)
     if problem:
+        import logging
+
+        logging.getLogger("genloom").warning("%s", problem)
         window.report_problem("Cannot open project", problem)
 
 
@@ -114,6 +123,25 @@ def build_window(argv: list[str] | None = None) -> tuple[QApplication, MainWindo
     app, window, _settings = start_application(argv)
     finish_startup(window, argv)
     return app, window
+
+
+def close_on_sigterm(window: QWidget) -> QObject:
+    """Close ``window`` (which puts a running job back in the queue and stops the worker)
+    when the process gets SIGTERM, as from a logout, ``kill`` or a service manager.
+
+    Python runs signal handlers only between bytecodes, and Qt's event loop sits in C
+    while idle, so a light timer wakes the interpreter a few times a second. Returns
+    the timer (keep it referenced).
+    """
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    signal.signal(signal.SIGTERM, lambda *_: QTimer.singleShot(0, window.close))
+    timer = QTimer(window)
+    timer.timeout.connect(lambda: None)
+    timer.start(250)
+    return timer
 
 
 def after_first_paint(widget: QWidget, callback: Callable[[], None]) -> QObject:

@@ -11,9 +11,10 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from genloom.core.jobs.protocol import FrameWriter, ProtocolError, read_frame
+from genloom.core.logs import MAX_LOG_BYTES, rotate
 
 
 class WorkerStartError(RuntimeError):
@@ -136,20 +137,28 @@ class WorkerProcess:
             thread.join(timeout=2)
         self.events.put(({"ev": "exit", "code": code, "stderr": "\n".join(self.stderr_tail)}, None))
 
+    def _open_log(self) -> BinaryIO | None:
+        """The worker log for appending, rotated first when it has grown too large."""
+        if self.log_path is None:
+            return None
+        try:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            rotate(self.log_path)
+            return open(self.log_path, "ab")  # noqa: SIM115 - the reader thread closes it
+        except OSError:
+            return None
+
     def _read_stderr(self) -> None:
         assert self.process and self.process.stderr
-        log = None
-        if self.log_path is not None:
-            try:
-                self.log_path.parent.mkdir(parents=True, exist_ok=True)
-                log = open(self.log_path, "ab")  # noqa: SIM115 - closed below
-            except OSError:
-                log = None
+        log = self._open_log()
         try:
             for line in self.process.stderr:
                 if log is not None:
                     log.write(line)
                     log.flush()
+                    if log.tell() > MAX_LOG_BYTES:  # a chatty plugin: start a new file
+                        log.close()
+                        log = self._open_log()
                 self.stderr_tail.append(line.decode("utf-8", "replace").rstrip())
         except (OSError, ValueError):
             pass
