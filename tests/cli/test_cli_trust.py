@@ -305,3 +305,24 @@ def test_random_kill_9_during_generation_leaves_an_intact_project(cli, tmp_path)
     assert repaired["missing"] == [] and repaired["mismatched"] == []
     check = json.loads(cli("project", "check", cli.project, "--json").stdout)
     assert check["ok"], check
+
+
+def test_a_prompt_with_invalid_utf8_is_refused_when_queued(cli):
+    argv = [os.fsencode(a) for a in cli.argv("generate", "gltest.echo", "--queue-only")]
+    result = subprocess.run([*argv, b"--prompt", b"bad \xff\xfe bytes"], capture_output=True,
+                            env=cli.env, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert b"not valid UTF-8" in result.stderr and b"Traceback" not in result.stderr
+    assert not (cli.project / "genloom.db").exists()  # refused before anything was made
+
+
+def test_a_sparse_file_is_refused_without_being_copied(cli, tmp_path):
+    cli("project", "new", cli.project)
+    sparse = tmp_path / "huge.txt"
+    with open(sparse, "wb") as handle:
+        handle.truncate(2 * 1024**3)  # 2 GB of holes
+    if sparse.stat().st_blocks * 512 >= sparse.stat().st_size // 2:
+        pytest.skip("this filesystem does not make sparse files")
+    result = cli("assets", "import", sparse, code=2)
+    assert "sparse file" in result.stderr
+    assert not any(p.is_file() for p in (cli.project / "assets").rglob("*"))

@@ -219,3 +219,41 @@ def test_a_huge_id_is_not_found_rather_than_an_overflow(project):
 def test_every_project_error_here_is_a_project_error():
     for cls in (DamagedAssetError, DamagedProjectError, UnsafePathError):
         assert issubclass(cls, ProjectError)
+
+
+# -- finding 4: a claim is a lease ----------------------------------------------------------------
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_a_job_held_by_a_live_engine_is_never_taken_by_another(project):
+    import socket
+
+    job = project.jobs.enqueue("gltest.echo", {"prompt": "x"}, seed=1)
+    live = f"{socket.gethostname()}:{os.getppid()}:aaaa"
+    project.jobs.claim_next(live)
+    assert project.jobs.recover_orphans(stale_after=30) == []
+    assert project.jobs.claim_next("another-engine") is None
+    from genloom.core.project import JobStateError
+
+    with pytest.raises(JobStateError, match="running under"):
+        with project._db.transaction() as conn:
+            project.jobs.complete(conn, job.id, "another-engine", [])
+    with pytest.raises(JobStateError):
+        project.jobs.fail(job.id, "not yours", owner="another-engine")
+    assert project.jobs.get(job.id).state == "running"
+
+
+def test_the_lease_of_an_engine_whose_process_is_gone_lapses_at_once(project):
+    import socket
+
+    job = project.jobs.enqueue("gltest.echo", {"prompt": "x"}, seed=1)
+    project.jobs.claim_next(f"{socket.gethostname()}:{_dead_pid()}:bbbb")
+    (recovered,) = project.jobs.recover_orphans(stale_after=30)
+    assert recovered.id == job.id and recovered.state == "queued"
