@@ -85,7 +85,7 @@ class DiffusionGenerator:
         pipe, providers = self._pipeline(backend, bool(loras))
         applied = self._prepare(pipe, params, width, height, loras, backend)
         prompt = self._prompt(request)
-        seeds = [request.seed + i for i in range(params["batch_count"])]
+        seeds = list(request.seeds)  # one image per seed; Genloom chose them
         kwargs = self._call_arguments(pipe, params, prompt, width, height, image, mask, seeds, state)
         images = self._finish(pipe(**kwargs).images, kwargs)
         state.raise_if_cancelled()

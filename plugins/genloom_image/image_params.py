@@ -53,13 +53,6 @@ def size_params() -> tuple[Param, ...]:
     )
 
 
-def batch_param(default: int = 1) -> Param:
-    """How many images one job makes."""
-    return IntParam("batch_count", default, minimum=1, maximum=16,
-                    description="Images made in this job; image i uses seed + i, so each can be "
-                                "made again on its own.")
-
-
 def strength_param(default: float, title: str = "Strength") -> Param:
     """How far from the input image the result may move."""
     return FloatParam("strength", default, minimum=0.0, maximum=1.0, step=0.05, title=title,

@@ -55,7 +55,8 @@ class LanguageModelGenerator:
         self.backend("torch")  # the default backend: do the expensive part now
 
     def run(self, request: Request, state: RunState) -> list[Output]:
-        """Validate, then generate ``variants`` texts, streaming each token's text."""
+        """Validate, then generate one text per seed of ``request.seeds``, streaming
+        each token's text (the specs take one seed per run; see GeneratorSpec.batch_size)."""
         settings = settings_from_params(request.params)
         prompt = self.prompt(request)
         check_context(len(prompt.ids), settings.max_new_tokens, context_length(
@@ -66,14 +67,15 @@ class LanguageModelGenerator:
         pad_id = self.tokenizer.pad_token_id
         if pad_id is None:
             pad_id = eos_ids[0]
-        total = settings.max_new_tokens * settings.variants
+        seeds = request.seeds
+        total = settings.max_new_tokens * len(seeds)
         outputs: list[Output] = []
         from genloom_text.streaming import TokenStream
 
-        for variant in range(settings.variants):
+        for index, seed in enumerate(seeds):
             if state.cancelled:
                 break
-            offset = variant * settings.max_new_tokens
+            offset = index * settings.max_new_tokens
 
             def report(text: str, tokens: int, offset: int = offset) -> None:
                 state.progress(offset + tokens, total, partial_text=text)
@@ -81,21 +83,20 @@ class LanguageModelGenerator:
             stream = TokenStream(self.tokenizer, settings.stop, report, state,
                                  skip=prompt.healed)
             started = time.perf_counter()
-            result = backend.generate(prompt.ids, settings, request.seed + variant, stream,
+            result = backend.generate(prompt.ids, settings, seed, stream,
                                       eos_ids, pad_id, first_allowed=prompt.first_allowed)
             seconds = time.perf_counter() - started
             cancelled = result.stop_reason == "cancelled"
-            meta = {**prompt.metadata, "variant": variant, "seed": request.seed + variant,
+            meta = {**prompt.metadata, "seed": seed,
                     "backend": backend.name, "dtype": backend.dtype,
                     "model_architecture": self.folder.architecture if self.folder else "",
                     "prompt_tokens": len(prompt.ids), "generated_tokens": result.tokens,
                     "stop_reason": result.stop_reason,
                     "tokens_per_second": round(result.tokens / seconds, 1) if seconds else 0.0}
             outputs.append(self.finish(request, prompt, result.text, meta, cancelled, state))
-            if variant + 1 < settings.variants:
+            if index + 1 < len(seeds):
                 state.progress(offset + settings.max_new_tokens, total,
-                               f"variant {variant + 1} of {settings.variants} done",
-                               partial_text="\n\n")
+                               f"{index + 1} of {len(seeds)} done", partial_text="\n\n")
             if cancelled:
                 break
         if not outputs:

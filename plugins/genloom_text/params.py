@@ -7,9 +7,12 @@ from genloom.sdk import BoolParam, ChoiceParam, FloatParam, IntParam, Param, Str
 BACKENDS = ("torch", "onnx")
 
 
-def sampling_params(max_new_tokens: int = 100, temperature: float = 0.8,
-                    max_variants: int = 8) -> tuple[Param, ...]:
-    """Max tokens, temperature, top-p, top-k, repetition penalty, stops, variants, backend."""
+def sampling_params(max_new_tokens: int = 100, temperature: float = 0.8) -> tuple[Param, ...]:
+    """Max tokens, temperature, top-p, top-k, repetition penalty, stops, backend.
+
+    How many texts to make is not a parameter: Genloom's count asks for them,
+    each with its own seed (one owner of "how many").
+    """
     return (
         IntParam("max_new_tokens", max_new_tokens, minimum=1, maximum=4096,
                  title="Max new tokens",
@@ -31,9 +34,6 @@ def sampling_params(max_new_tokens: int = 100, temperature: float = 0.8,
                     description="Stop when any of these appears (one per line; \\n means a "
                                 "newline). The stop sequence is not included in the output.",
                     advanced=True),
-        IntParam("variants", 1, minimum=1, maximum=max_variants, title="Variants",
-                 description="How many alternative texts to generate from the prompt; "
-                             "variant i uses seed + i."),
         ChoiceParam("backend", "torch", choices=BACKENDS,
                     description="Run with PyTorch, or with ONNX Runtime (needs the model's "
                                 "onnx/model.onnx export; the bundled models have one).",

@@ -18,7 +18,6 @@ class GenerationSettings:
     top_k: int
     repetition_penalty: float
     stop: tuple[str, ...]
-    variants: int = 1
 
     @property
     def greedy(self) -> bool:
@@ -47,7 +46,6 @@ def settings_from_params(params: dict[str, Any]) -> GenerationSettings:
         top_k=params["top_k"],
         repetition_penalty=params["repetition_penalty"],
         stop=parse_stop_sequences(params.get("stop", "")),
-        variants=params.get("variants", 1),
     )
 
 

@@ -61,6 +61,45 @@ def test_same_seed_gives_the_same_output_and_count_uses_consecutive_seeds(fixtur
     assert len(set(hashes[:3])) == 3
 
 
+def test_the_engine_hands_a_batching_generator_its_seeds_and_each_output_keeps_its_own(
+        fixture_plugins, genloom_project, genloom_engine):
+    engine = genloom_engine(fixture_plugins)
+    jobs = engine.submit("gltest.tiles", seed=500, count=7)
+    assert [j.seeds for j in jobs] == [(500, 501, 502), (503, 504, 505), (506,)]
+    done = engine.wait([j.id for j in jobs], timeout=60)
+    assets = [genloom_project.get_asset(a) for j in done for a in j.asset_ids]
+    assert [a.recipe["seed"] for a in assets] == list(range(500, 507))
+    assert [a.metadata["seed"] for a in assets] == list(range(500, 507))
+    assert len({a.hash for a in assets}) == 7
+    again = engine.rerun(assets[4].id)
+    assert again.seeds == (504,)
+    (again,) = engine.wait([again.id], timeout=60)
+    (copy,) = again.asset_ids
+    assert _file_hash(genloom_project, copy) == _file_hash(genloom_project, assets[4].id)
+
+
+def test_a_batching_generator_that_returns_too_few_outputs_fails_the_job_naming_the_plugin(
+        fixture_plugins, genloom_project, genloom_engine):
+    engine = genloom_engine(fixture_plugins)
+    (job,) = engine.submit("gltest.tiles", {"short": True}, seed=1, count=3)
+    (job,) = engine.wait([job.id], timeout=60)
+    assert job.state == "failed"
+    assert "gltest.tiles (plugin gltest_basic) returned 2 outputs for 3 seeds" in job.error
+    assert genloom_project.count_assets() == 0
+
+
+def test_seed_and_count_follow_one_rule_and_seeds_never_wrap(fixture_plugins, genloom_project):
+    engine = Engine(genloom_project, fixture_plugins)
+    with pytest.raises(ParameterError, match="count: 1001 is not a whole number from 1 to 1000"):
+        engine.submit("gltest.pixels", count=1001)
+    with pytest.raises(ParameterError, match="seed: 4294967295 with count 2 would need seeds past "
+                                             "the maximum of 4294967295; choose a seed of at most 4294967294"):
+        engine.submit("gltest.pixels", seed=2**32 - 1, count=2)
+    (job,) = engine.submit("gltest.pixels", seed=2**32 - 1)
+    assert job.seeds == (2**32 - 1,)
+    assert genloom_project.jobs.list() == [job]
+
+
 def test_image_job_sends_previews(fixture_plugins, genloom_engine):
     engine = genloom_engine(fixture_plugins)
     seen = _events(engine)

@@ -34,6 +34,8 @@ from PySide6.QtWidgets import (
 
 from genloom._qt.resources import icon
 from genloom.sdk import (
+    COUNT_MAX,
+    SEED_MAX,
     BoolParam,
     ChoiceParam,
     FloatParam,
@@ -41,9 +43,9 @@ from genloom.sdk import (
     Param,
     ParameterError,
     StringParam,
+    check_seed,
 )
 
-SEED_MAX = 2**32 - 1
 INT32_MAX = 2**31 - 1
 ASSET_MIME = "application/x-genloom-asset-id"
 
@@ -146,10 +148,7 @@ class SeedRow(QWidget):
         text = self.edit.text().strip()
         if not text or not self.lock.isChecked():
             return None
-        value = int(text)
-        if value > SEED_MAX:
-            raise ParameterError("seed", value, f"is above the maximum of {SEED_MAX}", "choose a smaller seed")
-        return value
+        return check_seed(int(text))  # the SDK's rule, the one the engine applies
 
     def show_used(self, seed: int) -> None:
         """After a generation: show the seed used (unless the user locked another)."""
@@ -264,7 +263,7 @@ class ParamForm(QWidget):
             self._add_error_row(main, "model")
         self.seed = SeedRow()
         self.count = QSpinBox()
-        self.count.setRange(1, 1000)
+        self.count.setRange(1, COUNT_MAX)
         self.count.setToolTip("How many to make; each uses the next seed")
         if spec.uses_seed:
             main.addRow("Seed", self.seed)

@@ -103,7 +103,9 @@ def generate(args: argparse.Namespace) -> int:
             emit_json({"jobs": [job_dict(j) for j in jobs]})
         else:
             for job in jobs:
-                print(f"queued job {job.id} (seed {job.seed})")
+                seeds = job.seeds
+                which = f"seeds {seeds[0]}-{seeds[-1]}" if len(seeds) > 1 else f"seed {job.seed}"
+                print(f"queued job {job.id} ({which})")
         return codes.EXIT_OK
     return run_jobs(engine, project, [j.id for j in jobs], args)
 

@@ -94,6 +94,9 @@ class ShuffleGenerator:
         """Load weights here (onto ``device``); this example needs none."""
 
     def run(self, request: Request, state: RunState) -> list[Output]:
+        # Genloom hands out the seeds, one per output (count in the app, --count on the
+        # command line); a generator that makes several at once for speed sets batch_size
+        # in its spec and returns one output per seed of request.seeds.
         rng = random.Random(request.seed)  # every random source comes from the seed
         words = request.params["prompt"].split()
         lines = []

@@ -84,7 +84,7 @@ def asset_dict(project: Project, asset: Asset, full: bool = False) -> dict[str, 
 
 def job_dict(job: Job) -> dict[str, Any]:
     return {"id": job.id, "state": job.state, "position": job.position, "generator": job.generator_id,
-            "params": job.params, "seed": job.seed, "inputs": job.inputs, "model": job.model,
+            "params": job.params, "seed": job.seed, "seeds": list(job.seeds), "inputs": job.inputs, "model": job.model,
             "device": job.device, "batch": job.batch, "created": job.created, "started": job.started,
             "finished": job.finished, "error": job.error, "assets": list(job.asset_ids),
             "retry_of": job.retry_of, "rerun_of": job.rerun_of, "attempts": job.attempts}

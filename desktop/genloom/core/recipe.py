@@ -94,12 +94,14 @@ def _check_numbers(value: Any, source: str, depth: int) -> None:
 
 
 def build_recipe(*, job: Job, spec: GeneratorSpec, device: str, dtype: str,
-                 libraries: dict[str, str]) -> dict[str, Any]:
+                 libraries: dict[str, str], seed: int | None = None) -> dict[str, Any]:
     """The recipe stored with each asset a job made.
 
     ``job`` is the finished :class:`~genloom.core.project.Job`; ``spec`` its
-    generator's spec. The seed is the one actually used, parameters are
-    complete (defaults filled in), inputs are asset ids.
+    generator's spec. ``seed`` is the one this output was made with (a job of
+    several seeds makes one output per seed; default: the job's first seed), so
+    re-running the recipe makes exactly this output. Parameters are complete
+    (defaults filled in), inputs are asset ids.
     """
     return {
         "recipe_version": RECIPE_VERSION,
@@ -107,7 +109,7 @@ def build_recipe(*, job: Job, spec: GeneratorSpec, device: str, dtype: str,
                       "plugin_version": spec.plugin_version, "modality": spec.modality},
         "model": job.model,
         "params": job.params,
-        "seed": job.seed,
+        "seed": job.seed if seed is None else seed,
         "inputs": dict(job.inputs),
         "device": device,
         "dtype": dtype,

@@ -46,12 +46,21 @@ if TYPE_CHECKING:  # the names below load on first use (see __getattr__)
         encode_preview,
     )
     from genloom.sdk.runtime import OnnxRuntimeError, onnx_session
-    from genloom.sdk.spec import DEVICE_TYPES, MODALITIES, GeneratorSpec, InputSpec
+    from genloom.sdk.spec import (
+        COUNT_MAX,
+        DEVICE_TYPES,
+        MODALITIES,
+        SEED_MAX,
+        GeneratorSpec,
+        InputSpec,
+        check_count,
+        check_seed,
+    )
 
     hookimpl: pluggy.HookimplMarker
 
 #: The plugin API version, "major.minor". A plugin may check it at import.
-API_VERSION = "1.1"
+API_VERSION = "1.2"
 
 # Each public name and the submodule that defines it. They are imported on first
 # use, so that importing ``genloom.sdk`` (which the shell does before its window
@@ -86,6 +95,10 @@ _WHERE = {
     "encode_preview": "run",
     "OnnxRuntimeError": "runtime",
     "onnx_session": "runtime",
+    "COUNT_MAX": "spec",
+    "SEED_MAX": "spec",
+    "check_count": "spec",
+    "check_seed": "spec",
     "DEVICE_TYPES": "spec",
     "MODALITIES": "spec",
     "GeneratorSpec": "spec",
@@ -113,9 +126,11 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "API_VERSION",
+    "COUNT_MAX",
     "DEVICE_TYPES",
     "MODALITIES",
     "PICKLE_SUFFIXES",
+    "SEED_MAX",
     "BoolParam",
     "BundledModel",
     "CancelledError",
@@ -140,6 +155,8 @@ __all__ = [
     "Request",
     "RunState",
     "StringParam",
+    "check_count",
+    "check_seed",
     "encode_preview",
     "hookimpl",
     "is_pickle_file",

@@ -33,7 +33,9 @@ class Request:
     filled in), but a generator still checks what only it can know, such as a
     size the loaded model cannot make. ``seed`` is the seed to use (never
     ``None``: the engine draws one when the user asked for a random seed, so the
-    recipe records it). ``output_dir`` is an empty scratch folder for files the
+    recipe records it). ``seeds`` (since API 1.2) are the seeds of the outputs to
+    make, one output each, in order; ``seed`` is ``seeds[0]``. A generator whose
+    spec has ``batch_size`` 1 always gets one. ``output_dir`` is an empty scratch folder for files the
     generator writes; ``device`` and ``dtype`` are the ones ``load`` was given.
     """
 
@@ -46,6 +48,13 @@ class Request:
     dtype: str = "float32"
     output_dir: Path = Path(".")
     job_id: int | None = None
+    seeds: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        seeds = tuple(int(s) for s in self.seeds) or (int(self.seed),)
+        if seeds[0] != self.seed:
+            raise ValueError(f"Request: seed {self.seed} is not the first of seeds {list(seeds)}")
+        object.__setattr__(self, "seeds", seeds)
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,24 @@ from genloom.sdk.params import Param
 if TYPE_CHECKING:
     from genloom.sdk.run import Generator
 
-__all__ = ["MODALITIES", "DEVICE_TYPES", "GeneratorSpec", "InputSpec"]
+__all__ = ["COUNT_MAX", "DEVICE_TYPES", "MODALITIES", "SEED_MAX", "GeneratorSpec", "InputSpec",
+           "check_count", "check_seed"]
 
 #: The five kinds of media Genloom generates and stores.
 MODALITIES: tuple[str, ...] = ("text", "image", "audio", "video", "code")
 
 #: Device types a generator may support, in the order "auto" prefers them.
 DEVICE_TYPES: tuple[str, ...] = ("cuda", "mps", "cpu")
+
+#: The largest seed; seeds are whole numbers from 0 to this (what every library's
+#: generator accepts). Since API version 1.2.
+SEED_MAX: int = 2**32 - 1
+
+#: The most outputs one submission may ask for. Since API version 1.2.
+COUNT_MAX: int = 1000
+
+#: The most seeds a batching generator may take in one run (``GeneratorSpec.batch_size``).
+BATCH_MAX: int = 64
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_-]*)+$")
 
@@ -72,6 +83,13 @@ class GeneratorSpec:
     before loading anything (a size that is not a multiple of 8, a malformed
     list of files), so such a job is refused at once rather than failing later
     in the worker. It must be cheap and import nothing heavy.
+
+    ``batch_size`` (since API 1.2) is how many seeds one run may take. Genloom
+    owns "how many, with which seeds": it hands out the seeds and, for a
+    generator with ``batch_size`` above 1, puts up to that many in one
+    request's ``seeds``; the generator returns exactly one output per seed, in
+    order, and output ``i`` must be what a run with ``seeds[i]`` alone makes.
+    With the default of 1 every run gets one seed.
     """
 
     id: str
@@ -87,6 +105,7 @@ class GeneratorSpec:
     uses_seed: bool = True
     devices: tuple[str, ...] = ("cpu",)
     check: Callable[[dict[str, Any]], None] | None = field(default=None, compare=False)
+    batch_size: int = 1
     #: Filled in by the plugin manager: the plugin that registered the spec and its version.
     plugin: str = field(default="", compare=False)
     plugin_version: str = field(default="", compare=False)
@@ -110,6 +129,10 @@ class GeneratorSpec:
         for device in self.devices:
             if device not in DEVICE_TYPES:
                 raise ValueError(f"generator {self.id}: device {device!r} is not one of {DEVICE_TYPES}")
+        if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) \
+                or not 1 <= self.batch_size <= BATCH_MAX:
+            raise ValueError(f"generator {self.id}: batch_size {self.batch_size!r} is not a whole number "
+                             f"from 1 to {BATCH_MAX}")
         names = [p.name for p in self.params]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
@@ -173,6 +196,38 @@ class GeneratorSpec:
             "default_model": self.default_model,
             "uses_seed": self.uses_seed,
             "devices": list(self.devices),
+            "batch_size": self.batch_size,
             "plugin": self.plugin,
             "plugin_version": self.plugin_version,
         }
+
+
+def check_seed(seed: Any) -> int | None:
+    """The one rule for a seed the user gives: ``None`` or ``-1`` mean "draw one"
+    (returned as ``None``), anything else must be a whole number from 0 to
+    :data:`SEED_MAX`. Raises :class:`ParameterError` naming the value and the fix.
+    Since API version 1.2.
+    """
+    if seed is None or (seed == -1 and not isinstance(seed, bool)):
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= SEED_MAX:
+        raise ParameterError("seed", seed, f"is not a whole number from 0 to {SEED_MAX}",
+                             "give such a number, or -1 / nothing for a random seed")
+    return seed
+
+
+def check_count(count: Any, first_seed: int | None = None) -> int:
+    """The one rule for how many outputs a submission asks for: 1 to :data:`COUNT_MAX`.
+
+    With ``first_seed`` the consecutive seeds ``first_seed .. first_seed + count - 1``
+    must also stay within :data:`SEED_MAX` (they are never wrapped round). Raises
+    :class:`ParameterError`. Since API version 1.2.
+    """
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= COUNT_MAX:
+        raise ParameterError("count", count, f"is not a whole number from 1 to {COUNT_MAX}",
+                             f"choose how many to make, 1 to {COUNT_MAX}")
+    if first_seed is not None and first_seed + count - 1 > SEED_MAX:
+        raise ParameterError("seed", first_seed,
+                             f"with count {count} would need seeds past the maximum of {SEED_MAX}",
+                             f"choose a seed of at most {SEED_MAX - count + 1}, or a random one")
+    return count

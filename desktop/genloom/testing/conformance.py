@@ -41,6 +41,7 @@ class ConformanceReport:
     progress_reports: int = 0
     deterministic: bool | None = None
     cancel_honoured: bool | None = None
+    batch_matches_alone: bool | None = None
     checks: list[str] = field(default_factory=list)
 
 
@@ -76,6 +77,8 @@ def check_generator(spec: GeneratorSpec, params: Mapping[str, Any] | None = None
                 "seed every random source from request.seed"
             )
             report.checks.append("same seed gives the same outputs")
+        if spec.uses_seed and spec.batch_size > 1:
+            _check_batch(generator, spec, values, inputs, model, device, dtype, seed, base, report)
         if check_cancel:
             state = RunState()
             state.cancel()
@@ -125,10 +128,32 @@ def _check_validation(spec: GeneratorSpec, values: dict[str, Any], report: Confo
     report.checks.append("bad parameter values are refused with errors naming the parameter")
 
 
-def _request(spec, values, inputs, model, device, dtype, seed, out_dir: Path) -> Request:
+def _check_batch(generator, spec, values, inputs, model, device, dtype, seed, base: Path,
+                 report: ConformanceReport) -> None:
+    """A batching generator makes one output per seed, each the same as its seed alone."""
+    seeds = (seed, seed + 1)
+    request = _request(spec, values, inputs, model, device, dtype, seed, base / "run-batch", seeds)
+    batch = generator.run(request, RunState())
+    assert isinstance(batch, list) and len(batch) == len(seeds), (
+        f"{spec.id}: with batch_size {spec.batch_size}, a run given seeds {list(seeds)} returned "
+        f"{len(batch) if isinstance(batch, list) else batch!r} outputs; return one Output per seed "
+        "in request.seeds, in order"
+    )
+    alone = _run(generator, spec, values, inputs, model, device, dtype, seeds[1], base / "run-alone", None)
+    report.batch_matches_alone = len(alone) == 1 and _bytes(batch[1]) == _bytes(alone[0])
+    assert report.batch_matches_alone, (
+        f"{spec.id}: the output for seed {seeds[1]} made in a batch differs from the one it makes "
+        "alone; each output of a batch must be what its seed makes alone (its recipe records only "
+        "its own seed)"
+    )
+    report.checks.append("a batch makes one output per seed, each as its seed alone")
+
+
+def _request(spec, values, inputs, model, device, dtype, seed, out_dir: Path,
+             seeds: tuple[int, ...] = ()) -> Request:
     out_dir.mkdir(parents=True, exist_ok=True)
     return Request(generator_id=spec.id, params=dict(values), seed=seed, inputs=dict(inputs or {}),
-                   model=model, device=device, dtype=dtype, output_dir=out_dir)
+                   model=model, device=device, dtype=dtype, output_dir=out_dir, seeds=seeds)
 
 
 def _run(generator, spec, values, inputs, model, device, dtype, seed, out_dir: Path,

@@ -40,9 +40,18 @@ def test_enqueue_refuses_an_input_asset_that_does_not_exist(project: Project) ->
     assert project.jobs.list() == []
 
 
-def test_enqueue_refuses_a_seed_that_does_not_fit_64_bits(project: Project) -> None:
-    with pytest.raises(ValueError, match=r"seed: 18446744073709551615 is not a 64-bit integer"):
-        project.jobs.enqueue("image.t2i", {}, seed=2**64 - 1)
+def test_enqueue_holds_seeds_to_the_sdks_one_rule(project: Project) -> None:
+    with pytest.raises(ValueError, match=r"seed: 4294967296 is not a whole number from 0 to 4294967295"):
+        project.jobs.enqueue("image.t2i", {}, seed=2**32)
+    with pytest.raises(ValueError, match=r"seed: 4294967295 with count 2 would need seeds past"):
+        project.jobs.enqueue("image.t2i", {}, seed=2**32 - 1, seed_count=2)
+
+
+def test_a_job_of_several_seeds_keeps_them_through_a_retry(project: Project) -> None:
+    job = project.jobs.enqueue("image.t2i", {}, seed=40, seed_count=3)
+    assert project.jobs.get(job.id).seeds == (40, 41, 42)
+    project.jobs.cancel(job.id)
+    assert project.jobs.retry(job.id).seeds == (40, 41, 42)
 
 
 def test_get_of_an_unknown_job_names_it(project: Project) -> None:

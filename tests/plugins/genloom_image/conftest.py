@@ -59,17 +59,18 @@ class Runner:
         self.workdir = workdir
         self.runs = 0
 
-    def request(self, seed: int = 1, inputs: dict[str, InputAsset] | None = None, **params: Any) -> Request:
+    def request(self, seed: int = 1, inputs: dict[str, InputAsset] | None = None,
+                seeds: tuple[int, ...] = (), **params: Any) -> Request:
         self.runs += 1
         out = self.workdir / f"run-{self.runs}"
         out.mkdir(parents=True, exist_ok=True)
         return Request(self.spec.id, self.spec.validate_params(params), seed, inputs=dict(inputs or {}),
-                       model=self.model, output_dir=out)
+                       model=self.model, output_dir=out, seeds=seeds)
 
     def run(self, seed: int = 1, state: RunState | None = None, inputs: dict[str, InputAsset] | None = None,
-            **params: Any) -> tuple[list[Output], RunState]:
+            seeds: tuple[int, ...] = (), **params: Any) -> tuple[list[Output], RunState]:
         state = state or RunState()
-        return self.generator.run(self.request(seed, inputs, **params), state), state
+        return self.generator.run(self.request(seed, inputs, seeds, **params), state), state
 
 
 @pytest.fixture

@@ -61,8 +61,8 @@ def test_cancel_mid_run_through_the_engine_leaves_no_asset(image_plugins, genloo
     engine = genloom_engine(image_plugins)
     started = threading.Event()
     engine.events.job_progress.connect(lambda e: started.set())
-    (job,) = engine.submit("image.text_to_image", {"prompt": "red heart", "steps": 150, "batch_count": 16,
-                                                    "width": 128, "height": 128}, seed=1)
+    (job,) = engine.submit("image.text_to_image", {"prompt": "red heart", "steps": 150,
+                                                    "width": 128, "height": 128}, seed=1, count=4)
     assert started.wait(300)
     engine.cancel(job.id)
     (job,) = engine.wait([job.id], timeout=60)
@@ -83,3 +83,36 @@ def test_cli_generates_with_the_bundled_model(genloom_home, tmp_path):
     with Image.open(path) as img:
         assert img.size == (32, 32) and img.format == "PNG"
         assert "Seed: 7" in img.text["parameters"]
+
+
+def test_count_8_gives_8_distinct_seeds_and_rerunning_the_fifth_image_gives_its_bytes(genloom_home, tmp_path):
+    """One owner of "how many": the engine hands out consecutive seeds, the image
+    generator denoises up to 4 per job, and each image's recipe holds its own seed."""
+    env = {**os.environ, "GENLOOM_HOME": str(genloom_home)}
+    env.pop("GENLOOM_PROJECT", None)
+    env.pop("GENLOOM_PLUGIN_PATH", None)
+    project = str(tmp_path / "proj")
+
+    def cli(*args: str) -> dict:
+        result = subprocess.run([sys.executable, "-m", "genloom", *args, "--json", "--project", project],
+                                capture_output=True, text=True, env=env, timeout=300)
+        assert result.returncode == 0, (result.stdout, result.stderr)
+        return json.loads(result.stdout)
+
+    made = cli("generate", "image.text_to_image", "--prompt", "red heart", "--set", "steps=4",
+               "--seed", "100", "--count", "8")
+    assert [job["seeds"] for job in made["jobs"]] == [[100, 101, 102, 103], [104, 105, 106, 107]]
+    assets = [asset for job in made["jobs"] for asset in job["assets"]]
+    shown = [cli("assets", "show", str(asset["id"])) for asset in assets]
+    seeds = [item["recipe"]["seed"] for item in shown]
+    assert seeds == list(range(100, 108))
+    assert len({asset["hash"] for asset in assets}) == 8
+    for item, seed in zip(shown, seeds, strict=True):
+        with Image.open(item["path"]) as img:
+            assert f"Seed: {seed}," in img.text["parameters"]
+
+    fifth = assets[4]
+    (again,) = cli("rerun", str(fifth["id"]))["jobs"]
+    assert again["seeds"] == [104]
+    (copy,) = again["assets"]
+    assert Path(copy["path"]).read_bytes() == Path(fifth["path"]).read_bytes()

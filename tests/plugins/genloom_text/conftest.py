@@ -45,13 +45,14 @@ class Runner:
         self.generator.load(model, "cpu", "float32")
         self.workdir = workdir
 
-    def request(self, seed: int = 1, **params: Any) -> Request:
+    def request(self, seed: int = 1, seeds: tuple[int, ...] = (), **params: Any) -> Request:
         return Request(self.spec.id, self.spec.validate_params(params), seed, model=self.model,
-                       output_dir=self.workdir)
+                       output_dir=self.workdir, seeds=seeds)
 
-    def run(self, seed: int = 1, state: RunState | None = None, **params: Any) -> tuple[list[Output], RunState]:
+    def run(self, seed: int = 1, state: RunState | None = None, seeds: tuple[int, ...] = (),
+            **params: Any) -> tuple[list[Output], RunState]:
         state = state or RunState()
-        return self.generator.run(self.request(seed, **params), state), state
+        return self.generator.run(self.request(seed, seeds, **params), state), state
 
 
 @pytest.fixture

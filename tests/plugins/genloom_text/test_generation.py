@@ -55,9 +55,9 @@ def test_same_seed_gives_the_same_text_and_another_seed_another(runner, tiny_mod
     assert first != other
 
 
-def test_variants_use_consecutive_seeds(runner, tiny_llama):
+def test_several_seeds_make_one_text_each_as_that_seed_alone(runner, tiny_llama):
     run = runner("text.complete", tiny_llama)
-    outs, state = run.run(seed=5, prompt="V", max_new_tokens=10, temperature=1.0, variants=2)
+    outs, state = run.run(seed=5, seeds=(5, 6), prompt="V", max_new_tokens=10, temperature=1.0)
     assert [o.metadata["seed"] for o in outs] == [5, 6]
     single = run.run(seed=6, prompt="V", max_new_tokens=10, temperature=1.0)[0][0]
     assert outs[1].text == single.text

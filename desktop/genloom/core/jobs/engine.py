@@ -52,6 +52,7 @@ from genloom.core.settings import Settings
 from genloom.sdk.errors import InputError, ParameterError
 from genloom.sdk.models import ModelRef
 from genloom.sdk.run import Progress
+from genloom.sdk.spec import SEED_MAX, check_count, check_seed
 
 if TYPE_CHECKING:
     from genloom.core.models import ModelLibrary
@@ -60,7 +61,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-SEED_LIMIT = 2**32
 HEARTBEAT_EVERY_S = 1.0
 ORPHAN_AFTER_S = 30.0
 
@@ -123,17 +123,21 @@ class Engine:
                seed: int | None = None, count: int = 1, inputs: Mapping[str, int] | None = None,
                model: str | ModelRef | Mapping[str, Any] | None = None, device: str | None = None,
                rerun_of: int | None = None) -> list[Job]:
-        """Validate and queue ``count`` jobs; returns them.
+        """Validate and queue what makes ``count`` outputs; returns the jobs.
 
-        ``seed`` None draws a random seed; with ``count`` > 1 the jobs use
-        consecutive seeds from it, so each variation can be made again alone.
+        The engine is the one owner of "how many, with which seeds": output
+        ``i`` gets seed ``first + i``, where ``first`` is ``seed`` (``None`` or
+        -1 draws a random one, so every seed is recorded). A generator whose
+        spec has a ``batch_size`` above 1 gets up to that many seeds per job;
+        the others get one job per seed. Each output's recipe holds its own
+        seed, so any output can be made again alone. Seed and count follow the
+        SDK's rule (``check_seed``, ``check_count``); nothing wraps round.
         Raises ParameterError / InputError / UnknownGeneratorError, queuing nothing.
         """
         spec = self.plugins.generator(generator_id)
         values = spec.validate_params(dict(params or {}))
-        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 10_000:
-            raise ParameterError("count", count, "is not between 1 and 10000", "choose how many to make, 1 to 10000")
-        first_seed = self._check_seed(seed, spec.uses_seed)
+        given_seed = check_seed(seed)
+        check_count(count, given_seed if spec.uses_seed else None)
         if not isinstance(inputs, (Mapping, type(None))):
             raise InputError(f"inputs: {inputs!r:.60} is not role -> asset id; pass a dict "
                              "like {'image': 12}")
@@ -148,12 +152,17 @@ class Engine:
             raise ParameterError("device", device or self.settings.device, "is not a device",
                                  "use auto, cpu, cuda, cuda:N or mps") from None
         batch = uuid.uuid4().hex[:12]
+        if spec.uses_seed:
+            first = given_seed if given_seed is not None else secrets.randbelow(SEED_MAX - count + 2)
+            per_job = spec.batch_size
+            runs = [(first + start, min(per_job, count - start)) for start in range(0, count, per_job)]
+        else:
+            runs = [(0, 1)] * count
         jobs = []
-        for index in range(count):
-            job_seed = (first_seed + index) % SEED_LIMIT if spec.uses_seed else 0
+        for job_seed, seed_count in runs:
             jobs.append(self.project.jobs.enqueue(
-                spec.id, values, seed=job_seed, inputs=input_ids, model=model_data,
-                device=device, plugin_version=spec.plugin_version,
+                spec.id, values, seed=job_seed, seed_count=seed_count, inputs=input_ids,
+                model=model_data, device=device, plugin_version=spec.plugin_version,
                 batch=batch, rerun_of=rerun_of,
             ))
         if self._scope is not None:
@@ -192,14 +201,6 @@ class Engine:
                 self._worker.send({"op": "cancel", "job_id": job_id})
                 self._cancel_sent.add(job_id)
         return job
-
-    def _check_seed(self, seed: Any, uses_seed: bool) -> int:
-        if seed is None or seed == -1:
-            return secrets.randbelow(SEED_LIMIT) if uses_seed else 0
-        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < SEED_LIMIT:
-            raise ParameterError("seed", seed, f"is not a whole number from 0 to {SEED_LIMIT - 1}",
-                                 "give such a number, or -1 / nothing for a random seed")
-        return seed
 
     def _check_inputs(self, spec: GeneratorSpec, inputs: dict[str, Any]) -> dict[str, int]:
         roles = {i.role: i for i in spec.inputs}
@@ -399,7 +400,8 @@ class Engine:
         try:
             worker.send({"op": "run", "job": {
                 "job_id": job.id, "generator_id": job.generator_id, "params": job.params,
-                "seed": job.seed, "inputs": inputs, "model": job.model, "device": job.device,
+                "seed": job.seed, "seeds": list(job.seeds), "inputs": inputs, "model": job.model,
+                "device": job.device,
                 "output_dir": str(scratch),
             }})
             self._follow(job, spec, worker, scratch)
@@ -500,12 +502,17 @@ class Engine:
             self._fail(job.id, "the generator returned no outputs, so the job made nothing; "
                                "this is a fault of the generator (report it to its plugin's author)")
             return
-        recipe = build_recipe(job=job, spec=spec, device=message.get("device", ""),
-                              dtype=message.get("dtype", ""), libraries=message.get("libraries", {}))
+        try:
+            seeds = output_seeds(spec, job, len(outputs), cancelled)
+        except ValueError as exc:
+            self._fail(job.id, str(exc))
+            return
         prompt = prompt_of(spec, job.params)
         parents = sorted(set(job.inputs.values()) | ({job.rerun_of} if job.rerun_of else set()))
         items = []
-        for output in outputs:
+        for output, seed in zip(outputs, seeds, strict=True):
+            recipe = build_recipe(job=job, spec=spec, seed=seed, device=message.get("device", ""),
+                                  dtype=message.get("dtype", ""), libraries=message.get("libraries", {}))
             text = output.text or ""
             if not text and output.kind in ("text", "code"):
                 with open(output.path, encoding="utf-8", errors="replace") as handle:
@@ -591,3 +598,20 @@ def _model_name(model: object) -> str:
     if isinstance(model, Mapping):
         return str(model.get("id") or model.get("path") or "")
     return str(model)
+
+
+def output_seeds(spec: GeneratorSpec, job: Job, outputs: int, cancelled: bool) -> list[int | None]:
+    """The seed each of a finished job's ``outputs`` was made with.
+
+    A job of several seeds (a batching generator) must return one output per
+    seed, in order (fewer when cancelled); a one-seed job's outputs all share
+    its seed. Raises ValueError, naming the plugin, when a generator breaks that.
+    """
+    seeds = list(job.seeds)
+    if len(seeds) <= 1:
+        return [job.seed] * outputs
+    if outputs == len(seeds) or (cancelled and outputs < len(seeds)):
+        return list(seeds[:outputs])
+    raise ValueError(f"{job.generator_id} (plugin {spec.plugin or '?'}) returned {outputs} outputs for "
+                     f"{len(seeds)} seeds; a generator with batch_size {spec.batch_size} must return "
+                     "one output per seed in request.seeds, in order")

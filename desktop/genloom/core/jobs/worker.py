@@ -151,6 +151,7 @@ class Worker:
             generator_id=spec.id,
             params=job["params"],
             seed=int(job["seed"]),
+            seeds=tuple(int(s) for s in job.get("seeds") or [job["seed"]]),
             inputs={role: InputAsset(asset_id=item.get("asset_id"), kind=item["kind"],
                                      path=Path(item["path"]), metadata=item.get("metadata", {}))
                     for role, item in job.get("inputs", {}).items()},

@@ -30,6 +30,7 @@ class Job:
     counts how often the job was claimed; ``owner`` and ``heartbeat`` identify
     the engine running it and when it last reported. ``cancel_requested`` is
     set on a running job the user cancelled, until its engine stops.
+    ``seed_count`` is how many outputs the job makes, one per seed of :attr:`seeds`.
     """
 
     id: int
@@ -54,6 +55,14 @@ class Job:
     owner: str
     heartbeat: float | None
     cancel_requested: bool
+    seed_count: int = 1
+
+    @property
+    def seeds(self) -> tuple[int, ...]:
+        """The seeds of the job's outputs, in order: ``seed`` and the ones after it."""
+        if self.seed is None:
+            return ()
+        return tuple(self.seed + i for i in range(self.seed_count))
 
     @property
     def is_finished(self) -> bool:
@@ -73,4 +82,5 @@ def job_from_row(row: sqlite3.Row) -> Job:
         asset_ids=tuple(json.loads(row["asset_ids"])), retry_of=row["retry_of"],
         rerun_of=row["rerun_of"], attempts=row["attempts"], owner=row["owner"],
         heartbeat=row["heartbeat"], cancel_requested=bool(row["cancel_requested"]),
+        seed_count=row["seed_count"],
     )

@@ -25,6 +25,7 @@ from genloom.core.project.database import Database
 from genloom.core.project.errors import AssetNotFoundError, JobNotFoundError, JobStateError
 from genloom.core.project.job import JOB_STATES, Job, job_from_row
 from genloom.core.project.project_events import ProjectEvents
+from genloom.sdk.spec import check_count, check_seed
 
 __all__ = ["MAX_ATTEMPTS", "JobQueue"]
 
@@ -33,8 +34,6 @@ MAX_ATTEMPTS = 2
 
 INTERRUPTED_TWICE = ("interrupted twice while running (the process running it stopped); "
                      "not retried again")
-
-_INT64 = (-(2**63), 2**63 - 1)
 
 _LIST_ORDER = """
     CASE state WHEN 'running' THEN 0 WHEN 'queued' THEN 1 ELSE 2 END,
@@ -95,21 +94,25 @@ class JobQueue:
     # -- adding ----------------------------------------------------------------
 
     def enqueue(self, generator_id: str, params: dict[str, Any], *, seed: int | None,
-                inputs: dict[str, int] | None = None, model: dict[str, Any] | None = None,
+                seed_count: int = 1, inputs: dict[str, int] | None = None, model: dict[str, Any] | None = None,
                 device: str = "auto", plugin_version: str = "", batch: str = "",
                 retry_of: int | None = None, rerun_of: int | None = None) -> Job:
         """Queue a job at the end of the queue and return it.
 
-        ``seed`` is required (pass ``None`` to let the engine draw one when the
-        job runs). ``inputs`` maps input roles to asset ids, which must exist.
+        ``seed`` is the first seed and ``seed_count`` how many consecutive seeds
+        (one output each) the job makes; ``None`` is for a generator that uses
+        no seed. Both follow the SDK's one rule (``check_seed``, ``check_count``).
+        ``inputs`` maps input roles to asset ids, which must exist.
         """
         if not isinstance(generator_id, str) or not generator_id:
             raise ValueError(f"generator_id: {generator_id!r} is not a generator id; pass the "
                              "id of a registered generator, like 'image.text_to_image'")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)
-                                 or not _INT64[0] <= seed <= _INT64[1]):
-            raise ValueError(f"seed: {seed!r} is not a 64-bit integer; use a whole number "
-                             f"from {_INT64[0]} to {_INT64[1]}, or None for a random seed")
+        if seed is not None:
+            if check_seed(seed) is None:
+                raise ValueError("seed: -1 asks for a random seed; the engine draws it before queueing")
+            check_count(seed_count, seed)
+        elif seed_count != 1:
+            raise ValueError(f"seed_count: {seed_count!r} needs a first seed; pass seed=")
         inputs = dict(inputs or {})
         for role, asset_id in inputs.items():
             if not isinstance(role, str) or isinstance(asset_id, bool) or \
@@ -120,7 +123,7 @@ class JobQueue:
             generator_id=generator_id, plugin_version=plugin_version,
             params=dump_json("params", params), seed=seed, inputs=json.dumps(inputs),
             model=None if model is None else dump_json("model", model), device=device,
-            batch=batch, retry_of=retry_of, rerun_of=rerun_of)
+            batch=batch, retry_of=retry_of, rerun_of=rerun_of, seed_count=seed_count)
         with self._db.transaction() as conn:
             for asset_id in (*inputs.values(), *([rerun_of] if rerun_of is not None else [])):
                 if conn.execute("SELECT 1 FROM assets WHERE id = ?", (asset_id,)).fetchone() \
@@ -152,7 +155,8 @@ class JobQueue:
                 params=json.dumps(old.params, sort_keys=True), seed=old.seed,
                 inputs=json.dumps(old.inputs),
                 model=None if old.model is None else json.dumps(old.model, sort_keys=True),
-                device=old.device, batch=old.batch, retry_of=old.id, rerun_of=old.rerun_of))
+                device=old.device, batch=old.batch, retry_of=old.id, rerun_of=old.rerun_of,
+                seed_count=old.seed_count))
         self._events.job_changed.emit(job)
         return job
 

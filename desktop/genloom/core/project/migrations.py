@@ -124,6 +124,12 @@ def _v2_jobs_and_search(conn: sqlite3.Connection, root: Path) -> None:
                        tags=(row[6] or "").split()))
 
 
+def _v3_job_seed_count(conn: sqlite3.Connection, root: Path) -> None:
+    # A job makes one output per seed: ``seed`` .. ``seed + seed_count - 1``
+    # (a batching generator takes several in one run). Old jobs made one seed's worth.
+    conn.execute("ALTER TABLE jobs ADD COLUMN seed_count INTEGER NOT NULL DEFAULT 1")
+
+
 def _execute_script(conn: sqlite3.Connection, script: str) -> None:
     # Not executescript(): it commits first, which would break the one
     # transaction a migration must run in.
@@ -133,7 +139,7 @@ def _execute_script(conn: sqlite3.Connection, script: str) -> None:
 
 
 #: ``MIGRATIONS[i]`` moves a database from schema version ``i`` to ``i + 1``.
-MIGRATIONS: tuple[Migration, ...] = (_v1_assets, _v2_jobs_and_search)
+MIGRATIONS: tuple[Migration, ...] = (_v1_assets, _v2_jobs_and_search, _v3_job_seed_count)
 
 #: The schema version this code writes, and the newest it reads.
 SCHEMA_VERSION = len(MIGRATIONS)
