@@ -37,6 +37,19 @@ def cli(genloom_home, tmp_path):
     return run
 
 
+def test_help_lists_every_exit_code_with_its_meaning(cli):
+    """The README sends scripts to `genloom --help` for the exit codes."""
+    from genloom.cli import main
+
+    text = cli("--help", project_dir=None).stdout
+    listed = text[text.index("exit codes:"):]
+    constants = {value for name, value in vars(main).items() if name.startswith("EXIT_") and name != "EXIT_CODES"}
+    assert {code for code, _ in main.EXIT_CODES} == constants
+    for code, meaning in main.EXIT_CODES:
+        assert f"  {code:<5} {meaning}" in listed
+    assert "130" in listed and "interrupted with Ctrl-C" in listed
+
+
 def test_version_prints_and_exits_zero(cli):
     result = cli("--version")
     assert result.stdout.startswith("genloom ")

@@ -1,16 +1,7 @@
 """The ``genloom`` command: every job the app can do, headless.
 
-Exit codes a script can rely on:
-
-====  ==========================================================
-0     success
-1     a job failed (its error is printed)
-2     bad usage or invalid input (a parameter, an input, a model)
-3     something named does not exist (project, asset, job, generator)
-4     the project cannot be opened or is damaged (newer schema, damaged database or file)
-130   interrupted with Ctrl-C (running jobs were cancelled cleanly)
-143   stopped by SIGTERM (a running job was put back in the queue)
-====  ==========================================================
+Exit codes a script can rely on are :data:`EXIT_CODES`; ``genloom --help``
+prints them from that one table.
 
 Importing this module is cheap: each command imports the engine only when it
 runs, so ``genloom --version`` starts about as fast as Python itself.
@@ -26,6 +17,21 @@ from genloom import __version__
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_PROJECT, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 
+#: Every exit code and what it means: the one table ``--help`` shows.
+EXIT_CODES: tuple[tuple[int, str], ...] = (
+    (EXIT_OK, "success"),
+    (EXIT_FAILED, "a job failed (its error is printed)"),
+    (EXIT_USAGE, "bad usage or invalid input (a parameter, an input, a model)"),
+    (EXIT_NOT_FOUND, "something named does not exist (project, asset, job, generator)"),
+    (EXIT_PROJECT, "the project cannot be opened or is damaged (newer schema, damaged database or file)"),
+    (EXIT_INTERRUPTED, "interrupted with Ctrl-C (running jobs were cancelled cleanly)"),
+)
+
+
+def exit_codes_text() -> str:
+    """The exit codes as the help's epilogue shows them."""
+    return "exit codes:\n" + "\n".join(f"  {code:<5} {meaning}" for code, meaning in EXIT_CODES)
+
 
 def build_parser() -> argparse.ArgumentParser:
     from genloom.cli import commands
@@ -33,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="genloom",
         description="Genloom, an offline generative studio: generate, queue and manage assets from the command line.",
+        epilog=exit_codes_text(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"genloom {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
