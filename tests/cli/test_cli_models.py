@@ -117,3 +117,18 @@ def test_unknown_models_and_folders_exit_3_and_bad_paths_exit_2(models_cli, tmp_
     assert models_cli("forget", "nothing", code=3).stderr
     assert "not a library folder" in models_cli("scan", tmp_path, code=3).stderr
     assert "does not exist" in models_cli("add", tmp_path / "missing", code=2).stderr
+
+
+def test_a_fresh_install_lists_the_bundled_models_without_a_scan(genloom_home, tmp_path):
+    """A new user's first `genloom models list` shows the three models that ship."""
+    env = {**os.environ, "GENLOOM_HOME": str(genloom_home), "HF_HUB_CACHE": str(tmp_path / "no-hf"),
+           "HF_HUB_OFFLINE": "1"}
+    env.pop("GENLOOM_PLUGIN_PATH", None)
+    env.pop("GENLOOM_DISABLE_PLUGINS", None)
+    argv = [sys.executable, "-m", "genloom", "models", "list"]
+    listed = subprocess.run([*argv, "--json"], capture_output=True, text=True, env=env, timeout=120)
+    assert listed.returncode == 0, listed.stderr
+    bundled = sorted(m["details"]["bundled_id"] for m in json.loads(listed.stdout) if m["source"] == "bundled")
+    assert bundled == ["code.stdlib-llama", "image.emoji-ldm-32", "text.fortune-llama"]
+    text = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120).stdout
+    assert "no models" not in text and "Emoji" in text

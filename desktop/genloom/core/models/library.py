@@ -125,12 +125,14 @@ class ModelLibrary:
         self._task: ScanTask | None = None
         self._watcher: threading.Thread | None = None
         self._stop_watching = threading.Event()
+        self._bundled_checked = False
 
     # -- queries -------------------------------------------------------------------
 
     def models(self, *, kind: str | None = None, architecture: str | None = None, status: str | None = None,
                text: str = "") -> list[ModelEntry]:
         """Every model, optionally filtered (``text`` matches title, path, kind and architecture)."""
+        self._ensure_bundled()
         result = self.store.entries()
         if kind:
             result = [m for m in result if m.kind == kind]
@@ -151,6 +153,7 @@ class ModelLibrary:
         :raises ModelNotFoundError: naming close matches, or what was ambiguous.
         """
         name = str(name).strip()
+        self._ensure_bundled()
         models = self.store.entries()
         resolved = str(Path(name).expanduser().resolve()) if name else ""
         for test in (lambda m: m.hash == name.lower(),
@@ -397,6 +400,21 @@ class ModelLibrary:
         self.index.close()
 
     # -- internals -----------------------------------------------------------------
+
+    def _ensure_bundled(self) -> None:
+        """On first use (a fresh install, or a plugin that brought a new model), index
+        the plugins' bundled models, so they are listed before anyone runs a scan."""
+        if self._bundled_checked or self.plugins is None:
+            return
+        self._bundled_checked = True
+        listed = {m.details.get("bundled_id") for m in self.store.entries()}
+        if all(model_id in listed for model_id in self.plugins.models):
+            return
+        with self._scan_lock:
+            scanner = Scanner(self.store, self.plugins, self.events.scan_progress.emit, None)
+            report = scanner.run(self._bundled_sources(), [BUNDLED_ROOT])
+        if report.new_models or report.changed_models:
+            self.events.models_changed.emit(self._full_hashes(report.new_models + report.changed_models))
 
     def _sources(self, only: list[str] | None) -> tuple[list[ScanSource], list[str]]:
         sources: list[ScanSource] = []
