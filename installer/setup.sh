@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Set up Genloom for development or use: a .venv at the repository root holding
 # torch (installed first, so pip never swaps in a multi-GB build it did not need),
-# then the project itself with its dev extra.
+# then the project itself with its dev extra. First, before building anything, it
+# finds which system libraries Qt needs are missing (desktop/genloom/core/system_libs.py
+# loads each one, and once the venv exists runs ldd over the installed Qt modules and
+# plugins); as root it installs them with apt-get, otherwise it stops with the command.
 #
 #   installer/setup.sh            create or update .venv
 #   GENLOOM_TORCH_INDEX=URL ...   take torch from another index (e.g. a CPU-only one)
@@ -11,6 +14,23 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 python="${GENLOOM_PYTHON:-python3}"
 torch_version="${GENLOOM_TORCH_VERSION:-2.13.0}"
+system_libs=desktop/genloom/core/system_libs.py
+
+if ! command -v "$python" >/dev/null 2>&1; then
+  echo "genloom setup: $python not found; install Python 3.10 to 3.13 (on Debian/Ubuntu: sudo apt-get install python3 python3-venv)" >&2
+  exit 1
+fi
+"$python" "$system_libs" --check || exit 1
+
+# The same probe against the Qt that pip installed: ldd names any library its modules
+# and plugins cannot find, including ones the list above does not know yet.
+check_qt() {
+  local qt_dir
+  qt_dir="$(.venv/bin/python -c 'import importlib.util, os; s = importlib.util.find_spec("PySide6"); print(os.path.dirname(s.origin) if s else "")')"
+  if [ -n "$qt_dir" ]; then
+    .venv/bin/python "$system_libs" --check --qt-dir "$qt_dir" || exit 1
+  fi
+}
 
 if [ ! -x .venv/bin/python ]; then
   echo "genloom setup: creating .venv with $($python --version)"
@@ -29,6 +49,7 @@ compile_sources() {
 stamp=.venv/.genloom-setup
 want="$(cat pyproject.toml installer/setup.sh | sha256sum | cut -c1-16)"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  check_qt
   compile_sources
   exit 0  # nothing changed since the last successful set-up
 fi
@@ -50,6 +71,7 @@ fi
 
 echo "genloom setup: installing genloom and its dependencies"
 "${pip[@]}" install -e ".[dev]"
+check_qt
 compile_sources
 echo "$want" > "$stamp"
 echo "genloom setup: done (.venv)"

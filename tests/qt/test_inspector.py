@@ -6,8 +6,8 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication
 
+from genloom._qt import viewers
 from genloom._qt.inspector import InspectorWidget
-from genloom._qt.viewers import AudioViewer, CodeViewer, ImageViewer, TextViewer, VideoViewer
 
 
 @pytest.fixture
@@ -31,14 +31,16 @@ def _recipe_rows(inspector):
     return rows
 
 
-@pytest.mark.parametrize("kind, cls", [("image", ImageViewer), ("audio", AudioViewer),
-                                       ("video", VideoViewer), ("text", TextViewer),
-                                       ("code", CodeViewer)])
+# Class names, resolved in the test: the media viewers load QtMultimedia, and a machine
+# without its system libraries must fail these tests, not the collection of the file.
+@pytest.mark.parametrize("kind, cls", [("image", "ImageViewer"), ("audio", "AudioViewer"),
+                                       ("video", "VideoViewer"), ("text", "TextViewer"),
+                                       ("code", "CodeViewer")])
 def test_each_kind_opens_in_its_viewer(inspector, samples, kind, cls):
     if kind not in samples:
         pytest.skip("ffmpeg is not installed, so no sample video was made")
     inspector.show_asset(samples[kind].id)
-    assert isinstance(inspector.viewer(), cls)
+    assert isinstance(inspector.viewer(), getattr(viewers, cls))
     assert not inspector.error_banner.isVisibleTo(inspector)
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QWidget
 
 from genloom._qt.viewers_image import ImageViewer
 from genloom._qt.viewers_text import CodeViewer, TextViewer
@@ -42,11 +43,34 @@ def viewer_for(kind: str, parent: QWidget | None = None, *, volume: float = 1.0)
     if kind == "image":
         return ImageViewer(parent)
     if kind in ("audio", "video"):
-        from genloom._qt.viewers_media import AudioViewer, VideoViewer
-
+        try:
+            from genloom._qt.viewers_media import AudioViewer, VideoViewer
+        except ImportError as exc:  # QtMultimedia cannot load (a system library is missing)
+            return MediaUnavailable(kind, str(exc), parent)
         return (AudioViewer if kind == "audio" else VideoViewer)(parent, volume=volume)
     if kind == "code":
         return CodeViewer(parent)
     if kind == "text":
         return TextViewer(parent)
     raise ValueError(f"kind: {kind!r} has no viewer; use image, audio, video, text or code")
+
+
+class MediaUnavailable(QLabel):
+    """Stands in for the audio or video player when QtMultimedia cannot load: says
+    what to install; everything else in the app works as usual."""
+
+    def __init__(self, kind: str, error: str, parent: QWidget | None = None) -> None:
+        from genloom.core.system_libs import install_hint
+
+        super().__init__(parent)
+        self.kind = kind
+        self.setWordWrap(True)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setText(f"Playing {kind} needs Qt's multimedia module, which could not load: "
+                     f"{install_hint(error)}, then restart Genloom.\n\n({error})")
+
+    def load(self, path: object) -> None:
+        """Nothing plays; the message stays (the asset's file and recipe are unaffected)."""
+
+    def clear_view(self) -> None:
+        """Nothing to stop."""
