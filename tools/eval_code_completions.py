@@ -5,7 +5,11 @@ usually is (after a ``def``/``class`` line and its newline), for several seeds, 
 healing on and off, and reports how many completions are empty (under 3 tokens) and how
 many parse with ``ast.parse`` once cut to their last complete line (a completion stopped by
 the token limit is usually cut mid-statement). Seed 0 is greedy, the others sample at
-temperature 0.7, top-p 0.95.
+temperature 0.7, top-p 0.95, with the repetition penalty off.
+
+It also counts loops (a line, or a pair of lines, written three times in a row) and
+completions that ran to the token limit, and runs once more with the generator's own
+defaults (only the seed varies), which is what a user gets.
 
     python tools/eval_code_completions.py [--model FOLDER] [--seeds 4]
 """
@@ -39,6 +43,16 @@ def parses(prompt: str, completion: str, ended: bool) -> bool:
     return True
 
 
+def loops(completion: str) -> bool:
+    """True when a non-blank line, or a pair of them, repeats three times in a row."""
+    lines = [line.strip() for line in completion.splitlines() if line.strip()]
+    for period in (1, 2):
+        for i in range(len(lines) - 3 * period + 1):
+            if lines[i:i + period] == lines[i + period:i + 2 * period] == lines[i + 2 * period:i + 3 * period]:
+                return True
+    return False
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=None,
@@ -58,23 +72,27 @@ def main() -> None:
     generator = spec.factory()
     generator.load(ref, "cpu", "float32")
     out_dir = Path(tempfile.mkdtemp(prefix="genloom-eval-out-"))
-    for healing in (False, True):
-        empty = ok = total = 0
+    runs = [(f"token healing {'on ' if healing else 'off'}", {
+        "max_new_tokens": args.max_new_tokens, "repetition_penalty": 1.0, "token_healing": healing})
+        for healing in (False, True)]
+    runs.append(("generator defaults", {}))
+    for label, overrides in runs:
+        empty = ok = total = looped = at_limit = 0
         for prompt in PROMPTS:
             for seed in range(args.seeds):
-                sampling = ({"temperature": 0.0} if seed == 0
+                sampling = ({} if not overrides else {"temperature": 0.0} if seed == 0
                             else {"temperature": 0.7, "top_p": 0.95, "top_k": 0})
-                params = spec.validate_params({
-                    "prompt": prompt, "max_new_tokens": args.max_new_tokens,
-                    "repetition_penalty": 1.0, "token_healing": healing, **sampling})
+                params = spec.validate_params({"prompt": prompt, **overrides, **sampling})
                 (out,) = generator.run(Request(spec.id, params, seed, model=ref,
                                                output_dir=out_dir), RunState())
                 total += 1
+                completion = out.metadata["completion"]
                 empty += out.metadata["generated_tokens"] < 3
-                ok += parses(prompt, out.metadata["completion"],
-                             out.metadata["stop_reason"] == "eos")
-        print(f"token healing {'on ' if healing else 'off'}: {total} completions, "
-              f"{empty} empty, {ok} parse ({ok / total:.0%})", flush=True)
+                ok += parses(prompt, completion, out.metadata["stop_reason"] != "max_tokens")
+                looped += loops(completion)
+                at_limit += out.metadata["stop_reason"] == "max_tokens"
+        print(f"{label}: {total} completions, {empty} empty, {ok} parse ({ok / total:.0%}), "
+              f"{looped} loop, {at_limit} ran to the token limit", flush=True)
     generator.unload()
 
 

@@ -86,8 +86,8 @@ def test_cli_generates_with_the_bundled_model(genloom_home, tmp_path):
 
 
 def test_count_8_gives_8_distinct_seeds_and_rerunning_the_fifth_image_gives_its_bytes(genloom_home, tmp_path):
-    """One owner of "how many": the engine hands out consecutive seeds, the image
-    generator denoises up to 4 per job, and each image's recipe holds its own seed."""
+    """One owner of "how many": the engine hands out consecutive seeds (one job each for
+    the image generators), and each image's recipe holds its own seed."""
     env = {**os.environ, "GENLOOM_HOME": str(genloom_home)}
     env.pop("GENLOOM_PROJECT", None)
     env.pop("GENLOOM_PLUGIN_PATH", None)
@@ -101,7 +101,7 @@ def test_count_8_gives_8_distinct_seeds_and_rerunning_the_fifth_image_gives_its_
 
     made = cli("generate", "image.text_to_image", "--prompt", "red heart", "--set", "steps=4",
                "--seed", "100", "--count", "8")
-    assert [job["seeds"] for job in made["jobs"]] == [[100, 101, 102, 103], [104, 105, 106, 107]]
+    assert [job["seeds"] for job in made["jobs"]] == [[seed] for seed in range(100, 108)]
     assets = [asset for job in made["jobs"] for asset in job["assets"]]
     shown = [cli("assets", "show", str(asset["id"])) for asset in assets]
     seeds = [item["recipe"]["seed"] for item in shown]
