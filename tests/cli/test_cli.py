@@ -48,6 +48,13 @@ def test_help_lists_every_exit_code_with_its_meaning(cli):
     for code, meaning in main.EXIT_CODES:
         assert f"  {code:<5} {meaning}" in listed
     assert "130" in listed and "interrupted with Ctrl-C" in listed
+    # One table: no other module of the command line defines an exit code of its own.
+    import pathlib
+    import re
+
+    for module in pathlib.Path(main.__file__).parent.glob("*.py"):
+        if module.name != "main.py":
+            assert not re.search(r"^EXIT_\w+\s*=", module.read_text(), re.M), module.name
 
 
 def test_version_prints_and_exits_zero(cli):

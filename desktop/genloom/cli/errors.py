@@ -11,9 +11,6 @@ from typing import Any
 
 from genloom.cli import main as codes
 
-#: Exit status after SIGTERM (128 + 15, as a shell reports it).
-EXIT_TERMINATED = 143
-
 
 class Terminated(BaseException):
     """SIGTERM arrived: commands that run jobs put them back in the queue and stop."""
@@ -48,7 +45,7 @@ def run_handler(args: argparse.Namespace) -> int:
     except Terminated:
         print("genloom: stopped by SIGTERM; a running job was put back in the queue",
               file=sys.stderr)
-        return EXIT_TERMINATED
+        return codes.EXIT_TERMINATED
     except BrokenPipeError:
         # The reader went away (`genloom jobs | head`): not an error of ours. Point
         # stdout at nothing so the interpreter's final flush does not fail again.

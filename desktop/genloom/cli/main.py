@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from genloom import __version__
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_PROJECT, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+#: After SIGTERM: 128 + 15, as a shell reports it.
+EXIT_TERMINATED = 143
 
 #: Every exit code and what it means: the one table ``--help`` shows.
 EXIT_CODES: tuple[tuple[int, str], ...] = (
@@ -25,6 +27,7 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
     (EXIT_NOT_FOUND, "something named does not exist (project, asset, job, generator)"),
     (EXIT_PROJECT, "the project cannot be opened or is damaged (newer schema, damaged database or file)"),
     (EXIT_INTERRUPTED, "interrupted with Ctrl-C (running jobs were cancelled cleanly)"),
+    (EXIT_TERMINATED, "stopped by SIGTERM (a running job was put back in the queue)"),
 )
 
 
