@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,28 @@ import pytest
 FIXTURE_PLUGINS = Path(__file__).parent / "fixtures" / "plugins"
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# The tests cannot touch the real user's files: before anything (Qt, platformdirs, a
+# subprocess) looks up the home folder, it is a decoy for the whole session, and the
+# session fails if Genloom wrote anything there (it must write only under each test's
+# GENLOOM_HOME). Libraries' own caches (fontconfig...) may land in the decoy.
+DECOY_HOME = Path(tempfile.mkdtemp(prefix="genloom-tests-user-home-"))
+os.environ["HOME"] = str(DECOY_HOME)
+for _name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+    os.environ.pop(_name, None)
+
+
+def genloom_files_outside_the_test_homes() -> list[str]:
+    """Files with Genloom in their path in the decoy user home."""
+    return sorted(str(p.relative_to(DECOY_HOME)) for p in DECOY_HOME.rglob("*")
+                  if "genloom" in str(p.relative_to(DECOY_HOME)).lower())
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    stray = genloom_files_outside_the_test_homes()
+    if stray:
+        print("\nGenloom wrote outside the tests' GENLOOM_HOME (into the user's home): " + ", ".join(stray))
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(autouse=True)

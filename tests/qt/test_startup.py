@@ -10,23 +10,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, QSize, QStandardPaths, Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon, QImage
 
 from genloom._qt.dock_layout import FIRST_RUN_DOCK_SIZES
+from genloom._qt.dock_layout import stored_window_state as stored_window_state_settings
 from genloom._qt.main_window import MainWindow
 from genloom._qt.resources import icon
+from genloom.core import paths
 from genloom.core.project import Project
 from genloom.core.settings import Settings
 
 
 @pytest.fixture
-def stored_window_state(tmp_path: Path) -> Iterator[Path]:
-    """QSettings (window geometry and dock state) in tmp_path instead of the user's config."""
-    home = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericConfigLocation)
-    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path))
-    yield tmp_path
-    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, home)
+def stored_window_state(genloom_home: Path) -> Iterator[Path]:
+    """The window state file, in the test's GENLOOM_HOME like every setting."""
+    yield paths.window_state_file()
 
 
 def _layout(window: MainWindow) -> dict[str, tuple[int, int, int, int]]:
@@ -67,7 +66,7 @@ def test_stored_dock_sizes_apply_to_the_frame_and_survive_the_fill(
     earlier.close()  # stores geometry and dock state, closes the project
     # Only the dock state: the offscreen screen (800x600) would clamp a restored geometry
     # below the panels' minimum width, which is not what this test is about.
-    QSettings("Genloom", "Genloom").remove("window/geometry")
+    stored_window_state_settings().remove("window/geometry")
 
     window, first, filled = _frame_then_fill(qtbot, fixture_plugins, Project.open(genloom_project.path))
     assert first == filled

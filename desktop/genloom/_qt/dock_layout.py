@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QDockWidget, QMainWindow
 
+from genloom.core import paths
+
 # Nothing here may touch PySide6's ``Qt`` namespace before the first paint: its first use
 # builds some hundred Python enum classes (~40 ms). Restoring a saved state places the
 # docks without addDockWidget, whose Qt.DockWidgetArea would build it
@@ -29,7 +31,7 @@ def restore_window_state(window: QMainWindow, generate_dock: QDockWidget, queue_
     Returns whether a stored dock state was restored; without one the docks take the
     first run's layout.
     """
-    stored = QSettings("Genloom", "Genloom")
+    stored = stored_window_state()
     geometry, state = stored.value("window/geometry"), stored.value("window/state")
     if geometry is not None:
         window.restoreGeometry(geometry)
@@ -72,6 +74,12 @@ def resize_docks(window: QMainWindow, generate_dock: QDockWidget, queue_dock: QD
 
 def save_window_state(window: QMainWindow) -> None:
     """Store the window's geometry and dock state for the next start."""
-    stored = QSettings("Genloom", "Genloom")
+    stored = stored_window_state()
     stored.setValue("window/geometry", window.saveGeometry())
     stored.setValue("window/state", window.saveState())
+
+
+def stored_window_state() -> QSettings:
+    """Where the window state is kept: ``paths.window_state_file()``, under Genloom's own
+    config folder (never Qt's per-user default, which ignores ``GENLOOM_HOME``)."""
+    return QSettings(str(paths.window_state_file()), QSettings.Format.IniFormat)

@@ -26,6 +26,12 @@ def config_dir() -> Path:
     return Path(platformdirs.user_config_dir("Genloom", appauthor=False))
 
 
+def window_state_file() -> Path:
+    """The app window's geometry and dock layout (Qt's QSettings, INI format): in the
+    config folder like every other setting, so ``GENLOOM_HOME`` isolates it too."""
+    return config_dir() / "window.ini"
+
+
 def data_dir() -> Path:
     """The model index and other machine-wide data."""
     home = _home()
