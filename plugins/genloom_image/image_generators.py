@@ -101,8 +101,8 @@ class DiffusionGenerator:
                 continue
             asset = request.inputs.get(role)
             if asset is None:
-                raise InputError(f"{request.generator_id} needs an image as {role!r}; give one with "
-                                 f"--input {role}=ASSET_ID")
+                raise InputError(f"{request.generator_id} needs an image as {role!r}; none was "
+                                 "given")
             try:
                 with Image.open(asset.path) as img:
                     opened.append(img.convert(mode))

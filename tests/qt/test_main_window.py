@@ -184,3 +184,12 @@ def test_sigterm_closes_the_window_and_puts_the_running_job_back(qtbot, window):
 
     with Project.open(path) as reopened:
         assert [j.state for j in reopened.jobs.list()] == ["queued"]
+
+
+def test_a_missing_input_is_explained_in_the_apps_words_not_the_cli_syntax(qtbot, window):
+    window.generate_panel.picker.select("gltest.invert")
+    assert window.generate_panel.generate() == []
+    message = window.generate_panel.form_message.text()
+    assert "'image'" in message and "slot" in message
+    assert "--input" not in message and "`genloom" not in message
+    assert _jobs(window) == []

@@ -158,3 +158,11 @@ def test_settings_dialog_saves_the_memory_budget(qtbot, genloom_home):
     dialog.budget.setValue(6144)
     dialog._save()
     assert Settings.load().model_memory_budget_mb == 6144
+
+
+def test_the_app_words_every_remedy():
+    from genloom._qt.remedies import APP_PHRASES
+    from genloom.sdk.errors import REMEDY_ACTIONS
+
+    assert set(APP_PHRASES) == set(REMEDY_ACTIONS)
+    assert not any("--" in phrase for phrase in APP_PHRASES.values())

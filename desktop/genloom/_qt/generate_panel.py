@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from genloom._qt.dock_layout import LEFT_MIN_WIDTH
 from genloom._qt.generator_picker import GeneratorPicker
 from genloom._qt.param_form import ParamForm
+from genloom._qt.remedies import app_message
 from genloom._qt.resources import icon
 from genloom.core.generators import accepting
 from genloom.sdk.errors import GenloomError, ParameterError
@@ -133,10 +134,10 @@ class GeneratePanel(QWidget):
         except ParameterError as exc:
             self.form.show_error(exc.param, str(exc))
             if exc.param not in self.form.errors:
-                self._form_error(str(exc))
+                self._form_error(app_message(exc))
             return []
         except GenloomError as exc:
-            self._form_error(str(exc))
+            self._form_error(app_message(exc))
             return []
         if jobs and self.form.spec.uses_seed:
             self.form.seed.show_used(jobs[0].seed)

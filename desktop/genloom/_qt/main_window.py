@@ -14,6 +14,7 @@ from genloom._qt.dock_layout import (
     restore_window_state,
     save_window_state,
 )
+from genloom._qt.remedies import app_message
 from genloom.sdk.errors import GenloomError
 
 if TYPE_CHECKING:
@@ -322,7 +323,7 @@ class MainWindow(QMainWindow):
             try:
                 added.append(import_file(self.project, path))
             except (GenloomError, OSError) as exc:
-                problems.append(str(exc))
+                problems.append(app_message(exc))
         if problems:
             QMessageBox.warning(self, "Some files were not imported", "\n".join(problems))
         if added:
@@ -377,7 +378,7 @@ class MainWindow(QMainWindow):
         try:
             self._projects().open_project(path, create=create)
         except (GenloomError, OSError) as exc:
-            QMessageBox.critical(self, "Cannot open project", str(exc))
+            QMessageBox.critical(self, "Cannot open project", app_message(exc))
             return False
         return True
 
@@ -439,7 +440,7 @@ class MainWindow(QMainWindow):
         try:
             return action()
         except (GenloomError, ValueError, OSError, LookupError) as exc:
-            QMessageBox.warning(self, "Genloom", str(exc))
+            QMessageBox.warning(self, "Genloom", app_message(exc))
             return None
 
     # -- closing ---------------------------------------------------------------------------------------

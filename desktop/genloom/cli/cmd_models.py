@@ -25,7 +25,9 @@ def _library(with_plugins: bool = True) -> ModelLibrary:
 
 
 def _not_found(exc: BaseException) -> int:
-    print(f"genloom: {exc}", file=sys.stderr)
+    from genloom.cli.errors import say
+
+    say(exc)
     return codes.EXIT_NOT_FOUND
 
 

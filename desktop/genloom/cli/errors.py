@@ -10,6 +10,8 @@ import sys
 from typing import Any
 
 from genloom.cli import main as codes
+from genloom.cli.remedies import CLI_PHRASES
+from genloom.sdk.errors import explain
 
 
 class Terminated(BaseException):
@@ -54,29 +56,31 @@ def run_handler(args: argparse.Namespace) -> int:
         return codes.EXIT_OK
     except (ProjectNotFoundError, AssetNotFoundError, JobNotFoundError, UnknownGeneratorError,
             ModelNotFoundError) as exc:
-        _say(exc)
+        say(exc)
         return codes.EXIT_NOT_FOUND
     except JobStateError as exc:
-        _say(exc)
+        say(exc)
         return codes.EXIT_USAGE
     except ProjectError as exc:  # newer schema, damaged database or file, a link out
-        _say(exc)
+        say(exc)
         return codes.EXIT_PROJECT
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
-            _say(f"the project database is busy: another process has held its write lock "
+            say(f"the project database is busy: another process has held its write lock "
                  f"for longer than the wait allows ({exc}); try the command again")
         else:
-            _say(f"the project database cannot be used: {exc}")
+            say(f"the project database cannot be used: {exc}")
         return codes.EXIT_PROJECT
     except sqlite3.DatabaseError as exc:
-        _say(f"the project database is damaged: {exc}; run `genloom project check`, or "
+        say(f"the project database is damaged: {exc}; run `genloom project check`, or "
              "restore genloom.db from a backup")
         return codes.EXIT_PROJECT
     except (GenloomError, SettingsError, ValueError) as exc:
-        _say(exc)
+        say(exc)
         return codes.EXIT_USAGE
 
 
-def _say(exc: BaseException | str) -> None:
-    print(f"genloom: {exc}", file=sys.stderr)
+def say(exc: BaseException | str) -> None:
+    """Print an error for the user: its message and its remedy in the command line's words."""
+    text = exc if isinstance(exc, str) else explain(exc, CLI_PHRASES)
+    print(f"genloom: {text}", file=sys.stderr)

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from genloom.sdk import hookspecs
-from genloom.sdk.errors import GenloomError
+from genloom.sdk.errors import GenloomError, Remedy
 from genloom.sdk.models import BundledModel, ModelMatch
 from genloom.sdk.spec import GeneratorSpec
 
@@ -279,9 +279,10 @@ class PluginManager:
             hint = f" Did you mean {', '.join(close)}?" if close else ""
             failed = [r.name for r in self.plugins.values() if r.status == "failed"]
             if failed:
-                hint += f" (plugins that failed to load: {', '.join(failed)}; see `genloom plugins`)"
+                hint += f" (plugins that failed to load: {', '.join(failed)})"
             raise UnknownGeneratorError(
-                f"no generator called {generator_id!r}.{hint} `genloom generators` lists them all."
+                f"no generator called {generator_id!r}.{hint}",
+                remedy=Remedy("list_plugins" if failed else "list_generators"),
             ) from None
 
     def failed(self) -> list[PluginRecord]:

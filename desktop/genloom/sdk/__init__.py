@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the names below load on first use (see __getattr__)
     import pluggy
 
-    from genloom.sdk.errors import CancelledError, GenloomError, InputError, ParameterError
+    from genloom.sdk.errors import CancelledError, GenloomError, InputError, ParameterError, Remedy
     from genloom.sdk.formats import (
         PICKLE_SUFFIXES,
         ModelFormatError,
@@ -70,6 +70,7 @@ _WHERE = {
     "GenloomError": "errors",
     "InputError": "errors",
     "ParameterError": "errors",
+    "Remedy": "errors",
     "PICKLE_SUFFIXES": "formats",
     "ModelFormatError": "formats",
     "PickleRefusedError": "formats",
@@ -152,6 +153,7 @@ __all__ = [
     "ParameterError",
     "PickleRefusedError",
     "Progress",
+    "Remedy",
     "Request",
     "RunState",
     "StringParam",

@@ -17,6 +17,7 @@ from genloom.core.project import (
     ProjectNotFoundError,
     SchemaTooNewError,
 )
+from genloom.sdk.errors import Remedy
 
 
 def test_create_makes_the_folder_layout_and_a_wal_database(project_dir: Path) -> None:
@@ -54,7 +55,8 @@ def test_open_of_a_folder_without_a_database_says_how_to_create_one(tmp_path: Pa
         Project.open(tmp_path)
     message = str(raised.value)
     assert "has no genloom.db" in message
-    assert f"genloom project new {tmp_path}" in message
+    assert raised.value.remedy == Remedy("create_project", str(tmp_path))  # each front end says how
+    assert "genloom project new" not in message  # the app has no command line
 
 
 def test_open_of_a_missing_folder_says_it_does_not_exist(tmp_path: Path) -> None:

@@ -49,7 +49,7 @@ from genloom.core.project.errors import JobStateError, ProjectError
 from genloom.core.project.scratch import job_folder_name
 from genloom.core.recipe import build_recipe, checked_recipe, prompt_of, untrusted_model
 from genloom.core.settings import Settings
-from genloom.sdk.errors import InputError, ParameterError
+from genloom.sdk.errors import InputError, ParameterError, Remedy
 from genloom.sdk.models import ModelRef
 from genloom.sdk.run import Progress
 from genloom.sdk.spec import SEED_MAX, check_count, check_seed
@@ -212,8 +212,8 @@ class Engine:
         for role, item in roles.items():
             if role not in inputs or inputs[role] is None:
                 if item.required:
-                    raise InputError(f"{spec.id} needs a {item.kind} asset as {role!r}; "
-                                     f"give one with --input {role}=ASSET_ID")
+                    raise InputError(f"{spec.id} needs a {item.kind} asset as {role!r}; none was given",
+                                     remedy=Remedy("give_input", role))
                 continue
             asset_id = inputs[role]
             try:
@@ -371,7 +371,7 @@ class Engine:
         spec = self.plugins.generators.get(job.generator_id)
         if spec is None:
             self._fail(job.id, f"generator {job.generator_id!r} is not available (its plugin is missing, "
-                               "disabled or failed; see `genloom plugins`)")
+                               "disabled or failed to load; the plugin list says which)")
             return
         try:
             inputs = {role: self._input_payload(asset_id) for role, asset_id in job.inputs.items()}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from genloom.sdk.errors import GenloomError
+from genloom.sdk.errors import GenloomError, Remedy
 
 __all__ = [
     "AssetNotFoundError",
@@ -40,8 +40,8 @@ class ProjectNotFoundError(ProjectError):
             problem = f"no Genloom project at {path}: it is a file, not a project folder"
         else:
             problem = f"no Genloom project at {path}: the folder has no genloom.db"
-        super().__init__(f"{problem}. Create one with `genloom project new {path}`, "
-                         "or open the folder that holds genloom.db.")
+        super().__init__(f"{problem}; open the folder that holds genloom.db instead",
+                         remedy=Remedy("create_project", str(path)))
 
 
 class ProjectExistsError(ProjectError):
@@ -86,7 +86,7 @@ class UnsafePathError(ProjectError):
         self.path = path
         super().__init__(f"refusing to use {path}: {problem}. Genloom reads, writes and deletes "
                          "only real files inside the project folder; replace the link with the "
-                         "folder itself, or run `genloom project check`.")
+                         "folder itself.", remedy=Remedy("check_project"))
 
 
 class DamagedAssetError(ProjectError):
@@ -96,8 +96,7 @@ class DamagedAssetError(ProjectError):
         self.asset_id = asset_id
         self.path = path
         super().__init__(f"asset {asset_id}'s file {path} {problem}. Restore the file from a "
-                         "backup, or delete the asset; `genloom project check` lists every "
-                         "damaged asset.")
+                         "backup, or delete the asset.", remedy=Remedy("check_project"))
 
 
 class AssetNotFoundError(ProjectError, LookupError):
@@ -106,8 +105,8 @@ class AssetNotFoundError(ProjectError, LookupError):
     def __init__(self, asset_id: int, path: Path | None = None) -> None:
         self.asset_id = asset_id
         where = f" in project {path}" if path is not None else ""
-        super().__init__(f"no asset with id {asset_id!r}{where}: it was deleted or never "
-                         "existed. List the assets (`genloom assets`) to find its id.")
+        super().__init__(f"no asset with id {asset_id!r}{where}: it was deleted or never existed",
+                         remedy=Remedy("list_assets"))
 
 
 class JobNotFoundError(ProjectError, LookupError):
@@ -116,8 +115,7 @@ class JobNotFoundError(ProjectError, LookupError):
     def __init__(self, job_id: int, path: Path | None = None) -> None:
         self.job_id = job_id
         where = f" in project {path}" if path is not None else ""
-        super().__init__(f"no job with id {job_id!r}{where}. List the queue "
-                         "(`genloom jobs`) to find its id.")
+        super().__init__(f"no job with id {job_id!r}{where}", remedy=Remedy("list_jobs"))
 
 
 class JobStateError(ProjectError):
