@@ -33,7 +33,7 @@ class Remedy:
 class GenloomError(Exception):
     """Base class of the errors Genloom reports to the user as a message.
 
-    ``remedy`` (optional, since SDK 1.1) names what the user can do; the message itself
+    ``remedy`` (optional, since SDK 1.2) names what the user can do; the message itself
     never spells out one front end's syntax.
     """
 
