@@ -45,6 +45,7 @@ from genloom._qt.widgets import (
     reveal_in_file_manager,
 )
 from genloom.core.project import Asset, AssetNotFoundError, Project
+from genloom.sdk.errors import GenloomError
 
 __all__ = ["InspectorWidget"]
 
@@ -334,7 +335,7 @@ class InspectorWidget(QWidget):
         self.viewer_stack.setCurrentWidget(viewer)
         try:
             viewer.load(self._project.asset_path(asset))  # type: ignore[attr-defined]
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, GenloomError) as exc:  # unreadable, damaged row, a link
             self.error_banner.show_error(f"Cannot show #{asset.id}: {exc}")
 
     def _fill(self, asset: Asset | None) -> None:
@@ -350,7 +351,11 @@ class InspectorWidget(QWidget):
         self.info_label.setText(
             f"#{asset.id} · {asset.kind} · {_size(asset.size)} · {when}<br>"
             f"<span style='color: gray'>{Path(asset.path).name[:16]}…{asset.suffix}</span>")
-        self.info_label.setToolTip(str(self._project.asset_path(asset)) if self._project else "")
+        try:
+            where = str(self._project.asset_path(asset)) if self._project else ""
+        except GenloomError as exc:  # a crafted row or a link on the way: say so
+            where = str(exc)
+        self.info_label.setToolTip(where)
 
     def _fill_editables(self, asset: Asset | None, *, notes: bool = True) -> None:
         self.rating.set_rating(asset.rating if asset else 0)

@@ -301,7 +301,8 @@ class MainWindow(QMainWindow):
         asset = self.project.get_asset(asset_id)
         name, _ = QFileDialog.getSaveFileName(self, "Export asset", f"genloom-{asset.id}{asset.suffix}")
         if name:
-            self._guard(lambda: export_file(self.project.asset_path(asset), Path(name), kind=asset.kind,
+            # verified_path: a damaged file is reported, never exported.
+            self._guard(lambda: export_file(self.project.verified_path(asset), Path(name), kind=asset.kind,
                                             suffix=asset.suffix, recipe=asset.recipe, prompt=asset.prompt,
                                             metadata=asset.metadata))
 

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 from genloom.core.project import Asset, Project
+from genloom.sdk.errors import GenloomError
 
 __all__ = [
     "THUMBNAIL_SIZE",
@@ -411,11 +412,18 @@ class ThumbnailService(QObject):
         key = (asset.hash, size)
         if project is None or key in self._memory or key in self._running:
             return
+        try:
+            # Derived from the hash and checked (a crafted row's path is never read, and
+            # its hash never names a cache file outside the project).
+            source = project.asset_path(asset)
+        except GenloomError as exc:
+            self._errors[key] = str(exc)
+            return
         with self._lock:
             if key in self._queue:
                 self._queue.move_to_end(key)
             else:
-                self._queue[key] = _Job(key, project.path / asset.path, asset.kind,
+                self._queue[key] = _Job(key, source, asset.kind,
                                         thumbnail_cache_path(project.path, asset.hash, size),
                                         self._generation, self._relay)
                 while len(self._queue) > self._max_pending:
