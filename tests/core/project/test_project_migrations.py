@@ -84,3 +84,16 @@ def test_migration_is_atomic_a_failing_step_leaves_version_1(
     tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
     assert "half_done" not in tables
     conn.close()
+
+
+def test_migrating_a_crafted_project_never_reads_a_file_its_row_names(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("hunter2 passwordish")
+    root = tmp_path / "shared"
+    conn = _make_v1_project(root)
+    asset_id = _add_v1_asset(conn, root, b"plain words", "text", ".txt", "p", "t")
+    conn.execute("UPDATE assets SET path = ? WHERE id = ?", (str(secret), asset_id))
+    conn.close()
+    with Project.open(root) as project:
+        assert project.search("hunter2") == []
+        assert [a.id for a in project.search("plain")] == [asset_id]

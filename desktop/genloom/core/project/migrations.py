@@ -111,17 +111,30 @@ def _v2_jobs_and_search(conn: sqlite3.Connection, root: Path) -> None:
         );
     """)
     rows = conn.execute("""
-        SELECT a.id, a.kind, a.path, a.prompt, a.title, a.notes,
+        SELECT a.id, a.kind, a.hash, a.suffix, a.prompt, a.title, a.notes,
                (SELECT group_concat(t.name, ' ') FROM asset_tags x JOIN tags t ON t.id = x.tag_id
                  WHERE x.asset_id = a.id) AS tags
           FROM assets a
     """).fetchall()
     for row in rows:
-        text = read_text_file(root / row[2]) if row[1] in TEXT_KINDS else ""
+        text = _stored_text(root, row[2], row[3]) if row[1] in TEXT_KINDS else ""
         conn.execute(
             "INSERT INTO asset_search (rowid, prompt, text, title, notes, tags) VALUES (?,?,?,?,?,?)",
-            search_row(row[0], prompt=row[3], text=text, title=row[4], notes=row[5],
-                       tags=(row[6] or "").split()))
+            search_row(row[0], prompt=row[4], text=text, title=row[5], notes=row[6],
+                       tags=(row[7] or "").split()))
+
+
+def _stored_text(root: Path, digest: str, suffix: str) -> str:
+    """The text of a stored file, found by its hash (a row's path is never read: a shared
+    project's row may name any file); empty when it cannot be read safely."""
+    from genloom.core.project.errors import UnsafePathError
+    from genloom.core.project.safe_paths import checked_inside, derived_path
+
+    try:
+        path = checked_inside(root, derived_path(digest, suffix))
+    except (ValueError, UnsafePathError):
+        return ""
+    return read_text_file(path)
 
 
 def _v3_job_seed_count(conn: sqlite3.Connection, root: Path) -> None:
