@@ -326,3 +326,24 @@ def test_a_sparse_file_is_refused_without_being_copied(cli, tmp_path):
     result = cli("assets", "import", sparse, code=2)
     assert "sparse file" in result.stderr
     assert not any(p.is_file() for p in (cli.project / "assets").rglob("*"))
+
+
+def test_a_write_lock_held_past_the_busy_timeout_is_a_message(genloom_home, tmp_path, monkeypatch,
+                                                               capsys):
+    import genloom.core.sqlite
+    from genloom.cli.main import main
+    from genloom.core.project import Project
+
+    monkeypatch.setattr(genloom.core.sqlite, "BUSY_TIMEOUT_S", 0.2)
+    root = tmp_path / "locked"
+    with Project.create(root) as project:
+        asset = project.add_asset(b"x", kind="text", suffix=".txt")
+    holder = sqlite3.connect(root / "genloom.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process writing for a long time
+    try:
+        code = main(["assets", "tag", str(asset.id), "blue", "--project", str(root)])
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    err = capsys.readouterr().err
+    assert code == 4 and "database is busy" in err and "try the command again" in err
