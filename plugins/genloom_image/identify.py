@@ -11,12 +11,11 @@ Stable Diffusion family checkpoint), ``"vae"`` and ``"lora"``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from genloom.sdk.formats import ModelFormatError, read_safetensors_header
+from genloom.sdk.formats import ModelFormatError, read_json_config, read_safetensors_header
 from genloom.sdk.models import ModelMatch
 
 __all__ = [
@@ -88,7 +87,7 @@ def identify_diffusers_folder(path: Path) -> ModelMatch | None:
     Only the text-to-image families in :data:`DIFFUSERS_IMAGE_PIPELINES` are
     claimed; other pipelines (video, audio) are left to the plugins that run them.
     """
-    index = _read_json(Path(path) / "model_index.json")
+    index = read_json_config(Path(path) / "model_index.json")
     if index is None:
         return None
     pipeline = str(index.get("_class_name", ""))
@@ -143,11 +142,11 @@ def _sd_version_of_folder(path: Path) -> str:
     custom-sized model falls back on the text encoder: SD 1.x uses OpenAI CLIP
     (``quick_gelu``), SD 2.x OpenCLIP (``gelu``).
     """
-    unet = _read_json(path / "unet" / "config.json") or {}
+    unet = read_json_config(path / "unet" / "config.json") or {}
     width = unet.get("cross_attention_dim")
     if isinstance(width, int) and width in (768, 1024):
         return _SD_CONTEXT_DIMS[width]
-    encoder = _read_json(path / "text_encoder" / "config.json") or {}
+    encoder = read_json_config(path / "text_encoder" / "config.json") or {}
     act = encoder.get("hidden_act")
     if act == "quick_gelu":
         return "SD 1.x"
@@ -302,14 +301,6 @@ def _lora_rank(tensors: Mapping[str, Any]) -> int:
 
 
 # -- helpers ----------------------------------------------------------------------------
-
-
-def _read_json(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def _header(path: Path) -> dict[str, Any] | None:

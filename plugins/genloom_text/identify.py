@@ -10,11 +10,10 @@ and ``"text-lora"`` (a PEFT LoRA adapter for one).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-from genloom.sdk.formats import PICKLE_SUFFIXES
+from genloom.sdk.formats import PICKLE_SUFFIXES, read_json_config
 from genloom.sdk.models import ModelMatch
 
 __all__ = ["CAUSAL_LM_FAMILIES", "identify_peft_adapter", "identify_text_model", "identify_transformers_folder"]
@@ -52,7 +51,7 @@ def identify_transformers_folder(path: Path) -> ModelMatch | None:
     Genloom will not load them unless the user allows them.
     """
     path = Path(path)
-    config = _read_json(path / "config.json")
+    config = read_json_config(path / "config.json")
     if config is None:
         return None
     if "architectures" not in config and isinstance(config.get("text_config"), dict):
@@ -69,7 +68,7 @@ def identify_transformers_folder(path: Path) -> ModelMatch | None:
     details: dict[str, Any] = {"model_type": model_type, "architectures": architectures,
                                "weights": safe or pickled, "onnx": (path / "onnx" / "model.onnx").is_file(),
                                "chat_template": (path / "chat_template.jinja").is_file()
-                               or "chat_template" in (_read_json(path / "tokenizer_config.json") or {})}
+                               or "chat_template" in (read_json_config(path / "tokenizer_config.json") or {})}
     for key in ("num_hidden_layers", "hidden_size", "vocab_size", "max_position_embeddings", "torch_dtype",
                 "dtype"):
         if key in config:
@@ -92,7 +91,7 @@ def identify_transformers_folder(path: Path) -> ModelMatch | None:
 def identify_peft_adapter(path: Path) -> ModelMatch | None:
     """A PEFT LoRA adapter folder (``adapter_config.json`` + ``adapter_model.safetensors``)."""
     path = Path(path)
-    config = _read_json(path / "adapter_config.json")
+    config = read_json_config(path / "adapter_config.json")
     if config is None or str(config.get("peft_type", "")).upper() not in ("LORA", "ADALORA", "DORA"):
         return None
     if str(config.get("task_type", "CAUSAL_LM")).upper() not in ("CAUSAL_LM", ""):
@@ -107,9 +106,3 @@ def identify_peft_adapter(path: Path) -> ModelMatch | None:
                       format="safetensors" if safe else "pickle", details=details)
 
 
-def _read_json(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None

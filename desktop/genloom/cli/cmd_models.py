@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from genloom.cli import main as codes
 from genloom.cli.context import emit_json, load_plugins, load_settings
@@ -16,19 +18,22 @@ if TYPE_CHECKING:
     from genloom.core.models.entry import ModelEntry, ScanProgress, ScanReport
 
 
-def _library(with_plugins: bool = True) -> ModelLibrary:
+@contextmanager
+def _library(with_plugins: bool = True) -> Iterator[ModelLibrary]:
+    """The model library for one command, closed when it is done.
+
+    A model or folder that is not found raises :class:`ModelNotFoundError`, which the
+    command runner reports (exit code 3) like every other "not found".
+    """
     from genloom.core.models import ModelLibrary
 
     settings = load_settings()
     plugins = load_plugins(settings) if with_plugins else None
-    return ModelLibrary(plugins, hf_cache=settings.scan_hf_cache)
-
-
-def _not_found(exc: BaseException) -> int:
-    from genloom.cli.errors import say
-
-    say(exc)
-    return codes.EXIT_NOT_FOUND
+    library = ModelLibrary(plugins, hf_cache=settings.scan_hf_cache)
+    try:
+        yield library
+    finally:
+        library.close()
 
 
 def _resolve(library: ModelLibrary, name: str, quiet: bool) -> ModelEntry:
@@ -57,7 +62,7 @@ def _size(size: int) -> str:
     return f"{value:.1f} TB"
 
 
-def _progress_printer(quiet: bool) -> Any:
+def _progress_printer(quiet: bool) -> Callable[[ScanProgress], None] | None:
     from genloom.core.models.library import progress_line
 
     if quiet:
@@ -96,8 +101,7 @@ def _scan(library: ModelLibrary, roots: list[str] | None, args: argparse.Namespa
 
 
 def list_models(args: argparse.Namespace) -> int:
-    library = _library()
-    try:
+    with _library() as library:
         if args.roots:
             roots = library.roots()
             if args.json:
@@ -117,20 +121,11 @@ def list_models(args: argparse.Namespace) -> int:
             kind = m.kind or "?"
             print(f"{m.id}  {m.status:<8} {kind:<24} {m.architecture or '-':<14} {_size(m.size):>9}  {m.title}")
         return codes.EXIT_OK
-    finally:
-        library.close()
 
 
 def scan_models(args: argparse.Namespace) -> int:
-    from genloom.core.models import ModelNotFoundError
-
-    library = _library()
-    try:
+    with _library() as library:
         report = _scan(library, args.folders or None, args)
-    except ModelNotFoundError as exc:
-        return _not_found(exc)
-    finally:
-        library.close()
     if args.json:
         emit_json(report.to_dict())
     else:
@@ -139,12 +134,9 @@ def scan_models(args: argparse.Namespace) -> int:
 
 
 def add_folder(args: argparse.Namespace) -> int:
-    library = _library()
-    try:
+    with _library() as library:
         root = library.add_folder(args.folder, watch=args.watch)
         report = None if args.no_scan else _scan(library, [root.path], args)
-    finally:
-        library.close()
     if args.json:
         emit_json({"root": root.to_dict(), "scan": report.to_dict() if report else None})
         return codes.EXIT_OK
@@ -155,15 +147,8 @@ def add_folder(args: argparse.Namespace) -> int:
 
 
 def model_info(args: argparse.Namespace) -> int:
-    from genloom.core.models import ModelNotFoundError
-
-    library = _library()
-    try:
+    with _library() as library:
         entry = _resolve(library, args.model, args.json)
-    except ModelNotFoundError as exc:
-        return _not_found(exc)
-    finally:
-        library.close()
     if args.json:
         emit_json(entry.to_dict())
         return codes.EXIT_OK
@@ -184,15 +169,8 @@ def model_info(args: argparse.Namespace) -> int:
 
 
 def forget_model(args: argparse.Namespace) -> int:
-    from genloom.core.models import ModelNotFoundError
-
-    library = _library(with_plugins=False)
-    try:
+    with _library(with_plugins=False) as library:
         entry = library.forget(args.model)
-    except ModelNotFoundError as exc:
-        return _not_found(exc)
-    finally:
-        library.close()
     if args.json:
         emit_json({"forgotten": entry.to_dict()})
     else:
@@ -201,15 +179,8 @@ def forget_model(args: argparse.Namespace) -> int:
 
 
 def set_type(args: argparse.Namespace) -> int:
-    from genloom.core.models import ModelNotFoundError
-
-    library = _library()
-    try:
+    with _library() as library:
         entry = library.set_type(args.model, args.type, architecture=args.architecture or "")
-    except ModelNotFoundError as exc:
-        return _not_found(exc)
-    finally:
-        library.close()
     if args.json:
         emit_json(entry.to_dict())
     else:
@@ -219,16 +190,9 @@ def set_type(args: argparse.Namespace) -> int:
 
 
 def allow_pickle(args: argparse.Namespace) -> int:
-    from genloom.core.models import ModelNotFoundError
-
-    library = _library()
-    try:
+    with _library() as library:
         entry = _resolve(library, args.model, args.json)
         entry = library.allow_pickle(entry.hash, allowed=not args.revoke)
-    except ModelNotFoundError as exc:
-        return _not_found(exc)
-    finally:
-        library.close()
     if args.json:
         emit_json(entry.to_dict())
     elif args.revoke:
@@ -241,15 +205,8 @@ def allow_pickle(args: argparse.Namespace) -> int:
 
 
 def remove_folder(args: argparse.Namespace) -> int:
-    from genloom.core.models import ModelNotFoundError
-
-    library = _library(with_plugins=False)
-    try:
+    with _library(with_plugins=False) as library:
         library.remove_folder(args.folder)
-    except ModelNotFoundError as exc:
-        return _not_found(exc)
-    finally:
-        library.close()
     if args.json:
         emit_json({"removed": str(Path(args.folder).expanduser().resolve())})
     else:

@@ -70,6 +70,27 @@ class PickleRefusedError(GenloomError):
         super().__init__(message)
 
 
+#: A model folder's JSON config larger than this is not read (a tokenizer.json is a few MB).
+MAX_CONFIG_BYTES = 16 * 1024 * 1024
+
+
+def read_json_config(path: Path | str, max_bytes: int = MAX_CONFIG_BYTES) -> dict[str, Any] | None:
+    """A model folder's JSON object file (``config.json``, ``model_index.json``...), or None.
+
+    None when the file is missing, unreadable, larger than ``max_bytes``, not JSON or not
+    an object: identification then simply does not recognise the folder. The files come
+    from folders the user points at, so nothing about them is trusted.
+    """
+    path = Path(path)
+    try:
+        if path.stat().st_size > max_bytes:
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def read_safetensors_header(path: Path | str) -> dict[str, Any]:
     """The JSON header of a ``.safetensors`` file, without reading any weights.
 
