@@ -45,6 +45,7 @@ from genloom._qt.widgets import (
     reveal_in_file_manager,
 )
 from genloom.core.project import Asset, AssetNotFoundError, Project
+from genloom.core.units import human_size
 from genloom.sdk.errors import GenloomError
 
 __all__ = ["InspectorWidget"]
@@ -349,7 +350,7 @@ class InspectorWidget(QWidget):
             return
         when = datetime.fromtimestamp(asset.created).strftime("%Y-%m-%d %H:%M:%S")
         self.info_label.setText(
-            f"#{asset.id} · {asset.kind} · {_size(asset.size)} · {when}<br>"
+            f"#{asset.id} · {asset.kind} · {human_size(asset.size)} · {when}<br>"
             f"<span style='color: gray'>{Path(asset.path).name[:16]}…{asset.suffix}</span>")
         try:
             where = str(self._project.asset_path(asset)) if self._project else ""
@@ -525,12 +526,3 @@ def _model_text(value: Any) -> str:
     name = value.get("title") or value.get("id") or value.get("path") or "?"
     source = value.get("source")
     return f"{name} ({source})" if source else str(name)
-
-
-def _size(size: int) -> str:
-    value = float(size)
-    for unit in ("bytes", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{int(value)} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} bytes"

@@ -31,19 +31,11 @@ from PySide6.QtWidgets import (
 
 from genloom._qt.relay import LibrarySignals
 from genloom._qt.resources import icon, mono_font
+from genloom.core.units import human_size
 from genloom.sdk.errors import GenloomError
 
 COLUMNS = ("Model", "Kind", "Base", "Format", "Size", "Licence", "Used by", "Status")
 STATUS_TEXT = {"ok": "ok", "unknown": "unknown type", "refused": "refused (pickle)", "missing": "missing"}
-
-
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if value < 1024 or unit == "TB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
 
 
 class ModelLibraryDialog(QDialog):

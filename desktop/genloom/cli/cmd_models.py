@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from genloom.cli import main as codes
 from genloom.cli.context import emit_json, load_plugins, load_settings
+from genloom.core.units import human_size
 
 if TYPE_CHECKING:
     import argparse
@@ -53,15 +54,6 @@ def _resolve(library: ModelLibrary, name: str, quiet: bool) -> ModelEntry:
     return library.get(str(path))
 
 
-def _size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{value:.1f} TB"
-
-
 def _progress_printer(quiet: bool) -> Callable[[ScanProgress], None] | None:
     from genloom.core.models.library import progress_line
 
@@ -80,7 +72,7 @@ def _progress_printer(quiet: bool) -> Callable[[ScanProgress], None] | None:
 
 def _print_report(report: ScanReport) -> None:
     parts = [f"{report.candidates} models found", f"{report.hashed_files} files hashed "
-             f"({_size(report.hashed_bytes)})", f"{len(report.new_models)} new"]
+             f"({human_size(report.hashed_bytes)})", f"{len(report.new_models)} new"]
     for name in ("changed_models", "moved", "missing"):
         if getattr(report, name):
             parts.append(f"{len(getattr(report, name))} {name.replace('_models', '')}")
@@ -119,7 +111,7 @@ def list_models(args: argparse.Namespace) -> int:
             print("no models; add a folder with `genloom models add FOLDER`, then `genloom models scan`")
         for m in models:
             kind = m.kind or "?"
-            print(f"{m.id}  {m.status:<8} {kind:<24} {m.architecture or '-':<14} {_size(m.size):>9}  {m.title}")
+            print(f"{m.id}  {m.status:<8} {kind:<24} {m.architecture or '-':<14} {human_size(m.size):>10}  {m.title}")
         return codes.EXIT_OK
 
 
@@ -154,7 +146,7 @@ def model_info(args: argparse.Namespace) -> int:
         return codes.EXIT_OK
     print(f"{entry.title}  ({entry.id})")
     rows = [("status", entry.status), ("kind", entry.kind + (" (set by you)" if entry.user_kind else "")),
-            ("architecture", entry.architecture), ("format", entry.format), ("size", _size(entry.size)),
+            ("architecture", entry.architecture), ("format", entry.format), ("size", human_size(entry.size)),
             ("licence", entry.licence), ("hash", entry.hash), ("generators", ", ".join(entry.generators)),
             ("identified by", ", ".join(p for p in entry.plugins if p)),
             ("pickle allowed", "yes" if entry.allow_pickle else "")]
