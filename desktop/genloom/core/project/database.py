@@ -14,7 +14,7 @@ from pathlib import Path
 from genloom.core.project.errors import DamagedProjectError, ProjectError
 from genloom.core.sqlite import BUSY_TIMEOUT_S, SQLiteFile
 
-__all__ = ["BUSY_TIMEOUT_S", "GENLOOM_TABLES", "Database", "read_schema", "read_user_version"]
+__all__ = ["BUSY_TIMEOUT_S", "GENLOOM_TABLES", "Database", "read_schema"]
 
 #: Tables every Genloom project database has from schema version 1 on.
 GENLOOM_TABLES = frozenset({"meta", "assets", "asset_parents", "tags", "asset_tags"})
@@ -43,26 +43,6 @@ def read_schema(db_path: Path) -> tuple[int, frozenset[str]]:
     finally:
         conn.close()
     return version, tables
-
-
-def read_user_version(db_path: Path) -> int:
-    """The schema version of ``db_path``, read without writing to the file.
-
-    Opened read-only and with no pragmas that change the file, so a database
-    from a newer Genloom can be inspected and left byte-for-byte untouched.
-    """
-    uri = db_path.resolve().as_uri() + "?mode=ro"
-    try:
-        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S)
-    except sqlite3.Error as exc:
-        raise ProjectError(f"cannot open {db_path}: {exc}. Check that the file is readable.") from exc
-    try:
-        return int(conn.execute("PRAGMA user_version").fetchone()[0])
-    except sqlite3.DatabaseError as exc:
-        raise DamagedProjectError(db_path.parent, f"genloom.db is not a readable database "
-                                  f"({exc})") from exc
-    finally:
-        conn.close()
 
 
 class Database(SQLiteFile):
