@@ -20,6 +20,8 @@ def prompt_params(prompt_required: bool = False) -> tuple[Param, ...]:
     return (
         StringParam("prompt", "", multiline=True, role="prompt", max_length=10_000,
                     min_length=1 if prompt_required else 0,
+                    placeholder="An emoji name, such as: red heart, smiling cat face, thumbs up "
+                                "(what the bundled model knows)",
                     description="What the image shows, in words (for the bundled model: emoji names "
                                 "such as 'red heart' or 'smiling cat face')."),
         StringParam("negative_prompt", "", multiline=True, role="negative_prompt", max_length=10_000,
@@ -44,12 +46,14 @@ def sampling_params(steps: int = 25) -> tuple[Param, ...]:
 def size_params() -> tuple[Param, ...]:
     """Width and height; 0 means the model's own size (or the input image's)."""
     return (
-        IntParam("width", 0, minimum=0, maximum=4096, step=8,
+        IntParam("width", 0, minimum=0, maximum=4096, step=8, special_value="Model default",
                  description="Image width in pixels, a multiple of 8 within the model's range; "
-                             "0 uses the model's native size (or the input image's width)."),
-        IntParam("height", 0, minimum=0, maximum=4096, step=8,
+                             "Model default (0) uses the model's native size (32 for the bundled "
+                             "emoji model), or the input image's width."),
+        IntParam("height", 0, minimum=0, maximum=4096, step=8, special_value="Model default",
                  description="Image height in pixels, a multiple of 8 within the model's range; "
-                             "0 uses the model's native size (or the input image's height)."),
+                             "Model default (0) uses the model's native size (32 for the bundled "
+                             "emoji model), or the input image's height."),
     )
 
 

@@ -60,7 +60,7 @@ def test_picker_groups_by_modality_and_filters(qtbot, fixture_plugins):
     qtbot.addWidget(picker)
     picker.set_generators(list(fixture_plugins.generators.values()))
     groups = [picker.tree.topLevelItem(i).text(0) for i in range(picker.tree.topLevelItemCount())]
-    assert groups == ["Text  (2)", "Image  (2)", "Audio  (0)", "Video  (0)", "Code  (1)"]
+    assert groups == ["Text  (2)", "Image  (3)", "Audio  (0)", "Video  (0)", "Code  (1)"]
     with qtbot.waitSignal(picker.generator_selected) as signal:
         assert picker.select("gltest.pixels")
     assert signal.args == ["gltest.pixels"]

@@ -23,6 +23,11 @@ FIRST_RUN_STATE = bytes.fromhex(
     "01fb000000140064006f0063006b002d007100750065007500650100000000ffffffff0000002300ffffff0000000000"
     "00000000000004000000040000000800000008fc00000000")
 DEFAULT_SIZE = (1440, 900)
+FIRST_RUN_FRACTION = 0.9  # of the screen's available width and height, for a first window
+# The filled window's minimum is about 1100x460 (the gallery's filter bar, the inspector and
+# the Generate dock side by side), and a wider Generate dock must still leave the centre its
+# room: a first window is never smaller than this.
+FIRST_RUN_MIN_SIZE = (1200, 720)
 
 
 def restore_window_state(window: QMainWindow, generate_dock: QDockWidget, queue_dock: QDockWidget) -> bool:
@@ -33,10 +38,8 @@ def restore_window_state(window: QMainWindow, generate_dock: QDockWidget, queue_
     """
     stored = stored_window_state()
     geometry, state = stored.value("window/geometry"), stored.value("window/state")
-    if geometry is not None:
-        window.restoreGeometry(geometry)
-    else:
-        window.resize(*DEFAULT_SIZE)
+    if geometry is None or not window.restoreGeometry(geometry):
+        place_first_window(window)
     restored = state is not None and window.restoreState(state)
     if not restored:
         # First run: give the form and the queue room next to the gallery.
@@ -44,6 +47,24 @@ def restore_window_state(window: QMainWindow, generate_dock: QDockWidget, queue_
     if any(window.layout().indexOf(dock) < 0 for dock in (generate_dock, queue_dock)):
         place_docks_by_hand(window, generate_dock, queue_dock, resize=not restored)
     return restored
+
+
+def place_first_window(window: QMainWindow) -> None:
+    """A first window: ``FIRST_RUN_FRACTION`` of the screen's available area (without the
+    desktop's panels), centred in it, but never smaller than ``FIRST_RUN_MIN_SIZE`` (the
+    filled window cannot be narrower, and growing it after the first paint would move
+    everything); ``DEFAULT_SIZE`` when no screen is known."""
+    from PySide6.QtGui import QGuiApplication
+
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is None:
+        window.resize(*DEFAULT_SIZE)
+        return
+    area = screen.availableGeometry()
+    width = max(round(area.width() * FIRST_RUN_FRACTION), FIRST_RUN_MIN_SIZE[0])
+    height = max(round(area.height() * FIRST_RUN_FRACTION), FIRST_RUN_MIN_SIZE[1])
+    window.resize(width, height)
+    window.move(area.x() + max(0, (area.width() - width) // 2), area.y() + max(0, (area.height() - height) // 2))
 
 
 def place_docks_by_hand(window: QMainWindow, generate_dock: QDockWidget, queue_dock: QDockWidget,

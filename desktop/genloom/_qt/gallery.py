@@ -50,6 +50,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListView,
     QMenu,
+    QStackedWidget,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -592,6 +593,12 @@ class GalleryView(QListView):
         self.verticalScrollBar().setSingleStep(24)
 
 
+#: What an empty project's gallery says: the first thing a new user reads.
+EMPTY_PROJECT_HINT = ("Nothing here yet.\n\nPick a generator on the left, write a prompt, press Generate "
+                      "(Ctrl+Enter). What it makes appears here, with the recipe that made it.\n\n"
+                      "You can also drop files here to import them.")
+
+
 class GalleryWidget(QWidget):
     """The gallery: filter bar, search (Ctrl+F) and the thumbnail grid.
 
@@ -629,7 +636,16 @@ class GalleryWidget(QWidget):
         layout.setSpacing(4)
         layout.addLayout(self._bar)
         layout.addWidget(self.error_banner)
-        layout.addWidget(self.view, 1)
+        # An empty project says what to do; an empty result says the filters hide everything.
+        self.empty_hint = QLabel()
+        self.empty_hint.setObjectName("dim")
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setMargin(24)
+        self.grid_stack = QStackedWidget()
+        self.grid_stack.addWidget(self.view)
+        self.grid_stack.addWidget(self.empty_hint)
+        layout.addWidget(self.grid_stack, 1)
 
         self.model.total_changed.connect(self._show_total)
         self.model.load_failed.connect(self.error_banner.show_error)
@@ -771,6 +787,15 @@ class GalleryWidget(QWidget):
 
     def _show_total(self, total: int) -> None:
         self.count_label.setText(f"{total:,} asset{'s' if total != 1 else ''}")
+        if total:
+            self.grid_stack.setCurrentWidget(self.view)
+            return
+        if self.model.filter() == AssetFilter(order=self.model.filter().order):
+            self.empty_hint.setText(EMPTY_PROJECT_HINT)
+        else:
+            self.empty_hint.setText("No assets match these filters. Clear the search or choose "
+                                    "\"All kinds\", \"Any tag\" and \"Any rating\" to see every asset.")
+        self.grid_stack.setCurrentWidget(self.empty_hint)
 
     # -- selection and actions ------------------------------------------------------
 

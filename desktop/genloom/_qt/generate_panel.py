@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -21,13 +21,17 @@ from genloom._qt.generator_picker import GeneratorPicker
 from genloom._qt.param_form import ParamForm
 from genloom._qt.remedies import app_message
 from genloom._qt.resources import icon
-from genloom.core.generators import accepting
+from genloom.core.generators import accepting, first_generator
 from genloom.sdk.errors import GenloomError, ParameterError
 
 if TYPE_CHECKING:
     from genloom._qt.project_controller import ProjectController
     from genloom.core.jobs.engine import Engine
     from genloom.core.project import Asset, Job
+
+
+#: The generator list's first height: about a dozen rows (groups and generators), not four.
+PICKER_HEIGHT = 300
 
 
 class GeneratePanel(QWidget):
@@ -51,6 +55,9 @@ class GeneratePanel(QWidget):
         self.form_area = QScrollArea()
         self.form_area.setWidgetResizable(True)
         self.form_area.setFrameShape(QScrollArea.Shape.NoFrame)
+        # A form is never clipped sideways: it scrolls only up and down, and the panel
+        # (so the dock) is at least as wide as the form needs (see _fit_form).
+        self.form_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.generate_button = QPushButton(icon("generate", "#ffffff"), "Generate")
         self.generate_button.setObjectName("primary")
         self.generate_button.setToolTip("Queue this generator with these settings (Ctrl+Enter)")
@@ -65,7 +72,8 @@ class GeneratePanel(QWidget):
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.picker)
         split.addWidget(self.form_area)
-        split.setSizes([220, 520])
+        split.setSizes([PICKER_HEIGHT, 520])
+        split.setStretchFactor(1, 1)  # a taller panel gives the form the extra height
         layout.addWidget(split, 1)
         layout.addWidget(self.form_message)
         row = QHBoxLayout()
@@ -81,10 +89,11 @@ class GeneratePanel(QWidget):
     # -- choosing a generator -----------------------------------------------------------
 
     def select_first_generator(self) -> None:
-        """Show the first generator: the first image one by title, else the first by title."""
-        specs = sorted(self.projects.plugins.generators.values(), key=lambda s: (s.modality != "image", s.title))
-        if specs:
-            self.picker.select(specs[0].id)
+        """Show the generator core picks for a start: the last one used, else one a new
+        user can run at once (Text to image with the built-in plugins)."""
+        spec = first_generator(self.projects.plugins.generators.values(), self.projects.settings.last_generator)
+        if spec is not None:
+            self.picker.select(spec.id)
 
     def show_generator(self, generator_id: str) -> None:
         """Show the form of ``generator_id`` (the prompt carries over from the previous form)."""
@@ -101,8 +110,42 @@ class GeneratePanel(QWidget):
             if old_prompt and new_prompt:
                 self.form.set_values({new_prompt: previous.raw_values()[old_prompt]})
         self.form_area.setWidget(self.form)
+        self.form.installEventFilter(self)  # its minimum width may change later (errors shown)
+        self._fit_form()
         self.form_message.hide()
         self.generate_button.setEnabled(self.projects.engine is not None)
+        self._remember(spec.id)
+
+    def form_width_needed(self) -> int:
+        """The panel width at which the current form shows whole: its minimum width, the
+        vertical scroll bar and the panel's margins."""
+        if self.form is None:
+            return LEFT_MIN_WIDTH
+        margins = self.layout().contentsMargins()
+        bar = self.form_area.verticalScrollBar().sizeHint().width()
+        return self.form.minimumSizeHint().width() + bar + margins.left() + margins.right() + 2
+
+    def _fit_form(self) -> None:
+        if self.form is not None and self.form.layout() is not None:
+            self.form.layout().activate()  # the minimum width as it is now, not as last laid out
+        self.setMinimumWidth(max(LEFT_MIN_WIDTH, self.form_width_needed()))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if watched is self.form and event.type() == QEvent.Type.LayoutRequest:
+            self._fit_form()
+        return False
+
+    def _remember(self, generator_id: str) -> None:
+        """Keep the generator for the next start (settings are small; a failed save is no reason
+        to stop the user, who is told in the status bar)."""
+        settings = self.projects.settings
+        if settings.last_generator == generator_id:
+            return
+        settings.last_generator = generator_id
+        try:
+            settings.save()
+        except (OSError, ValueError) as exc:  # SettingsError is a ValueError
+            self.status.emit(f"could not save settings: {exc}", 6000)
 
     def offer_models(self) -> None:
         """Offer the form's generator the library models of a kind it loads."""

@@ -83,6 +83,11 @@ class _TagChip(QWidget):
         layout.addWidget(self.remove_button)
 
 
+#: What the inspector says while no asset is selected.
+EMPTY_INSPECTOR_HINT = ("Select an asset in the gallery to see it here, with its recipe, lineage, "
+                        "tags and notes.\n\nNothing made yet? Pick a generator on the left, write a "
+                        "prompt, press Generate: the new asset opens here when it is done.")
+
 class InspectorWidget(QWidget):
     """Shows one asset: viewer, actions, rating, tags, notes, recipe, lineage, file.
 
@@ -129,7 +134,10 @@ class InspectorWidget(QWidget):
         self.title_label.setFont(font)
 
         self.viewer_stack = QStackedWidget()
-        self.empty_label = QLabel("Select an asset in the gallery")
+        self.empty_label = QLabel(EMPTY_INSPECTOR_HINT)
+        self.empty_label.setObjectName("dim")
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setMargin(24)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.viewer_stack.addWidget(self.empty_label)
 

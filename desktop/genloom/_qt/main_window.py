@@ -55,6 +55,7 @@ class MainWindow(QMainWindow):
         self.gallery: GalleryWidget | None = None
         self.inspector: InspectorWidget | None = None
         self.recent_menu: QMenu | None = None
+        self._pending_selection: int | None = None
         self.setWindowTitle("Genloom")
         self.setAcceptDrops(True)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
@@ -257,6 +258,30 @@ class MainWindow(QMainWindow):
     def _on_job_finished(self, job: Job, assets: list[Asset]) -> None:
         if assets:
             self.statusBar().showMessage(f"job {job.id} done: {len(assets)} new asset(s)", 4000)
+            self.show_new_asset(assets[0].id)
+
+    def show_new_asset(self, asset_id: int) -> None:
+        """Select a just-made asset, so the inspector shows it and its recipe.
+
+        The gallery hears of the asset through the project's events, which may arrive
+        after the job's: until it lists the asset, the selection waits for its rows.
+        """
+        gallery = self.gallery
+        if gallery is None:
+            return
+        self._pending_selection = asset_id
+        if gallery.select_asset(asset_id):
+            self._pending_selection = None
+            return
+        if not getattr(self, "_waiting_for_rows", False):
+            self._waiting_for_rows = True
+            gallery.model.rowsInserted.connect(self._select_pending)
+            gallery.model.modelReset.connect(self._select_pending)
+
+    def _select_pending(self, *_args: object) -> None:
+        if self.gallery is not None and self._pending_selection is not None \
+                and self.gallery.select_asset(self._pending_selection):
+            self._pending_selection = None
 
     def _on_job_failed(self, job: Job) -> None:
         first = job.error.splitlines()[0] if job.error else "failed"

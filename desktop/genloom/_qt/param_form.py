@@ -82,6 +82,9 @@ def _build_field(param: Param) -> _Field:
         spin.setRange(max(param.minimum if param.minimum is not None else -INT32_MAX, -INT32_MAX),
                       min(param.maximum if param.maximum is not None else INT32_MAX, INT32_MAX))
         spin.setSingleStep(param.step or 1)
+        if param.special_value:
+            # The minimum reads as what it means ("Model default"), never as "0 pixels".
+            spin.setSpecialValueText(param.special_value)
         return _with_slider(param, spin, spin.value, spin.setValue, spin.valueChanged, scale=1)
     if isinstance(param, FloatParam):
         spin = QDoubleSpinBox()
@@ -111,7 +114,7 @@ def _with_slider(param: Any, spin: Any, getter: Any, setter: Any, changed: Any, 
     slider.setRange(round(param.minimum * scale), round(param.maximum * scale))
     slider.valueChanged.connect(lambda v: spin.setValue(v / scale if scale != 1 else v))
     spin.valueChanged.connect(lambda v: slider.setValue(round(v * scale)))
-    spin.setFixedWidth(90)
+    spin.setFixedWidth(max(90, spin.sizeHint().width()))  # room for a special value's text
     layout.addWidget(slider, 1)
     layout.addWidget(spin)
     row.setFocusProxy(spin)
@@ -229,9 +232,13 @@ class ParamForm(QWidget):
             outer.addWidget(about)
         main = QFormLayout()
         main.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        # Labels go above their fields when a row does not fit beside them, so a narrow
+        # dock reflows the form instead of clipping it.
+        main.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         outer.addLayout(main)
         advanced_box = QGroupBox("Advanced")
         advanced = QFormLayout(advanced_box)
+        advanced.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         for item in spec.inputs:
             picker = InputPicker(item.role, item.kind, item.required)
             picker.setToolTip(item.description or f"A {item.kind} asset")

@@ -1,4 +1,5 @@
-"""Questions views and front ends ask about the installed generators: which take an asset of a kind."""
+"""Questions views and front ends ask about the installed generators: which take an asset of
+a kind, and which to offer first."""
 
 from __future__ import annotations
 
@@ -33,3 +34,22 @@ def accepting(generators: Iterable[GeneratorSpec], kind: str, *, roles: Collecti
         if role is not None:
             found.append(InputSlot(spec, role))
     return sorted(found, key=lambda slot: (slot.generator.title.lower(), slot.generator.id))
+
+
+def first_generator(generators: Iterable[GeneratorSpec], last_used: str = "") -> GeneratorSpec | None:
+    """The generator to show when the app opens: the one used last, if still installed;
+    else one a new user can run at once, preferring an image generator that needs no
+    input asset, takes a prompt and has a model (with the built-in plugins: Text to image).
+    """
+    specs = list(generators)
+    for spec in specs:
+        if spec.id == last_used:
+            return spec
+
+    def rank(spec: GeneratorSpec) -> tuple[bool, bool, bool, bool, str, str]:
+        needs_input = any(item.required for item in spec.inputs)
+        has_prompt = any(getattr(p, "role", "") == "prompt" for p in spec.params)
+        return (needs_input, spec.modality != "image", not has_prompt, spec.default_model is None,
+                spec.title.lower(), spec.id)
+
+    return min(specs, key=rank, default=None)

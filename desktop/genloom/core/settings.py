@@ -46,6 +46,8 @@ class Settings:
     cancel_grace_s: float = 10.0
     recent_projects: list[str] = field(default_factory=list)
     last_project: str = ""
+    #: The generator the app showed last (shown again at the next start).
+    last_generator: str = ""
     theme: str = "dark"
     schema_version: int = SCHEMA_VERSION
     _extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -64,6 +66,9 @@ class Settings:
                 f"model_memory_budget_mb: {self.model_memory_budget_mb} is negative; use a size in MB, "
                 "or 0 for automatic"
             )
+        if not isinstance(self.last_generator, str):
+            raise SettingsError(f"last_generator: {self.last_generator!r} is not a generator id; "
+                                "use one such as 'image.text_to_image', or remove the line")
         for name in ("stall_timeout_s", "cancel_grace_s"):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{name}: {getattr(self, name)} must be a positive number of seconds")

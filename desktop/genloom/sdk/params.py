@@ -77,12 +77,18 @@ class Param:
 
 @dataclass(frozen=True)
 class IntParam(Param):
-    """A whole number within ``[minimum, maximum]`` (either bound optional)."""
+    """A whole number within ``[minimum, maximum]`` (either bound optional).
+
+    ``special_value`` (since API 1.2) is what the form shows instead of the
+    minimum when the minimum means something other than its number, such as
+    ``"Model default"`` for a width of 0 that means the model's own size.
+    """
 
     default: int | None = 0
     minimum: int | None = None
     maximum: int | None = None
     step: int = 1
+    special_value: str = ""
 
     type: ClassVar[str] = "int"
 
