@@ -14,7 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from genloom.sdk import GenloomError, InputError, ModelRef, PickleRefusedError, refuse_pickle
+from genloom.sdk import (
+    GenloomError,
+    InputError,
+    ModelFormatError,
+    ModelRef,
+    PickleRefusedError,
+    read_safetensors_header,
+    refuse_pickle,
+    safe_torch_load,
+)
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "models" / "emoji-ldm-32"
 DTYPES = {"float32": "float32", "fp32": "float32", "float16": "float16", "fp16": "float16",
@@ -131,7 +140,7 @@ def _load_folder(path: Path, dtype: str) -> Any:
 
     try:
         return AutoPipelineForText2Image.from_pretrained(
-            path, dtype=torch_dtype(dtype), use_safetensors=True, local_files_only=True)
+            path, dtype=torch_dtype(dtype), use_safetensors=True, local_files_only=True, trust_remote_code=False)
     except (OSError, ValueError) as exc:
         raise ModelLoadError(f"diffusers could not load {path} as a text-to-image pipeline: {exc}") from exc
 
@@ -161,16 +170,65 @@ def _load_single_file(path: Path, dtype: str, allow_pickle: bool) -> Any:
     try:
         return cls.from_single_file(str(path), dtype=torch_dtype(dtype), local_files_only=True)
     except Exception as exc:  # diffusers raises OSError, ValueError, EnvironmentError, HF errors
-        raise ModelLoadError(
+        raise single_file_error(path, architecture, exc) from exc
+
+
+def single_file_error(path: Path, architecture: str, exc: BaseException) -> GenloomError:
+    """Why diffusers could not set up a single-file checkpoint: the first real cause.
+
+    diffusers reports a damaged file, a pickle that weights-only loading refused and a
+    configuration missing from the Hugging Face cache alike, so the causes are checked
+    in order: the file itself (opened the same safe way), then the configuration in the
+    cache, and only then diffusers' own message.
+    """
+    damaged = _checkpoint_problem(path)
+    if damaged is not None:
+        return damaged
+    repo = _config_repo(path)
+    first_line = (str(exc).splitlines() or [""])[0][:300]
+    if repo and not _configs_cached(repo):
+        return ModelLoadError(
             f"diffusers cannot set up {path.name} ({architecture}) offline: it needs the pipeline "
-            f"configuration ({_config_repo(path)}) from the Hugging Face cache, which is not there "
-            f"({type(exc).__name__}: {str(exc).splitlines()[0][:300]}). Fix: on a machine with internet, "
-            f"run `huggingface-cli download {_config_repo(path)} --include '*.json' '*.txt'` once, or use "
-            "the model's diffusers folder release instead.") from exc
+            f"configuration of {repo} from the Hugging Face cache, which is not there "
+            f"({type(exc).__name__}: {first_line}). Fix: on a machine with internet, run "
+            f"`huggingface-cli download {repo} --include '*.json' '*.txt'` once, or use the model's "
+            "diffusers folder release instead.")
+    return ModelLoadError(f"diffusers could not set up {path.name} ({architecture}) as a pipeline: "
+                          f"{type(exc).__name__}: {first_line}")
+
+
+def _checkpoint_problem(path: Path) -> GenloomError | None:
+    """A reason the file cannot be read as tensors, or None when it reads."""
+    try:
+        if path.suffix.lower() == ".ckpt":
+            safe_torch_load(path)  # raises PickleRefusedError naming what was refused
+        else:
+            from safetensors import safe_open
+
+            read_safetensors_header(path)  # sizes and offsets against the file's length
+            with safe_open(str(path), framework="pt") as handle:
+                for name in list(handle.keys())[:1]:
+                    handle.get_tensor(name)
+    except GenloomError as exc:
+        return exc
+    except Exception as exc:  # torch's zip reader, safetensors' Rust errors, a short read
+        return ModelFormatError(f"{path} cannot be read as a checkpoint, so it is damaged or not a model "
+                                f"file ({type(exc).__name__}: {str(exc)[:200]}); download it again")
+    return None
+
+
+def _configs_cached(repo: str) -> bool:
+    """Whether the Hugging Face cache holds the pipeline configuration of ``repo``."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        return isinstance(try_to_load_from_cache(repo, "model_index.json"), str)
+    except Exception:
+        return False
 
 
 def _config_repo(path: Path) -> str:
-    """The Hugging Face repository whose configs diffusers uses for this checkpoint."""
+    """The Hugging Face repository whose configs diffusers uses for this checkpoint ("" if unknown)."""
     try:
         from diffusers.loaders.single_file_utils import (
             DIFFUSERS_DEFAULT_PIPELINE_PATHS,
@@ -182,4 +240,4 @@ def _config_repo(path: Path) -> str:
         entry = DIFFUSERS_DEFAULT_PIPELINE_PATHS[infer_diffusers_model_type(checkpoint)]
         return str(entry["pretrained_model_name_or_path"])
     except Exception:
-        return "the base model's repository"
+        return ""

@@ -6,11 +6,15 @@ Pure Python (no torch), so the rules are testable on their own. Every failure is
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from genloom.sdk import ParameterError
+from genloom.sdk import PICKLE_SUFFIXES, ParameterError
+
+#: A model library id (the start of a content hash) or a whole hash.
+_LIBRARY_ID = re.compile(r"[0-9a-f]{6,64}")
 
 
 @dataclass(frozen=True)
@@ -142,11 +146,19 @@ def parse_loras(text: str) -> list[LoraSpec]:
         except RuntimeError as exc:  # ~nouser/...: no such user's home
             raise ParameterError("loras", path_text[:80], f"cannot be found ({exc})",
                                  "give the full path of a LoRA .safetensors file") from None
-        if path.suffix.lower() != ".safetensors":
+        if _LIBRARY_ID.fullmatch(path_text) and not path.exists():
+            raise ParameterError(
+                "loras", path_text, "looks like a model library id, but LoRAs are given by the path of their file",
+                f"give its path (`genloom models info {path_text}` shows it), like /path/to/lora.safetensors=0.8")
+        if path.suffix.lower() in PICKLE_SUFFIXES:
             raise ParameterError(
                 "loras", path.name,
-                "is not a .safetensors file (pickle-based .ckpt/.pt/.bin LoRAs can run code when loaded "
-                "and are refused)", "convert it to .safetensors or use a .safetensors release")
+                "is a pickle-based file, which can run code when loaded, so LoRAs load from .safetensors only",
+                "convert it to .safetensors or use a .safetensors release")
+        if path.suffix.lower() != ".safetensors":
+            raise ParameterError(
+                "loras", path.name[:80], f"is not a LoRA file: LoRAs are .safetensors files (looked for {path})",
+                "give the path of a LoRA .safetensors file, like /path/to/lora.safetensors=0.8")
         try:
             found = path.is_file()
         except OSError as exc:  # a name too long for the filesystem, a folder we may not read

@@ -25,7 +25,7 @@ def load_tokenizer(folder: ModelFolder) -> Any:
     from transformers import AutoTokenizer
 
     try:
-        tokenizer = AutoTokenizer.from_pretrained(folder.path, local_files_only=True)
+        tokenizer = AutoTokenizer.from_pretrained(folder.path, local_files_only=True, trust_remote_code=False)
     except (OSError, ValueError) as exc:
         raise InputError(f"could not load the tokenizer in {folder.path}: {exc}. A model folder "
                          "needs its tokenizer files (tokenizer.json or the model's "
@@ -52,9 +52,14 @@ def torch_dtype_for(device: str, dtype: str, folder: ModelFolder) -> Any:
 
 def load_torch_model(folder: ModelFolder, device: str, dtype: str) -> Any:
     """The model on ``device`` in eval mode, from safetensors (or an allowed pickle file,
-    opened with weights-only loading)."""
+    opened with weights-only loading).
+
+    ``trust_remote_code=False`` everywhere: a folder's own code is never run, and
+    transformers never stops to ask about it (the model library refuses such folders
+    before they get here).
+    """
     go_offline()
-    from transformers import AutoConfig, AutoModelForCausalLM
+    from transformers import AutoModelForCausalLM
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # the job's own progress is what the user sees
@@ -62,15 +67,47 @@ def load_torch_model(folder: ModelFolder, device: str, dtype: str) -> Any:
     try:
         if folder.pickle_file is None:
             model = AutoModelForCausalLM.from_pretrained(
-                folder.path, local_files_only=True, use_safetensors=True, dtype=torch_dtype)
+                folder.path, local_files_only=True, use_safetensors=True, dtype=torch_dtype, trust_remote_code=False)
         else:
-            from genloom.sdk import safe_torch_load
-
-            config = AutoConfig.from_pretrained(folder.path, local_files_only=True)
-            model = AutoModelForCausalLM.from_config(config, dtype=torch_dtype)
-            model.load_state_dict(safe_torch_load(folder.pickle_file), strict=False)
+            model = _from_allowed_pickle(folder, torch_dtype)
     except (OSError, ValueError, KeyError) as exc:
         raise InputError(f"transformers could not load the model in {folder.path}: {exc}") from exc
     model.to(device)
     model.eval()
+    return model
+
+
+def _from_allowed_pickle(folder: ModelFolder, torch_dtype: Any) -> Any:
+    """The model from an allowed pickle file, through transformers' own loading path.
+
+    The tensors come from :func:`genloom.sdk.safe_torch_load` (weights only); transformers'
+    ``from_pretrained(state_dict=...)`` then maps the checkpoint's key layout onto the model
+    (GPT-2's original ``wte.weight``/``h.0...`` without the ``transformer.`` prefix, renamed
+    keys of older releases), as it does for the files it reads itself. Keys still missing or
+    left over after that would mean generating from random weights, so they fail the load.
+    """
+    from transformers import AutoConfig
+    from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING
+
+    from genloom.sdk import safe_torch_load
+
+    assert folder.pickle_file is not None
+    config = AutoConfig.from_pretrained(folder.path, local_files_only=True, trust_remote_code=False)
+    model_class = MODEL_FOR_CAUSAL_LM_MAPPING[type(config)]
+    state = safe_torch_load(folder.pickle_file)
+    if not isinstance(state, dict):
+        raise InputError(f"{folder.pickle_file} holds a {type(state).__name__}, not a dictionary of weights")
+    model, info = model_class.from_pretrained(None, config=config, state_dict=state, dtype=torch_dtype,
+                                              output_loading_info=True)
+    problems = [f"{len(keys)} {label} ({', '.join(sorted(map(str, keys))[:4])}{', ...' if len(keys) > 4 else ''})"
+                for label, keys in (("missing", info.get("missing_keys") or ()),
+                                    ("unexpected", info.get("unexpected_keys") or ()),
+                                    ("of the wrong shape", info.get("mismatched_keys") or ()))
+                if keys]
+    if problems or info.get("error_msgs"):
+        detail = "; ".join(problems + [str(m) for m in info.get("error_msgs") or ()])
+        raise InputError(
+            f"{folder.pickle_file.name} does not fit the {folder.architecture} model that {folder.path}/config.json "
+            f"describes: weights {detail}. It was not loaded, since generating with the missing weights "
+            "would give noise; use the weights that belong to this config (or its safetensors release)")
     return model

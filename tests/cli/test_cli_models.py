@@ -132,3 +132,36 @@ def test_a_fresh_install_lists_the_bundled_models_without_a_scan(genloom_home, t
     assert bundled == ["code.stdlib-llama", "image.emoji-ldm-32", "text.fortune-llama"]
     text = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120).stdout
     assert "no models" not in text and "Emoji" in text
+
+
+def test_a_pickle_only_folder_is_refused_at_submit_and_the_command_the_refusal_names_works(genloom_home,
+                                                                                           tmp_path):
+    """The user's path through finding 2 and 3 of issue 11: refused once, at submit, with the
+    command to run; after it, the folder generates, whatever name it is given."""
+    folder = builders.gpt2_pickle_original_keys(tmp_path / "models" / "gpt2-pickle")
+    env = {**os.environ, "GENLOOM_HOME": str(genloom_home), "GENLOOM_DISABLE_PLUGINS": "code,image,procedural",
+           "HF_HUB_CACHE": str(tmp_path / "no-hf"), "HF_HUB_OFFLINE": "1"}
+    env.pop("GENLOOM_PLUGIN_PATH", None)
+
+    def genloom(*args):
+        return subprocess.run([sys.executable, "-m", "genloom", *map(str, args)], capture_output=True, text=True,
+                              env=env, timeout=300)
+
+    generate = ("generate", "text.complete", "--prompt", "The", "--set", "max_new_tokens=3",
+                "--project", tmp_path / "project", "--json")
+    refused = genloom(*generate, "--model", folder)
+    assert refused.returncode == 2, refused.stderr
+    assert refused.stderr.count("gpt2-pickle (") == 1 and refused.stderr.count("allow-pickle") == 1
+    assert f"`genloom models allow-pickle {folder}`" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+    allowed = genloom("models", "allow-pickle", folder / "pytorch_model.bin")
+    assert allowed.returncode == 0, allowed.stderr
+    assert allowed.stdout.startswith("allowed gpt2-pickle (")
+    info = json.loads(genloom("models", "info", folder, "--json").stdout)
+    assert (info["status"], info["allow_pickle"]) == ("ok", True)
+
+    done = genloom(*generate, "--model", info["id"])
+    assert done.returncode == 0, done.stderr
+    (job,) = json.loads(done.stdout)["jobs"]
+    assert job["state"] == "done"

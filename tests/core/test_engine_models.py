@@ -81,7 +81,7 @@ def test_a_refused_model_is_refused_at_submit_with_one_message_and_no_worker(pro
     with pytest.raises(InputError) as caught:
         engine.submit("probe.consent", model=str(folder / "evil.ckpt"))
     message = str(caught.value)
-    assert message.count("allow-pickle") == 1 and "evil.ckpt" in message and "is refused: pickle" in message
+    assert message.count("allow-pickle") == 1 and "evil.ckpt" in message and "cannot be used: pickle: refused" in message
     assert genloom_project.jobs.list() == [] and engine._worker is None
     assert not marker.exists()
 

@@ -23,10 +23,7 @@ if TYPE_CHECKING:
     import argparse
 
     from genloom.core.jobs.engine import Engine
-    from genloom.core.plugins import PluginManager
     from genloom.core.project import Asset, Job, Project
-    from genloom.core.settings import Settings
-    from genloom.sdk.models import ModelRef
 
 
 def parse_sets(spec: Any, prompt: str | None, sets: list[str]) -> dict[str, Any]:
@@ -66,26 +63,6 @@ def parse_inputs(items: list[str]) -> dict[str, int]:
     return inputs
 
 
-def resolve_model(name: str | None, plugins: PluginManager, settings: Settings) -> str | ModelRef | None:
-    """``--model``: a bundled model id, a file or folder, or a model library name (id, hash, title)."""
-    from pathlib import Path
-
-    if not name or name in plugins.models:
-        return name  # '' is refused by the engine with the reason
-    try:
-        if Path(name).expanduser().exists():
-            return name
-    except (OSError, RuntimeError, ValueError):
-        return name  # not a usable path (too long, ~nouser): the engine says why
-    from genloom.core.models import ModelLibrary
-
-    library = ModelLibrary(plugins, hf_cache=settings.scan_hf_cache)
-    try:
-        return library.model_ref(name)
-    finally:
-        library.close()
-
-
 def generate(args: argparse.Namespace) -> int:
     settings = load_settings()
     plugins = load_plugins(settings)
@@ -96,7 +73,7 @@ def generate(args: argparse.Namespace) -> int:
 
     engine = Engine(project, plugins, settings, scope=())
     jobs = engine.submit(spec.id, values, seed=args.seed, count=args.count,
-                         inputs=parse_inputs(args.inputs), model=resolve_model(args.model, plugins, settings),
+                         inputs=parse_inputs(args.inputs), model=args.model,
                          device=args.device)
     if args.queue_only:
         if args.json:

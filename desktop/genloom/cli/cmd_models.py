@@ -37,21 +37,15 @@ def _library(with_plugins: bool = True) -> Iterator[ModelLibrary]:
         library.close()
 
 
-def _resolve(library: ModelLibrary, name: str, quiet: bool) -> ModelEntry:
-    """The model called ``name``; a file or folder not yet in the library is added and scanned first."""
-    from genloom.core.models import ModelNotFoundError
+def _resolve(library: ModelLibrary, name: str) -> ModelEntry:
+    """The model called ``name``, resolved as the engine resolves it (a file or folder not yet
+    in the library is added and scanned first)."""
+    from genloom.core.models import ModelNotFoundError, resolve_model
 
-    try:
-        return library.get(name)
-    except ModelNotFoundError:
-        path = Path(name).expanduser()
-        if not path.exists():
-            raise
-    if not quiet:
-        print(f"genloom: {path} was not in the library; adding and scanning it", file=sys.stderr)
-    root = library.add_folder(path)
-    library.scan([root.path])
-    return library.get(str(path))
+    entry = resolve_model(name, library).entry
+    if entry is None:
+        raise ModelNotFoundError(f"no model called {name!r} in the library")
+    return entry
 
 
 def _progress_printer(quiet: bool) -> Callable[[ScanProgress], None] | None:
@@ -140,7 +134,7 @@ def add_folder(args: argparse.Namespace) -> int:
 
 def model_info(args: argparse.Namespace) -> int:
     with _library() as library:
-        entry = _resolve(library, args.model, args.json)
+        entry = _resolve(library, args.model)
     if args.json:
         emit_json(entry.to_dict())
         return codes.EXIT_OK
@@ -183,8 +177,8 @@ def set_type(args: argparse.Namespace) -> int:
 
 def allow_pickle(args: argparse.Namespace) -> int:
     with _library() as library:
-        entry = _resolve(library, args.model, args.json)
-        entry = library.allow_pickle(entry.hash, allowed=not args.revoke)
+        # The library places the name itself: a pickle file inside a model folder allows that folder.
+        entry = library.allow_pickle(args.model, allowed=not args.revoke)
     if args.json:
         emit_json(entry.to_dict())
     elif args.revoke:

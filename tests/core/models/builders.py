@@ -231,6 +231,7 @@ def gpt2_pickle_original_keys(path: Path, seed: int = 0) -> Path:
                                        eos_token_id=tokenizer.eos_token_id, bos_token_id=tokenizer.bos_token_id))
     with torch.no_grad():
         model.transformer.wte.weight.mul_(20.0)  # clear winners for greedy decoding
+    model.config.architectures = ["GPT2LMHeadModel"]  # as the Hub's config.json has it
     model.config.save_pretrained(path)
     torch.save(model.transformer.state_dict(), path / "pytorch_model.bin")
     return path

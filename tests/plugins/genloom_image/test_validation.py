@@ -48,10 +48,21 @@ def test_lora_lists_parse_weights_and_refuse_pickle_and_missing_files(tmp_path):
     b.write_bytes(b"x")
     specs = parse_loras(f"{a}=0.8; {b}\n\n")
     assert [(s.path, s.weight) for s in specs] == [(a, 0.8), (b, 1.0)]
-    with pytest.raises(ParameterError, match=r"loras: 'style.ckpt' is not a .safetensors file .*refused"):
+    with pytest.raises(ParameterError, match=r"loras: 'style.ckpt' is a pickle-based file, which can run code"):
         parse_loras(str(tmp_path / "style.ckpt"))
     with pytest.raises(ParameterError, match="loras: 'gone.safetensors' does not exist"):
         parse_loras(str(tmp_path / "gone.safetensors"))
+
+
+def test_a_lora_named_by_its_library_id_gets_told_to_give_the_path_not_a_pickle_warning(tmp_path):
+    with pytest.raises(ParameterError) as caught:
+        parse_loras("3f2a9c1b0d4e=0.7")
+    message = str(caught.value)
+    assert message.startswith("loras: '3f2a9c1b0d4e' looks like a model library id, but LoRAs are given by "
+                              "the path of their file")
+    assert "`genloom models info 3f2a9c1b0d4e`" in message and "pickle" not in message
+    with pytest.raises(ParameterError, match=r"loras: 'notes.txt' is not a LoRA file: LoRAs are .safetensors"):
+        parse_loras(str(tmp_path / "notes.txt"))
 
 
 def test_spec_refuses_bad_steps_strength_and_size(image_plugins):
@@ -115,8 +126,9 @@ def test_a_single_file_checkpoint_without_offline_configs_names_what_is_missing(
     from safetensors.torch import save_file
 
     path = tmp_path / "sd15.safetensors"
-    save_file({"model.diffusion_model.input_blocks.0.0.weight": torch.zeros(1),
-               "cond_stage_model.transformer.text_model.embeddings.token_embedding.weight": torch.zeros(1)}, path)
+    # 2-D like real weights: diffusers reads their shapes to tell SD 1.x from an inpainting model
+    save_file({"model.diffusion_model.input_blocks.0.0.weight": torch.zeros(2, 2),
+               "cond_stage_model.transformer.text_model.embeddings.token_embedding.weight": torch.zeros(2, 2)}, path)
     gen = image_plugins.generator("image.text_to_image").factory()
     with pytest.raises(ModelLoadError, match=r"cannot set up sd15.safetensors \(SD 1.x\) offline.*huggingface-cli"):
         gen.load(ModelRef(id="c", path=str(path)), "cpu", "float32")

@@ -82,3 +82,44 @@ def test_cpu_runs_in_float32_whatever_the_weights_are_stored_in(runner, tiny_lla
     run = runner("text.complete", tiny_llama)
     (out,), _ = run.run(prompt="x", max_new_tokens=2)
     assert out.metadata["dtype"] == "float32"
+
+
+def test_an_allowed_gpt2_pickle_with_the_original_key_layout_loads_every_weight(runner, tmp_path):
+    """openai-community/gpt2 ships ``wte.weight``, ``h.0...`` without the ``transformer.`` prefix;
+    the plugin loads it through transformers' own key mapping, as transformers' loader does."""
+    import torch
+    from transformers import GPT2LMHeadModel
+
+    from tests.core.models import builders
+
+    folder = builders.gpt2_pickle_original_keys(tmp_path / "gpt2-original")
+    ref = ModelRef(id="g", path=str(folder), source="user", allow_pickle=True)
+    run = runner("text.complete", ref)
+    ours = run.generator.backend("torch").model
+    reference = GPT2LMHeadModel.from_pretrained(folder, use_safetensors=False)  # our own trusted file
+    state = torch.load(folder / "pytorch_model.bin", weights_only=True)
+    ids = torch.tensor([[1, 2, 3, 4]])
+    with torch.no_grad():
+        expected = reference(ids).logits
+    with torch.no_grad():
+        assert torch.allclose(ours(ids).logits, expected)  # every weight loaded, none random
+    (out,), _ = run.run(prompt="The", max_new_tokens=6, temperature=0)
+    (again,), _ = run.run(prompt="The", max_new_tokens=6, temperature=0)
+    assert out.text == again.text and out.text.startswith("The")
+    assert len(state) == len(reference.transformer.state_dict())
+
+
+def test_a_pickle_whose_keys_do_not_fit_the_config_fails_loudly(runner, tmp_path):
+    import torch
+
+    from tests.core.models import builders
+
+    folder = builders.gpt2_pickle_original_keys(tmp_path / "gpt2-broken")
+    state = torch.load(folder / "pytorch_model.bin", weights_only=True)
+    del state["h.1.mlp.c_fc.weight"]
+    state["extra.weight"] = torch.zeros(2)
+    torch.save(state, folder / "pytorch_model.bin")
+    with pytest.raises(InputError, match=r"pytorch_model.bin does not fit the GPT2LMHeadModel model .* weights "
+                                         r"1 missing \(transformer.h.1.mlp.c_fc.weight\); 1 unexpected "
+                                         r"\(extra.weight\)"):
+        runner("text.complete", ModelRef(id="b", path=str(folder), source="user", allow_pickle=True))

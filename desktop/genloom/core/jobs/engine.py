@@ -255,12 +255,13 @@ class Engine:
                                  "the path of a model file or folder")
         elif not isinstance(model, ModelRef):
             raise InputError(f"model {model!r:.60} is not a model id or path")
-        from genloom.core.models import ModelNotFoundError, resolve_model
+        from genloom.core.models import resolve_model
+        from genloom.core.models.library import ModelNotFoundError
 
         try:
             resolved = resolve_model(model, self.model_library())
-        except ModelNotFoundError as exc:
-            raise InputError(f"model {_model_name(model)!r:.80}: {exc}") from None
+        except ModelNotFoundError:
+            raise  # names what was looked for, with close matches (the CLI's exit code 3)
         except (OSError, RuntimeError, ValueError) as exc:
             # RuntimeError: ~nouser/...; OSError: a name too long for the filesystem.
             raise InputError(f"model {_model_name(model)!r:.80} is not a usable path ({exc}); give a bundled "

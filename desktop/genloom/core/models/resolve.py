@@ -53,7 +53,7 @@ class ResolvedModel:
         """Raise :class:`ModelRefusedError` with the library's reason when the model will not load."""
         entry = self.entry
         if entry is not None and entry.status in REFUSED_STATUSES:
-            raise ModelRefusedError(f"model {entry.title} ({entry.id}) is {entry.status}: {entry.reason}")
+            raise ModelRefusedError(f"model {entry.title} ({entry.id}) cannot be used: {entry.reason}")
         return self
 
 
