@@ -82,9 +82,10 @@ def _modules() -> tuple[type, type, type]:
     return OnnxTextEncoder, OnnxUNet, OnnxVae
 
 
-def onnx_dir(model_path: Path) -> Path:
-    """Where the ONNX files of a model folder live."""
-    return model_path / "onnx"
+def onnx_dirs(model_path: Path, derived_dir: Path | None) -> list[Path]:
+    """Where the ONNX files of a model may be, in order: the model folder's ``onnx/`` (how the
+    bundled model ships them), then Genloom's own folder for this model (where exports go)."""
+    return [model_path / "onnx", *([derived_dir / "onnx"] if derived_dir is not None else [])]
 
 
 def onnx_pipeline(loaded: Any, task: str, device: str) -> tuple[Any, list[str]]:
@@ -96,12 +97,18 @@ def onnx_pipeline(loaded: Any, task: str, device: str) -> tuple[Any, list[str]]:
 
     cache = loaded.extras.setdefault("onnx", {})
     if "base" not in cache:
-        folder = onnx_dir(loaded.path)
-        missing = [name for name in ONNX_FILES if not (folder / name).is_file()]
-        if missing:
+        places = onnx_dirs(loaded.path, loaded.derived_dir)
+        found = [place for place in places if all((place / name).is_file() for name in ONNX_FILES)]
+        if not found:
+            # The export goes to Genloom's own data, never into the model's folder: that may be
+            # another tool's (a Hugging Face cache snapshot), which Genloom does not write into.
+            out = places[-1] if loaded.derived_dir is not None else Path("<a folder of yours>")
             raise ParameterError(
-                "backend", "onnxruntime", f"needs {', '.join(missing)} in {folder}, which this model lacks",
-                f"export it with `python -m genloom_image.onnx_export {loaded.path}` or use the torch backend")
+                "backend", "onnxruntime",
+                f"needs {', '.join(ONNX_FILES)} in {' or '.join(str(p) for p in places)}, which this model lacks",
+                f"export it with `python -m genloom_image.onnx_export {loaded.path} --out {out}` "
+                "or use the torch backend")
+        folder = found[0]
         if type(loaded.pipe).__name__ != "StableDiffusionPipeline":
             raise ParameterError("backend", "onnxruntime",
                                  f"supports Stable Diffusion 1.x/2.x pipelines, not {type(loaded.pipe).__name__}",

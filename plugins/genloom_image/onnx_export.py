@@ -3,8 +3,10 @@
     python -m genloom_image.onnx_export MODEL_DIR [--out MODEL_DIR/onnx] [--opset 17]
 
 Writes ``text_encoder.onnx``, ``unet.onnx`` and ``vae_decoder.onnx`` (float32, batch
-and image size dynamic) beside the torch weights, which is where the plugin's
-onnxruntime backend looks for them. The bundled model ships the result.
+and image size dynamic) to ``--out``: for a user's model, the folder the plugin's error
+names in Genloom's own data (``<data>/derived/<model hash>/onnx``), so that nothing is
+written into the model's folder, which may be another tool's cache. The onnxruntime
+backend looks there and in ``MODEL_DIR/onnx``, where the bundled model ships its export.
 """
 
 from __future__ import annotations

@@ -41,6 +41,8 @@ class LoadedModel:
     key: tuple[str, str, str]
     pipe: Any
     path: Path
+    #: Genloom's own folder for what is derived from this model (``ModelRef.derived_dir``), or None.
+    derived_dir: Path | None = None
     users: int = 0
     derived: dict[str, Any] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
@@ -65,7 +67,8 @@ def acquire(model: ModelRef | None, device: str, dtype: str) -> LoadedModel:
         loaded = _LOADED.get(key)
         if loaded is None:
             pipe = load_pipeline(path, device, key[2], allow_pickle, kind=model.kind if model else "")
-            loaded = _LOADED[key] = LoadedModel(key=key, pipe=pipe, path=path)
+            derived_dir = Path(model.derived_dir) if model is not None and model.derived_dir else None
+            loaded = _LOADED[key] = LoadedModel(key=key, pipe=pipe, path=path, derived_dir=derived_dir)
         loaded.users += 1
         return loaded
 

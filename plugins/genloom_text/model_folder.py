@@ -32,6 +32,8 @@ class ModelFolder:
     path: Path
     config: dict[str, Any]
     pickle_file: Path | None = None
+    #: Genloom's own folder for what is derived from this model (``ModelRef.derived_dir``), or None.
+    derived_dir: Path | None = None
 
     @property
     def architecture(self) -> str:
@@ -39,8 +41,15 @@ class ModelFolder:
         return archs[0] if archs else str(self.config.get("model_type", "unknown"))
 
     @property
+    def onnx_places(self) -> list[Path]:
+        """Where an ONNX export may be, in order: the folder's own ``onnx/`` (the bundled
+        models ship theirs there), then Genloom's folder for this model (where exports go)."""
+        return [self.path / ONNX_FILE, *([self.derived_dir / ONNX_FILE] if self.derived_dir else [])]
+
+    @property
     def onnx_path(self) -> Path:
-        return self.path / ONNX_FILE
+        """The first ONNX export that exists (else the first place one may be)."""
+        return next((p for p in self.onnx_places if p.is_file()), self.onnx_places[0])
 
 
 def resolve_hf_cache(path: Path) -> Path:
@@ -105,8 +114,9 @@ def open_folder(ref: ModelRef) -> ModelFolder:
         archs = ", ".join(config.get("architectures") or ["none listed"])
         raise InputError(f"{folder} holds a {archs} model, which does not generate text; "
                          "give a causal language model (architectures ending in ForCausalLM)")
+    derived = Path(ref.derived_dir) if ref.derived_dir else None
     if any(folder.glob("*.safetensors")):
-        return ModelFolder(folder, config)
+        return ModelFolder(folder, config, derived_dir=derived)
     for name in _PICKLE_WEIGHTS:
         candidate = folder / name
         if candidate.exists():
@@ -114,7 +124,7 @@ def open_folder(ref: ModelRef) -> ModelFolder:
             if name.endswith(".json"):
                 raise InputError(f"{folder} has sharded pickle weights ({name}); Genloom loads "
                                  "sharded models only as safetensors; convert them first")
-            return ModelFolder(folder, config, pickle_file=candidate)
+            return ModelFolder(folder, config, pickle_file=candidate, derived_dir=derived)
     others = [p.name for p in folder.iterdir() if is_pickle_file(p)]
     if others:
         refuse_pickle(folder / others[0], ref.allow_pickle)

@@ -10,6 +10,7 @@ as the torch backend. Tokens stream into the same :class:`TokenStream`.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from genloom.sdk import ParameterError, onnx_session
@@ -29,10 +30,14 @@ class OnnxBackend:
     def __init__(self, folder: ModelFolder, device: str) -> None:
         path = folder.onnx_path
         if not path.is_file():
+            # The export goes to Genloom's own data, never into the model's folder: that may be
+            # another tool's (a Hugging Face cache snapshot), which Genloom does not write into.
+            out = folder.onnx_places[-1] if folder.derived_dir else Path("<a folder of yours>/model.onnx")
             raise ParameterError(
-                "backend", "onnx", f"needs an ONNX export of the model, and {path} does not exist",
-                "use backend=torch, or export the model with "
-                "plugins/genloom_text/training/export_onnx.py")
+                "backend", "onnx",
+                f"needs an ONNX export of the model, and {' or '.join(map(str, folder.onnx_places))} does not exist",
+                f"use backend=torch, or export the model with "
+                f"`python plugins/genloom_text/training/export_onnx.py {folder.path} --out {out}`")
         self.session, self.providers = onnx_session(path, device)
         inputs = {i.name: i for i in self.session.get_inputs()}
         self.input_names = set(inputs)

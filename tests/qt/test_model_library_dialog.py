@@ -46,7 +46,7 @@ def test_add_folder_scans_with_progress_and_lists_each_model(qtbot, dialog, fold
     mystery = next(v for k, v in rows.items() if "mystery" in k)
     assert mystery[7] == "unknown type"
     legacy = next(v for k, v in rows.items() if "legacy" in k)
-    assert legacy[7] == "refused (pickle)"
+    assert legacy[7] == "refused"
     assert not (tmp_path / "PWNED").exists()
     assert dialog.progress.isHidden()
     assert dialog.progress_label.text() == str(finished[0])

@@ -35,7 +35,8 @@ from genloom.core.units import human_size
 from genloom.sdk.errors import GenloomError
 
 COLUMNS = ("Model", "Kind", "Base", "Format", "Size", "Licence", "Used by", "Status")
-STATUS_TEXT = {"ok": "ok", "unknown": "unknown type", "refused": "refused (pickle)", "missing": "missing"}
+STATUS_TEXT = {"ok": "ok", "unknown": "unknown type", "refused": "refused", "unsupported": "no plugin yet",
+               "missing": "missing"}
 
 
 class ModelLibraryDialog(QDialog):
@@ -222,7 +223,7 @@ class ModelLibraryDialog(QDialog):
         entry = self.selected()
         self.type_button.setEnabled(entry is not None)
         self.forget_button.setEnabled(entry is not None)
-        self.pickle_button.setEnabled(entry is not None and entry.format == "pickle")
+        self.pickle_button.setEnabled(entry is not None and bool(entry.pickle_files))
 
     # -- actions -------------------------------------------------------------------
 
@@ -275,8 +276,8 @@ class ModelLibraryDialog(QDialog):
         if not confirmed:
             answer = QMessageBox.warning(
                 self, "Allow a pickle file",
-                f"{entry.title} is a pickle file. Unpickling can run code hidden in the file. Genloom will load "
-                "it only with torch's weights-only loader, which refuses anything but tensors. Allow it?",
+                f"{entry.title} has pickle weights. Unpickling can run code hidden in a file. Genloom will load "
+                "them only with torch's weights-only loader, which refuses anything but tensors. Allow them?",
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
             if answer != QMessageBox.StandardButton.Yes:
                 return

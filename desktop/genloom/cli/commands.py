@@ -194,7 +194,7 @@ def register_all(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     for q in (p, m):
         q.add_argument("--kind", help="only this model kind (e.g. lora, diffusers)")
         q.add_argument("--architecture", "--arch", help="only this architecture (e.g. 'SD 1.x', Llama)")
-        q.add_argument("--status", choices=("ok", "unknown", "refused", "missing"))
+        q.add_argument("--status", choices=("ok", "unknown", "refused", "unsupported", "missing"))
         q.add_argument("--search", help="text in the title, path, kind or architecture")
         q.add_argument("--roots", action="store_true", help="list the folders added instead")
         _finish(q, "cmd_models:list_models", project=False)

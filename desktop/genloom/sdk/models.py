@@ -68,6 +68,11 @@ class ModelRef:
     #: The user allowed this pickle-based file (``genloom models allow-pickle``);
     #: it may then be opened only with :func:`genloom.sdk.formats.safe_torch_load`.
     allow_pickle: bool = False
+    #: A folder in Genloom's own data, one per model content hash, for what a plugin
+    #: derives from the model (an ONNX export): never the model's own folder, which may
+    #: be another tool's (a Hugging Face cache snapshot). Set by the worker for each job,
+    #: "" when the model has no hash; not recorded in recipes. SDK 1.1.
+    derived_dir: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "kind": self.kind, "path": self.path, "source": self.source,

@@ -60,8 +60,12 @@ def _cache_shape(config: object, past: int) -> tuple[int, int, int, int]:
     return (1, heads, past, head_dim)
 
 
-def export(folder: Path, opset: int = 18) -> Path:
-    """Export ``folder``'s model in fp32 to ``folder/onnx/model.onnx`` and verify it."""
+def export(folder: Path, opset: int = 18, out: Path | None = None) -> Path:
+    """Export ``folder``'s model in fp32 to ``out`` (default ``folder/onnx/model.onnx``) and verify it.
+
+    The model card note is written only for an export into the folder itself (a bundled
+    model's): a user's model folder may be another tool's, and is not written to.
+    """
     model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32,
                                                  local_files_only=True, use_safetensors=True)
     model.eval()
@@ -78,8 +82,9 @@ def export(folder: Path, opset: int = 18) -> Path:
     dynamic = {"input_ids": {0: batch, 1: s}, "attention_mask": {0: batch, 1: total},
                "position_ids": {0: batch, 1: s},
                "past": [{0: batch, 2: p} for _ in past_names]}
-    out = folder / "onnx" / "model.onnx"
-    out.parent.mkdir(exist_ok=True)
+    in_folder = out is None
+    out = out or folder / "onnx" / "model.onnx"
+    out.parent.mkdir(parents=True, exist_ok=True)
     torch.onnx.export(
         wrapper, (ids, mask, pos, *past), str(out), dynamo=True, opset_version=opset,
         input_names=["input_ids", "attention_mask", "position_ids", *past_names],
@@ -92,7 +97,8 @@ def export(folder: Path, opset: int = 18) -> Path:
     if fp16:
         store_weights_as_fp16(out)  # lossless: the safetensors weights are fp16 already
     errors = verify(model, out)
-    note_in_card(folder, out, errors, fp16)
+    if in_folder:
+        note_in_card(folder, out, errors, fp16)
     return out
 
 
@@ -178,10 +184,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folders", nargs="+", type=Path)
     parser.add_argument("--opset", type=int, default=18)
+    parser.add_argument("--out", type=Path, default=None,
+                        help="the .onnx file to write (one folder only); default FOLDER/onnx/model.onnx")
     args = parser.parse_args()
+    if args.out is not None and len(args.folders) != 1:
+        parser.error("--out takes one model folder")
     torch.manual_seed(0)
     for folder in args.folders:
-        export(folder, args.opset)
+        export(folder, args.opset, args.out)
 
 
 if __name__ == "__main__":

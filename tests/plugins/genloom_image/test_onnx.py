@@ -66,3 +66,22 @@ def test_the_bundled_models_shipped_onnx_export_matches_torch(runner):
     (torch_out,), _ = run.run(seed=1, prompt="red heart", steps=25)
     (onnx_out,), _ = run.run(seed=1, prompt="red heart", steps=25, backend="onnxruntime")
     assert np.abs(pixels(torch_out) - pixels(onnx_out)).max() <= MAX_LEVELS
+
+
+def test_the_export_for_a_model_in_the_hf_cache_goes_to_genlooms_data_not_the_cache(runner, tiny_sd, tmp_path):
+    from genloom_image.onnx_export import export
+    from tests.core.models import builders
+
+    snapshot = builders.hf_cache_repo(tmp_path / "hub", "org/tiny-sd", Path(tiny_sd.path))
+    derived = tmp_path / "genloom-data" / "derived" / ("ab" * 32)
+    model = ModelRef(id="org/tiny-sd", kind="diffusers", path=str(snapshot), derived_dir=str(derived))
+    with pytest.raises(ParameterError) as caught:
+        runner("image.text_to_image", model).run(prompt="x", steps=2, backend="onnxruntime")
+    advice = str(caught.value)
+    assert f"python -m genloom_image.onnx_export {snapshot} --out {derived / 'onnx'}`" in advice
+
+    before = builders.tree_digest(snapshot.parents[2])
+    export(snapshot, derived / "onnx")  # what the advice says to run
+    assert builders.tree_digest(snapshot.parents[2]) == before  # nothing written into the cache
+    (out,), _ = runner("image.text_to_image", model).run(prompt="x", steps=2, backend="onnxruntime")
+    assert out.metadata["backend"] == "onnxruntime"

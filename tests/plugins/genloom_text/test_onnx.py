@@ -80,3 +80,23 @@ def test_onnx_backend_without_an_export_names_the_parameter_and_the_fix(runner, 
     with pytest.raises(ParameterError, match="backend: 'onnx' needs an ONNX export .* use "
                                              "backend=torch, or export the model"):
         run.run(prompt="x", backend="onnx")
+
+
+def test_the_export_for_a_model_in_the_hf_cache_goes_to_genlooms_data_not_the_cache(runner, tiny_llama, tmp_path):
+    from tests.core.models import builders
+
+    snapshot = builders.hf_cache_repo(tmp_path / "hub", "org/tiny-llama", Path(tiny_llama.path))
+    derived = tmp_path / "genloom-data" / "derived" / ("cd" * 32)
+    model = ModelRef(id="org/tiny-llama", path=str(snapshot), derived_dir=str(derived))
+    run = runner("text.complete", model)
+    with pytest.raises(ParameterError) as caught:
+        run.run(prompt="x", backend="onnx")
+    target = derived / "onnx" / "model.onnx"
+    assert f"export_onnx.py {snapshot} --out {target}`" in str(caught.value)
+
+    before = builders.tree_digest(snapshot.parents[2])
+    export_module().export(snapshot, out=target)  # what the advice says to run
+    assert builders.tree_digest(snapshot.parents[2]) == before  # nothing written into the cache
+    fresh = runner("text.complete", model)
+    (out,), _ = fresh.run(prompt="The", max_new_tokens=3, backend="onnx", temperature=0)
+    assert out.text.startswith("The") and out.metadata["backend"] == "onnx"

@@ -17,6 +17,7 @@ import gc
 import os
 import platform
 import queue
+import re
 import shutil
 import signal
 import sys
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from genloom import __version__
+from genloom.core import paths
 from genloom.core.devices import resolve_device
 from genloom.core.jobs.protocol import FrameWriter, read_frame
 from genloom.core.models.memory import (
@@ -49,6 +51,9 @@ if TYPE_CHECKING:
 #: whether its pickle weights were allowed when it loaded (a permission withdrawn, or a file
 #: changed since, must not be served from the cache).
 CacheKey = tuple[str, str, str, str, bool]
+
+#: A content hash as the model library writes it (a recipe's value is checked before it names a folder).
+_HASH = re.compile(r"[0-9a-f]{64}")
 
 #: Libraries whose versions go into every recipe when the worker has them loaded.
 RECORDED_LIBRARIES = ("torch", "diffusers", "transformers", "onnxruntime", "safetensors",
@@ -179,13 +184,16 @@ class Worker:
     def _with_consent(self, model: ModelRef) -> ModelRef:
         """``model`` with ``allow_pickle`` as the model library holds it for the files as they
         are now: consent lives in the library, keyed by content hash, never in a job or recipe."""
+        # Derived files (an ONNX export) go next to Genloom's data, by content hash; never into
+        # the model's folder, which may be another tool's cache.
+        derived = str(paths.data_dir() / "derived" / model.hash) if _HASH.fullmatch(model.hash) else ""
         if not model.path:
-            return replace(model, allow_pickle=False)
+            return replace(model, allow_pickle=False, derived_dir=derived)
         if self.library is None:
             from genloom.core.models import ModelLibrary
 
             self.library = ModelLibrary(None, hf_cache=False)
-        return replace(model, allow_pickle=self.library.pickle_consent(model))
+        return replace(model, allow_pickle=self.library.pickle_consent(model), derived_dir=derived)
 
     # -- the generator cache: LRU, bounded by count and by a memory budget per device ------
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from genloom.sdk.models import ModelRef
 
-__all__ = ["Location", "ModelEntry", "Root", "ScanProgress", "ScanReport"]
+__all__ = ["Location", "ModelEntry", "Root", "ScanProgress", "ScanReport", "pickle_files"]
 
 #: Characters of the content hash used as a model's short id.
 SHORT_ID = 12
@@ -26,15 +26,28 @@ class Location:
     seen: float
 
 
+def pickle_files(details: dict[str, Any], detected_kind: str, model_hash: str) -> dict[str, str]:
+    """``relative path -> content hash`` of the pickle files whose permission lifts a model's refusal."""
+    files = details.get("pickle_files")
+    if isinstance(files, dict):
+        return {str(k): str(v) for k, v in files.items()}
+    # A pickle file identified before the index recorded its files is its own one file.
+    return {"": model_hash} if detected_kind == "pickle" else {}
+
+
 @dataclass(frozen=True)
 class ModelEntry:
     """A model in the library: what it is, where it is, who can use it.
 
     ``kind`` and ``architecture`` are what the user set by hand when they did
-    (``user_kind``), else what identification found. ``status`` is ``"ok"``,
-    ``"unknown"`` (``reason`` says why), ``"refused"`` (a pickle file, or a
-    folder whose only weights are pickle; ``reason`` says how to allow it) or
-    ``"missing"`` (no location exists any more).
+    (``user_kind``), else what identification found. ``status`` says what happens
+    when the model is used: ``"ok"`` (it loads), ``"unknown"`` (not identified;
+    ``reason`` says why), ``"refused"`` (it will not load: pickle weights not
+    allowed, its own code, no weights...; ``reason`` says why and whether
+    ``allow-pickle`` helps), ``"unsupported"`` (identified, but no installed plugin
+    generates with it yet) or ``"missing"`` (no location exists any more).
+    ``allow_pickle`` is true when every pickle file of the model is allowed, for
+    its content as last hashed.
     """
 
     hash: str
@@ -59,6 +72,11 @@ class ModelEntry:
     def id(self) -> str:
         """The short id shown to users: the first characters of the content hash."""
         return self.hash[:SHORT_ID]
+
+    @property
+    def pickle_files(self) -> dict[str, str]:
+        """The pickle files (relative path -> content hash) that ``allow-pickle`` would allow."""
+        return pickle_files(self.details, self.detected_kind, self.hash)
 
     @property
     def missing(self) -> bool:

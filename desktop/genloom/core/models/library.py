@@ -26,7 +26,7 @@ from genloom.core.models.identify import Identification
 from genloom.core.models.index import ModelIndex
 from genloom.core.models.layouts import detect_layout
 from genloom.core.models.scanner import Scanner, ScanSource, generators_for
-from genloom.core.models.store import ModelStore, pickle_files
+from genloom.core.models.store import ModelStore
 from genloom.sdk.errors import GenloomError
 from genloom.sdk.formats import is_pickle_file
 from genloom.sdk.models import ModelRef
@@ -249,7 +249,7 @@ class ModelLibrary:
         else:
             entry = self.get(name)
             files = {h: str(Path(entry.path) / rel) if rel and Path(entry.path).is_dir() else entry.path
-                     for rel, h in pickle_files(entry.details, entry.detected_kind, entry.hash).items()}
+                     for rel, h in entry.pickle_files.items()}
             if not files:
                 if entry.status == "refused":
                     raise GenloomError(f"{entry.title} ({entry.id}) is refused, but not for pickle weights: "
@@ -272,7 +272,7 @@ class ModelLibrary:
         if entry is None:
             path = Path(ref.path)
             return path.is_file() and is_pickle_file(path) and self.file_hash(path) in allowed
-        files = pickle_files(entry.details, entry.detected_kind, entry.hash)
+        files = entry.pickle_files
         if not files:
             return False
         root = Path(entry.path)
@@ -334,8 +334,7 @@ class ModelLibrary:
             raise GenloomError(f"{path} is not a pickle file; only pickle-based files need allowing")
         digest = self.file_hash(path)
         for entry in self.store.entries():
-            if digest == entry.hash or digest in pickle_files(entry.details, entry.detected_kind,
-                                                               entry.hash).values():
+            if digest == entry.hash or digest in entry.pickle_files.values():
                 return {digest: str(path)}, entry
         entry = self.adopt(path)
         return {digest: str(path)}, entry

@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from genloom.core.models.entry import Location, ModelEntry, Root
+from genloom.core.models.entry import Location, ModelEntry, Root, pickle_files
 from genloom.core.models.identify import Identification
 from genloom.core.models.index import ModelIndex
 
@@ -194,15 +194,6 @@ class ModelStore:
 def _like_prefix(path: str) -> str:
     escaped = path.rstrip("/\\").replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return escaped + "/%"
-
-
-def pickle_files(details: dict[str, Any], detected_kind: str, model_hash: str) -> dict[str, str]:
-    """``relative path -> content hash`` of the pickle files whose permission lifts a model's refusal."""
-    files = details.get("pickle_files")
-    if isinstance(files, dict):
-        return {str(k): str(v) for k, v in files.items()}
-    # A pickle file identified before the index recorded its files is its own one file.
-    return {"": model_hash} if detected_kind == "pickle" else {}
 
 
 def _entry(row: sqlite3.Row, locations: tuple[Location, ...], consents: set[str]) -> ModelEntry:
