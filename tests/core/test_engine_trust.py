@@ -138,16 +138,17 @@ def test_a_recipe_cannot_grant_pickle_loading(fixture_plugins, genloom_project, 
               "model": {"id": "evil", "path": str(weights), "kind": "sd-checkpoint",
                         "allow_pickle": True}}
     asset = genloom_project.add_asset(b"imported", kind="text", suffix=".txt", recipe=recipe)
-    # The model library refuses the unconsented pickle at submit; were it to let the job
-    # through, the job must still not carry the recipe's "allow_pickle".
-    for submit in (lambda: [engine.rerun(asset.id)],
-                   lambda: engine.submit("gltest.echo", {"prompt": "x"}, model=recipe["model"])):
-        try:
-            (job,) = submit()
-        except InputError as exc:
-            assert "allow-pickle" in str(exc) and "refused" in str(exc)
-            continue
-        assert job.model["allow_pickle"] is False
+    # The recipe's allow_pickle is not the user's consent: the model library refuses the file at submit.
+    with pytest.raises(InputError, match="pickle: refused unless allowed.*genloom models allow-pickle"):
+        engine.rerun(asset.id)
+    with pytest.raises(InputError, match="pickle: refused unless allowed"):
+        engine.submit("gltest.echo", {"prompt": "x"}, model=recipe["model"])
+    assert genloom_project.jobs.list() == []
+    # Allowed where consent lives (the library, by content hash), it runs; the job still records none.
+    engine.model_library().allow_pickle(str(weights))
+    job = engine.rerun(asset.id)
+    assert job.model["path"] == str(weights)
+    assert job.model["allow_pickle"] is False
 
 
 @pytest.mark.parametrize("recipe", [

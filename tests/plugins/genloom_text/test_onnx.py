@@ -78,7 +78,8 @@ def test_onnx_sampling_is_seeded_and_honours_stops_and_cancel(runner, exported_l
 def test_onnx_backend_without_an_export_names_the_parameter_and_the_fix(runner, tiny_gpt2):
     run = runner("text.complete", tiny_gpt2)
     with pytest.raises(ParameterError, match="backend: 'onnx' needs an ONNX export .* use "
-                                             "backend=torch, or export the model"):
+                                             "backend=torch, or export the model with `python "
+                                             "plugins/genloom_text/training/export_onnx.py"):
         run.run(prompt="x", backend="onnx")
 
 
