@@ -39,6 +39,9 @@ class ModelMatch:
     ``"transformers-causal-lm"``, ``"lora"``, ``"onnx"``...); ``architecture``
     a readable base such as ``"SD 1.x"`` or ``"Llama"``; ``format`` the storage
     format (``"diffusers-folder"``, ``"safetensors"``, ``"onnx"``, ``"gguf"``).
+    In ``details``, ``"refused"`` (a sentence) says the model will not load and why,
+    and ``"pickle_weights"`` (relative paths) names the pickle files whose refusal the
+    user can lift with ``genloom models allow-pickle``.
     """
 
     kind: str
