@@ -27,7 +27,7 @@ from genloom.core.models.index import ModelIndex
 from genloom.core.models.layouts import detect_layout
 from genloom.core.models.scanner import Scanner, ScanSource, generators_for
 from genloom.core.models.store import ModelStore
-from genloom.sdk.errors import GenloomError
+from genloom.sdk.errors import GenloomError, InputError
 from genloom.sdk.formats import is_pickle_file
 from genloom.sdk.models import ModelRef
 
@@ -39,8 +39,9 @@ HF_ROOT = "hf-cache:"
 BUNDLED_ROOT = "bundled"
 
 
-class ModelNotFoundError(GenloomError, KeyError):
-    """No model in the library matches what the user named."""
+class ModelNotFoundError(InputError, KeyError):
+    """No model in the library matches what the user named (bad input to whoever named it:
+    the engine's ``submit`` raises only parameter and input errors)."""
 
     def __str__(self) -> str:
         return str(self.args[0])
