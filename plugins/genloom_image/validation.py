@@ -149,7 +149,8 @@ def parse_loras(text: str) -> list[LoraSpec]:
         if _LIBRARY_ID.fullmatch(path_text) and not path.exists():
             raise ParameterError(
                 "loras", path_text, "looks like a model library id, but LoRAs are given by the path of their file",
-                f"give its path (`genloom models info {path_text}` shows it), like /path/to/lora.safetensors=0.8")
+                "give the LoRA file's path (the model library shows it for each model), "
+                "like /path/to/lora.safetensors=0.8")
         if path.suffix.lower() in PICKLE_SUFFIXES:
             raise ParameterError(
                 "loras", path.name,

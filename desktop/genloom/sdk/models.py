@@ -74,7 +74,7 @@ class ModelRef:
     #: A folder in Genloom's own data, one per model content hash, for what a plugin
     #: derives from the model (an ONNX export): never the model's own folder, which may
     #: be another tool's (a Hugging Face cache snapshot). Set by the worker for each job,
-    #: "" when the model has no hash; not recorded in recipes. SDK 1.1.
+    #: "" when the model has no hash; not recorded in recipes. SDK 1.2.
     derived_dir: str = ""
 
     def to_dict(self) -> dict[str, Any]:
