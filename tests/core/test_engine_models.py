@@ -159,4 +159,5 @@ def test_a_copied_model_folder_resolves_to_the_same_model(probe_plugins, genloom
     engine = genloom_engine(probe_plugins)
     (one,) = engine.submit("probe.consent", model=str(first))
     (two,) = engine.submit("probe.consent", model=str(second))
-    assert one.model["hash"] == two.model["hash"]
+    assert len(one.model["hash"]) == 64 and one.model["hash"] == two.model["hash"]
+    assert {one.model["path"], two.model["path"]} <= {str(first.resolve()), str(second.resolve())}
