@@ -9,9 +9,10 @@ are identified, before any plugin or library opens them. Only JSON is read here.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
+
+from genloom.sdk.formats import read_json_config
 
 __all__ = ["custom_code"]
 
@@ -19,6 +20,10 @@ __all__ = ["custom_code"]
 _KNOWN_LIBRARIES = frozenset({"diffusers", "transformers", "peft", "onnxruntime", "sentencepiece", "tokenizers"})
 #: Config files can be large (a tokenizer.json is megabytes); configs with ``auto_map`` are small.
 _MAX_CONFIG_BYTES = 4 * 1024 * 1024
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    return read_json_config(path, max_bytes=_MAX_CONFIG_BYTES)
 
 
 def custom_code(folder: Path) -> list[str]:
@@ -68,13 +73,3 @@ def _describe_auto_map(auto_map: Any) -> str:
     if isinstance(auto_map, dict):
         return ", ".join(f"{key} -> {value}" for key, value in list(auto_map.items())[:2])
     return str(auto_map)[:120]
-
-
-def _read_json(path: Path) -> dict[str, Any] | None:
-    try:
-        if path.stat().st_size > _MAX_CONFIG_BYTES:
-            return None
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
