@@ -161,3 +161,27 @@ def test_a_copied_model_folder_resolves_to_the_same_model(probe_plugins, genloom
     (two,) = engine.submit("probe.consent", model=str(second))
     assert len(one.model["hash"]) == 64 and one.model["hash"] == two.model["hash"]
     assert {one.model["path"], two.model["path"]} <= {str(first.resolve()), str(second.resolve())}
+
+
+def test_a_refusal_in_the_worker_is_one_message_without_a_traceback(probe_plugins, genloom_engine, genloom_project,
+                                                                    tmp_path):
+    """Allowed at submit, changed before the load: the worker's consent check finds the new
+    content not allowed, and the plugin's refusal is the job's whole error."""
+    import torch
+
+    folder = builders.gpt2_pickle_original_keys(tmp_path / "gpt2-pickle")
+    library = ModelLibrary(probe_plugins)
+    library.adopt(folder)
+    library.allow_pickle(str(folder))
+    engine = genloom_engine(probe_plugins)
+    engine.stop()  # hold the queue while the file changes under the submitted job
+    (job,) = engine.submit("text.complete", {"prompt": "The", "max_new_tokens": 2}, model=str(folder))
+    state = torch.load(folder / "pytorch_model.bin", weights_only=True)
+    state["wte.weight"] = state["wte.weight"] * 2
+    torch.save(state, folder / "pytorch_model.bin")
+    engine.start()
+    (job,) = engine.wait([job.id], timeout=120)
+    assert job.state == "failed"
+    assert "pickle-based file" in job.error and job.error.count("allow-pickle") == 1
+    assert "Traceback" not in job.error
+    library.close()

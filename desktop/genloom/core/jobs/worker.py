@@ -335,8 +335,13 @@ def _failure(job_id: int, exc: BaseException) -> dict[str, Any]:
         kind, message = "error", str(exc)
     else:
         kind, message = "error", f"{type(exc).__name__}: {exc}"
-    return {"ev": "failed", "job_id": job_id, "kind": kind, "error": message,
-            "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))}
+    trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    if isinstance(exc, GenloomError) and kind != "out_of_memory":
+        # A refusal or an explained error: its message is the whole story for the user (a
+        # traceback after it reads as a crash); the log keeps the trace for whoever debugs.
+        print(f"genloom-worker: job {job_id} failed: {message}\n{trace}", file=sys.stderr)
+        trace = ""
+    return {"ev": "failed", "job_id": job_id, "kind": kind, "error": message, "traceback": trace}
 
 
 def library_versions() -> dict[str, str]:
