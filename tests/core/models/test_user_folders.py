@@ -96,6 +96,13 @@ def test_allowing_the_pickle_file_a_folder_refusal_names_allows_the_folder_by_an
     assert again.status == "ok" and again.reason.startswith("pickle allowed by you")
 
 
+def test_a_folder_not_yet_in_the_library_can_be_allowed_by_its_path(real_library, gpt2_pickle_template, tmp_path):
+    folder = tmp_path / "elsewhere" / "gpt2-pickle"
+    shutil.copytree(gpt2_pickle_template, folder)
+    entry = real_library.allow_pickle(str(folder))
+    assert entry.locations[0].path == str(folder) and entry.status == "ok" and entry.allow_pickle
+
+
 def test_a_single_pickle_file_allowed_by_path_is_allowed_by_path_id_and_title(library, model_tree, pickle_marker):
     library.add_folder(model_tree)
     library.scan()

@@ -248,7 +248,8 @@ class ModelLibrary:
         if path.is_file() and not self._is_location(path):
             files, entry = self._pickle_file_named(path)
         else:
-            entry = self.get(name)
+            # A folder not scanned yet is added first, as when a job names it.
+            entry = self.adopt(path) if path.is_dir() and not self._is_location(path) else self.get(name)
             files = {h: str(Path(entry.path) / rel) if rel and Path(entry.path).is_dir() else entry.path
                      for rel, h in entry.pickle_files.items()}
             if not files:
