@@ -265,12 +265,19 @@ class ModelLibrary:
     def pickle_consent(self, ref: ModelRef) -> bool:
         """Whether the pickle weights of the model ``ref`` names are allowed, as the files are now.
 
-        The worker asks this before a generator loads: each pickle file of the model is
+        The worker asks this before a generator loads; the model is found as everywhere,
+        by :func:`~genloom.core.models.resolve.resolve_model` (its content hash first), but
+        nothing new is added to the index from the worker. Each pickle file of the model is
         hashed (from the cache when its size and mtime are unchanged) and must have been
         allowed with exactly that content. A recipe's own ``allow_pickle`` is never read.
         """
+        from genloom.core.models.resolve import resolve_model
+
         allowed = self.store.consents()
-        entry = self._entry_for_ref(ref)
+        try:
+            entry = resolve_model(ref, self, adopt=False).entry
+        except ModelNotFoundError:
+            entry = None
         if entry is None:
             path = Path(ref.path)
             return path.is_file() and is_pickle_file(path) and self.file_hash(path) in allowed
@@ -319,15 +326,6 @@ class ModelLibrary:
     def _is_location(self, path: Path) -> bool:
         names = _path_names(path)
         return any(loc.path in names for m in self.store.entries() for loc in m.locations)
-
-    def _entry_for_ref(self, ref: ModelRef) -> ModelEntry | None:
-        entries = self.store.entries()
-        by_hash = [m for m in entries if ref.hash and m.hash == ref.hash]
-        if by_hash:
-            return by_hash[0]
-        names = _path_names(Path(ref.path)) if ref.path else set()
-        by_path = [m for m in entries if any(loc.path in names for loc in m.locations)]
-        return by_path[0] if by_path else None
 
     def _pickle_file_named(self, path: Path) -> tuple[dict[str, str], ModelEntry]:
         """A pickle file named by its path: its hash, and the library model it belongs to."""

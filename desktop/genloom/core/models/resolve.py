@@ -57,7 +57,8 @@ class ResolvedModel:
         return self
 
 
-def resolve_model(reference: str | ModelRef | Mapping[str, Any], library: ModelLibrary) -> ResolvedModel:
+def resolve_model(reference: str | ModelRef | Mapping[str, Any], library: ModelLibrary, *,
+                  adopt: bool = True) -> ResolvedModel:
     """The library's model for ``reference``.
 
     A string is a bundled model id, a library id or hash (prefix), an exact title, or
@@ -65,19 +66,20 @@ def resolve_model(reference: str | ModelRef | Mapping[str, Any], library: ModelL
     it yet: only the index is written). A :class:`ModelRef` or its dict (a recipe's) is
     found by its content hash first, then by its id and path like a string. A reference
     that names no file and that the library does not know (a plugin's own model id) is
-    returned as it is.
+    returned as it is. ``adopt=False`` (the worker, whose library has no plugins to
+    identify with) only looks up what the library already holds.
 
     :raises ModelNotFoundError: a string the library cannot place, with close matches.
     """
     if isinstance(reference, Mapping):
         reference = ModelRef.from_dict(dict(reference))
     if isinstance(reference, ModelRef):
-        return _resolve_ref(reference, library)
-    entry = _find(str(reference), library)
+        return _resolve_ref(reference, library, adopt)
+    entry = _find(str(reference), library, adopt)
     return ResolvedModel(_ref_of(entry), entry)
 
 
-def _resolve_ref(ref: ModelRef, library: ModelLibrary) -> ResolvedModel:
+def _resolve_ref(ref: ModelRef, library: ModelLibrary, adopt: bool) -> ResolvedModel:
     if ref.hash:
         try:
             entry = library.get(ref.hash)
@@ -88,7 +90,7 @@ def _resolve_ref(ref: ModelRef, library: ModelLibrary) -> ResolvedModel:
         if not name:
             continue
         try:
-            entry = _find(name, library)
+            entry = _find(name, library, adopt)
         except ModelNotFoundError:
             continue
         return ResolvedModel(_ref_of(entry), entry)
@@ -99,11 +101,12 @@ def _resolve_ref(ref: ModelRef, library: ModelLibrary) -> ResolvedModel:
     return ResolvedModel(replace(ref, allow_pickle=False), None)
 
 
-def _find(name: str, library: ModelLibrary) -> ModelEntry:
+def _find(name: str, library: ModelLibrary, adopt: bool) -> ModelEntry:
     try:
         return library.get(name)
     except ModelNotFoundError:
-        pass
+        if not adopt:
+            raise
     plugins = library.plugins
     if plugins is not None and name in plugins.models:
         library.scan_bundled()
