@@ -94,7 +94,8 @@ def test_the_frame_imports_neither_the_panels_nor_the_engine(tmp_path):
     deferred = {"PySide6.QtSvg", "numpy", "pluggy", "genloom.core.plugins", "genloom.core.project",
                 "genloom._qt.gallery", "genloom._qt.inspector", "genloom._qt.queue_panel",
                 "genloom._qt.generator_picker", "genloom._qt.dialogs", "genloom._qt.bridge",
-                "genloom._qt.generate_panel", "genloom._qt.project_controller", "genloom._qt.menus"}
+                "genloom._qt.generate_panel", "genloom._qt.project_controller", "genloom._qt.menus",
+                "genloom._qt.relay", "genloom._qt.remedies"}
     assert not modules & deferred
 
 

@@ -14,7 +14,6 @@ from genloom._qt.dock_layout import (
     restore_window_state,
     save_window_state,
 )
-from genloom._qt.remedies import app_message
 from genloom.sdk.errors import GenloomError
 
 if TYPE_CHECKING:
@@ -342,6 +341,7 @@ class MainWindow(QMainWindow):
     def import_files(self, paths: list[Path]) -> list[Asset]:
         from PySide6.QtWidgets import QMessageBox
 
+        from genloom._qt.remedies import app_message
         from genloom.core.importing import import_file
 
         added, problems = [], []
@@ -400,6 +400,8 @@ class MainWindow(QMainWindow):
     def open_project(self, path: Path, create: bool = False) -> bool:
         """Switch to the project at ``path``; a project that cannot be opened is reported."""
         from PySide6.QtWidgets import QMessageBox
+
+        from genloom._qt.remedies import app_message
 
         try:
             self._projects().open_project(path, create=create)
@@ -462,6 +464,8 @@ class MainWindow(QMainWindow):
     def _guard(self, action: Callable[[], T]) -> T | None:
         """Run a user action; show its error instead of losing it."""
         from PySide6.QtWidgets import QMessageBox
+
+        from genloom._qt.remedies import app_message
 
         try:
             return action()
