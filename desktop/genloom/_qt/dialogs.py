@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -32,6 +32,10 @@ from PySide6.QtWidgets import (
 
 from genloom._qt.resources import icon, mono_font
 
+if TYPE_CHECKING:
+    from genloom.core.plugins import PluginManager
+    from genloom.core.settings import Settings
+
 
 class PluginDialog(QDialog):
     """Every plugin: name, version, where from, generators, status; the traceback of a
@@ -39,7 +43,7 @@ class PluginDialog(QDialog):
 
     COLUMNS = ("Enabled", "Plugin", "Version", "Status", "Generators", "From")
 
-    def __init__(self, plugins: Any, settings: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, plugins: PluginManager, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Plugins")
         self.resize(900, 520)
@@ -116,7 +120,7 @@ class PluginDialog(QDialog):
 class SettingsDialog(QDialog):
     """Device, memory budget, plugin folders, theme and job time-outs."""
 
-    def __init__(self, settings: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.settings = settings
@@ -206,7 +210,7 @@ class SettingsDialog(QDialog):
 class ProjectDialog(QDialog):
     """Open a recent project, open a folder, or create a new project."""
 
-    def __init__(self, settings: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Projects")
         self.resize(560, 380)

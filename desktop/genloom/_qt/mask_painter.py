@@ -7,7 +7,7 @@ image, tagged ``mask``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QPointF, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
@@ -22,6 +22,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+if TYPE_CHECKING:
+    from genloom.core.project import Asset, Project
 
 
 class MaskCanvas(QWidget):
@@ -117,7 +120,7 @@ class MaskCanvas(QWidget):
 class MaskPainterDialog(QDialog):
     """Paint a mask over an image asset and save it as a new asset."""
 
-    def __init__(self, project: Any, asset: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, project: Project, asset: Asset, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Paint a mask over image #{asset.id}")
         self.resize(900, 760)

@@ -7,7 +7,7 @@ signals, so the window stays responsive while a multi-GB file is hashed.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -34,6 +34,9 @@ from genloom._qt.resources import icon, mono_font
 from genloom.core.units import human_size
 from genloom.sdk.errors import GenloomError
 
+if TYPE_CHECKING:
+    from genloom.core.models import ModelLibrary
+
 COLUMNS = ("Model", "Kind", "Base", "Format", "Size", "Licence", "Used by", "Status")
 STATUS_TEXT = {"ok": "ok", "unknown": "unknown type", "refused": "refused", "unsupported": "no plugin yet",
                "missing": "missing"}
@@ -42,7 +45,7 @@ STATUS_TEXT = {"ok": "ok", "unknown": "unknown type", "refused": "refused", "uns
 class ModelLibraryDialog(QDialog):
     """Search, filter, add folders, rescan with progress, forget, set types, allow pickle."""
 
-    def __init__(self, library: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, library: ModelLibrary, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Model library")
         self.resize(1100, 640)

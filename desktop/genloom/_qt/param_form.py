@@ -10,7 +10,7 @@ never invents rules of its own.
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QRegularExpressionValidator
@@ -45,6 +45,9 @@ from genloom.sdk import (
     StringParam,
     check_seed,
 )
+
+if TYPE_CHECKING:
+    from genloom.sdk.spec import GeneratorSpec
 
 INT32_MAX = 2**31 - 1
 ASSET_MIME = "application/x-genloom-asset-id"
@@ -214,7 +217,7 @@ class ParamForm(QWidget):
 
     edited = Signal()
 
-    def __init__(self, spec: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, spec: GeneratorSpec, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.spec = spec
         self.fields: dict[str, _Field] = {}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap
@@ -25,6 +25,9 @@ from genloom._qt.relay import ProjectSignals
 from genloom._qt.resources import icon
 from genloom._qt.theme import colours
 
+if TYPE_CHECKING:
+    from genloom.core.project import Job, Project
+
 JobRole = Qt.ItemDataRole.UserRole + 1
 ProgressRole = Qt.ItemDataRole.UserRole + 2
 ROW_HEIGHT = 64
@@ -36,7 +39,7 @@ class QueueModel(QAbstractListModel):
     def __init__(self, bridge: EngineBridge, parent: Any = None) -> None:
         super().__init__(parent)
         self.bridge = bridge
-        self.project: Any = None
+        self.project: Project | None = None
         self.jobs: list[Any] = []
         self.previews: dict[int, QPixmap] = {}
         # Submitting a batch of 1,000 jobs announces 1,000 changes: reload once for them.
@@ -48,7 +51,7 @@ class QueueModel(QAbstractListModel):
         self._project_signals.job_changed.connect(self._on_job_changed)
         bridge.job_progress.connect(self._on_progress)
 
-    def set_project(self, project: Any) -> None:
+    def set_project(self, project: Project | None) -> None:
         """Show ``project``'s queue (None: show nothing, e.g. while closing)."""
         self._reload_timer.stop()
         self.project = project
@@ -85,7 +88,7 @@ class QueueModel(QAbstractListModel):
                 return row
         return -1
 
-    def _on_job_changed(self, job: Any) -> None:
+    def _on_job_changed(self, job: Job) -> None:
         row = self.row_of(job.id)
         if row >= 0 and self.jobs[row].state == job.state and job.state not in ("queued",):
             self.jobs[row] = job
@@ -178,7 +181,7 @@ class JobDelegate(QStyledItemDelegate):
         painter.restore()
 
 
-def _progress_text(job: Any, progress: JobProgress | None) -> str:
+def _progress_text(job: Job, progress: JobProgress | None) -> str:
     if progress is None or not progress.total:
         return progress.message if progress and progress.message else "starting…"
     elapsed = progress.elapsed
@@ -190,7 +193,7 @@ def _progress_text(job: Any, progress: JobProgress | None) -> str:
     return text
 
 
-def _summary(job: Any) -> str:
+def _summary(job: Job) -> str:
     if job.state == "failed":
         return job.error.splitlines()[0] if job.error else "failed"
     if job.state == "queued":
@@ -256,7 +259,7 @@ class QueuePanel(QWidget):
         button.clicked.connect(slot)
         return button
 
-    def set_project(self, project: Any) -> None:
+    def set_project(self, project: Project | None) -> None:
         self.model.set_project(project)
 
     def selected_job(self) -> Any:

@@ -24,9 +24,10 @@ if TYPE_CHECKING:
 
     from genloom.core.jobs.engine import Engine
     from genloom.core.project import Asset, Job, Project
+    from genloom.sdk.spec import GeneratorSpec
 
 
-def parse_sets(spec: Any, prompt: str | None, sets: list[str]) -> dict[str, Any]:
+def parse_sets(spec: GeneratorSpec, prompt: str | None, sets: list[str]) -> dict[str, Any]:
     """``--prompt`` and ``--set NAME=VALUE`` into typed values, each checked by its parameter."""
     values: dict[str, Any] = {}
     if prompt is not None:

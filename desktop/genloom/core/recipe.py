@@ -121,7 +121,7 @@ def build_recipe(*, job: Job, spec: GeneratorSpec, device: str, dtype: str,
     }
 
 
-def prompt_of(spec: Any, params: dict[str, Any]) -> str:
+def prompt_of(spec: GeneratorSpec, params: dict[str, Any]) -> str:
     """The text to index as the asset's prompt: parameters with the prompt role."""
     parts = [str(params[p.name]) for p in spec.params
              if getattr(p, "role", "") in ("prompt", "system_prompt", "code") and params.get(p.name)]
