@@ -187,5 +187,7 @@ def test_follows_changes_made_elsewhere_and_deletion(qtbot, inspector, genloom_p
 def test_unknown_asset_shows_an_error(inspector):
     inspector.show_asset(987654)
     assert "987654" in inspector.error_banner.message()
+    assert "gallery lists" in inspector.error_banner.message()  # the app's words, not `genloom assets`
+    assert "`genloom" not in inspector.error_banner.message()
     assert inspector.asset() is None
     assert not inspector.rerun_action.isEnabled()

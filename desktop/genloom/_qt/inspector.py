@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from genloom._qt.gallery import asset_caption
 from genloom._qt.relay import ProjectSignals
+from genloom._qt.remedies import app_message
 from genloom._qt.viewers import viewer_for
 from genloom._qt.widgets import (
     ErrorBanner,
@@ -288,7 +289,7 @@ class InspectorWidget(QWidget):
             try:
                 asset = self._project.get_asset(int(asset_id))
             except AssetNotFoundError as exc:
-                self.error_banner.show_error(str(exc))
+                self.error_banner.show_error(app_message(exc))
         self._asset = asset
         for action in self.actions():
             action.setEnabled(asset is not None)
@@ -345,7 +346,7 @@ class InspectorWidget(QWidget):
         try:
             viewer.load(self._project.asset_path(asset))  # type: ignore[attr-defined]
         except (OSError, ValueError, GenloomError) as exc:  # unreadable, damaged row, a link
-            self.error_banner.show_error(f"Cannot show #{asset.id}: {exc}")
+            self.error_banner.show_error(f"Cannot show #{asset.id}: {app_message(exc)}")
 
     def _fill(self, asset: Asset | None) -> None:
         self.title_label.setText(asset_caption(asset) if asset else "")
@@ -474,7 +475,7 @@ class InspectorWidget(QWidget):
         try:
             self._asset = change(self._project, asset)
         except Exception as exc:
-            self.error_banner.show_error(f"Could not {verb} #{asset.id}: {exc}")
+            self.error_banner.show_error(f"Could not {verb} #{asset.id}: {app_message(exc)}")
             self._fill_editables(asset)
             return False
         self._fill_editables(self._asset)

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from genloom._qt.relay import LibrarySignals
+from genloom._qt.remedies import app_message
 from genloom._qt.resources import icon, mono_font
 from genloom.core.units import human_size
 from genloom.sdk.errors import GenloomError
@@ -237,7 +238,7 @@ class ModelLibraryDialog(QDialog):
         try:
             self.library.add_folder(folder)
         except GenloomError as exc:
-            QMessageBox.warning(self, "Cannot add folder", str(exc))
+            QMessageBox.warning(self, "Cannot add folder", app_message(exc))
             return
         self.rescan()
 
@@ -290,7 +291,7 @@ class ModelLibraryDialog(QDialog):
         try:
             action()
         except GenloomError as exc:
-            QMessageBox.warning(self, "Model library", str(exc))
+            QMessageBox.warning(self, "Model library", app_message(exc))
         self._fill_filters()
         self.reload()
 

@@ -44,7 +44,9 @@ def open_start_project(settings: Settings, requested: str | None = None) -> tupl
                 return Project.open_or_create(wanted), ""
             return Project.open(wanted), ""
         except (GenloomError, OSError) as exc:  # damaged, foreign, newer, unreadable
-            problem = f"Genloom could not open the project {wanted}:\n\n{exc}"
+            from genloom._qt.remedies import app_message
+
+            problem = f"Genloom could not open the project {wanted}:\n\n{app_message(exc)}"
     candidate = paths.default_projects_dir() / "My first project"
     project = Project.open_or_create(candidate)
     if problem:
