@@ -409,11 +409,7 @@ class ModelLibrary:
         listed = {m.details.get("bundled_id") for m in self.store.entries()}
         if all(model_id in listed for model_id in self.plugins.models):
             return
-        with self._scan_lock:
-            scanner = Scanner(self.store, self.plugins, self.events.scan_progress.emit, None)
-            report = scanner.run(self._bundled_sources(), [BUNDLED_ROOT])
-        if report.new_models or report.changed_models:
-            self.events.models_changed.emit(self._full_hashes(report.new_models + report.changed_models))
+        self.scan_bundled()
 
     def _sources(self, only: list[str] | None) -> tuple[list[ScanSource], list[str]]:
         sources: list[ScanSource] = []

@@ -61,7 +61,8 @@ def resolve_model(reference: str | ModelRef | Mapping[str, Any], library: ModelL
                   adopt: bool = True) -> ResolvedModel:
     """The library's model for ``reference``.
 
-    A string is a bundled model id, a library id or hash (prefix), an exact title, or
+    A string is a bundled model id (the library indexes the plugins' bundled models on
+    first use), a library id or hash (prefix), an exact title, or
     the path of a file or folder (added to the library and scanned when it is not in
     it yet: only the index is written). A :class:`ModelRef` or its dict (a recipe's) is
     found by its content hash first, then by its id and path like a string. A reference
@@ -107,10 +108,6 @@ def _find(name: str, library: ModelLibrary, adopt: bool) -> ModelEntry:
     except ModelNotFoundError:
         if not adopt:
             raise
-    plugins = library.plugins
-    if plugins is not None and name in plugins.models:
-        library.scan_bundled()
-        return library.get(name)
     path = Path(name).expanduser()
     if path.exists():
         try:
