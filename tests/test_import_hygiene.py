@@ -99,3 +99,40 @@ def test_plugins_import_only_the_sdk_from_genloom():
         if bad:
             offenders.append((path.relative_to(ROOT).as_posix(), bad))
     assert offenders == []
+
+
+def _plugin_packages() -> set[str]:
+    """The top-level packages of the built-in plugins (from their entry points)."""
+    return {module.split(".")[0] for module in _builtin_plugin_entry_modules()}
+
+
+def test_no_plugin_imports_another_plugins_package():
+    """A plugin reaches nothing of another plugin: what two plugins share lives in a support
+    package that is no plugin (genloom_lm for the text and code plugins). Training scripts
+    count too, including the folders they put on sys.path."""
+    plugins = _plugin_packages()
+    assert {"genloom_text", "genloom_code", "genloom_image", "genloom_procedural"} <= plugins
+    offenders = []
+    for path in sorted((ROOT / "plugins").rglob("*.py")):
+        owner = path.relative_to(ROOT / "plugins").parts[0]
+        text = path.read_text(encoding="utf-8")
+        bad = [n for n in _imports(path) if n.split(".")[0] in plugins - {owner}]
+        bad += [f"sys.path -> {other}" for other in sorted(plugins - {owner})
+                if f'"{other}"' in text and "sys.path" in text]
+        if bad:
+            offenders.append((path.relative_to(ROOT).as_posix(), bad))
+    assert offenders == []
+
+
+def test_support_packages_import_no_plugin_and_only_the_sdk_from_genloom():
+    plugins = _plugin_packages()
+    support = [p for p in (ROOT / "plugins").iterdir() if p.is_dir() and p.name.startswith("genloom_")
+               and p.name not in plugins]
+    assert [p.name for p in support] == ["genloom_lm"]
+    offenders = []
+    for path in sorted(support[0].rglob("*.py")):
+        bad = [n for n in _imports(path) if n.split(".")[0] in plugins
+               or (n.startswith("genloom.") and not n.startswith("genloom.sdk"))]
+        if bad:
+            offenders.append((path.relative_to(ROOT).as_posix(), bad))
+    assert offenders == []

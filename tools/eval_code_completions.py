@@ -59,6 +59,9 @@ def main() -> None:
                         help="a model folder (default: the bundled stdlib-llama)")
     parser.add_argument("--seeds", type=int, default=4)
     parser.add_argument("--max-new-tokens", type=int, default=96)
+    parser.add_argument("--defaults-only", action="store_true", help="only the generator-defaults run")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=INT",
+                        help="override a whole-number parameter in every run (e.g. no_repeat_ngram_size=0)")
     args = parser.parse_args()
     os.environ.setdefault("GENLOOM_HOME", tempfile.mkdtemp(prefix="genloom-eval-"))
 
@@ -76,13 +79,16 @@ def main() -> None:
         "max_new_tokens": args.max_new_tokens, "repetition_penalty": 1.0, "token_healing": healing})
         for healing in (False, True)]
     runs.append(("generator defaults", {}))
+    if args.defaults_only:
+        runs = runs[-1:]
+    extra = {name: int(value) for name, _, value in (item.partition("=") for item in args.set)}
     for label, overrides in runs:
         empty = ok = total = looped = at_limit = 0
         for prompt in PROMPTS:
             for seed in range(args.seeds):
                 sampling = ({} if not overrides else {"temperature": 0.0} if seed == 0
                             else {"temperature": 0.7, "top_p": 0.95, "top_k": 0})
-                params = spec.validate_params({"prompt": prompt, **overrides, **sampling})
+                params = spec.validate_params({"prompt": prompt, **overrides, **sampling, **extra})
                 (out,) = generator.run(Request(spec.id, params, seed, model=ref,
                                                output_dir=out_dir), RunState())
                 total += 1

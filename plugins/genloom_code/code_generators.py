@@ -1,6 +1,6 @@
 """The code plugin's generators: completion and fill-in-the-middle, with a syntax check.
 
-They reuse the text plugin's language-model generator (model loading, backends,
+They build on genloom_lm's language-model generator (model loading, backends,
 streaming, cancel); what is theirs is the prompt, the language and the check.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 from genloom.sdk import Output, ParameterError, Request, RunState
 from genloom_code.checks import SUFFIXES, check_code
 from genloom_code.fim import require_fim
-from genloom_text.generator import LanguageModelGenerator, Prompt
+from genloom_lm.generator import LanguageModelGenerator, Prompt
 
 
 class _CodeGenerator(LanguageModelGenerator):
@@ -36,6 +36,12 @@ class CodeCompletionGenerator(_CodeGenerator):
 
     def prompt(self, request: Request) -> Prompt:
         return self.completion_prompt(request, {"mode": "completion"})
+
+    def stops_at_top_level(self, request: Request) -> bool:
+        """With ``stop_at_top_level`` on and the prompt ending inside a block (its last line
+        indented or ending with ':'), the completion ends where the block does, instead of
+        the model going on to write unrelated code until the token limit."""
+        return bool(request.params.get("stop_at_top_level")) and inside_block(request.params["prompt"])
 
     def finish(self, request: Request, prompt: Prompt, generated: str,
                metadata: dict[str, Any], partial: bool, state: RunState) -> Output:
@@ -74,3 +80,12 @@ class InfillGenerator(_CodeGenerator):
             if token_id is not None and token_id not in ids:
                 ids.append(token_id)
         return ids
+
+
+def inside_block(code: str) -> bool:
+    """True when ``code``'s last non-blank line is indented or opens a block (ends with ':')."""
+    lines = [line for line in code.splitlines() if line.strip()]
+    if not lines:
+        return False
+    last = lines[-1]
+    return last[:1] in (" ", "\t") or last.rstrip().endswith(":")

@@ -16,9 +16,9 @@ from genloom.sdk import (
     StringParam,
     hookimpl,
 )
+from genloom_lm.model_folder import MODEL_KIND
+from genloom_lm.params import TOKEN_HEALING, sampling_params
 from genloom_text.identify import identify_text_model
-from genloom_text.model_folder import MODEL_KIND
-from genloom_text.params import TOKEN_HEALING, sampling_params
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 BUNDLED_ID = "text.fortune-llama"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from genloom.sdk import Output, Request, RunState
+from genloom_lm.generator import LanguageModelGenerator, Prompt
 from genloom_text.chat import build_messages, render_chat
-from genloom_text.generator import LanguageModelGenerator, Prompt
 
 
 class CompletionGenerator(LanguageModelGenerator):

@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parents[1] / "genloom_lm" / "training"))  # the shared training loop
 
 from lm_training import (  # noqa: E402
     TrainConfig,

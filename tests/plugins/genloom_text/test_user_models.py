@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from genloom.sdk import InputError, ModelRef, PickleRefusedError
+from genloom_lm.model_folder import MODEL_KIND
 from genloom_text.identify import identify_text_model as identify
-from genloom_text.model_folder import MODEL_KIND
 
 
 def _copy(ref: ModelRef, dest: Path) -> Path:

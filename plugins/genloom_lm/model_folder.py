@@ -1,7 +1,7 @@
 """Transformers causal-LM folders on disk: find them and check their weights before loading.
 
 Pure Python (json only). Recognising them for the model library is
-:mod:`genloom_text.identify`'s job.
+the text plugin's job (genloom_text.identify).
 """
 
 from __future__ import annotations

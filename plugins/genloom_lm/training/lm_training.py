@@ -1,6 +1,6 @@
 """Shared training loop for Genloom's bundled language models (text and code).
 
-Used by ``train_fortunes.py`` here and by ``plugins/genloom_code/training/train_stdlib.py``.
+Used by ``plugins/genloom_text/training/train_fortunes.py`` and ``plugins/genloom_code/training/train_stdlib.py``.
 A plain helper module for scripts, not part of any plugin package.
 
 What it guarantees: fixed seeds (each step's batch is drawn from a generator seeded with

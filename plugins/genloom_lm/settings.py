@@ -18,6 +18,8 @@ class GenerationSettings:
     top_k: int
     repetition_penalty: float
     stop: tuple[str, ...]
+    #: Never repeat a run of this many tokens that is already in the text (0: off).
+    no_repeat_ngram_size: int = 0
 
     @property
     def greedy(self) -> bool:
@@ -46,6 +48,7 @@ def settings_from_params(params: dict[str, Any]) -> GenerationSettings:
         top_k=params["top_k"],
         repetition_penalty=params["repetition_penalty"],
         stop=parse_stop_sequences(params.get("stop", "")),
+        no_repeat_ngram_size=params.get("no_repeat_ngram_size", 0),
     )
 
 

@@ -7,7 +7,8 @@ from genloom.sdk import BoolParam, ChoiceParam, FloatParam, IntParam, Param, Str
 BACKENDS = ("torch", "onnx")
 
 
-def sampling_params(max_new_tokens: int = 100, temperature: float = 0.8) -> tuple[Param, ...]:
+def sampling_params(max_new_tokens: int = 100, temperature: float = 0.8,
+                    no_repeat_ngram_size: int = 0) -> tuple[Param, ...]:
     """Max tokens, temperature, top-p, top-k, repetition penalty, stops, backend.
 
     How many texts to make is not a parameter: Genloom's count asks for them,
@@ -30,6 +31,11 @@ def sampling_params(max_new_tokens: int = 100, temperature: float = 0.8) -> tupl
         FloatParam("repetition_penalty", 1.1, minimum=1.0, maximum=3.0, step=0.05,
                    description="Above 1, makes tokens already in the text less likely "
                                "(1 turns it off).", advanced=True),
+        IntParam("no_repeat_ngram_size", no_repeat_ngram_size, minimum=0, maximum=64,
+                 title="No repeat n-gram size",
+                 description="Never write a run of this many tokens a second time (stops loops "
+                             "such as one line written over and over); 0 turns it off.",
+                 advanced=True),
         StringParam("stop", "", multiline=True, title="Stop sequences",
                     description="Stop when any of these appears (one per line; \\n means a "
                                 "newline). The stop sequence is not included in the output.",

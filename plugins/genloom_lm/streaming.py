@@ -9,10 +9,14 @@ the concatenated partial texts equal the final text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 from genloom.sdk import RunState
+
+#: A line that starts in the first column with something other than white space.
+_TOP_LEVEL = re.compile(r"\n(?=[^\s])")
 
 #: ``on_text(new_text, tokens_so_far)``
 TextCallback = Callable[[str, int], None]
@@ -32,13 +36,19 @@ class TokenStream:
     """
 
     def __init__(self, tokenizer: Any, stops: tuple[str, ...], on_text: TextCallback,
-                 state: RunState | None = None, skip: str = "") -> None:
+                 state: RunState | None = None, skip: str = "", *, stop_at_top_level: bool = False) -> None:
         self.tokenizer = tokenizer
         # Text the generation starts with that is not part of it: the prompt's end that
         # token healing took off (the first token is constrained to begin with it).
         self._skip = skip
         self.stops = tuple(s for s in stops if s)
         self.holdback = max((len(s) for s in self.stops), default=1) - 1
+        # Code completion inside a block ends where the code returns to the top level: a
+        # newline followed by a non-blank character in the first column. The newline is
+        # held back until the next character shows whether it starts such a line.
+        self.stop_at_top_level = stop_at_top_level
+        if stop_at_top_level:
+            self.holdback = max(self.holdback, 1)
         self.on_text = on_text
         self.state = state
         self.ids: list[int] = []
@@ -132,6 +142,10 @@ class TokenStream:
         # A stop sequence starting in the streamed text would have ended within the
         # held-back text before, and been found then: only ``text`` needs looking at.
         hits = [i for i in (text.find(s) for s in self.stops) if i >= 0]
+        if self.stop_at_top_level:
+            found = _TOP_LEVEL.search(text)
+            if found is not None:
+                hits.append(found.start() + 1)  # keep the newline that ends the block's last line
         return min(hits) if hits else None
 
     def _emit(self, upto: int) -> None:

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from genloom.sdk import ParameterError, onnx_session
-from genloom_text.model_folder import ModelFolder
-from genloom_text.settings import GenerationSettings
-from genloom_text.streaming import TokenStream
-from genloom_text.torch_backend import GenerationResult
+from genloom_lm.model_folder import ModelFolder
+from genloom_lm.settings import GenerationSettings
+from genloom_lm.streaming import TokenStream
+from genloom_lm.torch_backend import GenerationResult
 
 _DTYPES = {"tensor(float)": "float32", "tensor(float16)": "float16"}
 
@@ -37,7 +37,7 @@ class OnnxBackend:
                 "backend", "onnx",
                 f"needs an ONNX export of the model, and {' or '.join(map(str, folder.onnx_places))} does not exist",
                 f"use backend=torch, or export the model with "
-                f"`python plugins/genloom_text/training/export_onnx.py {folder.path} --out {out}`")
+                f"`python plugins/genloom_lm/training/export_onnx.py {folder.path} --out {out}`")
         self.session, self.providers = onnx_session(path, device)
         inputs = {i.name: i for i in self.session.get_inputs()}
         self.input_names = set(inputs)
@@ -91,7 +91,7 @@ class OnnxBackend:
             position += length
             seen = np.asarray(history, dtype=np.int64)
             if first_allowed is not None and len(history) == len(input_ids):
-                from genloom_text.healing import mask_first_token
+                from genloom_lm.healing import mask_first_token
 
                 logits = mask_first_token(logits, first_allowed)
             token = pick_token(logits, seen, settings, rng)
@@ -114,6 +114,9 @@ def pick_token(logits: Any, seen: Any, settings: GenerationSettings, rng: Any) -
     """The next token: greedy at temperature 0, else sampled with transformers' processors."""
     import numpy as np
 
+    banned = repeated_ngram_ends(seen, settings.no_repeat_ngram_size)
+    if banned:
+        logits[banned] = -np.inf
     if settings.repetition_penalty != 1.0 and len(seen):
         ids = np.unique(seen)
         values = logits[ids]
@@ -135,6 +138,17 @@ def pick_token(logits: Any, seen: Any, settings: GenerationSettings, rng: Any) -
         probs[drop] = 0.0
         probs /= probs.sum()
     return int(rng.choice(len(probs), p=probs))
+
+
+def repeated_ngram_ends(seen: Any, size: int) -> list[int]:
+    """The tokens that would repeat a ``size``-token run already in ``seen`` (as
+    transformers' ``no_repeat_ngram_size``: the last ``size - 1`` tokens are looked up)."""
+    if size <= 0 or len(seen) < size:
+        return []
+    tokens = [int(t) for t in seen]
+    tail = tuple(tokens[len(tokens) - size + 1:])
+    return sorted({tokens[i + size - 1] for i in range(len(tokens) - size + 1)
+                   if tuple(tokens[i:i + size - 1]) == tail})
 
 
 def _layer_order(name: str) -> tuple[int, int]:

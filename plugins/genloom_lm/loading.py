@@ -9,7 +9,7 @@ import os
 from typing import Any
 
 from genloom.sdk import InputError
-from genloom_text.model_folder import ModelFolder
+from genloom_lm.model_folder import ModelFolder
 
 
 def go_offline() -> None:
