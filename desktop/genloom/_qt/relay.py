@@ -11,7 +11,10 @@ so a view never re-enters itself from inside its own change).
 
 from __future__ import annotations
 
+import itertools
+import weakref
 from collections.abc import Callable
+from functools import partial
 from typing import Any, ClassVar, Protocol
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -26,25 +29,89 @@ class HasEvents(Protocol):
     def events(self) -> Any: ...
 
 
+Connection = tuple[CoreSignal, Callable[..., None]]
+
+
+class _Dispatcher(QObject):
+    """The one object core callbacks post through, for every relay; it lives as long as the app.
+
+    Core callbacks run on any thread and hold only this object and a relay's key, never a
+    relay: a core model that outlives its views must not keep a relay alive, and a relay's
+    last reference must never be dropped off the GUI thread (a garbage collection that
+    happens to run on a worker thread, or a callback finishing there), which would delete
+    a GUI-thread QObject from another thread while the GUI thread delivers its events: a
+    crash inside ``processEvents``, seen in the test suite. Deliveries are queued to the GUI
+    thread, where the relay is looked up and dropped if it is gone.
+    """
+
+    deliver = Signal(int, str, object)  # relay key, event name, its arguments (a tuple)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.relays: weakref.WeakValueDictionary[int, CoreRelay] = weakref.WeakValueDictionary()
+        self._keys = itertools.count()
+        self.deliver.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
+
+    def register(self, relay: CoreRelay) -> int:
+        key = next(self._keys)
+        self.relays[key] = relay
+        return key
+
+    def _dispatch(self, key: int, name: str, args: tuple[object, ...]) -> None:
+        relay = self.relays.get(key)
+        if relay is None:
+            return
+        try:
+            getattr(relay, name).emit(*args)
+        except RuntimeError:  # its C++ side was deleted with its Qt parent
+            relay.detach()
+
+
+_dispatcher: _Dispatcher | None = None
+
+
+def _the_dispatcher() -> _Dispatcher:
+    global _dispatcher
+    if _dispatcher is None:  # first relay, made on the GUI thread like every relay
+        _dispatcher = _Dispatcher()
+    return _dispatcher
+
+
+def _post(dispatcher: _Dispatcher, key: int, name: str, *args: object) -> None:
+    """A core callback: runs on the emitting thread, so it only posts."""
+    dispatcher.deliver.emit(key, name, args)
+
+
+def _disconnect_all(connections: list[Connection]) -> None:
+    """Stop the core callbacks in ``connections`` (the list is emptied in place)."""
+    pending = list(connections)
+    connections.clear()
+    for signal, callback in pending:
+        signal.disconnect(callback)
+
+
 class CoreRelay(QObject):
     """Relays the core events named in :attr:`EVENTS` as the Qt signals of the same names.
 
     Subclasses declare ``EVENTS`` and one Qt ``Signal`` per name. :meth:`attach` listens to
     a core model's ``events`` (a project's, an engine's, the model library's); attaching
-    another, or :meth:`detach`, stops listening to the previous one.
+    another, or :meth:`detach`, stops listening to the previous one. A relay that is
+    deleted (with its Qt parent, or when its last reference goes) stops listening by itself.
     """
 
     EVENTS: ClassVar[tuple[str, ...]] = ()
-
-    _deliver = Signal(str, object)  # event name, its arguments (a tuple)
 
     def __init__(self, model: HasEvents | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         for name in self.EVENTS:
             if not isinstance(getattr(type(self), name, None), Signal):
                 raise TypeError(f"{type(self).__name__} relays {name!r} but declares no Qt signal of that name")
-        self._deliver.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
-        self._connections: list[tuple[CoreSignal, Callable[..., None]]] = []
+        self._dispatcher = _the_dispatcher()
+        self._key = self._dispatcher.register(self)
+        # One list for the relay's whole life: the clean-ups hold it, not the relay.
+        self._connections: list[Connection] = []
+        self.destroyed.connect(partial(_disconnect_all, self._connections))
+        weakref.finalize(self, _disconnect_all, self._connections)
         self._source: HasEvents | None = None
         self.attach(model)
 
@@ -61,26 +128,14 @@ class CoreRelay(QObject):
         self._source = model
         for name in self.EVENTS:
             signal: CoreSignal = getattr(model.events, name)
-            callback = self._forwarder(name)
+            callback = partial(_post, self._dispatcher, self._key, name)
             signal.connect(callback)
             self._connections.append((signal, callback))
 
     def detach(self) -> None:
         """Stop listening; emissions already queued are still delivered."""
-        connections, self._connections, self._source = self._connections, [], None
-        for signal, callback in connections:
-            signal.disconnect(callback)
-
-    def _forwarder(self, name: str) -> Callable[..., None]:
-        def forward(*args: object) -> None:  # runs on the emitting thread: only post
-            try:
-                self._deliver.emit(name, args)
-            except RuntimeError:  # the Qt object owning this relay was deleted: stop listening
-                self.detach()
-        return forward
-
-    def _dispatch(self, name: str, args: tuple[object, ...]) -> None:
-        getattr(self, name).emit(*args)
+        self._source = None
+        _disconnect_all(self._connections)
 
 
 class ProjectSignals(CoreRelay):
