@@ -113,8 +113,9 @@ def main(out_dir: str) -> int:
 
     from genloom._qt.startup import build_window
 
+    # The window keeps the size and place the app gives a first window on this screen
+    # (a scripted resize kept the centred position and pushed the right edge off screen).
     app, window = build_window(["genloom-app"])
-    window.resize(1560, 960)
     window.show()
     window.start_engine()
 
