@@ -59,3 +59,17 @@ def test_the_app_logs_to_a_file_and_the_problem_is_in_it(qtbot, tmp_path, genloo
         for handler in [h for h in root.handlers if getattr(h, "baseFilename", "") == str(log)]:
             root.removeHandler(handler)
             handler.close()
+
+
+def test_a_damaged_default_project_is_left_alone_and_a_fresh_one_opens(qtbot, genloom_home):
+    from genloom.core import paths
+
+    default = paths.default_projects_dir() / "My first project"
+    files = _damaged(default)
+    _app, window = build_window(["genloom-app"])
+    qtbot.addWidget(window)
+    assert window.project.path == default.with_name("My first project 2")
+    assert window.problem_box.isVisible()
+    assert str(default) in window.problem_box.text()
+    assert "was opened instead" in window.problem_box.text()
+    assert all(f.exists() for f in files) and (default / "genloom.db").stat().st_size == 0

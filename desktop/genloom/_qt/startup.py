@@ -22,6 +22,15 @@ if TYPE_CHECKING:
     from genloom.core.settings import Settings
 
 
+#: How many default project folders ("My first project", "My first project 2", ...) are
+#: tried before the app gives up.
+DEFAULT_PROJECT_TRIES = 5
+
+
+class ProjectStartError(RuntimeError):
+    """No project could be opened at start-up; the message says why for each one tried."""
+
+
 def open_start_project(settings: Settings, requested: str | None = None) -> tuple[Project, str]:
     """The project to open: the one asked for, else the last one, else a new one in Documents.
 
@@ -47,11 +56,23 @@ def open_start_project(settings: Settings, requested: str | None = None) -> tupl
             from genloom._qt.remedies import app_message
 
             problem = f"Genloom could not open the project {wanted}:\n\n{app_message(exc)}"
-    candidate = paths.default_projects_dir() / "My first project"
-    project = Project.open_or_create(candidate)
-    if problem:
-        problem += f"\n\nThe project {project.path} was opened instead."
-    return project, problem
+    # The default project can be damaged too (or newer, or unreadable): it is left as it
+    # is and a fresh one beside it opens, so the app does not hang on a blank window.
+    base = paths.default_projects_dir() / "My first project"
+    candidates = [base] + [base.with_name(f"{base.name} {n}") for n in range(2, DEFAULT_PROJECT_TRIES + 1)]
+    for candidate in candidates:
+        try:
+            project = Project.open_or_create(candidate)
+        except (GenloomError, OSError) as exc:
+            from genloom._qt.remedies import app_message
+
+            problem += ("\n\n" if problem else "") + \
+                f"Genloom could not open the project {candidate}:\n\n{app_message(exc)}"
+            continue
+        if problem:
+            problem += f"\n\nThe project {project.path} was opened instead."
+        return project, problem
+    raise ProjectStartError(problem)
 
 
 def start_application(argv: list[str] | None = None) -> tuple[QApplication, MainWindow, Settings]:
