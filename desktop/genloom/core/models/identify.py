@@ -12,7 +12,6 @@ the user to rename or to type by hand.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ from genloom.sdk.formats import (
     ModelFormatError,
     is_gguf_file,
     is_pickle_file,
+    read_json_config,
     read_safetensors_header,
 )
 from genloom.sdk.models import ModelMatch
@@ -177,12 +177,12 @@ def _unknown_safetensors(path: Path) -> Identification:
 
 
 def _unknown_folder(path: Path) -> Identification:
-    index = _read_json(path / "model_index.json")
+    index = read_json_config(path / "model_index.json")
     if index is not None:
         pipeline = index.get("_class_name", "?")
         return Identification(format="diffusers-folder", details={"pipeline": pipeline},
                               reason=f"a diffusers {pipeline} folder that no installed plugin loads")
-    config = _read_json(path / "config.json")
+    config = read_json_config(path / "config.json")
     if config is not None:
         known = known_architecture(config)
         if known is not None:
@@ -207,7 +207,7 @@ def _unknown_folder(path: Path) -> Identification:
 def _folder_format(path: Path) -> str:
     if (path / "model_index.json").is_file():
         return "diffusers-folder"
-    config = _read_json(path / "config.json") or {}
+    config = read_json_config(path / "config.json") or {}
     return "diffusers-model-folder" if config.get("_class_name") else "transformers-folder"
 
 
@@ -228,9 +228,3 @@ def licence_from_model_card(folder: Path) -> str:
     return found.group(1).strip("'\"") if found else ""
 
 
-def _read_json(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
