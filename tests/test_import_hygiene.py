@@ -111,7 +111,7 @@ def test_no_plugin_imports_another_plugins_package():
     package that is no plugin (genloom_lm for the text and code plugins). Training scripts
     count too, including the folders they put on sys.path."""
     plugins = _plugin_packages()
-    assert {"genloom_text", "genloom_code", "genloom_image", "genloom_procedural"} <= plugins
+    assert {"genloom_text", "genloom_code", "genloom_image", "genloom_procedural", "genloom_video", "genloom_audio"} <= plugins
     offenders = []
     for path in sorted((ROOT / "plugins").rglob("*.py")):
         owner = path.relative_to(ROOT / "plugins").parts[0]

@@ -1,0 +1,9 @@
+"""The music generators' specs: plain data, cheap to import."""
+
+from __future__ import annotations
+
+from genloom.sdk import GeneratorSpec
+
+
+def music_generators() -> list[GeneratorSpec]:
+    return []

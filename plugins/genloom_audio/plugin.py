@@ -1,0 +1,17 @@
+"""Entry module of the audio plugin: cheap to import, plain data only.
+
+Music and speech declare their generators in modules of their own
+(``music_specs``, ``speech_specs``); this module only gathers them.
+"""
+
+from __future__ import annotations
+
+from genloom.sdk import GeneratorSpec, hookimpl
+from genloom_audio import __version__  # noqa: F401 - read by the plugin manager
+from genloom_audio.music_specs import music_generators
+from genloom_audio.speech_specs import speech_generators
+
+
+@hookimpl
+def genloom_register_generators() -> list[GeneratorSpec]:
+    return [*music_generators(), *speech_generators()]
