@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-HEAVY = ("PySide6", "shiboken6", "torch", "diffusers", "transformers", "onnxruntime")
+HEAVY = ("PySide6", "shiboken6", "torch", "diffusers", "transformers", "onnxruntime", "av", "cv2")
 
 
 def _builtin_plugin_entry_modules() -> list[str]:
