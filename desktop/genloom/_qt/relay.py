@@ -139,14 +139,15 @@ class CoreRelay(QObject):
 
 
 class ProjectSignals(CoreRelay):
-    """A project's asset and job events (``project.events``)."""
+    """A project's asset, job and board events (``project.events``)."""
 
-    EVENTS = ("asset_added", "asset_changed", "asset_deleted", "job_changed")
+    EVENTS = ("asset_added", "asset_changed", "asset_deleted", "job_changed", "board_changed")
 
     asset_added = Signal(object)     # Asset
     asset_changed = Signal(object)   # Asset
     asset_deleted = Signal(int)      # asset id
     job_changed = Signal(object)     # Job
+    board_changed = Signal(int)      # board id
 
 
 class EngineSignals(CoreRelay):

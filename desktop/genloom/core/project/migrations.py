@@ -9,6 +9,9 @@ columns, tables, indexes, backfilled rows.
 Version 1: assets, lineage (asset_parents), tags, asset_tags, meta.
 Version 2: the job queue (jobs) and full-text search (asset_search, FTS5),
 backfilled from the existing assets.
+Version 3: a job's seed count. Then storyboards (``genloom.core.boards``): boards,
+shots, takes, the job links that attach finished jobs' assets as takes, and the
+boards' undo log.
 """
 
 from __future__ import annotations
@@ -143,6 +146,82 @@ def _v3_job_seed_count(conn: sqlite3.Connection, root: Path) -> None:
     conn.execute("ALTER TABLE jobs ADD COLUMN seed_count INTEGER NOT NULL DEFAULT 1")
 
 
+def _boards(conn: sqlite3.Connection, root: Path) -> None:
+    # Storyboards (genloom.core.boards). A take links an existing asset to a shot's
+    # track; deleting the asset removes the take (never the other way round). A
+    # removed shot is kept with ``removed = 1`` so that undo can bring it back.
+    _execute_script(conn, """
+        CREATE TABLE boards (
+            id       INTEGER PRIMARY KEY,
+            name     TEXT NOT NULL,
+            created  REAL NOT NULL,
+            style    TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE TABLE board_shots (
+            id          INTEGER PRIMARY KEY,
+            board_id    INTEGER NOT NULL REFERENCES boards (id) ON DELETE CASCADE,
+            position    INTEGER NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            duration    REAL NOT NULL,
+            camera      TEXT NOT NULL DEFAULT 'static',
+            dialogue    TEXT NOT NULL DEFAULT '',
+            character   TEXT NOT NULL DEFAULT '',
+            notes       TEXT NOT NULL DEFAULT '',
+            scene       TEXT NOT NULL DEFAULT '',
+            removed     INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX board_shots_order ON board_shots (board_id, removed, position);
+        CREATE TABLE board_takes (
+            id       INTEGER PRIMARY KEY,
+            shot_id  INTEGER NOT NULL REFERENCES board_shots (id) ON DELETE CASCADE,
+            track    TEXT NOT NULL CHECK (track IN ('picture', 'voice', 'music')),
+            asset_id INTEGER NOT NULL REFERENCES assets (id) ON DELETE CASCADE,
+            selected INTEGER NOT NULL DEFAULT 0,
+            created  REAL NOT NULL,
+            job_id   INTEGER,
+            UNIQUE (shot_id, track, asset_id)
+        );
+        CREATE UNIQUE INDEX board_takes_selected ON board_takes (shot_id, track)
+            WHERE selected = 1;
+        CREATE INDEX board_takes_asset ON board_takes (asset_id);
+        CREATE TABLE board_jobs (
+            job_id   INTEGER PRIMARY KEY,
+            board_id INTEGER NOT NULL REFERENCES boards (id) ON DELETE CASCADE,
+            shot_id  INTEGER REFERENCES board_shots (id) ON DELETE CASCADE,
+            track    TEXT NOT NULL CHECK (track IN ('picture', 'voice', 'music', 'cut'))
+        );
+        CREATE INDEX board_jobs_board ON board_jobs (board_id);
+        CREATE TABLE board_undo (
+            id       INTEGER PRIMARY KEY,
+            board_id INTEGER NOT NULL REFERENCES boards (id) ON DELETE CASCADE,
+            label    TEXT NOT NULL,
+            ops      TEXT NOT NULL,
+            created  REAL NOT NULL
+        );
+        CREATE INDEX board_undo_board ON board_undo (board_id, id)
+    """)
+    # A finished job linked to a shot attaches its assets as takes in the transaction
+    # that stores them (so no listener can miss it, across any crash or restart); the
+    # first take of a track is selected. One statement: its body holds semicolons.
+    conn.execute("""
+        CREATE TRIGGER board_jobs_attach AFTER UPDATE OF state ON jobs
+        WHEN NEW.state IN ('done', 'cancelled')
+             AND EXISTS (SELECT 1 FROM board_jobs WHERE job_id = NEW.id AND track != 'cut')
+        BEGIN
+            INSERT OR IGNORE INTO board_takes (shot_id, track, asset_id, created, job_id)
+            SELECT l.shot_id, l.track, CAST(a.value AS INTEGER), COALESCE(NEW.finished, 0), NEW.id
+              FROM board_jobs l, json_each(NEW.asset_ids) a
+             WHERE l.job_id = NEW.id AND l.shot_id IS NOT NULL
+               AND EXISTS (SELECT 1 FROM assets WHERE id = CAST(a.value AS INTEGER));
+            UPDATE board_takes SET selected = 1
+             WHERE id = (SELECT min(t.id) FROM board_takes t WHERE t.job_id = NEW.id)
+               AND NOT EXISTS (SELECT 1 FROM board_takes s WHERE s.selected = 1
+                                  AND s.shot_id = board_takes.shot_id
+                                  AND s.track = board_takes.track);
+        END
+    """)
+
+
 def _execute_script(conn: sqlite3.Connection, script: str) -> None:
     # Not executescript(): it commits first, which would break the one
     # transaction a migration must run in.
@@ -152,7 +231,8 @@ def _execute_script(conn: sqlite3.Connection, script: str) -> None:
 
 
 #: ``MIGRATIONS[i]`` moves a database from schema version ``i`` to ``i + 1``.
-MIGRATIONS: tuple[Migration, ...] = (_v1_assets, _v2_jobs_and_search, _v3_job_seed_count)
+MIGRATIONS: tuple[Migration, ...] = (_v1_assets, _v2_jobs_and_search, _v3_job_seed_count,
+                                     _boards)
 
 #: The schema version this code writes, and the newest it reads.
 SCHEMA_VERSION = len(MIGRATIONS)

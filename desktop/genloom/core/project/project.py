@@ -162,6 +162,12 @@ class Project:
     def __repr__(self) -> str:
         return f"Project({str(self.path)!r}, name={self.name!r})"
 
+    @property
+    def db(self) -> Database:
+        """The project's database, for core stores that keep their own tables in it
+        (``genloom.core.boards``). Writes go through ``db.transaction()``."""
+        return self._db
+
     def tmp_dir(self) -> Path:
         """The project's scratch folder, on the same filesystem as its assets.
 

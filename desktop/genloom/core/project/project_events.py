@@ -16,6 +16,8 @@ class ProjectEvents:
     - ``asset_deleted(asset_id)``: the asset with this id was deleted.
     - ``job_changed(job)``: a job was queued, or changed state, position or
       cancel request; the argument is the :class:`Job` as it is now.
+    - ``board_changed(board_id)``: a storyboard, its shots or takes changed
+      (``genloom.core.boards``); the board may have been deleted.
     """
 
     def __init__(self) -> None:
@@ -23,3 +25,4 @@ class ProjectEvents:
         self.asset_changed = Signal("asset_changed")
         self.asset_deleted = Signal("asset_deleted")
         self.job_changed = Signal("job_changed")
+        self.board_changed = Signal("board_changed")
