@@ -174,6 +174,23 @@ class Boards:
             ops.append(["shot", ids[-1], {"removed": 1}])
         return ids
 
+    def store_script(self, rows: Sequence[Mapping[str, Any]], *, board_id: int | None,
+                     name: str, label: str) -> tuple[int, list[int]]:
+        """Shots of a parsed script into a new board (``board_id`` None, named ``name``) or
+        appended to a board, all in one transaction; returns ``(board id, shot ids)``."""
+        checked = [check_shot_values({"duration": DEFAULT_DURATION, **row}) for row in rows]
+        if board_id is None:
+            name = _check_name(name[:_NAME_LIMIT])
+            with self._db.transaction() as conn:
+                board_id = self._insert_board(conn, name, BoardStyle())
+                ids = self._add_shots(conn, board_id, checked, None, [])  # a new board: no undo
+            self._announce(board_id)
+            return board_id, ids
+        self.get(board_id)
+        with self._edit(board_id, label) as ops:
+            ids = self._add_shots(self._conn(), board_id, checked, None, ops)
+        return board_id, ids
+
     def update_shot(self, shot_id: int, **values: Any) -> Shot:
         """Change some of a shot's fields."""
         checked = check_shot_values(values)
