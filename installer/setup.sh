@@ -71,6 +71,9 @@ fi
 
 echo "genloom setup: installing genloom and its dependencies"
 "${pip[@]}" install -e ".[dev]"
+# Without its dependencies: it requires opencv-python (the GUI build), whose cv2 would
+# replace opencv-python-headless's; what it needs at run time is in pyproject.toml.
+"${pip[@]}" install --no-deps "invisible-watermark==0.2.0"
 check_qt
 compile_sources
 echo "$want" > "$stamp"

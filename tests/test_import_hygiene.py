@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-HEAVY = ("PySide6", "shiboken6", "torch", "diffusers", "transformers", "onnxruntime", "av", "cv2")
+HEAVY = ("PySide6", "shiboken6", "torch", "diffusers", "transformers", "onnxruntime", "av", "cv2",
+         # provenance: content credentials, XMP, the watermark (genloom.core.credentials)
+         "c2pa", "pyexiv2", "imwatermark")
 
 
 def _builtin_plugin_entry_modules() -> list[str]:

@@ -1,4 +1,4 @@
-"""Exporting a file: atomic, byte for byte for non-PNG files, and only to a file path."""
+"""Exporting a file: atomic, a text file unchanged (its credentials beside it), only to a file path."""
 
 from __future__ import annotations
 
@@ -6,16 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from genloom.core.provenance import export_file
+from genloom.core.exporting import export_file
 
 
-def test_a_non_png_file_is_exported_byte_for_byte(tmp_path: Path):
+def test_a_text_file_is_exported_unchanged_with_its_sidecar_and_no_temp_file(tmp_path: Path):
     source = tmp_path / "a.txt"
     source.write_bytes(b"hello\x00world")
     written = export_file(source, tmp_path / "sub" / "b.txt", kind="text", suffix=".txt", recipe={"seed": 1})
     assert written == tmp_path / "sub" / "b.txt"
     assert written.read_bytes() == b"hello\x00world"
-    assert sorted(p.name for p in written.parent.iterdir()) == ["b.txt"]  # no temp file left
+    # No temp file left; the credentials are in a sidecar, the text is untouched.
+    assert sorted(p.name for p in written.parent.iterdir()) == ["b.txt", "b.txt.c2pa"]
 
 
 def test_a_folder_destination_is_refused_with_the_fix(tmp_path: Path):

@@ -318,17 +318,15 @@ class MainWindow(QMainWindow):
     def export_asset(self, asset_id: int | None) -> None:
         from PySide6.QtWidgets import QFileDialog
 
-        from genloom.core.provenance import export_file
+        from genloom.core.exporting import export_asset
 
         if asset_id is None:
             return
         asset = self.project.get_asset(asset_id)
         name, _ = QFileDialog.getSaveFileName(self, "Export asset", f"genloom-{asset.id}{asset.suffix}")
         if name:
-            # verified_path: a damaged file is reported, never exported.
-            self._guard(lambda: export_file(self.project.verified_path(asset), Path(name), kind=asset.kind,
-                                            suffix=asset.suffix, recipe=asset.recipe, prompt=asset.prompt,
-                                            metadata=asset.metadata))
+            # A damaged file is reported, never exported (export_asset checks its hash).
+            self._guard(lambda: export_asset(self.project, asset, Path(name), self.settings))
 
     def delete_asset(self, asset_id: int) -> None:
         from genloom._qt.dialogs import confirm

@@ -92,17 +92,13 @@ def _file_state(project: Project, asset: Asset) -> str:
 
 
 def export_asset(args: argparse.Namespace) -> int:
-    from genloom.core.provenance import export_file
+    from genloom.core.exporting import export_asset as export
 
-    project = open_project(args, load_settings())
+    settings = load_settings()
+    project = open_project(args, settings)
+    # A damaged file is reported, never exported (export_asset checks it against its hash).
     asset = project.get_asset(args.asset)
-    source = project.verified_path(asset)  # a damaged file is reported, never exported
-    dest = Path(args.dest).expanduser()
-    if dest.is_dir():
-        dest = dest / f"genloom-{asset.id}{asset.suffix}"
-    written = export_file(source, dest,
-                          kind=asset.kind, suffix=asset.suffix, recipe=asset.recipe,
-                          prompt=asset.prompt, metadata=asset.metadata)
+    written = export(project, asset, Path(args.dest), settings)
     if args.json:
         emit_json({"asset": asset.id, "path": str(written)})
     else:

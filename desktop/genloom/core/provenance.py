@@ -1,22 +1,26 @@
-"""Recipes written into exported files and read back on import.
+"""The provenance text Genloom writes into files, and reads back from them.
 
-PNG gets three text chunks: ``parameters`` (the line format AUTOMATIC1111,
-ComfyUI importers and many galleries read), ``genloom`` (the full JSON recipe)
-and XMP with IPTC ``DigitalSourceType`` = ``trainedAlgorithmicMedia``, which
-marks the image as made by a generative model. Other formats are copied as
-they are (their container tags come with the audio and video plugins).
+- ``parameters``: the A1111-style line format (prompt, ``Negative prompt:``, then
+  ``Steps: 20, Sampler: ..., Seed: 1, ...``) that AUTOMATIC1111, ComfyUI importers
+  and many galleries read;
+- ``genloom``: the full JSON recipe (a PNG iTXt chunk);
+- XMP with IPTC ``DigitalSourceType``: ``trainedAlgorithmicMedia``, or
+  ``compositeWithTrainedAlgorithmicMedia`` for an output made from an input asset;
+- the one-line header comment of exported code and Markdown.
+
+Writing a file with all of it, and signing it, is :mod:`genloom.core.exporting`.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
+import re
 from pathlib import Path
 from typing import Any
 
-IPTC_TRAINED = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
+from genloom.core.credentials.manifest import COMPOSITE, TRAINED, model_summary
+
+IPTC_TRAINED = TRAINED
 
 _XMP = """<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
 <x:xmpmeta xmlns:x="adobe:ns:meta/">
@@ -29,6 +33,47 @@ _XMP = """<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
  </rdf:RDF>
 </x:xmpmeta>
 <?xpacket end="w"?>"""
+
+
+#: Line comments by suffix, for the one-line header of exported code and Markdown.
+_COMMENTS = {".py": ("# ", ""), ".sh": ("# ", ""), ".rs": ("// ", ""), ".js": ("// ", ""),
+             ".ts": ("// ", ""), ".c": ("// ", ""), ".cpp": ("// ", ""), ".go": ("// ", ""),
+             ".java": ("// ", ""), ".md": ("<!-- ", " -->")}
+#: A Python encoding declaration (PEP 263), which must stay on line 1 or 2.
+_CODING = re.compile(r"^[ \t\f]*#.*?coding[:=]")
+
+
+def source_type(recipe: dict[str, Any]) -> str:
+    """The IPTC digital source type of an output: composite when made from an input asset."""
+    return COMPOSITE if recipe.get("inputs") else TRAINED
+
+
+def xmp_packet(recipe: dict[str, Any], tool: str) -> str:
+    """The XMP packet of an exported PNG (its ``XML:com.adobe.xmp`` iTXt chunk)."""
+    return _XMP.format(source=source_type(recipe), tool=tool)
+
+
+def header_line(suffix: str, recipe: dict[str, Any], name: str, *, sidecar: bool) -> str:
+    """The comment put at the top of an exported code or Markdown file, or "" for other suffixes."""
+    from genloom import __version__
+
+    if suffix.lower() not in _COMMENTS:
+        return ""
+    opening, closing = _COMMENTS[suffix.lower()]
+    model = model_summary(recipe).get("name", "unknown")
+    text = f"Made with Genloom {__version__} by the generative model {model}"
+    if sidecar:
+        text += f"; content credentials in {name}.c2pa"
+    return f"{opening}{text}{closing}\n"
+
+
+def with_header(data: bytes, header: str) -> bytes:
+    """``data`` with ``header`` inserted after a shebang and an encoding line (they must stay first)."""
+    lines = data.splitlines(keepends=True)
+    keep = 1 if lines and lines[0].startswith(b"#!") else 0
+    if len(lines) > keep and _CODING.match(lines[keep].decode("latin-1")):
+        keep += 1
+    return b"".join(lines[:keep]) + header.encode("utf-8") + b"".join(lines[keep:])
 
 
 def parameters_text(recipe: dict[str, Any], prompt: str = "") -> str:
@@ -65,48 +110,6 @@ def parameters_text(recipe: dict[str, Any], prompt: str = "") -> str:
 def _field(value: Any) -> str:
     text = str(value)
     return json.dumps(text) if "," in text or ":" in text else text
-
-
-def export_file(source: Path, dest: Path, *, kind: str, suffix: str, recipe: dict[str, Any] | None,
-                prompt: str = "", metadata: dict[str, Any] | None = None) -> Path:
-    """Write ``source`` to the file ``dest``, atomically.
-
-    PNGs carry the recipe; other files are copied byte for byte. ``dest`` must
-    name the file: choosing a name inside a folder is the caller's (the CLI's
-    ``genloom assets export ID FOLDER`` writes ``genloom-<id><suffix>``).
-    """
-    if dest.is_dir():
-        raise IsADirectoryError(f"cannot export to {dest}: it is a folder. Give the path of the "
-                                f"file to write, for example {dest / ('genloom-export' + suffix)}")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".export-", suffix=suffix, dir=dest.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        if suffix.lower() == ".png" and recipe:
-            _write_png(source, tmp, recipe, prompt, metadata or {})
-        else:
-            shutil.copyfile(source, tmp)
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, dest)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return dest
-
-
-def _write_png(source: Path, dest: Path, recipe: dict[str, Any], prompt: str, metadata: dict[str, Any]) -> None:
-    from PIL import Image, PngImagePlugin
-
-    from genloom import __version__
-
-    info = PngImagePlugin.PngInfo()
-    info.add_text("parameters", metadata.get("parameters") or parameters_text(recipe, prompt))
-    info.add_itxt("genloom", json.dumps(recipe, sort_keys=True, default=str))
-    info.add_itxt("XML:com.adobe.xmp", _XMP.format(source=IPTC_TRAINED, tool=f"Genloom {__version__}"))
-    with Image.open(source) as image:
-        image.save(dest, format="PNG", pnginfo=info)
 
 
 def read_png_recipe(path: Path) -> tuple[dict[str, Any] | None, str]:

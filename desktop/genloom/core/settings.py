@@ -49,6 +49,21 @@ class Settings:
     #: The generator the app showed last (shown again at the next start).
     last_generator: str = ""
     theme: str = "dark"
+    #: Exports carry a signed C2PA manifest (content credentials): embedded where the
+    #: format allows, a sidecar ``.c2pa`` beside other files.
+    provenance_c2pa: bool = True
+    #: Exported images carry XMP ``Iptc4xmpExt:DigitalSourceType``.
+    provenance_xmp: bool = True
+    #: Files C2PA cannot embed in (text, code, WebM...) get a sidecar manifest ``NAME.c2pa``.
+    provenance_sidecar: bool = True
+    #: Exported code and Markdown start with a one-line comment saying a model made them.
+    provenance_text_header: bool = True
+    #: Exported images large enough carry an invisible watermark.
+    provenance_watermark: bool = True
+    #: Sign with this certificate chain (PEM, signer first) instead of this installation's own.
+    credentials_certificate: str = ""
+    #: The unencrypted PEM private key of ``credentials_certificate``.
+    credentials_private_key: str = ""
     schema_version: int = SCHEMA_VERSION
     _extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -69,6 +84,9 @@ class Settings:
         if not isinstance(self.last_generator, str):
             raise SettingsError(f"last_generator: {self.last_generator!r} is not a generator id; "
                                 "use one such as 'image.text_to_image', or remove the line")
+        if bool(self.credentials_certificate) != bool(self.credentials_private_key):
+            raise SettingsError("credentials_certificate and credentials_private_key go together: set "
+                                "both to sign with your own certificate, or neither to use Genloom's")
         for name in ("stall_timeout_s", "cancel_grace_s"):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{name}: {getattr(self, name)} must be a positive number of seconds")
