@@ -171,6 +171,9 @@ def register_all(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     a.add_argument("asset", type=row_id, nargs="+")
     _finish(a, "cmd_assets:delete_assets")
 
+    # boards
+    _register_boards(sub)
+
     # project
     p = sub.add_parser("project", help="create a project, or show and check one")
     proj = p.add_subparsers(dest="project_action", metavar="ACTION")
@@ -234,3 +237,89 @@ def register_all(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     q.add_argument("name", help="the plugin's name, a Python identifier such as my_sketches")
     q.add_argument("--dir", default=".", help="where to create it (default: here)")
     q.set_defaults(handler=lazy("cmd_plugin_new:plugin_new"))
+
+
+def _register_boards(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("board", help="storyboards: shots, takes, a draft cut and exports for editors")
+    boards = p.add_subparsers(dest="board_action", metavar="ACTION")
+    b = boards.add_parser("list", help="the project's boards (the default)")
+    for q in (p, b):
+        _finish(q, "cmd_board:list_boards")
+    b = boards.add_parser("new", help="make an empty board")
+    b.add_argument("name")
+    b.add_argument("--style", action="append", default=[], metavar="KEY=VALUE",
+                   help="a style setting (style_suffix, negative_prompt, image_generator, "
+                        "video_generator, voice_generator, music_generator, *_model, seed_policy "
+                        "fixed|per-shot, seed, width, height)")
+    _finish(b, "cmd_board:new_board")
+    b = boards.add_parser("show", help="a board's shots with their selected takes")
+    b.add_argument("board", type=row_id)
+    _finish(b, "cmd_board:show_board")
+    b = boards.add_parser("import", help="a Fountain screenplay, a plain list (one shot a line) "
+                                         "or a CSV into a new board (or onto --board)")
+    b.add_argument("script")
+    b.add_argument("--format", choices=("fountain", "list", "csv"),
+                   help="default: from the suffix (.fountain, .txt, .csv)")
+    b.add_argument("--per", choices=("action", "scene"), default="action",
+                   help="Fountain: a shot per action block (default) or per scene")
+    b.add_argument("--board", type=row_id, help="add the shots to this board instead")
+    b.add_argument("--name", help="the new board's name (default: the title page's title)")
+    _finish(b, "cmd_board:import_script")
+    b = boards.add_parser("add-shot", help="add a shot to a board")
+    b.add_argument("board", type=row_id)
+    b.add_argument("description")
+    b.add_argument("--at", type=int, metavar="NUMBER", help="insert as shot NUMBER (default: last)")
+    _shot_options(b)
+    _finish(b, "cmd_board:add_shot")
+    b = boards.add_parser("edit", help="change a shot's fields")
+    b.add_argument("shot", type=row_id)
+    b.add_argument("--description")
+    _shot_options(b)
+    _finish(b, "cmd_board:edit_shot")
+    b = boards.add_parser("move", help="move a shot to another place (shot NUMBER)")
+    b.add_argument("shot", type=row_id)
+    b.add_argument("number", type=int)
+    _finish(b, "cmd_board:move_shot")
+    b = boards.add_parser("remove-shot", help="take a shot off its board (undo brings it back)")
+    b.add_argument("shot", type=row_id)
+    _finish(b, "cmd_board:remove_shot")
+    b = boards.add_parser("takes", help="a shot's takes; --add links an asset, --remove unlinks")
+    b.add_argument("shot", type=row_id)
+    b.add_argument("--add", type=row_id, metavar="ASSET")
+    b.add_argument("--track", choices=("picture", "voice", "music"))
+    b.add_argument("--remove", type=row_id, metavar="TAKE")
+    _finish(b, "cmd_board:takes")
+    b = boards.add_parser("select", help="make a take its track's selected one")
+    b.add_argument("take", type=row_id)
+    _finish(b, "cmd_board:select_take")
+    b = boards.add_parser("style", help="show or change the board's style settings")
+    b.add_argument("board", type=row_id)
+    b.add_argument("settings", nargs="*", metavar="KEY=VALUE")
+    _finish(b, "cmd_board:style")
+    b = boards.add_parser("generate", help="queue and run take jobs for shots with the board's "
+                                           "style")
+    b.add_argument("board", type=row_id)
+    b.add_argument("--shot", type=row_id, action="append", dest="shots", metavar="SHOT",
+                   help="only this shot (repeat for more; default: all)")
+    b.add_argument("--track", action="append", dest="tracks",
+                   choices=("picture", "voice", "music"),
+                   help="tracks to make takes for (default: picture and voice)")
+    b.add_argument("--queue-only", action="store_true", help="queue the jobs and return")
+    b.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+    _finish(b, "cmd_board:generate")
+    b = boards.add_parser("undo", help="undo the board's latest edit")
+    b.add_argument("board", type=row_id)
+    _finish(b, "cmd_board:undo")
+    b = boards.add_parser("delete", help="delete a board (its assets stay)")
+    b.add_argument("board", type=row_id)
+    _finish(b, "cmd_board:delete_board")
+
+
+def _shot_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--duration", help="seconds")
+    parser.add_argument("--camera", help="static, pan-left, pan-right, tilt-up, tilt-down, "
+                                         "zoom-in or zoom-out")
+    parser.add_argument("--dialogue", help="the voice-over or dialogue line")
+    parser.add_argument("--character", help="who says the line")
+    parser.add_argument("--notes")
+    parser.add_argument("--scene")

@@ -54,7 +54,7 @@ class BoardStyle:
 
     ``style_suffix`` is appended to every shot's prompt; ``negative_prompt`` goes
     to generators that take one. ``image_generator``/``video_generator``/
-    ``voice_generator`` are generator ids ('' = the default the board picks from
+    ``voice_generator``/``music_generator`` are generator ids ('' = the default the board picks from
     what is installed), ``*_model`` model names ('' = the generator's default).
     ``seed_policy`` with ``seed``: ``fixed`` passes ``seed`` (or one drawn once
     and kept) to every shot; ``per-shot`` lets the engine draw one per job.
@@ -68,6 +68,8 @@ class BoardStyle:
     video_model: str = ""
     voice_generator: str = ""
     voice_model: str = ""
+    music_generator: str = ""
+    music_model: str = ""
     seed_policy: str = "fixed"
     seed: int | None = None
     width: int = 0

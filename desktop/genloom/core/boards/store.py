@@ -102,6 +102,13 @@ class Boards:
             ops.append(["board", board_id, {"style": board.style.to_dict()}])
         return self.get(board_id)
 
+    def keep_seed(self, board_id: int, seed: int) -> None:
+        """Record the seed the engine drew for a ``fixed`` board (not an edit to undo)."""
+        style = self.get(board_id).style.changed(seed=seed)
+        with self._db.transaction() as conn:
+            conn.execute("UPDATE boards SET style = ? WHERE id = ?",
+                         (json.dumps(style.to_dict()), board_id))
+
     def delete(self, board_id: int) -> None:
         """Delete the board, its shots, takes links and undo log; its assets stay."""
         self.get(board_id)
@@ -328,13 +335,52 @@ class Boards:
 
     # -- jobs --------------------------------------------------------------------
 
-    def link_job(self, job_id: int, board_id: int, shot_id: int | None, track: str) -> None:
+    def link_job(self, job_id: int, board_id: int, shot_id: int | None, track: str,
+                  follow_up: Mapping[str, Any] | None = None) -> None:
         """Record that ``job_id`` makes a take of ``track`` for ``shot_id`` (or the board's
-        cut, track ``cut``): when it finishes, its assets attach (a database trigger, in the
-        transaction that stores them)."""
+        cut, track ``cut``). When it finishes, its assets attach as takes: a database
+        trigger does it in the transaction that stores them, so no restart loses one (a job
+        already done when linked attaches here). ``follow_up`` is a job to queue with the
+        first result as input (see :func:`genloom.core.boards.takes.advance`)."""
         with self._db.transaction() as conn:
-            conn.execute("INSERT OR REPLACE INTO board_jobs (job_id, board_id, shot_id, track) "
-                         "VALUES (?, ?, ?, ?)", (job_id, board_id, shot_id, track))
+            conn.execute("INSERT OR REPLACE INTO board_jobs (job_id, board_id, shot_id, track, "
+                         "follow_up) VALUES (?, ?, ?, ?, ?)",
+                         (job_id, board_id, shot_id, track,
+                          json.dumps(dict(follow_up)) if follow_up else ""))
+            # A no-op update of a finished job fires the attaching trigger for it.
+            conn.execute("UPDATE jobs SET state = state WHERE id = ? AND state IN "
+                         "('done', 'cancelled')", (job_id,))
+        self._announce(board_id)
+
+    def pending_follow_ups(self) -> list[tuple[int, int, int | None, dict[str, Any], list[int]]]:
+        """Finished take jobs whose follow-up is not queued yet: ``(job id, board id, shot id,
+        follow-up, the job's asset ids)``."""
+        rows = self._conn().execute(
+            "SELECT l.job_id, l.board_id, l.shot_id, l.follow_up, j.asset_ids FROM board_jobs l "
+            "JOIN jobs j ON j.id = l.job_id WHERE l.follow_up != '' AND l.followed_by IS NULL "
+            "AND j.state = 'done' ORDER BY l.job_id").fetchall()
+        found = []
+        for job_id, board_id, shot_id, follow_up, asset_ids in rows:
+            try:
+                data, ids = json.loads(follow_up), [int(i) for i in json.loads(asset_ids or "[]")]
+            except (ValueError, TypeError):
+                continue  # a damaged row: nothing to follow
+            if isinstance(data, dict):
+                found.append((int(job_id), int(board_id), shot_id, data, ids))
+        return found
+
+    def claim_follow_up(self, job_id: int) -> bool:
+        """Take the follow-up of ``job_id`` to queue it (False: another caller has it)."""
+        with self._db.transaction() as conn:
+            cur = conn.execute("UPDATE board_jobs SET followed_by = 0 WHERE job_id = ? AND "
+                               "followed_by IS NULL", (job_id,))
+            return cur.rowcount == 1
+
+    def mark_followed(self, job_id: int, followed_by: int) -> None:
+        """The follow-up of ``job_id`` was queued as ``followed_by`` (0: it cannot be)."""
+        with self._db.transaction() as conn:
+            conn.execute("UPDATE board_jobs SET followed_by = ? WHERE job_id = ?",
+                         (followed_by, job_id))
 
     def board_of_job(self, job_id: int) -> tuple[int, int | None, str] | None:
         """``(board id, shot id, track)`` of a job made for a board, else None."""

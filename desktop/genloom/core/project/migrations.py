@@ -222,6 +222,13 @@ def _boards(conn: sqlite3.Connection, root: Path) -> None:
     """)
 
 
+def _board_follow_ups(conn: sqlite3.Connection, root: Path) -> None:
+    # A take job may have a follow-up (the motion clip of a keyframe): queued, with the
+    # keyframe as its input, once the job is done. Kept here so a restart loses none.
+    conn.execute("ALTER TABLE board_jobs ADD COLUMN follow_up TEXT NOT NULL DEFAULT ''")
+    conn.execute("ALTER TABLE board_jobs ADD COLUMN followed_by INTEGER")
+
+
 def _execute_script(conn: sqlite3.Connection, script: str) -> None:
     # Not executescript(): it commits first, which would break the one
     # transaction a migration must run in.
@@ -232,7 +239,7 @@ def _execute_script(conn: sqlite3.Connection, script: str) -> None:
 
 #: ``MIGRATIONS[i]`` moves a database from schema version ``i`` to ``i + 1``.
 MIGRATIONS: tuple[Migration, ...] = (_v1_assets, _v2_jobs_and_search, _v3_job_seed_count,
-                                     _boards)
+                                     _boards, _board_follow_ups)
 
 #: The schema version this code writes, and the newest it reads.
 SCHEMA_VERSION = len(MIGRATIONS)

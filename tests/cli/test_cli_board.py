@@ -1,0 +1,89 @@
+"""`genloom board`, run as a real process: import, edit, undo, takes, generate, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.core.boards.test_script_import import FIVE_SHOTS
+
+
+@pytest.fixture
+def board_cli(genloom_home: Path, tmp_path: Path) -> Any:
+    env = {**os.environ, "GENLOOM_HOME": str(genloom_home)}
+    env.pop("GENLOOM_PROJECT", None)
+    env.pop("GENLOOM_PLUGIN_PATH", None)
+    project = tmp_path / "proj"
+
+    def run(*args: object, code: int = 0) -> Any:
+        argv = [sys.executable, "-m", "genloom", "board", *map(str, args), "--project", str(project)]
+        result = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300)
+        assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
+        return result
+
+    def data(*args: object) -> Any:
+        return json.loads(run(*args, "--json").stdout)
+
+    run.data = data  # type: ignore[attr-defined]
+    run.project = project  # type: ignore[attr-defined]
+    return run
+
+
+def test_import_edit_undo_and_takes(board_cli: Any, tmp_path: Path) -> None:
+    script = tmp_path / "kettle.fountain"
+    script.write_text(FIVE_SHOTS)
+    made = board_cli.data("import", script)
+    assert made["name"] == "The Kettle" and made["shot_count"] == 5
+    board = made["id"]
+    assert [b["id"] for b in board_cli.data("list")] == [board]
+    shot = board_cli.data("add-shot", board, "A clock", "--duration", "2.5", "--camera", "pan-left",
+                          "--at", "1")
+    assert (shot["number"], shot["duration"], shot["camera"]) == (1, 2.5, "pan-left")
+    board_cli("move", shot["id"], 3)
+    shots = board_cli.data("show", board)["shots"]
+    assert [s["id"] for s in shots].index(shot["id"]) == 2
+    assert board_cli.data("undo", board) == {"undone": "reorder shots"}
+    assert board_cli.data("show", board)["shots"][0]["id"] == shot["id"]
+    edited = board_cli.data("edit", shot["id"], "--dialogue", "Tick.", "--character", "CLOCK")
+    assert (edited["dialogue"], edited["character"]) == ("Tick.", "CLOCK")
+    out = board_cli("show", board).stdout
+    assert "1. [" in out and "CLOCK: Tick." in out
+
+
+def test_generate_takes_and_select(board_cli: Any) -> None:
+    board = board_cli.data("new", "Sea", "--style", "image_generator=procedural.pattern",
+                           "--style", "width=64", "--style", "height=64",
+                           "--style", "seed_policy=per-shot")["id"]
+    first = board_cli.data("add-shot", board, "waves")["id"]
+    board_cli.data("add-shot", board, "rocks")
+    result = board_cli.data("generate", board, "--track", "picture", "--shot", first)
+    assert result["shots"][0]["takes"][0]["kind"] == "image"
+    assert result["shots"][1]["takes"] == []
+    board_cli("generate", board, "--track", "picture", "--shot", first, "--quiet")
+    takes = board_cli.data("takes", first)
+    assert [t["selected"] for t in takes] == [True, False]
+    board_cli.data("select", takes[1]["id"])
+    assert [t["selected"] for t in board_cli.data("takes", first)] == [False, True]
+    removed = board_cli.data("takes", first, "--remove", takes[0]["id"])
+    assert [t["id"] for t in removed] == [takes[1]["id"]]
+
+
+def test_errors_and_exit_codes(board_cli: Any, tmp_path: Path) -> None:
+    board_cli("new", "x")
+    assert "no board with id 99" in board_cli("show", 99, code=3).stderr
+    assert "no shot with id 77" in board_cli("edit", 77, "--notes", "n", code=3).stderr
+    bad = tmp_path / "bad.fountain"
+    bad.write_text("INT. ROOM - DAY\n\nA door.\n/* never closed\n")
+    err = board_cli("import", bad, code=2).stderr
+    assert "bad.fountain:4: opens a boneyard comment" in err
+    assert len(board_cli.data("list")) == 1  # nothing half-made
+    shot = board_cli.data("add-shot", 1, "a")["id"]
+    assert "duration: '-1' is out of range" in board_cli("edit", shot, "--duration", "-1",
+                                                         code=2).stderr
+    assert "seed_policy" in board_cli("style", 1, "seed_policy=sometimes", code=2).stderr
