@@ -12,7 +12,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from genloom.sdk import BoolParam, BundledModel, ChoiceParam, GeneratorSpec, StringParam, hookimpl
+from genloom.sdk import (
+    BoolParam,
+    BundledModel,
+    ChoiceParam,
+    GeneratorSpec,
+    InputSpec,
+    StringParam,
+    hookimpl,
+)
 from genloom_code.checks import LANGUAGES
 from genloom_lm.model_folder import MODEL_KIND
 from genloom_lm.params import TOKEN_HEALING, sampling_params
@@ -38,6 +46,12 @@ def _complete() -> object:
     from genloom_code.code_generators import CodeCompletionGenerator
 
     return CodeCompletionGenerator()
+
+
+def _check() -> object:
+    from genloom_code.check_generator import CheckGenerator
+
+    return CheckGenerator()
 
 
 def _infill() -> object:
@@ -76,6 +90,20 @@ def genloom_register_generators() -> list[GeneratorSpec]:
                                 description="The code after the gap."),
                     LANGUAGE, *code_sampling),
             model_kinds=(MODEL_KIND,), default_model=BUNDLED_ID, devices=DEVICES,
+        ),
+        GeneratorSpec(
+            id="code.check", modality="code", title="Save and check code",
+            description="Stores code (such as a block from a chat answer) as a code asset "
+                        "and checks that it parses (Python).",
+            factory=_check,
+            params=(StringParam("code", "", multiline=True, role="prompt", min_length=1,
+                                max_length=1_000_000, title="Code",
+                                description="The code to store and check."),
+                    LANGUAGE),
+            inputs=(InputSpec("source", "text", title="Made from", required=False,
+                              description="The text (a chat answer) the code comes from; "
+                                          "it becomes the code's parent in the lineage."),),
+            uses_seed=False, devices=("cpu",),
         ),
     ]
 

@@ -9,6 +9,11 @@ from genloom.sdk import ParameterError
 
 ROLES = ("system", "user", "assistant")
 
+#: What to do when the conversation and the answer's token budget do not fit the model's
+#: context: refuse the request, or leave out the oldest turns (never the system prompt, never
+#: the new message) until it fits.
+OVERFLOW_CHOICES = ("refuse", "drop_oldest")
+
 #: Used only for models whose tokenizer has no chat template of its own.
 FALLBACK_TEMPLATE = (
     "{% for m in messages %}"
@@ -65,3 +70,18 @@ def render_chat(tokenizer: Any, messages: list[dict[str, str]]) -> tuple[str, st
                              "follow the order the model expects (usually system, then "
                              "alternating user and assistant)") from exc
     return text, "model" if own else "fallback"
+
+
+def drop_oldest_turn(messages: list[dict[str, str]]) -> int:
+    """Remove the oldest turn after the system prompt in place: a user message with the
+    assistant answer after it (an answer on its own if the thread starts with one). The last
+    message, the one being answered, is never removed. Returns how many messages went."""
+    first = next((i for i, m in enumerate(messages) if m["role"] != "system"), len(messages))
+    if first >= len(messages) - 1:
+        return 0
+    removed = 1
+    del messages[first]
+    if messages[first]["role"] == "assistant" and first < len(messages) - 1:
+        del messages[first]
+        removed += 1
+    return removed

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from genloom.sdk import (
     BundledModel,
+    ChoiceParam,
     GeneratorSpec,
     ModelMatch,
     StringParam,
@@ -18,6 +19,7 @@ from genloom.sdk import (
 )
 from genloom_lm.model_folder import MODEL_KIND
 from genloom_lm.params import TOKEN_HEALING, sampling_params
+from genloom_text.chat import OVERFLOW_CHOICES
 from genloom_text.identify import identify_text_model
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
@@ -65,6 +67,18 @@ def genloom_register_generators() -> list[GeneratorSpec]:
                 StringParam("conversation", "", multiline=True,
                             description='Earlier turns as JSON: [{"role": "user", "content": '
                                         '"..."}, {"role": "assistant", "content": "..."}] '
+                                        "(optional).", advanced=True),
+                ChoiceParam("context_overflow", "refuse", choices=OVERFLOW_CHOICES,
+                            title="When the conversation is too long",
+                            description="What happens when the conversation and the answer "
+                                        "do not fit the model's context (counted with the "
+                                        "model's tokenizer): refuse, or leave out the oldest "
+                                        "turns (the system prompt and the new message stay).",
+                            advanced=True),
+                StringParam("answer_prefix", "", multiline=True, max_length=100_000,
+                            title="Answer so far",
+                            description="The start of the answer, to continue an answer that "
+                                        "was cut off; the output is the whole answer "
                                         "(optional).", advanced=True),
                 *sampling_params(max_new_tokens=200),
             ),

@@ -87,7 +87,7 @@ def test_cancel_mid_stream_stops_within_one_token_and_keeps_the_partial_text(run
 
 def test_chat_uses_the_models_template_and_falls_back_without_one(runner, tiny_llama, tiny_gpt2):
     llama = runner("text.chat", tiny_llama)
-    request = llama.request(prompt="Hello", system_prompt="Be brief",
+    request = llama.request(prompt="Hello", system_prompt="Be brief", max_new_tokens=20,
                             conversation='[{"role": "user", "content": "Hi"}, '
                                          '{"role": "assistant", "content": "Yes?"}]')
     prompt = llama.generator.prompt(request)

@@ -12,6 +12,7 @@ backfilled from the existing assets.
 Version 3: a job's seed count. Then storyboards (``genloom.core.boards``): boards,
 shots, takes, the job links that attach finished jobs' assets as takes, and the
 boards' undo log.
+Then conversations (conversations, messages as a tree, conversation_search).
 """
 
 from __future__ import annotations
@@ -229,6 +230,48 @@ def _board_follow_ups(conn: sqlite3.Connection, root: Path) -> None:
     conn.execute("ALTER TABLE board_jobs ADD COLUMN followed_by INTEGER")
 
 
+def _conversations(conn: sqlite3.Connection, root: Path) -> None:
+    # A conversation is a tree of messages; ``chosen_child_id`` (and the conversation's
+    # ``chosen_root_id``) remember which branch the thread shows. An answer's asset is
+    # referenced, never owned: deleting the asset keeps the message's text, and deleting a
+    # conversation deletes its messages only. conversation_search's rowid is a message id.
+    _execute_script(conn, """
+        CREATE TABLE conversations (
+            id             INTEGER PRIMARY KEY,
+            title          TEXT    NOT NULL DEFAULT '',
+            created        REAL    NOT NULL,
+            updated        REAL    NOT NULL,
+            settings       TEXT    NOT NULL DEFAULT '{}',
+            chosen_root_id INTEGER
+        );
+        CREATE INDEX conversations_updated ON conversations (updated);
+        CREATE TABLE messages (
+            id              INTEGER PRIMARY KEY,
+            conversation_id INTEGER NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+            parent_id       INTEGER REFERENCES messages (id) ON DELETE CASCADE,
+            role            TEXT    NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
+            content         TEXT    NOT NULL DEFAULT '',
+            state           TEXT    NOT NULL DEFAULT 'done' CHECK (state IN
+                              ('done', 'pending', 'failed', 'cancelled')),
+            created         REAL    NOT NULL,
+            asset_id        INTEGER REFERENCES assets (id) ON DELETE SET NULL,
+            job_id          INTEGER REFERENCES jobs (id) ON DELETE SET NULL,
+            error           TEXT    NOT NULL DEFAULT '',
+            info            TEXT    NOT NULL DEFAULT '{}',
+            chosen_child_id INTEGER
+        );
+        CREATE INDEX messages_conversation ON messages (conversation_id, id);
+        CREATE INDEX messages_parent ON messages (parent_id, id);
+        CREATE INDEX messages_job ON messages (job_id);
+        CREATE INDEX messages_asset ON messages (asset_id);
+        CREATE VIRTUAL TABLE conversation_search USING fts5 (
+            title, content,
+            tokenize = 'unicode61 remove_diacritics 2',
+            prefix = '2 3'
+        )
+    """)
+
+
 def _execute_script(conn: sqlite3.Connection, script: str) -> None:
     # Not executescript(): it commits first, which would break the one
     # transaction a migration must run in.
@@ -239,7 +282,7 @@ def _execute_script(conn: sqlite3.Connection, script: str) -> None:
 
 #: ``MIGRATIONS[i]`` moves a database from schema version ``i`` to ``i + 1``.
 MIGRATIONS: tuple[Migration, ...] = (_v1_assets, _v2_jobs_and_search, _v3_job_seed_count,
-                                     _boards, _board_follow_ups)
+                                     _boards, _board_follow_ups, _conversations)
 
 #: The schema version this code writes, and the newest it reads.
 SCHEMA_VERSION = len(MIGRATIONS)

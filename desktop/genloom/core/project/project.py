@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from genloom.core.project import tags as tag_sql
 from genloom.core.project.asset import ASSET_SELECT, Asset, asset_from_row
@@ -55,6 +55,9 @@ from genloom.core.project.scratch import clear_stale
 from genloom.core.project.search_text import TEXT_KINDS, fts_query, read_text_file
 from genloom.sdk import MODALITIES
 
+if TYPE_CHECKING:
+    from genloom.core.conversations.store import ConversationStore
+
 __all__ = ["DB_NAME", "Project"]
 
 #: The database file that makes a folder a project.
@@ -79,6 +82,17 @@ class Project:
         self._db = Database(self.db_path)
         self.jobs = JobQueue(self._db, self.events, path)
         self.name = self._meta("name") or path.name
+        self._conversations: ConversationStore | None = None
+
+    @property
+    def conversations(self) -> ConversationStore:
+        """The project's conversations (made on first use; it settles answers as jobs end)."""
+        if self._conversations is None:
+            # Imported here: the conversations package builds on this one.
+            from genloom.core.conversations.store import ConversationStore
+
+            self._conversations = ConversationStore(self, self._db)
+        return self._conversations
 
     # -- opening and closing ---------------------------------------------------
 
