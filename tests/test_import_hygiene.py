@@ -11,7 +11,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("PySide6", "shiboken6", "torch", "diffusers", "transformers", "onnxruntime", "av", "cv2",
          # provenance: content credentials, XMP, the watermark (genloom.core.credentials)
-         "c2pa", "pyexiv2", "imwatermark")
+         "c2pa", "pyexiv2", "imwatermark",
+         # storyboard exchange with editors (genloom.core.boards.exchange)
+         "opentimelineio")
 
 
 def _builtin_plugin_entry_modules() -> list[str]:

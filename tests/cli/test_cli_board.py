@@ -87,3 +87,22 @@ def test_errors_and_exit_codes(board_cli: Any, tmp_path: Path) -> None:
     assert "duration: '-1' is out of range" in board_cli("edit", shot, "--duration", "-1",
                                                          code=2).stderr
     assert "seed_policy" in board_cli("style", 1, "seed_policy=sometimes", code=2).stderr
+
+
+def test_export_formats(board_cli: Any, tmp_path: Path) -> None:
+    import opentimelineio as otio
+
+    script = tmp_path / "shots.txt"
+    script.write_text("one\ntwo\n")
+    board = board_cli.data("import", script)["id"]
+    out = tmp_path / "out"
+    out.mkdir()
+    for fmt, name in (("otio", "shots.otio"), ("edl", "shots.edl"), ("fcp7", "shots.xml"),
+                      ("fcpxml", "shots.fcpxml"), ("contact-sheet", "shots.png")):
+        written = board_cli.data("export", board, out, "--format", fmt)
+        assert Path(written["path"]) == out / name
+    back = otio.adapters.read_from_file(str(out / "shots.otio"))
+    assert [c.name for c in back.tracks[0].find_clips()] == ["S001 shot1 no take",
+                                                             "S002 shot2 no take"]
+    assert "does not exist" in board_cli("export", board, tmp_path / "no" / "x.otio",
+                                         "--format", "otio", code=2).stderr

@@ -254,6 +254,20 @@ def _quiet_json(args: argparse.Namespace) -> argparse.Namespace:
     return copy
 
 
+def export(args: argparse.Namespace) -> int:
+    from genloom.core.boards.exchange import export_board
+    from genloom.core.boards.timeline import board_timeline
+
+    _, boards = _open(args)
+    written = export_board(board_timeline(boards, args.board), Path(args.dest), args.format)
+    media = written.parent / f"{written.stem}_media"
+    if args.json:
+        emit_json({"path": str(written), "media": str(media) if media.is_dir() else None})
+    else:
+        print(written)
+    return codes.EXIT_OK
+
+
 def undo(args: argparse.Namespace) -> int:
     _, boards = _open(args)
     label = boards.undo(args.board)

@@ -307,6 +307,13 @@ def _register_boards(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     b.add_argument("--queue-only", action="store_true", help="queue the jobs and return")
     b.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     _finish(b, "cmd_board:generate")
+    b = boards.add_parser("export", help="the board for editors (OTIO, EDL, FCP7 XML, FCPXML, with "
+                                         "the media copied beside) or a contact sheet (PNG/PDF)")
+    b.add_argument("board", type=row_id)
+    b.add_argument("dest", help="a file, or a folder to write <board name>.<suffix> into")
+    b.add_argument("--format", required=True,
+                   choices=("otio", "edl", "fcp7", "fcpxml", "contact-sheet"))
+    _finish(b, "cmd_board:export")
     b = boards.add_parser("undo", help="undo the board's latest edit")
     b.add_argument("board", type=row_id)
     _finish(b, "cmd_board:undo")
