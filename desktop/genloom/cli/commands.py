@@ -173,6 +173,8 @@ def register_all(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
     # boards
     _register_boards(sub)
+    # conversations
+    _register_chat(sub)
 
     # project
     p = sub.add_parser("project", help="create a project, or show and check one")
@@ -330,3 +332,50 @@ def _shot_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--character", help="who says the line")
     parser.add_argument("--notes")
     parser.add_argument("--scene")
+
+
+def _register_chat(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("chat", help="talk with a text or code model: a conversation kept in the "
+                                    "project, streamed; /help inside lists the commands")
+    p.add_argument("conversation", nargs="?", type=row_id,
+                   help="a conversation to go on with (default: a new one)")
+    p.add_argument("--message", "-m", action="append", default=[], metavar="TEXT",
+                   help="send this message and print the answer (repeat for more turns); "
+                        "without it, lines are read from the terminal or stdin")
+    p.add_argument("--model", help="bundled model id, model library id or a model folder")
+    p.add_argument("--system", metavar="TEXT", help="the system prompt from now on")
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
+                   help="a sampling setting of the conversation, e.g. --set temperature=0.2 or "
+                        "--set context_overflow=drop_oldest; repeat for more")
+    p.add_argument("--seed", type=int, help="a fixed seed for the answers (default: a new random "
+                                            "one each turn; /regenerate always draws one)")
+    p.add_argument("--generator", help="the chat generator (default: text.chat)")
+    p.add_argument("--title", help="the conversation's title")
+    _finish(p, "cmd_chat:chat")
+
+    p = sub.add_parser("conversations", help="conversations: list, show, search, export, rename, delete")
+    actions = p.add_subparsers(dest="conversations_action", metavar="ACTION")
+    c = actions.add_parser("list", help="list conversations, most recent first (the default)")
+    c.add_argument("--limit", type=amount, default=100)
+    for q in (p, c):
+        _finish(q, "cmd_chat:list_conversations")
+    p.set_defaults(limit=100)
+    c = actions.add_parser("show", help="the conversation's thread (Markdown; --json: every branch)")
+    c.add_argument("conversation", type=row_id)
+    _finish(c, "cmd_chat:show_conversation")
+    c = actions.add_parser("export", help="write the conversation to a file as Markdown or JSON")
+    c.add_argument("conversation", type=row_id)
+    c.add_argument("file", help="the file to write (- for stdout)")
+    c.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    _finish(c, "cmd_chat:export_conversation")
+    c = actions.add_parser("search", help="conversations whose title or messages match words")
+    c.add_argument("query")
+    c.add_argument("--limit", type=amount, default=50)
+    _finish(c, "cmd_chat:search_conversations")
+    c = actions.add_parser("rename", help="give a conversation a new title")
+    c.add_argument("conversation", type=row_id)
+    c.add_argument("title")
+    _finish(c, "cmd_chat:rename_conversation")
+    c = actions.add_parser("delete", help="delete conversations (their answers stay as assets)")
+    c.add_argument("conversation", type=row_id, nargs="+")
+    _finish(c, "cmd_chat:delete_conversation")

@@ -24,6 +24,7 @@ def _on_sigterm(_signum: int, _frame: Any) -> None:
 
 def run_handler(args: argparse.Namespace) -> int:
     from genloom.core.boards.errors import BoardError
+    from genloom.core.conversations.errors import ConversationError
     from genloom.core.models import ModelNotFoundError
     from genloom.core.plugins import UnknownGeneratorError
     from genloom.core.project import (
@@ -63,6 +64,9 @@ def run_handler(args: argparse.Namespace) -> int:
         say(exc)
         return codes.EXIT_USAGE
     except BoardError as exc:  # a board, shot or take not found; a script that cannot be read
+        say(exc)
+        return codes.EXIT_NOT_FOUND if isinstance(exc, LookupError) else codes.EXIT_USAGE
+    except ConversationError as exc:  # a conversation or message not found; a turn refused
         say(exc)
         return codes.EXIT_NOT_FOUND if isinstance(exc, LookupError) else codes.EXIT_USAGE
     except ProjectError as exc:  # newer schema, damaged database or file, a link out

@@ -24,7 +24,7 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
     (EXIT_OK, "success"),
     (EXIT_FAILED, "a job failed (its error is printed)"),
     (EXIT_USAGE, "bad usage or invalid input (a parameter, an input, a model)"),
-    (EXIT_NOT_FOUND, "something named does not exist (project, asset, job, generator, board, shot, take)"),
+    (EXIT_NOT_FOUND, "something named does not exist (project, asset, job, generator, board, shot, take, conversation, message)"),
     (EXIT_PROJECT, "the project cannot be opened or is damaged (newer schema, damaged database or file)"),
     (EXIT_INTERRUPTED, "interrupted with Ctrl-C (running jobs were cancelled cleanly)"),
     (EXIT_TERMINATED, "stopped by SIGTERM (a running job was put back in the queue)"),

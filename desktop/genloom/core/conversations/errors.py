@@ -17,7 +17,7 @@ class ConversationNotFoundError(ConversationError, LookupError):
     def __init__(self, conversation_id: object) -> None:
         self.conversation_id = conversation_id
         super().__init__(f"there is no conversation {conversation_id!r} in this project; "
-                         "`genloom chat list` shows the conversations")
+                         "`genloom conversations` lists them")
 
 
 class MessageNotFoundError(ConversationError, LookupError):
