@@ -106,3 +106,16 @@ def test_export_formats(board_cli: Any, tmp_path: Path) -> None:
                                                              "S002 shot2 no take"]
     assert "does not exist" in board_cli("export", board, tmp_path / "no" / "x.otio",
                                          "--format", "otio", code=2).stderr
+
+
+def test_cut_prints_the_cut_and_refuses_an_odd_size(board_cli: Any, tmp_path: Path) -> None:
+    script = tmp_path / "two.txt"
+    script.write_text("dawn\ndusk\n")
+    board = board_cli.data("import", script)["id"]
+    result = board_cli.data("cut", board, "--size", "96x64", "--fps", "8", "--slate", "1")
+    (job,) = result["jobs"]
+    assert job["state"] == "done" and job["generator"] == "board.draft_cut"
+    (asset,) = job["assets"]
+    assert asset["kind"] == "video" and Path(asset["path"]).is_file()
+    assert board_cli.data("show", board)["cuts"] == [asset["id"]]
+    assert "is not an even size" in board_cli("cut", board, "--size", "95x64", code=2).stderr

@@ -254,6 +254,29 @@ def _quiet_json(args: argparse.Namespace) -> argparse.Namespace:
     return copy
 
 
+def cut(args: argparse.Namespace) -> int:
+    from genloom.cli.cmd_generate import run_jobs
+    from genloom.core.boards.cut import queue_cut
+    from genloom.core.jobs.engine import Engine
+
+    width, sep, height = args.size.lower().partition("x")
+    if not sep or not width.isdigit() or not height.isdigit():
+        raise ParameterError("--size", args.size, "is not WIDTHxHEIGHT", "write it like 1280x720")
+    settings = load_settings()
+    project, boards = _open(args)
+    engine = Engine(project, load_plugins(settings), settings, scope=())
+    job = queue_cut(engine, boards, args.board, width=int(width), height=int(height),
+                    fps=args.fps, shot_numbers=not args.no_numbers, slate=args.slate,
+                    music_gain_db=args.music_db, duck_db=args.duck_db)
+    if args.queue_only:
+        if args.json:
+            emit_json({"job": job.id})
+        else:
+            print(f"queued job {job.id} (draft cut of board {args.board})")
+        return codes.EXIT_OK
+    return run_jobs(engine, project, [job.id], args)
+
+
 def export(args: argparse.Namespace) -> int:
     from genloom.core.boards.exchange import export_board
     from genloom.core.boards.timeline import board_timeline

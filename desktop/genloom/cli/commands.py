@@ -309,6 +309,20 @@ def _register_boards(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     b.add_argument("--queue-only", action="store_true", help="queue the jobs and return")
     b.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     _finish(b, "cmd_board:generate")
+    b = boards.add_parser("cut", help="render the selected takes into one MP4 (a job in the worker); "
+                                      "the cut is an asset whose lineage lists every take")
+    b.add_argument("board", type=row_id)
+    b.add_argument("--size", default="640x360", help="WIDTHxHEIGHT, both even (default 640x360)")
+    b.add_argument("--fps", type=int, default=24)
+    b.add_argument("--no-numbers", action="store_true", help="no shot numbers burnt in")
+    b.add_argument("--slate", type=float, default=0.0, metavar="SECONDS",
+                   help="a title card before the first shot")
+    b.add_argument("--music-db", type=float, default=-14.0, help="the music bed's level (dB)")
+    b.add_argument("--duck-db", type=float, default=-12.0,
+                   help="how far the music dips under a voice (dB)")
+    b.add_argument("--queue-only", action="store_true", help="queue the job and return")
+    b.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+    _finish(b, "cmd_board:cut")
     b = boards.add_parser("export", help="the board for editors (OTIO, EDL, FCP7 XML, FCPXML, with "
                                          "the media copied beside) or a contact sheet (PNG/PDF)")
     b.add_argument("board", type=row_id)

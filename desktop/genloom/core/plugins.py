@@ -275,6 +275,11 @@ class PluginManager:
         try:
             return self.generators[generator_id]
         except KeyError:
+            from genloom.core.internal import internal_generator
+
+            internal = internal_generator(generator_id) if isinstance(generator_id, str) else None
+            if internal is not None:
+                return internal  # core's own (the draft cut): never listed, never a plugin's
             close = difflib.get_close_matches(generator_id, list(self.generators), n=3)
             hint = f" Did you mean {', '.join(close)}?" if close else ""
             failed = [r.name for r in self.plugins.values() if r.status == "failed"]

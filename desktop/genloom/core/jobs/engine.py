@@ -203,13 +203,22 @@ class Engine:
         return job
 
     def _check_inputs(self, spec: GeneratorSpec, inputs: dict[str, Any]) -> dict[str, int]:
+        from genloom.core.internal import pattern_input
+
         roles = {i.role: i for i in spec.inputs}
+        wanted = {}
         for role in inputs:
-            if role not in roles:
+            # A core generator's ``prefix.*`` input takes ``prefix.0``, ``prefix.1``, ...
+            item = pattern_input(spec, role) if isinstance(role, str) else None
+            if item is None:
                 raise InputError(f"{spec.id} takes no input called {role!r}; its inputs: "
                                  f"{', '.join(roles) or '(none)'}")
-        result: dict[str, int] = {}
+            wanted[role] = item
         for role, item in roles.items():
+            if role not in wanted and not role.endswith(".*"):
+                wanted[role] = item
+        result: dict[str, int] = {}
+        for role, item in wanted.items():
             if role not in inputs or inputs[role] is None:
                 if item.required:
                     raise InputError(f"{spec.id} needs a {item.kind} asset as {role!r}; none was given",
@@ -369,7 +378,10 @@ class Engine:
         return worker
 
     def _run(self, job: Job) -> None:
-        spec = self.plugins.generators.get(job.generator_id)
+        try:
+            spec: GeneratorSpec | None = self.plugins.generator(job.generator_id)
+        except LookupError:
+            spec = None
         if spec is None:
             self._fail(job.id, f"generator {job.generator_id!r} is not available (its plugin is missing, "
                                "disabled or failed to load; the plugin list says which)")
