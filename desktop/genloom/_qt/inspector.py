@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from genloom._qt.credentials_box import CredentialsBox
 from genloom._qt.gallery import asset_caption
 from genloom._qt.relay import ProjectSignals
 from genloom._qt.remedies import app_message
@@ -207,7 +208,8 @@ class InspectorWidget(QWidget):
         details_layout = QVBoxLayout(details)
         details_layout.setContentsMargins(4, 4, 4, 4)
         details_layout.addLayout(actions_row)
-        for widget in (edit_box, recipe_box, lineage_box, self.info_label):
+        self.credentials_box = CredentialsBox()
+        for widget in (edit_box, recipe_box, self.credentials_box, lineage_box, self.info_label):
             details_layout.addWidget(widget)
         details_layout.addStretch(1)
         self.details_scroll = QScrollArea()
@@ -353,6 +355,7 @@ class InspectorWidget(QWidget):
         self.title_label.setToolTip(asset.prompt if asset else "")
         self._fill_editables(asset)
         self._fill_recipe(asset)
+        self.credentials_box.show_asset(self._project, asset)
         self._fill_lineage(asset)
         if asset is None:
             self.info_label.setText("")

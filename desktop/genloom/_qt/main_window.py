@@ -345,13 +345,16 @@ class MainWindow(QMainWindow):
         added, problems = [], []
         for path in paths:
             try:
-                added.append(import_file(self.project, path))
+                library = self.projects.library if self.projects is not None else None
+                added.append(import_file(self.project, path, library=library, settings=self.settings))
             except (GenloomError, OSError) as exc:
                 problems.append(app_message(exc))
         if problems:
             QMessageBox.warning(self, "Some files were not imported", "\n".join(problems))
         if added:
             self.statusBar().showMessage(f"imported {len(added)} file(s)", 4000)
+            if self.inspector is not None:  # its content credentials and recipe, as verify reads them
+                self.inspector.show_asset(added[0].id)
         return added
 
     def import_dialog(self) -> None:

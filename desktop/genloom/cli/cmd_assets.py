@@ -108,13 +108,26 @@ def export_asset(args: argparse.Namespace) -> int:
 
 def import_assets(args: argparse.Namespace) -> int:
     from genloom.core.importing import import_file
+    from genloom.core.models import ModelLibrary
 
-    project = open_project(args, load_settings())
-    added = [import_file(project, Path(name), tags=args.tag) for name in args.files]
+    settings = load_settings()
+    project = open_project(args, settings)
+    library = ModelLibrary(None, hf_cache=settings.scan_hf_cache)  # what is indexed; no scan
+    try:
+        added = [import_file(project, Path(name), tags=args.tag, library=library, settings=settings)
+                 for name in args.files]
+    finally:
+        library.close()
     for asset in added:
         if asset.metadata.get("recipe_ignored"):
             print(f"genloom: asset {asset.id}: {asset.metadata['recipe_ignored']}; imported "
                   "without it", file=sys.stderr)
+        if asset.metadata.get("recipe_model_missing"):
+            print(f"genloom: asset {asset.id}: {asset.metadata['recipe_model_missing']}", file=sys.stderr)
+        credentials = asset.metadata.get("credentials") or {}
+        if credentials.get("status") == "tampered":
+            print(f"genloom: asset {asset.id}: its content credentials do not match the file "
+                  "(changed after signing); `genloom verify` the original for details", file=sys.stderr)
     _print_assets(project, added, args)
     return codes.EXIT_OK
 

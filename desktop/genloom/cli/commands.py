@@ -175,6 +175,12 @@ def register_all(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     _register_boards(sub)
     # conversations
     _register_chat(sub)
+    # verify
+    p = sub.add_parser("verify", help="check files' content credentials: valid, tampered or absent, and "
+                                      "who signed them (exit 0 when all are valid)")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--recipe", action="store_true", help="also print the recipe in each manifest")
+    _finish(p, "cmd_verify:verify", project=False)
 
     # project
     p = sub.add_parser("project", help="create a project, or show and check one")

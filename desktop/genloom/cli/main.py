@@ -18,6 +18,8 @@ from genloom import __version__
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_PROJECT, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 #: After SIGTERM: 128 + 15, as a shell reports it.
 EXIT_TERMINATED = 143
+#: ``genloom verify``: the worst verdict of the files checked.
+EXIT_TAMPERED, EXIT_NO_CREDENTIALS = 5, 6
 
 #: Every exit code and what it means: the one table ``--help`` shows.
 EXIT_CODES: tuple[tuple[int, str], ...] = (
@@ -26,6 +28,8 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
     (EXIT_USAGE, "bad usage or invalid input (a parameter, an input, a model)"),
     (EXIT_NOT_FOUND, "something named does not exist (project, asset, job, generator, board, shot, take, conversation, message)"),
     (EXIT_PROJECT, "the project cannot be opened or is damaged (newer schema, damaged database or file)"),
+    (EXIT_TAMPERED, "verify: a file's content credentials do not match it (changed after signing)"),
+    (EXIT_NO_CREDENTIALS, "verify: a file carries no content credentials (and none was tampered with)"),
     (EXIT_INTERRUPTED, "interrupted with Ctrl-C (running jobs were cancelled cleanly)"),
     (EXIT_TERMINATED, "stopped by SIGTERM (a running job was put back in the queue)"),
 )

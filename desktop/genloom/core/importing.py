@@ -18,7 +18,9 @@ from genloom.core.recipe import RecipeError, checked_recipe
 from genloom.sdk.errors import InputError
 
 if TYPE_CHECKING:
+    from genloom.core.models import ModelLibrary
     from genloom.core.project import Asset, Project
+    from genloom.core.settings import Settings
 
 KIND_BY_SUFFIX = {
     ".png": "image", ".jpg": "image", ".jpeg": "image", ".webp": "image", ".gif": "image", ".bmp": "image",
@@ -54,15 +56,23 @@ def kind_of(path: Path) -> str:
     return kind
 
 
-def import_file(project: Project, path: Path, tags: Sequence[str] = ()) -> Asset:
+def import_file(project: Project, path: Path, tags: Sequence[str] = (), *,
+                library: ModelLibrary | None = None, settings: Settings | None = None) -> Asset:
     """Copy ``path`` into ``project`` as a new asset (the original is left alone).
 
-    A PNG's embedded Genloom recipe (or A1111 prompt) comes along, so an
-    exported image re-imported elsewhere can be re-run. A recipe that is not
-    usable (not an object, numbers out of range) is left out and the reason
-    kept in the asset's metadata as ``recipe_ignored``; the picture is imported.
-    Raises :class:`InputError` for a file whose content is not what its name
-    says, an image too large to open safely, or a sparse file.
+    What the file says about how it was made comes along: its content
+    credentials are checked (:func:`genloom.core.credentials.verify.verify_file`)
+    and the verdict kept in the asset's metadata as ``credentials``; a recipe is
+    read from, in this order, Genloom's PNG chunk, a valid C2PA manifest's
+    ``org.genloom.recipe``, ComfyUI's ``prompt``/``workflow`` text and A1111's
+    ``parameters`` (PNG text, or a JPEG/WebP EXIF user comment). A foreign
+    recipe's model is looked up in ``library`` (by A1111's hash prefix, then by
+    name); found, the recipe names it and the asset can be re-run, else
+    ``recipe_model_missing`` says which model to add. A recipe that is not
+    usable (not an object, numbers out of range) is left out and the reason kept
+    as ``recipe_ignored``; the file is imported. Raises :class:`InputError` for a
+    file whose content is not what its name says, an image too large to open
+    safely, or a sparse file.
     """
     path = Path(path).expanduser()
     if not path.is_file():
@@ -73,13 +83,18 @@ def import_file(project: Project, path: Path, tags: Sequence[str] = ()) -> Asset
     if kind == "image":
         _check_image(path, suffix)
     metadata: dict[str, Any] = {"imported_from": str(path.resolve())}
-    recipe, prompt = read_png_recipe(path) if suffix == ".png" else (None, "")
+    credentials, signed_recipe = _credentials(path, settings)
+    if credentials is not None:
+        metadata["credentials"] = credentials
+    recipe, prompt = _embedded_recipe(path, kind, signed_recipe)
     if recipe is not None:
         try:
             recipe = checked_recipe(recipe, f"the recipe embedded in {path.name}")
         except RecipeError as exc:
             metadata["recipe_ignored"] = str(exc)
             recipe, prompt = None, ""
+    if recipe is not None and recipe.get("imported_from"):
+        _match_model(recipe, library, metadata)
     text = ""
     if kind in ("text", "code"):
         with open(path, encoding="utf-8", errors="replace") as handle:
@@ -88,6 +103,96 @@ def import_file(project: Project, path: Path, tags: Sequence[str] = ()) -> Asset
     return project.add_asset(path, kind=kind, suffix=suffix, recipe=recipe, prompt=prompt, text=text,
                              title=path.stem, tags=tags, generator_id=str(generator),
                              metadata=metadata)
+
+
+def _credentials(path: Path, settings: Settings | None) -> tuple[dict[str, Any] | None, Any]:
+    """(The file's content credentials as verify reads them, or None when it has none;
+    the recipe of a valid manifest, or None)."""
+    from genloom.core.credentials.verify import ABSENT, VALID, verify_file
+
+    try:
+        result = verify_file(path, settings)
+    except Exception as exc:  # c2pa on a hostile file: the import goes on, the reason is kept
+        return {"status": "unreadable", "problems": [f"{type(exc).__name__}: {exc}"[:500]]}, None
+    if result.status == ABSENT and not result.watermark:
+        return None, None
+    data = result.to_dict()
+    data.pop("path", None)
+    data.pop("recipe", None)  # the recipe, if used, becomes the asset's own
+    return data, result.recipe if result.status == VALID else None
+
+
+def _embedded_recipe(path: Path, kind: str, signed_recipe: Any) -> tuple[dict[str, Any] | None, str]:
+    """(recipe as found, prompt) from what the file carries; (None, "") when nothing."""
+    from genloom.core import foreign_recipes
+
+    text = embedded_text(path) if kind == "image" else {}
+    recipe: Any = None
+    if "genloom" in text:
+        recipe, _ = read_png_recipe(path)
+    if recipe is None:
+        recipe = signed_recipe
+    if recipe is None:
+        recipe = foreign_recipes.from_comfyui(text.get("prompt"), text.get("workflow"))
+    if recipe is None and "parameters" in text:
+        recipe = foreign_recipes.from_a1111(text["parameters"])
+    prompt = ""
+    if isinstance(recipe, dict) and isinstance(recipe.get("params"), dict):
+        prompt = str(recipe["params"].get("prompt", ""))
+    elif "parameters" in text:
+        prompt = text["parameters"].split("\nNegative prompt:")[0].split("\nSteps:")[0].strip()
+    return recipe, prompt
+
+
+def embedded_text(path: Path) -> dict[str, str]:
+    """An image's text metadata: PNG text chunks, and a JPEG/WebP EXIF user comment as ``parameters``."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            text = {str(k): v for k, v in (getattr(image, "text", None) or {}).items() if isinstance(v, str)}
+            comment = image.getexif().get_ifd(0x8769).get(0x9286)  # Exif.Photo.UserComment
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return {}
+    if isinstance(comment, bytes) and "parameters" not in text:
+        text["parameters"] = _user_comment(comment)
+    elif isinstance(comment, str) and "parameters" not in text:
+        text["parameters"] = comment.removeprefix("charset=Unicode ")
+    return text
+
+
+def _user_comment(raw: bytes) -> str:
+    """EXIF UserComment: an 8-byte character code, then the text (A1111 writes UNICODE, UTF-16)."""
+    code, body = raw[:8], raw[8:]
+    if code.startswith(b"UNICODE"):
+        encoding = "utf-16-le" if body[:1] != b"\x00" else "utf-16-be"
+        return body.decode(encoding, errors="replace").rstrip("\x00")
+    return body.decode("utf-8", errors="replace").rstrip("\x00").removeprefix("charset=Unicode ")
+
+
+def _match_model(recipe: dict[str, Any], library: ModelLibrary | None, metadata: dict[str, Any]) -> None:
+    """Point a foreign recipe's model at the library's model, or say which one is missing."""
+    from genloom.core.foreign_recipes import checkpoint_stem
+
+    model = recipe.get("model")
+    wanted: dict[str, Any] = model if isinstance(model, dict) else {}
+    digest, title = str(wanted.get("hash", "")).lower(), str(wanted.get("title", ""))
+    found = []
+    if library is not None:
+        models = library.models()
+        if len(digest) >= 6:  # A1111's "Model hash" is the file's sha256, cut to 10 characters
+            found = [m for m in models if m.hash.startswith(digest)]
+        if not found and title:
+            found = [m for m in models if title in (m.title, checkpoint_stem(m.title))]
+    if len(found) == 1:
+        ref = found[0].to_ref().to_dict()
+        ref.pop("allow_pickle", None)
+        recipe["model"] = ref
+        metadata["recipe_rerunnable"] = True
+        return
+    label = wanted.get("title") or wanted.get("hash") or "not named"
+    metadata["recipe_model_missing"] = (f"the model {label} ({recipe.get('imported_from')}) is not in the "
+                                        "model library; add its folder (`genloom models add`) to re-run")
 
 
 def _refuse_sparse(path: Path) -> None:
