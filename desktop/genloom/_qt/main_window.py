@@ -18,12 +18,14 @@ from genloom.sdk.errors import GenloomError
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QTabWidget
 
     from genloom._qt.gallery import GalleryWidget
     from genloom._qt.generate_panel import GeneratePanel
     from genloom._qt.inspector import InspectorWidget
     from genloom._qt.project_controller import ProjectController
     from genloom._qt.queue_panel import QueuePanel
+    from genloom._qt.storyboard import StoryboardView
     from genloom.core.jobs.engine import Engine
     from genloom.core.plugins import PluginManager
     from genloom.core.project import Asset, Job, Project
@@ -53,6 +55,8 @@ class MainWindow(QMainWindow):
         self.queue: QueuePanel | None = None
         self.gallery: GalleryWidget | None = None
         self.inspector: InspectorWidget | None = None
+        self.storyboard: StoryboardView | None = None
+        self.centre_tabs: QTabWidget | None = None
         self.recent_menu: QMenu | None = None
         self._pending_selection: int | None = None
         self.setWindowTitle("Genloom")
@@ -90,7 +94,7 @@ class MainWindow(QMainWindow):
         frame has been shown.
         """
         from PySide6.QtCore import QEvent
-        from PySide6.QtWidgets import QSplitter
+        from PySide6.QtWidgets import QSplitter, QTabWidget
 
         from genloom._qt.gallery import GalleryWidget
         from genloom._qt.generate_panel import GeneratePanel
@@ -98,6 +102,7 @@ class MainWindow(QMainWindow):
         from genloom._qt.menus import build_menus
         from genloom._qt.project_controller import ProjectController
         from genloom._qt.queue_panel import QueuePanel
+        from genloom._qt.storyboard import StoryboardView
 
         if self.projects is not None:
             return
@@ -118,12 +123,17 @@ class MainWindow(QMainWindow):
         build_menus(self)
         self.gallery = GalleryWidget(project)
         self.inspector = InspectorWidget(project)
-        centre = QSplitter()
-        centre.addWidget(self.gallery)
-        centre.addWidget(self.inspector)
-        centre.setStretchFactor(0, 3)
-        centre.setStretchFactor(1, 2)
-        centre.setSizes([760, 440])
+        browse = QSplitter()
+        browse.addWidget(self.gallery)
+        browse.addWidget(self.inspector)
+        browse.setStretchFactor(0, 3)
+        browse.setStretchFactor(1, 2)
+        browse.setSizes([760, 440])
+        self.storyboard = StoryboardView(project, lambda: self.engine)
+        self.centre_tabs = centre = QTabWidget()
+        centre.setDocumentMode(True)
+        centre.addTab(browse, "Gallery")
+        centre.addTab(self.storyboard, "Storyboard")
         self.setCentralWidget(centre)
         self.queue.set_project(project)
         self._wire()
@@ -205,6 +215,8 @@ class MainWindow(QMainWindow):
         queue.retry_requested.connect(self.retry_job)
         queue.move_requested.connect(self.move_job)
         panel.status.connect(self.statusBar().showMessage)
+        if self.storyboard is not None:
+            self.storyboard.status.connect(self.statusBar().showMessage)
         projects.message.connect(self.statusBar().showMessage)
         projects.project_changed.connect(self._on_project_changed)
         engine_events = projects.bridge.events
@@ -420,12 +432,24 @@ class MainWindow(QMainWindow):
         self.inspector.set_project(project)
         self.inspector.show_asset(None)
         self.queue.set_project(project)
+        if self.storyboard is not None:
+            self.storyboard.set_project(project)
         fill_recent(self)
         self._show_project(project)
 
     def _show_project(self, project: Project) -> None:
         self.setWindowTitle(f"Genloom — {project.name}")
         self.status_project.setText(f"{project.name} — {project.path}")
+
+    def show_storyboard(self) -> None:
+        """Bring the Storyboard tab to the front."""
+        if self.centre_tabs is not None and self.storyboard is not None:
+            self.centre_tabs.setCurrentWidget(self.storyboard)
+
+    def show_gallery(self) -> None:
+        """Bring the Gallery tab (gallery and inspector) to the front."""
+        if self.centre_tabs is not None:
+            self.centre_tabs.setCurrentIndex(0)
 
     def show_model_library(self) -> None:
         from genloom._qt.model_library import ModelLibraryDialog

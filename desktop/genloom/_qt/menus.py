@@ -50,6 +50,9 @@ def build_menus(window: MainWindow) -> None:
     add_action(gen_menu, "Cancel running job", window.cancel_running, "Escape", "cancel")
 
     view_menu = menus["view"]
+    add_action(view_menu, "Gallery", window.show_gallery, "Ctrl+1", "image")
+    add_action(view_menu, "Storyboard", window.show_storyboard, "Ctrl+2", "video")
+    view_menu.addSeparator()
     view_menu.addAction(window.generate_dock.toggleViewAction())
     view_menu.addAction(window.queue_dock.toggleViewAction())
     theme_group = QActionGroup(window)
