@@ -64,3 +64,28 @@ def check_project(args: argparse.Namespace) -> int:
             print(f"{key}: {value}")
     problems = getattr(report, "ok", None)
     return codes.EXIT_OK if problems in (None, True) else codes.EXIT_FAILED
+
+
+def archive_project(args: argparse.Namespace) -> int:
+    from genloom.core.project.archive import SUFFIX, archive_project
+
+    project = _open(args)
+    dest = Path(args.output).expanduser() if args.output else Path.cwd() / f"{project.name}{SUFFIX}"
+    written = archive_project(project, dest)
+    if args.json:
+        emit_json({"project": str(project.path), "archive": str(written), "size": written.stat().st_size})
+    else:
+        print(written)
+    return codes.EXIT_OK
+
+
+def unarchive_project(args: argparse.Namespace) -> int:
+    from genloom.core.project.archive import unarchive
+
+    project = unarchive(Path(args.archive), Path(args.target))
+    assets = project.count_assets()
+    if args.json:
+        emit_json({"path": str(project.path), "name": project.name, "assets": assets})
+    else:
+        print(f"unpacked project {project.name!r} ({assets} assets) into {project.path}")
+    return codes.EXIT_OK

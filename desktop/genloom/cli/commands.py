@@ -192,6 +192,16 @@ def register_all(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     q = proj.add_parser("info", help="what a project holds")
     q.add_argument("path", nargs="?")
     _finish(q, "cmd_project:project_info", project=False)
+    q = proj.add_parser("archive", help="write the project (database, assets, recipes) to one archive file")
+    q.add_argument("path", nargs="?", help="the project folder (default: as for other commands)")
+    q.add_argument("--output", "-o", metavar="FILE",
+                   help="the archive to write (default: NAME.genloom-archive in the current folder)")
+    _finish(q, "cmd_project:archive_project", project=False)
+    q = proj.add_parser("unarchive", help="unpack a project archive into a new folder (checked before "
+                                          "anything is kept)")
+    q.add_argument("archive")
+    q.add_argument("target", help="a new (or empty) folder for the project")
+    _finish(q, "cmd_project:unarchive_project", project=False)
     q = proj.add_parser("check", help="verify every asset file against its hash; --repair removes orphaned files")
     q.add_argument("path", nargs="?")
     q.add_argument("--repair", action="store_true")

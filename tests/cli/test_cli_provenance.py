@@ -1,4 +1,4 @@
-"""`genloom verify`, run as a real process: verdicts on stdout, the worst one as the exit code."""
+"""`genloom verify` and `genloom project archive/unarchive`, run as real processes."""
 
 from __future__ import annotations
 
@@ -57,3 +57,21 @@ def test_the_exit_code_is_the_worst_verdict(genloom, exported, tmp_path):
     exported.write_bytes(bytes(data))
     out = genloom("verify", plain, exported, code=codes.EXIT_TAMPERED).stdout
     assert f"{exported}: TAMPERED" in out
+
+
+def test_project_archive_and_unarchive_round_trip_from_the_command_line(genloom, tmp_path):
+    project = tmp_path / "proj"
+    genloom("project", "new", project)
+    genloom("generate", "gltest.pixels", "--prompt", "red fox", "--seed", "5", "--project", project)
+    genloom("assets", "tag", "1", "fox", "--project", project)
+    genloom("assets", "rate", "1", "3", "--project", project)
+    archive = json.loads(genloom("project", "archive", project, "-o", tmp_path / "fox.genloom-archive",
+                                 "--json").stdout)["archive"]
+    unpacked = json.loads(genloom("project", "unarchive", archive, tmp_path / "copy", "--json").stdout)
+    assert unpacked["assets"] == 1
+    [asset] = json.loads(genloom("assets", "--json", "--project", tmp_path / "copy").stdout)
+    assert asset["tags"] == ["fox"] and asset["rating"] == 3
+    assert json.loads(genloom("assets", "show", "1", "--json", "--project", tmp_path / "copy").stdout)[
+        "recipe"]["seed"] == 5
+    result = genloom("project", "unarchive", archive, tmp_path / "copy", code=codes.EXIT_PROJECT)
+    assert "not an empty folder" in result.stderr
