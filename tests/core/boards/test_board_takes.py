@@ -87,3 +87,23 @@ def test_voice_needs_a_speech_generator(stills_plugins: Any, genloom_project: Pr
     with pytest.raises(InputError, match="no speech generator"):
         plan_takes(boards, stills_plugins, board_id, tracks=("voice",))
     assert plan_takes(boards, stills_plugins, board_id, [_b], tracks=("voice",)) == []
+
+
+def test_the_installed_animatic_gets_the_camera_move(genloom_plugins: Any,
+                                                     genloom_project: Project) -> None:
+    plugins = genloom_plugins(modules=["genloom_procedural.plugin", "genloom_video.plugin"])
+    if "video.animatic" not in plugins.generators:
+        pytest.skip("the video plugin has no animatic")
+    boards, board_id, (a, b) = _board(genloom_project)
+    boards.update_shot(b, camera="pan-left")
+    plans = plan_takes(boards, plugins, board_id, tracks=("picture",))
+    first, second = (p.follow_up for p in plans)
+    assert first is not None and second is not None
+    assert first["generator"] == "video.animatic" and first["roles"] == ["key_1", "key_2"]
+    assert first["params"]["segments"] == "seconds=2 transition=cut ease=in-out zoom=1:1.2"
+    assert second["params"]["segments"].endswith("pan=0.065:-0.065")
+    spec = plugins.generator("video.animatic")
+    for plan in (first, second):
+        spec.validate_params(plan["params"])
+        if spec.check is not None:
+            spec.check(spec.validate_params(plan["params"]))

@@ -9,7 +9,8 @@ For each chosen shot (or all) and track:
   ``video.image_to_video``, else ``video.animatic``, else another), the keyframe job
   carries a follow-up: once it is done, :func:`advance` queues the motion clip with
   the keyframe as input, the shot's camera move and duration where the generator
-  has such parameters. The clip attaches to the same shot's picture track.
+  has such parameters (the animatic gets the keyframe as its first and last key and
+  one segment with the camera move in its own words). The clip attaches to the same shot's picture track.
 - ``voice``: the shot's dialogue line by a speech generator (the style's, else
   ``audio.speech``) when the shot has one.
 - ``music``: a bed for the whole board, on its first shot, by the style's music
@@ -193,8 +194,9 @@ def advance(engine: Engine, boards: Boards) -> list[Job]:
             if asset_ids and shot_id is not None:
                 style = boards.get(board_id).style
                 seed = style.seed if style.seed_policy == "fixed" else None
+                roles = follow_up.get("roles") or [follow_up["role"]]
                 (job,) = engine.submit(str(follow_up["generator"]), dict(follow_up["params"]),
-                                       seed=seed, inputs={str(follow_up["role"]): asset_ids[0]},
+                                       seed=seed, inputs={str(r): asset_ids[0] for r in roles},
                                        model=follow_up.get("model") or None)
                 boards.link_job(job.id, board_id, int(shot_id), "picture")
                 queued.append(job)
@@ -245,7 +247,32 @@ def _image_params(spec: GeneratorSpec, style: BoardStyle, shot: Shot) -> dict[st
     return params
 
 
+#: The animatic's camera, in its segment words, for each camera move (a 15 % larger view
+#: for pans and tilts, so no edge shows).
+_ANIMATIC_MOVES = {
+    "static": "", "zoom-in": "zoom=1:1.2", "zoom-out": "zoom=1.2:1",
+    "pan-left": "zoom=1.15 pan=0.065:-0.065", "pan-right": "zoom=1.15 pan=-0.065:0.065",
+    "tilt-up": "zoom=1.15 tilt=-0.065:0.065", "tilt-down": "zoom=1.15 tilt=0.065:-0.065"}
+
+
+def _animatic(spec: GeneratorSpec, style: BoardStyle, shot: Shot) -> dict[str, Any]:
+    """``video.animatic``: the keyframe as its first and last key, one segment with the
+    shot's camera move, as long as the shot."""
+    seconds = min(shot.duration, 60.0)
+    segment = f"seconds={seconds:g} transition=cut ease=in-out {_ANIMATIC_MOVES[shot.camera]}"
+    params: dict[str, Any] = {"segments": segment.strip(), "seconds": seconds, "hold": 0.0,
+                              "transition": "cut"}
+    for name in ("width", "height"):
+        if getattr(style, name):
+            params[name] = getattr(style, name) // 8 * 8
+    roles = [i.role for i in spec.inputs if i.kind == "image"][:2]
+    return {"generator": spec.id, "params": params, "role": roles[0], "roles": roles,
+            "model": style.video_model}
+
+
 def _motion(spec: GeneratorSpec, style: BoardStyle, shot: Shot) -> dict[str, Any]:
+    if spec.id == "video.animatic" and {"segments", "hold"} <= {p.name for p in spec.params}:
+        return _animatic(spec, style, shot)
     role = next(i.role for i in spec.inputs if i.kind == "image")
     params: dict[str, Any] = {}
     prompt = _prompt_param(spec, "prompt")
