@@ -8,7 +8,9 @@ on a desktop):
 It builds a sample project with assets of every kind, made by the built-in
 generators through the real engine and worker (images, audio), plus imported
 text, code and (with ffmpeg) a video, then opens the main window and saves one
-PNG per view.
+PNG per view. ``--only chat`` makes only the chat view's picture: a conversation of
+several turns with the bundled text model (a regenerated answer, a system prompt)
+and a fill-in-the-middle in the code editor, all made by the real worker.
 """
 
 from __future__ import annotations
@@ -90,9 +92,101 @@ def build_sample(project, plugins, workdir: Path) -> None:
         project.add_tags(asset.id, ["moodboard"])
 
 
-def main(out_dir: str) -> int:
+CHAT_TURNS = ("What does the week ahead hold for me?", "Should I learn to weave?",
+              "Any advice for a beginner?")
+
+
+def build_chat(project, plugins) -> int:
+    """A conversation of several turns with the bundled text model, one answer regenerated."""
+    from genloom.core.conversations import ChatTurns, default_settings
+    from genloom.core.jobs.engine import Engine
+
+    engine = Engine(project, plugins).start()
+    try:
+        store = project.conversations
+        settings = default_settings(plugins.generators.values())
+        settings["params"] = {"max_new_tokens": 48, "temperature": 0.7,
+                              "context_overflow": "drop_oldest"}
+        conversation = store.create("Fortunes for the week", settings)
+        turns = ChatTurns(engine)
+        turns.set_system_prompt(conversation.id, "You tell short, kind fortunes.")
+        for seed, text in enumerate(CHAT_TURNS, 1):
+            store.update_settings(conversation.id, {**settings, "seed": seed * 7})
+            answer = turns.send(conversation.id, text)
+            engine.wait([answer.job_id], timeout=300)
+            store.settle_job(answer.job_id)
+        store.update_settings(conversation.id, settings)
+        last = store.thread(conversation.id)[-1]
+        again = turns.regenerate(last.id)
+        engine.wait([again.job_id], timeout=300)
+        store.settle_job(again.job_id)
+        return conversation.id
+    finally:
+        engine.stop()
+
+
+def shoot_chat(out: Path) -> int:
+    """Only the chat view, with a conversation made by the bundled model."""
+    home = Path(tempfile.mkdtemp(prefix="genloom-shots-"))
+    os.environ["GENLOOM_HOME"] = str(home)
+    from genloom.core.plugins import PluginConfig, PluginManager
+    from genloom.core.project import Project
+    from genloom.core.settings import Settings
+
+    plugins = PluginManager(PluginConfig.from_settings(Settings())).load()
+    project_path = home / "projects" / "Chats"
+    project = Project.create(project_path, name="Chats")
+    build_chat(project, plugins)
+    project.close()
+    settings = Settings()
+    settings.remember_project(project_path)
+    settings.save()
+
+    from PySide6.QtWidgets import QApplication
+
+    from genloom._qt.startup import build_window
+
+    app, window = build_window(["genloom-app"])  # the app's own size for a first window
+    window.show()
+    window.start_engine()
+
+    def settle(seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            app.processEvents()
+            time.sleep(0.02)
+
+    settle(2.0)
+    window.show_chat()
+    chat = window.chat
+    chat.code_button.setChecked(True)
+    editor = chat.infill.editor
+    editor.setPlainText('def mean(values):\n    """The average of values."""\n    \n\n\n'
+                        'print(mean([1, 2, 3]))\n')
+    cursor = editor.textCursor()
+    cursor.setPosition(len('def mean(values):\n    """The average of values."""\n    '))
+    editor.setTextCursor(cursor)
+    chat.infill.fill()
+    end = time.monotonic() + 300
+    while chat.infill.job_id is not None and time.monotonic() < end:
+        settle(0.2)
+    settle(1.5)
+    pixmap = QApplication.primaryScreen().grabWindow(window.winId())
+    if pixmap.isNull() or pixmap.width() < 10:
+        pixmap = window.grab()
+    pixmap.save(str(out / "chat-view.png"))
+    print(f"saved {out / 'chat-view.png'}")
+    window.close()
+    settle(1.0)
+    window.stop_engine()
+    return 0
+
+
+def main(out_dir: str, only: str = "") -> int:
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
+    if only == "chat":
+        return shoot_chat(out)
     home = Path(tempfile.mkdtemp(prefix="genloom-shots-"))
     os.environ["GENLOOM_HOME"] = str(home)
     from genloom.core.plugins import PluginConfig, PluginManager
@@ -165,4 +259,7 @@ def main(out_dir: str) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1] if len(sys.argv) > 1 else "docs/images"))
+    arguments = [a for a in sys.argv[1:] if not a.startswith("--only")]
+    only = next((a.split("=", 1)[1] if "=" in a else "chat" for a in sys.argv[1:]
+                 if a.startswith("--only")), "")
+    raise SystemExit(main(arguments[0] if arguments else "docs/images", only))

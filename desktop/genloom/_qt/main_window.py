@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
     from PySide6.QtWidgets import QTabWidget
 
+    from genloom._qt.chat_view import ChatView
     from genloom._qt.gallery import GalleryWidget
     from genloom._qt.generate_panel import GeneratePanel
     from genloom._qt.inspector import InspectorWidget
@@ -56,6 +57,7 @@ class MainWindow(QMainWindow):
         self.gallery: GalleryWidget | None = None
         self.inspector: InspectorWidget | None = None
         self.storyboard: StoryboardView | None = None
+        self.chat: ChatView | None = None
         self.centre_tabs: QTabWidget | None = None
         self.recent_menu: QMenu | None = None
         self._pending_selection: int | None = None
@@ -96,6 +98,7 @@ class MainWindow(QMainWindow):
         from PySide6.QtCore import QEvent
         from PySide6.QtWidgets import QSplitter, QTabWidget
 
+        from genloom._qt.chat_view import ChatView
         from genloom._qt.gallery import GalleryWidget
         from genloom._qt.generate_panel import GeneratePanel
         from genloom._qt.inspector import InspectorWidget
@@ -134,6 +137,8 @@ class MainWindow(QMainWindow):
         centre.setDocumentMode(True)
         centre.addTab(browse, "Gallery")
         centre.addTab(self.storyboard, "Storyboard")
+        self.chat = ChatView(projects)
+        centre.addTab(self.chat, "Chat")
         self.setCentralWidget(centre)
         self.queue.set_project(project)
         self._wire()
@@ -217,6 +222,8 @@ class MainWindow(QMainWindow):
         panel.status.connect(self.statusBar().showMessage)
         if self.storyboard is not None:
             self.storyboard.status.connect(self.statusBar().showMessage)
+        if self.chat is not None:
+            self.chat.status.connect(self.statusBar().showMessage)
         projects.message.connect(self.statusBar().showMessage)
         projects.project_changed.connect(self._on_project_changed)
         engine_events = projects.bridge.events
@@ -226,6 +233,15 @@ class MainWindow(QMainWindow):
         engine_events.worker_stopped.connect(lambda why: self.status_worker.setText(f"worker restarted: {why}"))
 
     # -- jobs ----------------------------------------------------------------------------------
+
+    def show_chat(self, new: bool = False) -> None:
+        """Bring the chat view forward (with ``new``, in a new conversation)."""
+        if self.centre_tabs is None or self.chat is None:
+            return
+        self.centre_tabs.setCurrentWidget(self.chat)
+        if new:
+            self.chat.new_conversation()
+        self.chat.composer.setFocus()
 
     def start_engine(self) -> None:
         """Start the job engine (the worker process starts with the first job)."""

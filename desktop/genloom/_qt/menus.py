@@ -48,10 +48,14 @@ def build_menus(window: MainWindow) -> None:
     add_action(gen_menu, "Paint a mask over the selected image…",
                lambda: window.paint_mask(window.selected_asset()), "Ctrl+M", "image")
     add_action(gen_menu, "Cancel running job", window.cancel_running, "Escape", "cancel")
+    gen_menu.addSeparator()
+    add_action(gen_menu, "New conversation", lambda: window.show_chat(new=True), "Ctrl+Shift+N",
+               "new")
 
     view_menu = menus["view"]
     add_action(view_menu, "Gallery", window.show_gallery, "Ctrl+1", "image")
     add_action(view_menu, "Storyboard", window.show_storyboard, "Ctrl+2", "video")
+    add_action(view_menu, "Chat", window.show_chat, "Ctrl+3", "text")
     view_menu.addSeparator()
     view_menu.addAction(window.generate_dock.toggleViewAction())
     view_menu.addAction(window.queue_dock.toggleViewAction())

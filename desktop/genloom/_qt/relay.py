@@ -173,3 +173,12 @@ class LibrarySignals(CoreRelay):
     scan_finished = Signal(object)   # ScanReport
     models_changed = Signal(object)  # [hash]
     roots_changed = Signal()
+
+
+class ConversationSignals(CoreRelay):
+    """The conversation store's events (``project.conversations.events``)."""
+
+    EVENTS = ("conversation_changed", "conversation_deleted", "message_changed")
+    conversation_changed = Signal(int)   # conversation id
+    conversation_deleted = Signal(int)   # conversation id
+    message_changed = Signal(object)     # Message (an answer settled)
