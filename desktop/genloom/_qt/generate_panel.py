@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
@@ -162,6 +162,23 @@ class GeneratePanel(QWidget):
 
     # -- generating ---------------------------------------------------------------------
 
+    def _licence_accepted(self, model: dict[str, Any]) -> bool:
+        """Before a model with a restrictive licence is first used: say so, and go on only if asked to."""
+        from PySide6.QtWidgets import QMessageBox
+
+        from genloom.core.models import licences
+
+        settings = self.projects.settings
+        text = licences.notice(model, settings)
+        if text is None:
+            return True
+        answer = QMessageBox.question(self, "A licence that restricts use",
+                                      text[0].upper() + text[1:] + ".\n\nGenerate with it?")
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        licences.acknowledge(model, settings)
+        return True
+
     def generate(self) -> list[Job]:
         """Validate the form and queue the jobs; errors appear beside the field."""
         engine, library = self.projects.engine, self.projects.library
@@ -172,6 +189,8 @@ class GeneratePanel(QWidget):
             values = self.form.values()
             model_key = self.form.model_key()
             model = library.model_ref(model_key) if model_key and library is not None else None
+            if model is not None and not self._licence_accepted(model.to_dict()):
+                return []
             jobs = engine.submit(self.form.spec.id, values, seed=self.form.seed.seed(),
                                  count=self.form.count.value(), inputs=self.form.input_ids(), model=model)
         except ParameterError as exc:

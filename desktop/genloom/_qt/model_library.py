@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from genloom._qt.relay import LibrarySignals
 from genloom._qt.remedies import app_message
 from genloom._qt.resources import icon, mono_font
+from genloom.core.models.licences import classify
 from genloom.core.units import human_size
 from genloom.sdk.errors import GenloomError
 
@@ -167,7 +168,7 @@ class ModelLibraryDialog(QDialog):
         self.table.setRowCount(len(self.entries))
         for row, entry in enumerate(self.entries):
             values = (entry.title, entry.kind or "—", entry.architecture or "—", entry.format or "—",
-                      human_size(entry.size), entry.licence or "—",
+                      human_size(entry.size), classify(entry.licence).label,
                       ", ".join(entry.generators) or "—", STATUS_TEXT.get(entry.status, entry.status))
             for column, value in enumerate(values):
                 item = QTableWidgetItem(value)
@@ -211,7 +212,8 @@ class ModelLibraryDialog(QDialog):
         lines = [f"{entry.title}   id {entry.id}", f"kind: {entry.kind or 'unknown'}"
                  + (f" (set by hand; detected {entry.detected_kind or 'nothing'})" if entry.user_kind else ""),
                  f"base: {entry.architecture or '—'}   format: {entry.format or '—'}   "
-                 f"size: {human_size(entry.size)}   licence: {entry.licence or 'not stated'}",
+                 f"size: {human_size(entry.size)}   licence: {classify(entry.licence).label}"
+                 f" — {classify(entry.licence).summary}",
                  f"status: {STATUS_TEXT.get(entry.status, entry.status)}" + (f" — {entry.reason}" if entry.reason
                                                                              else ""),
                  "used by: " + (", ".join(entry.generators) or "no installed generator"),

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from genloom.core.jobs.engine import Engine
     from genloom.core.project import Asset, Job, Project
+    from genloom.core.settings import Settings
     from genloom.sdk.spec import GeneratorSpec
 
 
@@ -76,6 +77,7 @@ def generate(args: argparse.Namespace) -> int:
     jobs = engine.submit(spec.id, values, seed=args.seed, count=args.count,
                          inputs=parse_inputs(args.inputs), model=args.model,
                          device=args.device)
+    _licence_notice(jobs[0].model if jobs else None, settings)
     if args.queue_only:
         if args.json:
             emit_json({"jobs": [job_dict(j) for j in jobs]})
@@ -88,6 +90,16 @@ def generate(args: argparse.Namespace) -> int:
     return run_jobs(engine, project, [j.id for j in jobs], args)
 
 
+def _licence_notice(model: Any, settings: Settings) -> None:
+    """Say once per model (then remembered in the settings) that its licence restricts use."""
+    from genloom.core.models import licences
+
+    text = licences.notice(model, settings)
+    if text is not None:
+        print(f"genloom: note: {text}", file=sys.stderr)
+        licences.acknowledge(model, settings)
+
+
 def rerun(args: argparse.Namespace) -> int:
     settings = load_settings()
     plugins = load_plugins(settings)
@@ -96,6 +108,7 @@ def rerun(args: argparse.Namespace) -> int:
 
     engine = Engine(project, plugins, settings, scope=())
     job = engine.rerun(args.asset, new_seed=args.new_seed, device=args.device)
+    _licence_notice(job.model, settings)
     return run_jobs(engine, project, [job.id], args)
 
 

@@ -133,6 +133,8 @@ def add_folder(args: argparse.Namespace) -> int:
 
 
 def model_info(args: argparse.Namespace) -> int:
+    from genloom.core.models.licences import classify
+
     with _library() as library:
         entry = _resolve(library, args.model)
     if args.json:
@@ -141,7 +143,8 @@ def model_info(args: argparse.Namespace) -> int:
     print(f"{entry.title}  ({entry.id})")
     rows = [("status", entry.status), ("kind", entry.kind + (" (set by you)" if entry.user_kind else "")),
             ("architecture", entry.architecture), ("format", entry.format), ("size", human_size(entry.size)),
-            ("licence", entry.licence), ("hash", entry.hash), ("generators", ", ".join(entry.generators)),
+            ("licence", f"{classify(entry.licence).label}: {classify(entry.licence).summary}"),
+            ("hash", entry.hash), ("generators", ", ".join(entry.generators)),
             ("identified by", ", ".join(p for p in entry.plugins if p)),
             ("pickle allowed", "yes" if entry.allow_pickle else "")]
     for label, value in rows:

@@ -64,6 +64,8 @@ class Settings:
     credentials_certificate: str = ""
     #: The unencrypted PEM private key of ``credentials_certificate``.
     credentials_private_key: str = ""
+    #: Content hashes of models whose restrictive licence the user has been shown.
+    acknowledged_licences: list[str] = field(default_factory=list)
     schema_version: int = SCHEMA_VERSION
     _extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 

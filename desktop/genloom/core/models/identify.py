@@ -95,6 +95,10 @@ def identify_candidate(path: Path, is_dir: bool, plugins: Any | None, hint: str 
         result.details.setdefault("hint", hint)
         if result.status == "unknown":
             result.reason += f" (found in a folder meant for {hint} models)"
+    if not result.licence and not is_dir and path.suffix.lower() == ".safetensors":
+        from genloom.core.models.licences import licence_from_safetensors
+
+        result.licence = licence_from_safetensors(path)
     if not result.licence:
         result.licence = licence_from_model_card(path if is_dir else path.parent)
     return result
