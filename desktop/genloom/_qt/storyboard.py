@@ -139,14 +139,17 @@ class ShotCard(QFrame):
         layout.addLayout(head)
         self.description = QLineEdit(shot.description)
         self.description.setPlaceholderText("Describe the shot (its prompt)")
+        self.description.setCursorPosition(0)
+        self.description.setToolTip(shot.description)
         self.description.editingFinished.connect(
             lambda: self._edit("description", self.description.text()))
         layout.addWidget(self.description)
         self.dialogue = QLineEdit(shot.dialogue)
         self.dialogue.setPlaceholderText("Voice-over or dialogue line")
+        self.dialogue.setCursorPosition(0)
         self.dialogue.editingFinished.connect(lambda: self._edit("dialogue", self.dialogue.text()))
-        if shot.character:
-            self.dialogue.setToolTip(shot.character)
+        if shot.dialogue:
+            self.dialogue.setToolTip(f"{shot.character or 'V.O.'}: {shot.dialogue}")
         layout.addWidget(self.dialogue)
         strip = QHBoxLayout()
         strip.setSpacing(3)

@@ -177,6 +177,7 @@ def _ken_burns(path: Path, move: str, width: int, height: int, count: int) -> It
         yield from _hold(np.asarray(source.resize((width, height), Image.Resampling.BILINEAR,
                                                   box=box)), count)
         return
+    view = _viewer(source, width, height)
     for i in range(count):
         t = _ease(i / (count - 1))
         if move in ("zoom-in", "zoom-out"):
@@ -195,8 +196,34 @@ def _ken_burns(path: Path, move: str, width: int, height: int, count: int) -> It
                 y = span_y * (1 - t)
             elif move == "tilt-down":
                 y = span_y * t
-        yield np.asarray(source.resize((width, height), Image.Resampling.BILINEAR,
-                                       box=(x, y, x + w, y + h)))
+        yield view(x, y, w, h)
+
+
+def _viewer(source: Any, width: int, height: int) -> Callable[[float, float, float, float],
+                                                             np.ndarray]:
+    """``view(x, y, w, h)``: the part of ``source`` (a PIL image) in that box, at the
+    frame's size. OpenCV's affine warp where it is installed (several times faster than
+    Pillow's box resize, which matters at 24 frames a second), else Pillow."""
+    try:
+        import cv2
+    except ImportError:
+        from PIL import Image
+
+        def with_pillow(x: float, y: float, w: float, h: float) -> np.ndarray:
+            return np.asarray(source.resize((width, height), Image.Resampling.BILINEAR,
+                                            box=(x, y, x + w, y + h)))
+
+        return with_pillow
+    pixels = np.ascontiguousarray(np.asarray(source))
+
+    def with_opencv(x: float, y: float, w: float, h: float) -> np.ndarray:
+        sx, sy = width / w, height / h
+        # Pixel centres map to pixel centres, as Pillow's box resize maps them.
+        matrix = np.array([[sx, 0, (0.5 - x) * sx - 0.5], [0, sy, (0.5 - y) * sy - 0.5]])
+        return cv2.warpAffine(pixels, matrix, (width, height), flags=cv2.INTER_LINEAR,
+                              borderMode=cv2.BORDER_REPLICATE)
+
+    return with_opencv
 
 
 def _clip(path: Path, width: int, height: int, fps: int, count: int) -> Iterator[np.ndarray]:
