@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from genloom.core.credentials.manifest import GENERATOR_NAME, MODEL_KEY, RECIPE_LABEL, mime_type
+from genloom.core.credentials.keys import ORGANISATION
+from genloom.core.credentials.manifest import MODEL_KEY, RECIPE_LABEL, mime_type
 from genloom.core.credentials.signing import embeds
 
 if TYPE_CHECKING:
@@ -137,7 +138,9 @@ def _read(reader: Any, result: Verification, own_serials: set[int]) -> None:
         serial = -1
     if result.trusted and serial in own_serials:
         result.signer = THIS_INSTALLATION
-    elif info.get("issuer") == GENERATOR_NAME or result.claim_generator.startswith(GENERATOR_NAME):
+    elif info.get("issuer") == ORGANISATION:
+        # A Genloom installation's certificate (organisation "Genloom"): a label, not proof;
+        # the verdict says it is untrusted. The software that wrote the manifest is beside it.
         result.signer = ANOTHER_GENLOOM
     else:
         result.signer = SOMEONE_ELSE
