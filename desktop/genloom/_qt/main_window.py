@@ -416,6 +416,55 @@ class MainWindow(QMainWindow):
         if dialog.exec() and dialog.chosen is not None:
             self.open_project(dialog.chosen, create=dialog.create)
 
+    def archive_dialog(self) -> None:
+        """Ask where, then write the open project to one archive file."""
+        from PySide6.QtWidgets import QFileDialog
+
+        from genloom.core.project.archive import SUFFIX
+
+        suggested = self.project.path.parent / f"{self.project.name}{SUFFIX}"
+        name, _ = QFileDialog.getSaveFileName(self, "Archive project", str(suggested),
+                                              f"Genloom project archives (*{SUFFIX})")
+        if name:
+            self.archive_to(Path(name))
+
+    def archive_to(self, dest: Path) -> Path | None:
+        from genloom.core.project.archive import archive_project
+
+        written = self._guard(lambda: archive_project(self.project, dest))
+        if written is not None:
+            self.statusBar().showMessage(f"archived {self.project.name} to {written}", 8000)
+        return written
+
+    def unarchive_dialog(self) -> None:
+        """Ask for an archive and a new, empty folder; unpack it there and open it."""
+        from PySide6.QtWidgets import QFileDialog
+
+        from genloom.core.project.archive import SUFFIX
+
+        archive, _ = QFileDialog.getOpenFileName(self, "Open project archive", str(self.project.path.parent),
+                                                 f"Genloom project archives (*{SUFFIX})")
+        if not archive:
+            return
+        folder = QFileDialog.getExistingDirectory(self, "Unpack into a new, empty folder",
+                                                  str(Path(archive).parent))
+        if folder:
+            self.unarchive_into(Path(archive), Path(folder))
+
+    def unarchive_into(self, archive: Path, target: Path) -> bool:
+        """Unpack ``archive`` into ``target`` (checked first: a refused archive leaves nothing) and open it."""
+        from PySide6.QtWidgets import QMessageBox
+
+        from genloom._qt.remedies import app_message
+        from genloom.core.project.archive import unarchive
+
+        try:
+            unarchive(archive, target).close()
+        except (GenloomError, OSError) as exc:
+            QMessageBox.critical(self, "Cannot open the archive", app_message(exc))
+            return False
+        return self.open_project(target)
+
     def report_problem(self, title: str, text: str) -> None:
         """Say what went wrong in a window that does not block the event loop."""
         from PySide6.QtWidgets import QMessageBox

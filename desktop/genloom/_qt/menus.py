@@ -31,6 +31,9 @@ def build_menus(window: MainWindow) -> None:
     add_action(file_menu, "Export selected asset…", lambda: window.export_asset(window.selected_asset()),
                "Ctrl+E", "export")
     file_menu.addSeparator()
+    add_action(file_menu, "Archive project…", window.archive_dialog)
+    add_action(file_menu, "Open project archive…", window.unarchive_dialog)
+    file_menu.addSeparator()
     add_action(file_menu, "Quit", window.close, QKeySequence.StandardKey.Quit)
 
     gen_menu = menus["generate"]

@@ -1,4 +1,4 @@
-"""The inspector's "Content credentials" section, for a dropped file and for a check of the file."""
+"""Provenance in the app: the inspector's "Content credentials" section, project archives from the File menu."""
 
 from __future__ import annotations
 
@@ -64,3 +64,17 @@ def test_an_asset_made_here_says_what_its_exports_carry(qtbot, window):
     asset = add_image(window.project, size=64)
     window.inspector.show_asset(asset.id)
     assert "exports carry content credentials" in window.inspector.credentials_box.label.text()
+
+
+def test_a_project_archived_and_unpacked_from_the_window_opens_with_its_assets(qtbot, window, tmp_path):
+    asset = add_image(window.project, size=64)
+    window.project.add_tags(asset.id, ["fox"])
+    window.project.set_rating(asset.id, 5)
+    archive = window.archive_to(tmp_path / "fox.genloom-archive")
+    assert archive is not None and archive.is_file()
+    assert window.unarchive_into(archive, tmp_path / "unpacked")
+    assert window.project.path.resolve() == (tmp_path / "unpacked").resolve()
+    [copy] = window.project.list_assets()
+    assert (copy.hash, copy.tags, copy.rating, copy.recipe) == (asset.hash, ("fox",), 5, asset.recipe)
+    file_menu = [a.text() for a in window.menus["file"].actions()]
+    assert "Archive project…" in file_menu and "Open project archive…" in file_menu
