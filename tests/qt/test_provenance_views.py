@@ -78,3 +78,25 @@ def test_a_project_archived_and_unpacked_from_the_window_opens_with_its_assets(q
     assert (copy.hash, copy.tags, copy.rating, copy.recipe) == (asset.hash, ("fox",), 5, asset.recipe)
     file_menu = [a.text() for a in window.menus["file"].actions()]
     assert "Archive project…" in file_menu and "Open project archive…" in file_menu
+
+
+def test_a_restrictive_licence_is_asked_about_before_first_use_and_not_again(window, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    asked: list[str] = []
+    answer = {"value": QMessageBox.StandardButton.No}
+
+    def question(parent, title, text, *args):  # the modal box, answered as a user would
+        asked.append(text)
+        return answer["value"]
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    model = {"title": "Tiny SD", "hash": "e" * 64, "licence": "creativeml-openrail-m"}
+    panel = window.generate_panel
+    assert panel._licence_accepted(model) is False  # declined: nothing is queued
+    assert "creativeml-openrail-m" in asked[0] and "e" * 64 not in Settings.load().acknowledged_licences
+    answer["value"] = QMessageBox.StandardButton.Yes
+    assert panel._licence_accepted(model) is True
+    assert "e" * 64 in Settings.load().acknowledged_licences
+    assert panel._licence_accepted(model) is True and len(asked) == 2  # not asked a third time
+    assert panel._licence_accepted({**model, "licence": "mit", "hash": "f" * 64}) is True and len(asked) == 2
