@@ -6,12 +6,24 @@ Music and speech declare their generators in modules of their own
 
 from __future__ import annotations
 
-from genloom.sdk import GeneratorSpec, hookimpl
+from pathlib import Path
+
+from genloom.sdk import BundledModel, GeneratorSpec, ModelMatch, hookimpl
 from genloom_audio import __version__  # noqa: F401 - read by the plugin manager
 from genloom_audio.music_specs import music_generators
-from genloom_audio.speech_specs import speech_generators
+from genloom_audio.speech_specs import identify_speech_model, speech_generators, speech_models
 
 
 @hookimpl
 def genloom_register_generators() -> list[GeneratorSpec]:
     return [*music_generators(), *speech_generators()]
+
+
+@hookimpl
+def genloom_register_models() -> list[BundledModel]:
+    return [*speech_models()]
+
+
+@hookimpl
+def genloom_identify_model(path: Path) -> ModelMatch | None:
+    return identify_speech_model(path)

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from genloom.sdk.formats import ModelFormatError, read_json_config
 
+from genloom.sdk.formats import ModelFormatError, read_json_config
 from genloom_audio import speech_espeak
 
 __all__ = ["PiperConfig", "PiperVoice", "config_path_for", "phoneme_ids", "read_piper_config"]
@@ -130,12 +130,12 @@ class PiperVoice:
     def speakers(self) -> tuple[str, ...]:
         return self.config.speakers
 
-    def sentences(self, text: str) -> list[tuple[str, str]]:
-        """``(phonemes, terminator)`` per sentence of ``text``, as this voice reads it."""
+    def phonemes(self, sentence: str) -> str:
+        """The phonemes this voice reads ``sentence`` as (eSpeak NG's IPA, or its letters)."""
         if self.config.phoneme_type == "text":
-            return [(words + mark, mark) for words, mark in speech_espeak.split_clauses(text)]
-        return [(s.phonemes, s.terminator)
-                for s in speech_espeak.phonemize(text, self.config.espeak_voice)]
+            return unicodedata.normalize("NFD", sentence)
+        return " ".join(s.phonemes for s in speech_espeak.phonemize(sentence,
+                                                                   self.config.espeak_voice))
 
     def speak(self, phonemes: str, speaker: int = 0, length_scale: float | None = None,
               seed: int = 0) -> np.ndarray:
@@ -156,3 +156,39 @@ class PiperVoice:
         onnxruntime.set_seed(int(seed))
         audio = self.session.run(None, feeds)[0]
         return np.asarray(audio, dtype=np.float32).reshape(-1)
+
+
+class PiperBackend:
+    """:class:`PiperVoice` as an ``audio.speech`` backend."""
+
+    def __init__(self, onnx_path: Path, device: str) -> None:
+        self.voice = PiperVoice(onnx_path, device)
+        self.sample_rate = self.voice.config.sample_rate
+        self.description = f"piper ({', '.join(self.voice.providers)})"
+
+    def voices(self) -> tuple[str, ...]:
+        return self.voice.speakers
+
+    def resolve_voice(self, name: str, seed: int) -> int:
+        from genloom_audio.speech_generator import unknown_voice
+
+        speakers = self.voice.speakers
+        if not name:
+            return 0
+        if name in speakers:
+            return speakers.index(name)
+        raise unknown_voice(name, speakers)
+
+    def speak(self, text: str, voice: int, speed: float, seed: int) -> np.ndarray:
+        from genloom.sdk import ParameterError
+
+        phonemes = self.voice.phonemes(text)
+        ids, missing = phoneme_ids(phonemes, self.voice.config)
+        if len(ids) <= 3:
+            raise ParameterError("text", text, "has nothing this voice can pronounce"
+                                 + (f" (it lacks {''.join(missing)})" if missing else ""),
+                                 "write it in the voice's language")
+        return self.voice.speak(phonemes, voice, self.voice.config.length_scale / speed, seed)
+
+    def close(self) -> None:
+        del self.voice

@@ -92,8 +92,7 @@ def evaluate(work: Path, model_dir: Path) -> dict[str, Any]:
     lines = []
     for index, record in enumerate(heldout):
         reference = record["audio"].astype(np.float32) / 32767
-        pieces = [voice.speak(p, record["speaker"]) for p, _ in voice.sentences(record["text"])]
-        synthesis = np.concatenate(pieces)
+        synthesis = voice.speak(voice.phonemes(record["text"]), record["speaker"])
         model_mcd.append(mcd_dtw(reference, synthesis))
         with torch.no_grad():
             resynth = vocoder(record["mel"].float()[None])[0].numpy()

@@ -349,9 +349,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("stage", choices=["corpus", "acoustic", "vocoder", "export",
                                           "evaluate", "all"])
     parser.add_argument("--work", type=Path, default=Path("/tmp/genloom-speech-train"))
-    parser.add_argument("--acoustic-steps", type=int, default=1200)
-    parser.add_argument("--vocoder-steps", type=int, default=2600)
-    parser.add_argument("--gan-from", type=int, default=2300)
+    parser.add_argument("--acoustic-steps", type=int, default=700)
+    parser.add_argument("--vocoder-steps", type=int, default=1800)
+    parser.add_argument("--gan-from", type=int, default=1700)
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     args.work.mkdir(parents=True, exist_ok=True)

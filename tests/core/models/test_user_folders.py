@@ -210,19 +210,27 @@ def test_the_pickle_only_transformers_folder_carries_the_refused_note(real_libra
 # -- 10. video and audio models no plugin generates with yet ------------------------------------
 
 
-def test_motion_adapter_vits_and_musicgen_folders_are_identified_with_their_architecture(real_library, tmp_path):
+def test_motion_adapter_and_musicgen_folders_are_identified_with_their_architecture(genloom_plugins, hf_cache,
+                                                                                    tmp_path):
+    real_library = ModelLibrary(genloom_plugins(modules=["genloom_image.plugin", "genloom_text.plugin",
+                                                         "genloom_audio.plugin"]))
     root = tmp_path / "models"
     builders.motion_adapter(root / "animatediff")
     builders.vits(root / "tts")
     builders.musicgen(root / "music")
     _scan(real_library, root)
     user_models = [m for m in real_library.models() if m.source != "bundled"]  # bundled: always listed
-    found = {m.title: (m.kind, m.architecture, m.status, m.details["modality"], m.details["plugin"])
+    found = {m.title: (m.kind, m.architecture, m.status, m.details.get("modality"), m.details.get("plugin"))
              for m in user_models}
     assert found == {
         "animatediff": ("motion-adapter", "AnimateDiff MotionAdapter", "unsupported", "video", "none yet"),
-        "tts": ("text-to-speech", "VITS", "unsupported", "audio", "none yet"),
+        # VITS is claimed by the audio plugin's audio.speech.
+        "tts": ("transformers-tts", "VITS", "ok", "audio", None),
         "music": ("text-to-audio", "MusicGen", "unsupported", "audio", "none yet"),
     }
     for entry in user_models:
+        if entry.title == "tts":
+            assert entry.plugins == ("genloom_audio",)
+            continue
         assert "no installed plugin generates" in entry.reason and "transformers model" not in entry.reason
+    real_library.close()
