@@ -86,7 +86,13 @@ def evaluate(work: Path, model_dir: Path) -> dict[str, Any]:
     vocoder = Vocoder()
     vocoder.load_state_dict(torch.load(work / "vocoder.ckpt", weights_only=False)["generator"])
     vocoder.eval()
-    model_mcd, vocoder_mcd, variant_mcd = [], [], []
+    pre_gan = None
+    if (work / "vocoder_pre_gan.ckpt").exists():
+        pre_gan = Vocoder()
+        pre_gan.load_state_dict(torch.load(work / "vocoder_pre_gan.ckpt",
+                                           weights_only=False)["generator"])
+        pre_gan.eval()
+    model_mcd, vocoder_mcd, variant_mcd, pre_gan_mcd = [], [], [], []
     samples = model_dir / "samples"
     samples.mkdir(exist_ok=True)
     lines = []
@@ -97,6 +103,10 @@ def evaluate(work: Path, model_dir: Path) -> dict[str, Any]:
         with torch.no_grad():
             resynth = vocoder(record["mel"].float()[None])[0].numpy()
         vocoder_mcd.append(mcd_dtw(reference, resynth))
+        if pre_gan is not None:
+            with torch.no_grad():
+                pre_gan_mcd.append(mcd_dtw(reference, pre_gan(record["mel"].float()[None])[0]
+                                           .numpy()))
         other = corpus_text.SPEAKERS[(record["speaker"] + 1) % len(corpus_text.SPEAKERS)]
         variant_mcd.append(mcd_dtw(reference,
                                    speech_espeak.synthesize(record["text"], other)))
@@ -115,6 +125,41 @@ def evaluate(work: Path, model_dir: Path) -> dict[str, Any]:
         "mcd_vocoder_resynthesis_db": round(float(np.mean(vocoder_mcd)), 2),
         "mcd_other_espeak_variant_db": round(float(np.mean(variant_mcd)), 2),
     }
+    if pre_gan_mcd:
+        result["mcd_vocoder_resynthesis_before_gan_db"] = round(float(np.mean(pre_gan_mcd)), 2)
     (model_dir / "evaluation.json").write_text(json.dumps(result, indent=2) + "\n")
+    loss_svg(model_dir)
     print(json.dumps(result, indent=2))
     return result
+
+
+def loss_svg(model_dir: Path) -> Path:
+    """``loss.svg``: the acoustic and vocoder mel losses against their steps (plain SVG)."""
+    import csv
+
+    curves = []
+    for name, column, colour in (("loss_acoustic.csv", "mel", "#1f77b4"),
+                                 ("loss_vocoder.csv", "mel", "#d62728")):
+        path = model_dir / name
+        if path.exists():
+            with path.open() as handle:
+                rows = [(float(r["step"]), float(r[column])) for r in csv.DictReader(handle)]
+            curves.append((name.removesuffix(".csv"), colour, rows))
+    width, height, pad = 640, 320, 40
+    top = max(v for _, _, rows in curves for _, v in rows)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'font-family="sans-serif" font-size="12"><rect width="100%" height="100%" '
+             f'fill="white"/>']
+    for index, (label, colour, rows) in enumerate(curves):
+        last = max(s for s, _ in rows)
+        points = " ".join(f"{pad + s / last * (width - 2 * pad):.1f},"
+                          f"{height - pad - v / top * (height - 2 * pad):.1f}" for s, v in rows)
+        parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="1.5" '
+                     f'points="{points}"/>')
+        parts.append(f'<text x="{width - 230}" y="{20 + 16 * index}" fill="{colour}">'
+                     f'{label}: L1 log-mel, last {rows[-1][1]:.3f} at step {int(last)}</text>')
+    parts.append(f'<text x="{pad}" y="{height - 10}">steps (each curve scaled to its own '
+                 f'length); y from 0 to {top:.2f}</text></svg>')
+    out = model_dir / "loss.svg"
+    out.write_text("\n".join(parts) + "\n")
+    return out
