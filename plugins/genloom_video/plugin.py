@@ -8,20 +8,29 @@ pipeline). Clips are MP4 files written through :mod:`genloom.sdk.video`.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from genloom.sdk import (
+    BundledModel,
     ChoiceParam,
     FloatParam,
     GeneratorSpec,
     InputSpec,
     IntParam,
+    ModelMatch,
     StringParam,
     hookimpl,
 )
 from genloom_video import __version__  # noqa: F401 - read by the plugin manager
 from genloom_video.animatic import KEY_ROLES, check_animatic
 from genloom_video.camera import EASINGS, TRANSITIONS
+from genloom_video.identify import identify_video_model
+from genloom_video.output import check_size
 
 IMAGE_MODEL = "image.emoji-ldm-32"
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+ADAPTER_ID = "video.emoji-motion"
+DIFFUSION_KINDS = ("diffusers", "diffusers-video")
 DEVICES = ("cuda", "mps", "cpu")
 
 
@@ -29,6 +38,45 @@ def _animatic() -> object:
     from genloom_video.animatic import Animatic
 
     return Animatic()
+
+
+def _text_to_video() -> object:
+    from genloom_video.diffusion import TextToVideo
+
+    return TextToVideo()
+
+
+def _image_to_video() -> object:
+    from genloom_video.diffusion import ImageToVideo
+
+    return ImageToVideo()
+
+
+def diffusion_params(image: bool) -> tuple:
+    prompt = StringParam("prompt", "", multiline=True, role="prompt", min_length=0 if image else 1,
+                         description="What happens in the clip; with the bundled models an emoji name and a "
+                                     "motion, such as 'red heart, zoom in'." +
+                                     (" Pipelines that take no prompt (Stable Video Diffusion) ignore it." if image
+                                      else ""))
+    strength = (FloatParam("strength", 0.7, minimum=0.05, maximum=1.0,
+                           description="AnimateDiff on an image model: how far each frame may move from the "
+                                       "image (img2img strength)."),) if image else ()
+    return (
+        prompt,
+        StringParam("negative_prompt", "", role="negative_prompt", advanced=True),
+        *strength,
+        IntParam("frames", 16, minimum=2, maximum=257, description="Frames in the clip; a model may allow "
+                 "fewer (a motion adapter's positions) or need a pattern (CogVideoX and Wan: 4k+1)."),
+        IntParam("fps", 8, minimum=1, maximum=60, title="Frames per second"),
+        IntParam("width", 0, minimum=0, maximum=2048, step=8, special_value="Model default"),
+        IntParam("height", 0, minimum=0, maximum=2048, step=8, special_value="Model default"),
+        IntParam("steps", 20, minimum=1, maximum=150),
+        FloatParam("guidance_scale", 7.5, minimum=0.0, maximum=30.0),
+        StringParam("motion_adapter", "", advanced=True, placeholder="(bundled emoji-motion)",
+                    description="AnimateDiff only: the diffusers folder of a MotionAdapter (such as an "
+                                "mm_sd_v15 release) for the image model; empty for the bundled adapter, "
+                                "which is made for image.emoji-ldm-32."),
+    )
 
 
 def _key_input(index: int) -> InputSpec:
@@ -74,4 +122,34 @@ def genloom_register_generators() -> list[GeneratorSpec]:
             factory=_animatic, params=animatic_params(),
             inputs=tuple(_key_input(i) for i in range(1, len(KEY_ROLES) + 1)),
             model_kinds=("diffusers",), default_model=IMAGE_MODEL, devices=DEVICES, check=check_animatic),
+        GeneratorSpec(
+            id="video.text_to_video", modality="video", title="Text to video",
+            description="A prompt to a clip: AnimateDiff on a Stable Diffusion 1.x-family model with a motion "
+                        "adapter, or your own diffusers video pipeline (CogVideoX, LTX-Video, Wan...).",
+            factory=_text_to_video, params=diffusion_params(False), model_kinds=DIFFUSION_KINDS,
+            default_model=IMAGE_MODEL, devices=DEVICES, check=check_size),
+        GeneratorSpec(
+            id="video.image_to_video", modality="video", title="Image to video",
+            description="An image to a clip: Stable Video Diffusion, CogVideoX, LTX-Video or Wan image-to-video "
+                        "with your models; with an SD 1.x model, AnimateDiff started from the image.",
+            factory=_image_to_video, params=diffusion_params(True),
+            inputs=(InputSpec("image", "image", title="Image", description="The picture the clip starts from."),),
+            model_kinds=DIFFUSION_KINDS, default_model=IMAGE_MODEL, devices=DEVICES, check=check_size),
     ]
+
+
+@hookimpl
+def genloom_register_models() -> list[BundledModel]:
+    return [BundledModel(
+        id=ADAPTER_ID, kind="motion-adapter", path=MODELS_DIR / "emoji-motion",
+        title="Emoji motion adapter (bundled)", architecture="AnimateDiff MotionAdapter (tiny)",
+        licence="Trained on clips made from image.emoji-ldm-32's renderings; see MODEL_CARD.md",
+        description="A small AnimateDiff motion adapter for image.emoji-ldm-32: prompts such as "
+                    "'red heart, zoom in' (pan left/right/up/down, zoom in/out, rotate, bounce, pulse, shake, "
+                    "slide in, fade). video.text_to_video uses it when no other adapter is named.",
+    )]
+
+
+@hookimpl
+def genloom_identify_model(path: Path) -> ModelMatch | None:
+    return identify_video_model(path)

@@ -1,0 +1,274 @@
+"""``video.text_to_video`` and ``video.image_to_video`` on diffusers.
+
+Two kinds of model, told apart by the folder's ``model_index.json``:
+
+- a Stable Diffusion 1.x-family image pipeline (the bundled ``image.emoji-ldm-32`` or a
+  user's): AnimateDiff, with a motion adapter folder (the bundled ``emoji-motion`` unless
+  the ``motion_adapter`` parameter names a user's, such as ``mm_sd_v15``'s diffusers
+  release). Image-to-video seeds AnimateDiff from the image the img2img way: every frame
+  starts from the image's VAE latents noised to ``strength``
+  (``AnimateDiffVideoToVideoPipeline`` given the still as a clip), so the clip keeps the
+  picture's composition and the motion modules move it.
+- a user's own video pipeline folder (CogVideoX, LTX-Video, Wan, HunyuanVideo, Stable
+  Video Diffusion or any other ``*Pipeline`` diffusers has): loaded with diffusers'
+  ``DiffusionPipeline`` and called with its own arguments.
+
+Frames are decoded in chunks (``decode_chunk_size``) and the VAE is sliced (and tiled
+above 512 pixels), so memory grows with the clip's length only in the latents.
+"""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from typing import Any
+
+from genloom.sdk import InputError, ModelRef, Output, ParameterError, Request, RunState
+from genloom.sdk.formats import read_json_config
+from genloom_video import __version__
+from genloom_video.output import clip_output
+from genloom_video.sd import ModelLoadError, cancel_callback, model_folder, torch_dtype
+
+BUNDLED_ADAPTER = Path(__file__).resolve().parent / "models" / "emoji-motion"
+SD_PIPELINES = ("StableDiffusionPipeline", "AnimateDiffPipeline")
+#: Image-to-video pipelines, by the text-to-video class a folder names (the same weights serve both).
+IMAGE_TO_VIDEO = {"CogVideoXPipeline": "CogVideoXImageToVideoPipeline", "LTXPipeline": "LTXImageToVideoPipeline",
+                  "WanPipeline": "WanImageToVideoPipeline",
+                  "HunyuanVideoPipeline": "HunyuanVideoImageToVideoPipeline"}
+#: Frame-count rules of video transformers: (multiple, remainder) that num_frames must have.
+FRAME_RULES = {"CogVideoX": (4, 1), "LTX": (8, 1), "Wan": (4, 1), "HunyuanVideo": (4, 1)}
+
+
+def pipeline_class(folder: Path) -> str:
+    index = read_json_config(folder / "model_index.json") or {}
+    return str(index.get("_class_name", ""))
+
+
+def check_adapter(text: str) -> Path:
+    """The motion adapter folder the parameter names ("" = the bundled one), checked."""
+    path = Path(text).expanduser() if text.strip() else BUNDLED_ADAPTER
+    config = read_json_config(path / "config.json") if path.is_dir() else None
+    if config is None or config.get("_class_name") != "MotionAdapter":
+        raise ParameterError("motion_adapter", text or str(path),
+                             "is not a motion adapter folder (a config.json with _class_name MotionAdapter)",
+                             "give the diffusers folder of an AnimateDiff adapter such as "
+                             "animatediff-motion-adapter-v1-5-2, or leave it empty for the bundled one")
+    if not list(path.glob("*.safetensors")):
+        raise ParameterError("motion_adapter", str(path), "has no .safetensors weights (pickle files are refused)",
+                             "use the adapter's safetensors release")
+    return path
+
+
+class VideoDiffusion:
+    """Base of both generators: loads the model's pipeline on first use, writes an MP4."""
+
+    image_to_video = False
+
+    def __init__(self) -> None:
+        self.model: ModelRef | None = None
+        self.device, self.dtype = "cpu", "float32"
+        self.pipes: dict[tuple[str, str], Any] = {}
+
+    def load(self, model: ModelRef | None, device: str, dtype: str) -> None:
+        self.model, self.device, self.dtype = model, device, dtype
+        self.folder = model_folder(model)
+        self.kind = pipeline_class(self.folder)
+
+    def unload(self) -> None:
+        self.pipes.clear()
+        import gc
+
+        gc.collect()
+        if self.device.startswith("cuda"):
+            import torch
+
+            torch.cuda.empty_cache()
+
+    # -- pipelines -------------------------------------------------------------------------------
+
+    def _animatediff(self, adapter: Path) -> Any:
+        key = ("animatediff-i2v" if self.image_to_video else "animatediff", str(adapter))
+        if key not in self.pipes:
+            import diffusers
+
+            dtype = torch_dtype(self.dtype)
+            try:
+                motion = diffusers.MotionAdapter.from_pretrained(adapter, dtype=dtype, use_safetensors=True,
+                                                                 local_files_only=True)
+                cls = diffusers.AnimateDiffVideoToVideoPipeline if self.image_to_video \
+                    else diffusers.AnimateDiffPipeline
+                pipe = cls.from_pretrained(self.folder, motion_adapter=motion, dtype=dtype, use_safetensors=True,
+                                           local_files_only=True, safety_checker=None,
+                                           feature_extractor=None)
+            except (OSError, ValueError, RuntimeError) as exc:
+                raise ModelLoadError(f"AnimateDiff could not combine {self.folder.name} with the motion adapter "
+                                     f"{adapter.name}: {str(exc)[:300]}; the adapter must be made for this "
+                                     "image model's family (SD 1.x adapters for SD 1.x models)") from exc
+            self.pipes[key] = self._ready(pipe)
+        return self.pipes[key]
+
+    def _native(self) -> Any:
+        key = ("native-i2v" if self.image_to_video else "native", "")
+        if key not in self.pipes:
+            import diffusers
+
+            name = IMAGE_TO_VIDEO.get(self.kind, self.kind) if self.image_to_video else self.kind
+            cls = getattr(diffusers, name, None)
+            if cls is None:
+                raise ModelLoadError(f"{self.folder.name} is a {self.kind}, which this diffusers has no "
+                                     f"{'image-to-video ' if self.image_to_video else ''}pipeline for; "
+                                     "update diffusers or choose another model")
+            try:
+                pipe = cls.from_pretrained(self.folder, dtype=torch_dtype(self.dtype), use_safetensors=True,
+                                           local_files_only=True)
+            except (OSError, ValueError, TypeError) as exc:
+                raise ModelLoadError(f"diffusers could not load {self.folder} as {name}: {str(exc)[:300]}") from exc
+            self.pipes[key] = self._ready(pipe)
+        return self.pipes[key]
+
+    def _ready(self, pipe: Any) -> Any:
+        pipe.set_progress_bar_config(disable=True)
+        # AnimateDiff builds its motion UNet with from_config, which leaves it in training mode
+        # (dropout on): every module goes to eval, or the same recipe would give other frames.
+        for component in pipe.components.values():
+            if hasattr(component, "eval"):
+                component.eval()
+        pipe = pipe.to(self.device)
+        vae = getattr(pipe, "vae", None)
+        for method in ("enable_slicing",):
+            if vae is not None and hasattr(vae, method):
+                getattr(vae, method)()
+        return pipe
+
+    # -- one run -----------------------------------------------------------------------------------
+
+    def run(self, request: Request, state: RunState) -> list[Output]:
+        state.raise_if_cancelled()
+        params = request.params
+        image = self._image(request) if self.image_to_video else None
+        is_sd = self.kind in SD_PIPELINES
+        if is_sd:
+            adapter = check_adapter(params["motion_adapter"])
+            pipe = self._animatediff(adapter)
+            self._check_animatediff(pipe, params)
+        else:
+            pipe = self._native()
+            self._check_native(pipe, params)
+        width, height = self._size(pipe, params, is_sd)
+        kwargs = self._arguments(pipe, request, width, height, image, state)
+        frames = self._call(pipe, kwargs)
+        state.raise_if_cancelled()
+        path = Path(request.output_dir) / "clip.mp4"
+        from genloom.sdk.video import write_video
+
+        info = write_video(path, iter(frames), params["fps"])
+        metadata = {"pipeline": type(pipe).__name__, "prompt": params["prompt"], "seed": request.seed,
+                    "steps": params["steps"], "guidance_scale": params["guidance_scale"],
+                    "plugin_version": __version__}
+        if is_sd:
+            metadata["motion_adapter"] = params["motion_adapter"] or "bundled emoji-motion"
+        return [clip_output(path, info, metadata)]
+
+    def _image(self, request: Request) -> Any:
+        from PIL import Image
+
+        asset = request.inputs.get("image")
+        if asset is None:
+            raise InputError("video.image_to_video needs an image as 'image'; none was given")
+        if asset.kind != "image":
+            raise InputError(f"'image' is a {asset.kind} asset; image-to-video starts from an image "
+                             "(take a frame out of a clip as an image first)")
+        try:
+            with Image.open(asset.path) as img:
+                return img.convert("RGB")
+        except OSError as exc:
+            raise InputError(f"'image' ({Path(asset.path).name}) is not an image Pillow can read: {exc}") from exc
+
+    def _check_animatediff(self, pipe: Any, params: dict[str, Any]) -> None:
+        limit = int(pipe.unet.config.get("motion_max_seq_length", 32) or 32)
+        if params["frames"] > limit:
+            raise ParameterError("frames", params["frames"], f"is more than this motion adapter's {limit} "
+                                 "positions", f"choose {limit} frames or fewer (chain clips for longer shots)")
+
+    def _check_native(self, pipe: Any, params: dict[str, Any]) -> None:
+        frames = params["frames"]
+        for prefix, (multiple, remainder) in FRAME_RULES.items():
+            if type(pipe).__name__.startswith(prefix) and frames % multiple != remainder:
+                below = max(remainder, (frames - remainder) // multiple * multiple + remainder)
+                raise ParameterError("frames", frames, f"does not fit {type(pipe).__name__}, which makes "
+                                     f"{multiple}k+{remainder} frames", f"choose {below} or {below + multiple}")
+
+    def _size(self, pipe: Any, params: dict[str, Any], is_sd: bool) -> tuple[int, int]:
+        width, height = params["width"], params["height"]
+        if is_sd:
+            native = int(pipe.unet.config.sample_size) * int(pipe.vae_scale_factor)
+        else:
+            native = 0
+        if not width or not height:
+            if not native:
+                raise ParameterError("width", width, f"has no model default for {type(pipe).__name__}",
+                                     "give width and height (see the model's card)")
+            width, height = width or native, height or native
+        multiple = int(getattr(pipe, "vae_scale_factor", 8) or 8) * (2 if not is_sd else 1)
+        for name, value in (("width", width), ("height", height)):
+            if value % multiple:
+                below = value // multiple * multiple
+                raise ParameterError(name, value, f"is not a multiple of {multiple} for {type(pipe).__name__}",
+                                     f"use {below or multiple} or {below + multiple}")
+        return width, height
+
+    def _arguments(self, pipe: Any, request: Request, width: int, height: int, image: Any,
+                   state: RunState) -> dict[str, Any]:
+        import torch
+        from PIL import Image
+
+        params = request.params
+        accepted = inspect.signature(pipe.__call__).parameters
+        steps = params["steps"]
+        kwargs: dict[str, Any] = {
+            "prompt": params["prompt"], "negative_prompt": params["negative_prompt"] or None,
+            "num_frames": params["frames"], "num_inference_steps": steps,
+            "guidance_scale": params["guidance_scale"], "height": height, "width": width,
+            "generator": torch.Generator("cpu").manual_seed(request.seed), "output_type": "np",
+            "callback_on_step_end": cancel_callback(state, steps, "denoising"),
+            "decode_chunk_size": 4,
+        }
+        if image is not None:
+            picture = image.resize((width, height), Image.Resampling.LANCZOS)
+            if "video" in accepted:  # AnimateDiff video-to-video: the still as every frame
+                kwargs["video"] = [picture] * params["frames"]
+                kwargs["strength"] = params["strength"]
+            else:
+                kwargs["image"] = picture
+        transformer = getattr(pipe, "transformer", None)
+        text_length = getattr(getattr(transformer, "config", None), "max_text_seq_length", None)
+        if text_length and "max_sequence_length" in accepted:
+            kwargs["max_sequence_length"] = int(text_length)
+        if "fps" in accepted and "motion_bucket_id" in accepted:  # Stable Video Diffusion conditions on fps
+            kwargs["fps"] = params["fps"]
+        for key in list(kwargs):
+            if key not in accepted or kwargs[key] is None:
+                kwargs.pop(key)
+        return kwargs
+
+    def _call(self, pipe: Any, kwargs: dict[str, Any]) -> list[Any]:
+        import numpy as np
+
+        result = pipe(**kwargs).frames
+        video = result[0]
+        if isinstance(video, list):  # PIL images
+            return [np.asarray(frame.convert("RGB"), dtype=np.uint8) for frame in video]
+        array = np.asarray(video)
+        if array.ndim == 4 and array.shape[1] in (1, 3) and array.shape[-1] not in (1, 3):
+            array = array.transpose(0, 2, 3, 1)
+        return [(np.clip(frame, 0, 1) * 255).round().astype(np.uint8) for frame in array]
+
+
+class TextToVideo(VideoDiffusion):
+    """A prompt to a clip."""
+
+
+class ImageToVideo(VideoDiffusion):
+    """An image asset to a clip."""
+
+    image_to_video = True
