@@ -106,6 +106,21 @@ def export_asset(args: argparse.Namespace) -> int:
     return codes.EXIT_OK
 
 
+def frame_asset(args: argparse.Namespace) -> int:
+    from genloom.core.frames import extract_frame
+
+    settings = load_settings()
+    project = open_project(args, settings)
+    which: int | str = args.which
+    try:
+        which = int(args.which)
+    except ValueError:
+        pass
+    image = extract_frame(project, args.asset, which)
+    _print_assets(project, [image], args)
+    return codes.EXIT_OK
+
+
 def import_assets(args: argparse.Namespace) -> int:
     from genloom.core.importing import import_file
     from genloom.core.models import ModelLibrary

@@ -150,6 +150,11 @@ def register_all(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     a.add_argument("asset", type=row_id)
     a.add_argument("dest", help="a file path, or a folder to write into")
     _finish(a, "cmd_assets:export_asset")
+    a = assets.add_parser("frame", help="store a frame of a clip as an image asset (its parent is the clip)")
+    a.add_argument("asset", type=row_id)
+    a.add_argument("which", nargs="?", default="last",
+                   help="first, last (the default), middle, or a frame number (negative counts from the end)")
+    _finish(a, "cmd_assets:frame_asset")
     a = assets.add_parser("import", help="add files to the project (reads Genloom and A1111 metadata in PNGs)")
     a.add_argument("files", nargs="+")
     a.add_argument("--tag", action="append", default=[])
