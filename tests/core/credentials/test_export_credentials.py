@@ -145,3 +145,30 @@ def test_an_imported_file_without_a_recipe_is_exported_byte_for_byte(project, tm
     photo = project.add_asset(encoded(picture(300), "JPEG"), kind="image", suffix=".jpg")
     out = export_asset(project, photo, tmp_path / "photo.jpg")
     assert out.read_bytes() == project.asset_path(photo).read_bytes()  # no claim Genloom made it
+
+
+def test_any_changed_bit_outside_the_manifest_is_tampered_and_none_inside_misleads(project, tmp_path):
+    import random
+    import struct
+
+    out = export_asset(project, add_image(project, size=64), tmp_path / "fox.png")
+    data = out.read_bytes()
+    start = data.find(b"caBX") - 4  # the PNG chunk holding the manifest: length, type, data, CRC
+    end = start + 12 + struct.unpack(">I", data[start:start + 4])[0]
+    original = verify_file(out)
+    rng = random.Random(16)
+    for index in range(40):
+        damaged = bytearray(data)
+        inside = index % 2 == 1
+        where = rng.randrange(start + 8, end - 4) if inside else rng.choice(
+            [rng.randrange(8, start), rng.randrange(end, len(data))])
+        damaged[where] ^= 1 << rng.randrange(8)
+        path = tmp_path / f"damaged-{index}.png"
+        path.write_bytes(bytes(damaged))
+        result = verify_file(path)  # never raises
+        if not inside:
+            assert result.status == TAMPERED, (index, where)
+        elif result.status == VALID:
+            # C2PA leaves padding in the signature box unsigned: a flip there changes nothing signed.
+            assert (result.actions, result.recipe, result.model) == (
+                original.actions, original.recipe, original.model), (index, where)
