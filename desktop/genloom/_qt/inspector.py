@@ -322,6 +322,19 @@ class InspectorWidget(QWidget):
         except (OSError, ValueError) as exc:
             self.error_banner.show_error(f"Could not copy #{self._asset.id}: {exc}")
 
+    def take_frame(self, which: str) -> None:
+        """Store the ``which`` ("first"/"last") frame of the shown clip as an image asset, and show it."""
+        if self._asset is None or self._project is None or self._asset.kind != "video":
+            return
+        from genloom.core.frames import extract_frame
+
+        try:
+            image = extract_frame(self._project, self._asset, which)
+        except (OSError, ValueError, GenloomError) as exc:
+            self.error_banner.show_error(f"Could not take the {which} frame of #{self._asset.id}: {app_message(exc)}")
+            return
+        self.jump_to_asset.emit(image.id)
+
     def reveal(self) -> None:
         """Open the folder of the asset's file in the file manager."""
         if self._asset is None or self._project is None:
@@ -343,6 +356,8 @@ class InspectorWidget(QWidget):
         if viewer is None:
             viewer = viewer_for(asset.kind, volume=self._volume)
             self._viewers[asset.kind] = viewer
+            if hasattr(viewer, "frame_requested"):  # the video viewer: "first/last frame -> image"
+                viewer.frame_requested.connect(self.take_frame)
             self.viewer_stack.addWidget(viewer)
         self.viewer_stack.setCurrentWidget(viewer)
         try:

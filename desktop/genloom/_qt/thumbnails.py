@@ -10,8 +10,8 @@ How each kind is drawn (:func:`render_thumbnail`, a plain function that works
 in any thread because it only uses ``QImage``):
 
 - image: the file scaled to fit (``QImageReader`` decodes at the smaller size);
-- video: the first frame, extracted by the ``ffmpeg`` program when it is on
-  ``PATH``; without it (or when it fails) a tile with a film-strip icon;
+- video: a representative frame (the middle one), decoded with ``genloom.sdk.video``
+  (PyAV); a file it cannot read gets a tile with a film-strip icon;
 - audio: a min/max waveform of a WAV file (the ``wave`` module and numpy);
   other audio formats get a tile with a note icon;
 - text and code: the first lines drawn on a tile (code in a monospaced font).
@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
-import subprocess
 import threading
 import uuid
 import wave
@@ -74,7 +72,6 @@ TILE_FOREGROUND = QColor(214, 218, 226)
 TILE_ACCENT = QColor(104, 164, 255)
 
 _TEXT_BYTES = 4096
-_FFMPEG_TIMEOUT_S = 20.0
 
 
 def thumbnail_cache_path(project_path: Path, digest: str, size: int) -> Path:
@@ -94,7 +91,7 @@ def render_thumbnail(path: Path, kind: str, size: int) -> QImage:
     if kind == "image":
         return _image_thumbnail(path, size)
     if kind == "video":
-        frame = _video_first_frame(path, size)
+        frame = _video_frame(path, size)
         return frame if frame is not None else _icon_tile(size, "film", path.suffix)
     if kind == "audio":
         if path.suffix.lower() in (".wav", ".wave"):
@@ -120,26 +117,20 @@ def _image_thumbnail(path: Path, size: int) -> QImage:
     return image
 
 
-def _video_first_frame(path: Path, size: int) -> QImage | None:
-    """The first frame via ``ffmpeg``, or ``None`` when ffmpeg is missing or fails."""
-    ffmpeg = shutil.which("ffmpeg")
-    if ffmpeg is None:
-        return None
-    scale = (f"scale='if(gt(iw,ih),{size},-2)':'if(gt(iw,ih),-2,{size})'")
+def _video_frame(path: Path, size: int) -> QImage | None:
+    """A representative frame (the middle one) decoded with ``genloom.sdk.video``, or None."""
+    from genloom.sdk.video import VideoError, probe, read_frame
+
     try:
-        result = subprocess.run(
-            [ffmpeg, "-v", "error", "-nostdin", "-i", str(path), "-frames:v", "1",
-             "-vf", scale, "-f", "image2pipe", "-vcodec", "png", "-"],
-            capture_output=True, timeout=_FFMPEG_TIMEOUT_S, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        log.warning("ffmpeg could not read the first frame of %s: %s", path, exc)
+        info = probe(path)
+        frame = read_frame(path, info.frame_count // 2)
+    except (VideoError, OSError) as exc:
+        log.warning("no frame could be read from %s: %s", path, exc)
         return None
-    image = QImage.fromData(result.stdout, "PNG") if result.returncode == 0 else QImage()
-    if image.isNull():
-        log.warning("ffmpeg found no frame in %s: %s", path,
-                    result.stderr.decode(errors="replace").strip()[-300:])
-        return None
-    return image
+    height, width = frame.shape[:2]
+    image = QImage(frame.tobytes(), width, height, 3 * width, QImage.Format.Format_RGB888).copy()
+    return image.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
+                        Qt.TransformationMode.SmoothTransformation)
 
 
 def wav_envelope(path: Path, columns: int) -> np.ndarray:

@@ -278,7 +278,11 @@ class AudioViewer(QWidget):
 
 
 class VideoViewer(QWidget):
-    """A video player: picture, play/pause, a position slider that scrubs, time."""
+    """A video player: picture, play/pause, a position slider that scrubs, time, a frame
+    step either way, loop, and "first/last frame as an image" (``frame_requested``)."""
+
+    #: "first" or "last": the user asked for that frame of the clip as an image asset.
+    frame_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None, *, volume: float = 1.0) -> None:
         super().__init__(parent)
@@ -287,16 +291,57 @@ class VideoViewer(QWidget):
         self.video_widget.setMinimumSize(160, 90)
         self.player.setVideoOutput(self.video_widget)
         self.controls = MediaControls(self.player)
+        self.frame_ms = 1000 / 24
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        self.back_button = self._tool("◀|", "One frame back", lambda: self.step(-1))
+        self.forward_button = self._tool("|▶", "One frame forward", lambda: self.step(1))
+        self.loop_button = self._tool("⟲", "Loop", self._apply_loop)
+        self.loop_button.setCheckable(True)
+        self.first_button = self._tool("First frame → image", "Store the first frame as an image asset",
+                                       lambda: self.frame_requested.emit("first"))
+        self.last_button = self._tool("Last frame → image", "Store the last frame as an image asset "
+                                      "(to start the next shot from)", lambda: self.frame_requested.emit("last"))
+        for button in (self.back_button, self.forward_button, self.loop_button):
+            row.addWidget(button)
+        row.addStretch(1)
+        row.addWidget(self.first_button)
+        row.addWidget(self.last_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.video_widget, 1)
         layout.addWidget(self.controls)
+        layout.addLayout(row)
+
+    def _tool(self, text: str, tip: str, slot: object) -> QToolButton:
+        button = QToolButton()
+        button.setText(text)
+        button.setToolTip(tip)
+        button.clicked.connect(slot)
+        return button
+
+    def _apply_loop(self) -> None:
+        self.player.setLoops(QMediaPlayer.Loops.Infinite if self.loop_button.isChecked() else QMediaPlayer.Loops.Once)
+
+    def step(self, frames: int) -> None:
+        """Pause and move ``frames`` frames (negative: back), within the clip."""
+        self.player.pause()
+        duration = self.player.duration()
+        target = self.player.position() + round(frames * self.frame_ms)
+        self.player.setPosition(max(0, min(target, duration if duration > 0 else target)))
 
     def load(self, path: Path) -> None:
         """Open the video at ``path``, paused on its first frame."""
+        from genloom.sdk.video import VideoError, probe
+
         self.player.stop()
         self.controls.reset()
+        try:
+            self.frame_ms = 1000 / float(probe(path).fps)
+        except (VideoError, OSError):
+            self.frame_ms = 1000 / 24  # the player shows its own error for a file it cannot read
         self.player.setSource(QUrl.fromLocalFile(str(path)))
+        self._apply_loop()
 
     def clear_view(self) -> None:
         """Stop and show nothing."""
