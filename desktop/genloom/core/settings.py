@@ -86,6 +86,14 @@ class Settings:
         if not isinstance(self.last_generator, str):
             raise SettingsError(f"last_generator: {self.last_generator!r} is not a generator id; "
                                 "use one such as 'image.text_to_image', or remove the line")
+        if not isinstance(self.acknowledged_licences, list) or not all(
+                isinstance(h, str) for h in self.acknowledged_licences):
+            raise SettingsError("acknowledged_licences: must be a list of model content hashes; remove "
+                                "the line to be asked again")
+        for name in ("provenance_c2pa", "provenance_xmp", "provenance_sidecar", "provenance_text_header",
+                     "provenance_watermark"):
+            if not isinstance(getattr(self, name), bool):
+                raise SettingsError(f"{name}: {getattr(self, name)!r} is not true or false")
         if bool(self.credentials_certificate) != bool(self.credentials_private_key):
             raise SettingsError("credentials_certificate and credentials_private_key go together: set "
                                 "both to sign with your own certificate, or neither to use Genloom's")

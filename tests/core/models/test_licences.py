@@ -54,3 +54,17 @@ def test_a_restrictive_licence_is_flagged_once_per_model_and_remembered(genloom_
     assert notice(model, Settings.load()) is None  # saved: not asked again
     assert notice({**model, "hash": "d" * 64}, Settings.load()) is not None  # another model is
     assert notice({**model, "licence": "apache-2.0"}, Settings()) is None
+
+
+def test_settings_refuse_malformed_provenance_values_with_the_key(genloom_home):
+    import json
+
+    from genloom.core.settings import SettingsError
+
+    path = Settings.path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for bad, key in (({"acknowledged_licences": "abc"}, "acknowledged_licences"),
+                     ({"provenance_watermark": "no"}, "provenance_watermark")):
+        path.write_text(json.dumps(bad))
+        with pytest.raises(SettingsError, match=key):
+            Settings.load()
