@@ -87,7 +87,7 @@ def render_stills(work: Path, seeds: int = 2) -> np.ndarray:
 class Trainer:
     """The frozen emoji model with a trainable MotionAdapter, checkpointed in ``work``."""
 
-    def __init__(self, work: Path, lr: float, seed: int) -> None:
+    def __init__(self, work: Path, lr: float, seed: int, device: str = "cpu") -> None:
         from diffusers import (
             AutoencoderKL,
             DDPMScheduler,
@@ -107,6 +107,9 @@ class Trainer:
         self.adapter = MotionAdapter(**adapter_config())
         self.unet = UNetMotionModel.from_unet2d(unet2d, self.adapter)
         self.unet.freeze_unet2d_params()
+        self.device = torch.device(device)
+        for module in (self.unet, self.vae, self.text_encoder):
+            module.to(self.device)
         self.params = [p for p in self.unet.parameters() if p.requires_grad]
         self.optimizer = torch.optim.AdamW(self.params, lr=lr, weight_decay=0.0)
         self.step = 0
@@ -119,7 +122,7 @@ class Trainer:
                 ids = self.tokenizer(caption, padding="max_length", truncation=True,
                                      max_length=self.tokenizer.model_max_length, return_tensors="pt").input_ids
                 with torch.no_grad():
-                    self._embeddings[caption] = self.text_encoder(ids)[0][0]
+                    self._embeddings[caption] = self.text_encoder(ids.to(self.device))[0][0]
         return torch.stack([self._embeddings[c] for c in captions])
 
     def batch(self, stills: np.ndarray, size: int) -> tuple[torch.Tensor, list[str]]:
@@ -136,13 +139,14 @@ class Trainer:
 
     def train_step(self, stills: np.ndarray, batch: int) -> float:
         pixels, captions = self.batch(stills, batch)
+        pixels = pixels.to(self.device)
         b, f = pixels.shape[:2]
         with torch.no_grad():
             latents = self.vae.encode(pixels.flatten(0, 1)).latent_dist.sample()
             latents = latents * self.vae.config.scaling_factor
             latents = latents.unflatten(0, (b, f)).permute(0, 2, 1, 3, 4)  # B C F h w
         noise = torch.randn_like(latents)
-        timesteps = torch.randint(0, self.scheduler.config.num_train_timesteps, (b,))
+        timesteps = torch.randint(0, self.scheduler.config.num_train_timesteps, (b,)).to(self.device)
         noisy = self.scheduler.add_noise(latents, noise, timesteps)
         # The motion UNet takes one text embedding per frame (diffusers >= 0.30), frames of a clip together.
         embeddings = self.embed(captions).repeat_interleave(f, dim=0)
@@ -165,7 +169,7 @@ class Trainer:
         for target, source in zip(adapter.up_blocks, self.unet.up_blocks, strict=True):
             target.motion_modules.load_state_dict(source.motion_modules.state_dict())
         adapter.mid_block.motion_modules.load_state_dict(self.unet.mid_block.motion_modules.state_dict())
-        return adapter
+        return adapter.to("cpu")
 
     def save(self) -> None:
         path = self.work / "checkpoint.pt"
@@ -180,11 +184,11 @@ class Trainer:
         path = self.work / "checkpoint.pt"
         if not path.is_file():
             return False
-        state = torch.load(path, weights_only=False)  # our own checkpoint (RNG state is not tensors only)
+        state = torch.load(path, weights_only=False, map_location=self.device)  # our own checkpoint (RNG state is not tensors only)
         self.unet.load_state_dict(state["motion"], strict=False)
         self.optimizer.load_state_dict(state["optimizer"])
         self.rng.bit_generator.state = state["rng"]
-        torch.set_rng_state(state["torch_rng"])
+        torch.set_rng_state(state["torch_rng"].cpu())
         self.step = int(state["step"])
         return True
 
@@ -199,6 +203,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--save-every", type=int, default=100)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--device", default="cpu", help="cpu, or cuda on a lent GPU (tools/gpu/video_run.sh)")
     parser.add_argument("--prepare-only", action="store_true", help="render the stills and stop")
     parser.add_argument("--export", type=Path, help="write the adapter folder here from the checkpoint and stop")
     args = parser.parse_args()
@@ -208,7 +213,7 @@ def main() -> None:
     if args.prepare_only:
         print(f"stills: {stills.shape} in {args.work / 'stills.npz'}")
         return
-    trainer = Trainer(args.work, args.lr, args.seed)
+    trainer = Trainer(args.work, args.lr, args.seed, args.device)
     resumed = trainer.resume()
     if args.export is not None:
         trainer.motion_state().save_pretrained(args.export, safe_serialization=True)
