@@ -13,7 +13,9 @@ HEAVY = ("PySide6", "shiboken6", "torch", "diffusers", "transformers", "onnxrunt
          # provenance: content credentials, XMP, the watermark (genloom.core.credentials)
          "c2pa", "pyexiv2", "imwatermark",
          # storyboard exchange with editors (genloom.core.boards.exchange)
-         "opentimelineio")
+         "opentimelineio",
+         # audio: symbolic music, the synthesiser, loudness (genloom_audio, genloom.sdk.audio)
+         "music21", "mido", "fluidsynth", "pyloudnorm")
 
 
 def _builtin_plugin_entry_modules() -> list[str]:

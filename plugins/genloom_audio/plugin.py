@@ -10,8 +10,9 @@ from pathlib import Path
 
 from genloom.sdk import BundledModel, GeneratorSpec, ModelMatch, hookimpl
 from genloom_audio import __version__  # noqa: F401 - read by the plugin manager
-from genloom_audio.music_specs import music_generators
+from genloom_audio.music_specs import music_generators, music_models
 from genloom_audio.speech_specs import identify_speech_model, speech_generators, speech_models
+from genloom_audio.user_music import identify_music_model
 
 
 @hookimpl
@@ -21,9 +22,9 @@ def genloom_register_generators() -> list[GeneratorSpec]:
 
 @hookimpl
 def genloom_register_models() -> list[BundledModel]:
-    return [*speech_models()]
+    return [*music_models(), *speech_models()]
 
 
 @hookimpl
 def genloom_identify_model(path: Path) -> ModelMatch | None:
-    return identify_speech_model(path)
+    return identify_speech_model(path) or identify_music_model(path)

@@ -38,7 +38,7 @@ from genloom._qt.credentials_box import CredentialsBox
 from genloom._qt.gallery import asset_caption
 from genloom._qt.relay import ProjectSignals
 from genloom._qt.remedies import app_message
-from genloom._qt.viewers import viewer_for
+from genloom._qt.viewers import viewer_for, viewer_key
 from genloom._qt.widgets import (
     ErrorBanner,
     FlowLayout,
@@ -352,18 +352,40 @@ class InspectorWidget(QWidget):
         if asset is None or self._project is None:
             self.viewer_stack.setCurrentWidget(self.empty_label)
             return
-        viewer = self._viewers.get(asset.kind)
+        key = viewer_key(asset.kind, asset.suffix)
+        viewer = self._viewers.get(key)
         if viewer is None:
-            viewer = viewer_for(asset.kind, volume=self._volume)
-            self._viewers[asset.kind] = viewer
+            viewer = viewer_for(key, volume=self._volume)
+            self._viewers[key] = viewer
             if hasattr(viewer, "frame_requested"):  # the video viewer: "first/last frame -> image"
                 viewer.frame_requested.connect(self.take_frame)
             self.viewer_stack.addWidget(viewer)
         self.viewer_stack.setCurrentWidget(viewer)
         try:
+            if key == "midi":
+                viewer.load(self._project.asset_path(asset),  # type: ignore[attr-defined]
+                            self._rendered_audio(asset))
+                return
             viewer.load(self._project.asset_path(asset))  # type: ignore[attr-defined]
         except (OSError, ValueError, GenloomError) as exc:  # unreadable, damaged row, a link
             self.error_banner.show_error(f"Cannot show #{asset.id}: {app_message(exc)}")
+
+    def _rendered_audio(self, asset: Asset) -> Path | None:
+        """The WAV the job that made a MIDI asset rendered from it, if it is still here."""
+        if self._project is None or asset.job_id is None:
+            return None
+        try:
+            job = self._project.jobs.get(asset.job_id)
+        except (LookupError, GenloomError):
+            return None
+        for asset_id in job.asset_ids:
+            try:
+                sibling = self._project.get_asset(asset_id)
+            except (LookupError, GenloomError):
+                continue
+            if sibling.kind == "audio" and sibling.suffix == ".wav":
+                return self._project.asset_path(sibling)
+        return None
 
     def _fill(self, asset: Asset | None) -> None:
         self.title_label.setText(asset_caption(asset) if asset else "")

@@ -94,8 +94,13 @@ def render_thumbnail(path: Path, kind: str, size: int) -> QImage:
         frame = _video_frame(path, size)
         return frame if frame is not None else _icon_tile(size, "film", path.suffix)
     if kind == "audio":
-        if path.suffix.lower() in (".wav", ".wave"):
+        suffix = path.suffix.lower()
+        if suffix in (".wav", ".wave"):
             return _waveform_tile(wav_envelope(path, size - 16), size)
+        if suffix in (".flac", ".ogg", ".mp3"):
+            return _waveform_tile(sound_envelope(path, size - 16), size)
+        if suffix in (".mid", ".midi"):
+            return _piano_roll_tile(path, size)
         return _icon_tile(size, "note", path.suffix)
     if kind in ("text", "code"):
         return _text_tile(path, size, monospace=kind == "code")
@@ -163,6 +168,44 @@ def wav_envelope(path: Path, columns: int) -> np.ndarray:
     empty = ~np.isfinite(envelope[:, 0])
     envelope[empty] = 0.0
     return envelope
+
+
+def sound_envelope(path: Path, columns: int) -> np.ndarray:
+    """The waveform of any file soundfile reads (FLAC, OGG, MP3) as (min, max) pairs."""
+    import numpy as np
+
+    from genloom._qt.viewers_audio import read_samples
+
+    samples, _ = read_samples(path)
+    columns = max(1, int(columns))
+    if not len(samples):
+        return np.zeros((columns, 2), dtype=np.float32)
+    pieces = np.array_split(samples, columns)
+    return np.array([(p.min(), p.max()) if len(p) else (0.0, 0.0) for p in pieces],
+                    dtype=np.float32)
+
+
+def _piano_roll_tile(path: Path, size: int) -> QImage:
+    """A MIDI file's notes as short bars (time across, pitch up)."""
+    from genloom._qt.viewers_audio import midi_notes
+
+    notes, length = midi_notes(path)
+    image, painter = _tile(size)
+    try:
+        if notes and length > 0:
+            low = min(n[2] for n in notes) - 1
+            high = max(n[2] for n in notes) + 1
+            margin = 8
+            row = (size - 2 * margin) / max(1, high - low)
+            scale = (size - 2 * margin) / length
+            for start, end, pitch, _channel in notes:
+                painter.fillRect(QRectF(margin + start * scale,
+                                        size - margin - (pitch - low + 1) * row,
+                                        max(1.5, (end - start) * scale - 0.5), max(1.5, row)),
+                                 TILE_ACCENT)
+    finally:
+        painter.end()
+    return image
 
 
 def _pcm_to_float(data: bytes, width: int) -> np.ndarray:

@@ -18,6 +18,8 @@ from genloom._qt.viewers_text import CodeViewer, TextViewer
 # The media viewers pull in QtMultimedia and numpy, which cost about a tenth of
 # a second at start-up; they are imported when an audio or video asset is shown.
 _MEDIA = ("AudioViewer", "VideoViewer")
+#: Suffixes shown by the MIDI viewer (a piano roll) rather than the audio player.
+MIDI_SUFFIXES = (".mid", ".midi")
 
 
 def __getattr__(name: str) -> object:
@@ -25,9 +27,20 @@ def __getattr__(name: str) -> object:
         from genloom._qt import viewers_media
 
         return getattr(viewers_media, name)
+    if name in _MIDI:
+        from genloom._qt import viewers_audio
+
+        return viewers_audio.MidiViewer
     raise AttributeError(name)
 
-__all__ = ["AssetViewer", "CodeViewer", "ImageViewer", "TextViewer", "viewer_for", *_MEDIA]
+
+def viewer_key(kind: str, suffix: str) -> str:
+    """Which viewer shows an asset: its kind, or ``"midi"`` for a MIDI file."""
+    return "midi" if kind == "audio" and suffix.lower() in MIDI_SUFFIXES else kind
+
+_MIDI = ("MidiViewer",)
+__all__ = ["MIDI_SUFFIXES", "AssetViewer", "CodeViewer", "ImageViewer", "TextViewer",
+           "viewer_for", "viewer_key", *_MEDIA, *_MIDI]
 
 
 class AssetViewer(Protocol):
@@ -39,7 +52,14 @@ class AssetViewer(Protocol):
 
 
 def viewer_for(kind: str, parent: QWidget | None = None, *, volume: float = 1.0) -> QWidget:
-    """A new viewer for assets of ``kind``; ``volume`` (0..1) for audio and video."""
+    """A new viewer for assets of ``kind`` (or ``"midi"``, see :func:`viewer_key`);
+    ``volume`` (0..1) for audio and video."""
+    if kind == "midi":
+        try:
+            from genloom._qt.viewers_audio import MidiViewer
+        except ImportError as exc:
+            return MediaUnavailable("audio", str(exc), parent)
+        return MidiViewer(parent, volume=volume)
     if kind == "image":
         return ImageViewer(parent)
     if kind in ("audio", "video"):

@@ -3,7 +3,8 @@
 Each player has a ``QAudioOutput`` attached, as QMediaPlayer needs one to play
 sound (pass ``volume=0`` in tests). Errors from the player are shown in the
 viewer. The audio viewer draws the waveform (computed from WAV files in a pool
-thread) with a line at the play position; clicking it seeks.
+thread) and a spectrogram (:mod:`genloom._qt.viewers_audio`, any format soundfile reads)
+with a line at the play position; clicking either seeks; the loop button repeats.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ class MediaControls(QWidget):
     """
 
     def __init__(self, player: QMediaPlayer, parent: QWidget | None = None, *,
-                 slider: bool = True) -> None:
+                 slider: bool = True, loop: bool = False) -> None:
         super().__init__(parent)
         self._player = player
         self.play_button = QToolButton()
@@ -75,6 +76,16 @@ class MediaControls(QWidget):
         if not slider:
             row.addStretch(1)
         row.addWidget(self.time_label)
+        self.loop_button = QToolButton()
+        self.loop_button.setText("Loop")
+        self.loop_button.setCheckable(True)
+        self.loop_button.setToolTip("Play again from the start at the end (L)")
+        self.loop_button.setShortcut(Qt.Key.Key_L)
+        self.loop_button.toggled.connect(
+            lambda on: player.setLoops(QMediaPlayer.Loops.Infinite if on else 1))
+        self.loop_button.setVisible(loop)
+        self.loop_button.setEnabled(loop)  # the video viewer has a loop button of its own
+        row.addWidget(self.loop_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         layout.addLayout(row)
@@ -210,18 +221,31 @@ class WaveformWidget(QWidget):
 
 
 class AudioViewer(QWidget):
-    """An audio player: waveform with position and click-to-seek, play/pause, time."""
+    """An audio player: waveform and spectrogram with position and click-to-seek,
+    play/pause, loop, time. ``pictures=False`` leaves the pictures out (the MIDI viewer
+    shows its piano roll instead and follows :attr:`position_changed`)."""
 
-    def __init__(self, parent: QWidget | None = None, *, volume: float = 1.0) -> None:
+    position_changed = Signal(float)  # fraction 0..1
+
+    def __init__(self, parent: QWidget | None = None, *, volume: float = 1.0,
+                 pictures: bool = True) -> None:
+        from genloom._qt.viewers_audio import SpectrogramWidget
+
         super().__init__(parent)
         self.player, self.audio_output = _new_player(self, volume)
         self.waveform = WaveformWidget()
-        self.controls = MediaControls(self.player, slider=False)
+        self.spectrogram = SpectrogramWidget()
+        self.controls = MediaControls(self.player, slider=not pictures, loop=True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.waveform, 1)
+        layout.addWidget(self.spectrogram, 1)
         layout.addWidget(self.controls)
+        self.waveform.setVisible(pictures)
+        self.spectrogram.setVisible(pictures)
+        self._pictures = pictures
         self.waveform.seek_requested.connect(self.seek_fraction)
+        self.spectrogram.seek_requested.connect(self.seek_fraction)
         self.player.positionChanged.connect(self._follow)
         self._relay = _EnvelopeRelay()
         self._relay.done.connect(self._on_envelope)
@@ -235,7 +259,12 @@ class AudioViewer(QWidget):
         self._path = Path(path)
         self.waveform.set_position(0.0)
         self.player.setSource(QUrl.fromLocalFile(str(path)))
-        if self._path.suffix.lower() in (".wav", ".wave"):
+        self.spectrogram.set_position(0.0)
+        if self._pictures:
+            self.spectrogram.load(self._path)
+        if not self._pictures:
+            pass
+        elif self._path.suffix.lower() in (".wav", ".wave"):
             self.waveform.set_envelope(None, "Reading the waveform…")
             job = _EnvelopeJob(self._path, WAVEFORM_COLUMNS, self._relay)
             self._jobs.append(job)
@@ -249,11 +278,14 @@ class AudioViewer(QWidget):
         self.player.setSource(QUrl())
         self._path = None
         self.waveform.set_envelope(None, "")
+        self.spectrogram.clear()
 
     def seek_fraction(self, fraction: float) -> None:
         """Jump to ``fraction`` (0..1) of the duration."""
         duration = self.player.duration()
         self.waveform.set_position(fraction)
+        self.spectrogram.set_position(fraction)
+        self.position_changed.emit(fraction)
         if duration > 0:
             self.player.setPosition(int(fraction * duration))
 
@@ -261,6 +293,8 @@ class AudioViewer(QWidget):
         duration = self.player.duration()
         if duration > 0:
             self.waveform.set_position(position / duration)
+            self.spectrogram.set_position(position / duration)
+            self.position_changed.emit(position / duration)
 
     def _on_envelope(self, job: _EnvelopeJob, envelope: np.ndarray | None, error: str) -> None:
         self._jobs.remove(job)

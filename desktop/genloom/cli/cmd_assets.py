@@ -98,7 +98,9 @@ def export_asset(args: argparse.Namespace) -> int:
     project = open_project(args, settings)
     # A damaged file is reported, never exported (export_asset checks it against its hash).
     asset = project.get_asset(args.asset)
-    written = export(project, asset, Path(args.dest), settings)
+    written = export(project, asset, Path(args.dest), settings,
+                     audio_format=getattr(args, "audio_format", None),
+                     target_lufs=getattr(args, "loudness", None))
     if args.json:
         emit_json({"asset": asset.id, "path": str(written)})
     else:

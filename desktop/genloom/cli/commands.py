@@ -149,6 +149,10 @@ def register_all(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     a = assets.add_parser("export", help="write an asset's file elsewhere, with its recipe embedded where the format allows")
     a.add_argument("asset", type=row_id)
     a.add_argument("dest", help="a file path, or a folder to write into")
+    a.add_argument("--format", dest="audio_format", choices=("wav", "flac", "ogg", "mp3"),
+                   help="convert an audio asset to this format (also chosen by DEST's suffix)")
+    a.add_argument("--loudness", type=float, metavar="LUFS",
+                   help="normalise an audio asset's loudness to LUFS, e.g. -14 or -23")
     _finish(a, "cmd_assets:export_asset")
     a = assets.add_parser("frame", help="store a frame of a clip as an image asset (its parent is the clip)")
     a.add_argument("asset", type=row_id)

@@ -17,6 +17,11 @@ is written after it):
 Each step has a setting (``Settings.provenance_*``), all on by default. A file
 without a recipe (an import) is copied byte for byte: Genloom does not claim
 to have made it, and its own credentials, if it has any, stay intact.
+
+Audio converts on the way: an audio asset exported to a ``.flac``, ``.ogg``, ``.mp3`` or
+``.wav`` name other than its own is transcoded by :func:`genloom.sdk.audio.export_audio`
+(title, software and the recipe in the container's tags), optionally loudness-normalised
+to a target LUFS (``target_lufs``); the C2PA step then signs the converted file.
 """
 
 from __future__ import annotations
@@ -48,8 +53,12 @@ IMAGE_FORMATS = (".png", ".jpg", ".jpeg", ".webp")
 
 def export_file(source: Path, dest: Path, *, kind: str, suffix: str, recipe: dict[str, Any] | None,
                 prompt: str = "", metadata: dict[str, Any] | None = None,
-                ingredients: Sequence[Ingredient] = (), settings: Settings | None = None) -> Path:
+                ingredients: Sequence[Ingredient] = (), settings: Settings | None = None,
+                target_lufs: float | None = None) -> Path:
     """Write ``source`` to the file ``dest`` with its provenance, atomically.
+
+    An audio file is converted to the format ``dest``'s suffix names (and normalised to
+    ``target_lufs`` when given): see :func:`transcodes`.
 
     ``ingredients`` are the input assets' files (they go into the manifest);
     ``settings`` chooses which provenance is written (default: all of it).
@@ -64,11 +73,16 @@ def export_file(source: Path, dest: Path, *, kind: str, suffix: str, recipe: dic
                                 f"file to write, for example {dest / ('genloom-export' + suffix)}")
     settings = settings or Settings()
     suffix = suffix.lower()
+    convert = transcodes(kind, suffix, dest, target_lufs)
+    if convert:
+        suffix = dest.suffix.lower()
     dest.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".export-", dir=dest.parent))
     try:
         staged = work / ("staged" + suffix)
-        if recipe and kind == "image" and suffix in IMAGE_FORMATS:
+        if convert:
+            _write_audio(source, staged, dest.stem, recipe, target_lufs)
+        elif recipe and kind == "image" and suffix in IMAGE_FORMATS:
             _write_image(source, staged, recipe, prompt, metadata or {}, settings)
         elif recipe and kind in ("text", "code") and settings.provenance_text_header:
             sidecar = settings.provenance_c2pa and settings.provenance_sidecar
@@ -89,8 +103,39 @@ def export_file(source: Path, dest: Path, *, kind: str, suffix: str, recipe: dic
     return dest
 
 
-def export_asset(project: Project, asset: Asset, dest: Path, settings: Settings | None = None) -> Path:
+def transcodes(kind: str, suffix: str, dest: Path, target_lufs: float | None) -> bool:
+    """True when an export converts the audio (another audio format, or a loudness
+    target); ``ParameterError`` for a conversion Genloom does not make."""
+    from genloom.sdk import ParameterError
+    from genloom.sdk.audio import EXPORT_FORMATS
+
+    wanted = dest.suffix.lower()
+    if kind != "audio" or (wanted == suffix and target_lufs is None):
+        return False
+    if suffix not in EXPORT_FORMATS or wanted not in EXPORT_FORMATS:
+        what = suffix if suffix not in EXPORT_FORMATS else wanted
+        raise ParameterError("format", what or dest.name, "cannot be converted on export",
+                             f"export a {suffix} asset under its own suffix, or convert "
+                             f"between {', '.join(EXPORT_FORMATS)}")
+    return True
+
+
+def _write_audio(source: Path, staged: Path, title: str, recipe: dict[str, Any] | None,
+                 target_lufs: float | None) -> None:
+    from genloom import __version__
+    from genloom.sdk.audio import export_audio
+
+    comment = json.dumps(recipe, sort_keys=True, default=str)[:4000] if recipe else ""
+    export_audio(source, staged, target_lufs=target_lufs, title=title,
+                 software=f"Genloom {__version__}", comment=comment)
+
+
+def export_asset(project: Project, asset: Asset, dest: Path, settings: Settings | None = None,
+                 *, audio_format: str | None = None, target_lufs: float | None = None) -> Path:
     """Export ``asset`` to ``dest`` (a file, or a folder to write ``genloom-<id><suffix>`` in).
+
+    ``audio_format`` (``"flac"``, ``"ogg"``, ``"mp3"``, ``"wav"``) converts an audio asset
+    (a folder ``dest`` then gets that suffix); ``target_lufs`` loudness-normalises it.
 
     The asset's file is checked against its hash first (a damaged file is
     reported, never exported); its input assets still in the project and
@@ -100,8 +145,11 @@ def export_asset(project: Project, asset: Asset, dest: Path, settings: Settings 
 
     source = project.verified_path(asset)
     dest = Path(dest).expanduser()
+    suffix = f".{audio_format.lower().lstrip('.')}" if audio_format else asset.suffix
     if dest.is_dir():
-        dest = dest / f"genloom-{asset.id}{asset.suffix}"
+        dest = dest / f"genloom-{asset.id}{suffix}"
+    elif audio_format and dest.suffix.lower() != suffix:
+        dest = dest.with_name(dest.name + suffix)
     ingredients = []
     for role, input_id in (asset.recipe.get("inputs") or {}).items():
         try:
@@ -112,7 +160,7 @@ def export_asset(project: Project, asset: Asset, dest: Path, settings: Settings 
             continue  # deleted or damaged since: the manifest still says it was an edit
     return export_file(source, dest, kind=asset.kind, suffix=asset.suffix, recipe=asset.recipe,
                        prompt=asset.prompt, metadata=asset.metadata, ingredients=ingredients,
-                       settings=settings)
+                       settings=settings, target_lufs=target_lufs)
 
 
 def _fsync(path: Path) -> None:

@@ -26,7 +26,8 @@ KIND_BY_SUFFIX = {
     ".png": "image", ".jpg": "image", ".jpeg": "image", ".webp": "image", ".gif": "image", ".bmp": "image",
     ".wav": "audio", ".flac": "audio", ".mp3": "audio", ".ogg": "audio", ".m4a": "audio",
     ".mp4": "video", ".webm": "video", ".mov": "video", ".mkv": "video", ".avi": "video",
-    ".txt": "text", ".md": "text",
+    ".mid": "audio", ".midi": "audio",
+    ".txt": "text", ".md": "text", ".abc": "text",
     ".py": "code", ".js": "code", ".ts": "code", ".rs": "code", ".c": "code", ".cpp": "code",
     ".go": "code", ".java": "code", ".sh": "code", ".json": "code",
 }

@@ -210,8 +210,8 @@ def test_the_pickle_only_transformers_folder_carries_the_refused_note(real_libra
 # -- 10. video and audio models no plugin generates with yet ------------------------------------
 
 
-def test_motion_adapter_and_musicgen_folders_are_identified_with_their_architecture(genloom_plugins, hf_cache,
-                                                                                    tmp_path):
+def test_motion_adapter_vits_and_musicgen_folders_are_identified_with_their_architecture(
+        genloom_plugins, hf_cache, tmp_path):
     real_library = ModelLibrary(genloom_plugins(modules=["genloom_image.plugin", "genloom_text.plugin",
                                                          "genloom_audio.plugin"]))
     root = tmp_path / "models"
@@ -224,12 +224,12 @@ def test_motion_adapter_and_musicgen_folders_are_identified_with_their_architect
              for m in user_models}
     assert found == {
         "animatediff": ("motion-adapter", "AnimateDiff MotionAdapter", "unsupported", "video", "none yet"),
-        # VITS is claimed by the audio plugin's audio.speech.
+        # VITS and MusicGen are claimed by the audio plugin (audio.speech, audio.text_to_music).
         "tts": ("transformers-tts", "VITS", "ok", "audio", None),
-        "music": ("text-to-audio", "MusicGen", "unsupported", "audio", "none yet"),
+        "music": ("musicgen", "MusicGen", "ok", "audio", None),
     }
     for entry in user_models:
-        if entry.title == "tts":
+        if entry.title in ("tts", "music"):
             assert entry.plugins == ("genloom_audio",)
             continue
         assert "no installed plugin generates" in entry.reason and "transformers model" not in entry.reason

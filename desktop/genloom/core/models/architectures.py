@@ -1,10 +1,11 @@
 """Model architectures Genloom recognises although no built-in plugin generates with them yet.
 
-AnimateDiff motion adapters (video) and MusicGen (music) folders are identified with their architecture and the modality a plugin would need, and listed as
-``unsupported``, "no installed plugin uses it yet", rather than as unknown or as some
-other library's model. When a plugin claims one through ``genloom_identify_model``, its
-match wins and this table is not consulted. (VITS, once listed here, is claimed by the
-audio plugin's ``audio.speech``.)
+AnimateDiff motion adapters (video) folders are identified with their architecture and
+the modality a plugin would need, and listed as ``unsupported``, "no installed plugin
+uses it yet", rather than as unknown or as some other library's model. When a plugin
+claims one through ``genloom_identify_model``, its match wins and this table is not
+consulted. (VITS, once listed here, is claimed by the audio plugin's ``audio.speech``;
+MusicGen by its ``audio.text_to_music``, ``genloom_audio.user_music``.)
 """
 
 from __future__ import annotations
@@ -31,11 +32,6 @@ KNOWN_WITHOUT_PLUGIN: dict[tuple[str, str], KnownArchitecture] = {
     ("_class_name", "MotionAdapter"): KnownArchitecture(
         "motion-adapter", "AnimateDiff MotionAdapter", "video", "diffusers-model-folder",
         "an AnimateDiff motion adapter (adds motion to a Stable Diffusion model to make video)"),
-    ("model_type", "musicgen"): KnownArchitecture(
-        "text-to-audio", "MusicGen", "audio", "transformers-folder", "a MusicGen text-to-music model"),
-    ("model_type", "musicgen_melody"): KnownArchitecture(
-        "text-to-audio", "MusicGen Melody", "audio", "transformers-folder",
-        "a MusicGen Melody text-to-music model"),
 }
 
 

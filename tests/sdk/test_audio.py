@@ -1,4 +1,4 @@
-"""The shared audio output rules: checks, normalisation, atomic WAV files."""
+"""genloom.sdk.audio: checks, normalisation, atomic WAV files, exports."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 import soundfile
 
 from genloom.sdk import ParameterError
-from genloom_audio import audio_io
+from genloom.sdk import audio as audio_io
 
 
 def _tone(seconds: float, rate: int = 22050, amplitude: float = 0.1) -> np.ndarray:
