@@ -157,6 +157,9 @@ def shoot_chat(out: Path) -> int:
             time.sleep(0.02)
 
     settle(2.0)
+    # Room for the conversation: the docks are closed as View > Generate/Queue would.
+    window.generate_dock.hide()
+    window.queue_dock.hide()
     window.show_chat()
     chat = window.chat
     chat.code_button.setChecked(True)

@@ -73,6 +73,7 @@ class CodeBlockView(QFrame):
         header.addWidget(self.language)
         self.status = QLabel()
         self.status.setObjectName("dim")
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         header.addWidget(self.status, 1)
         self.copy_button = QToolButton()
         self.copy_button.setIcon(icon("copy"))
@@ -135,6 +136,10 @@ class MessageBubble(QFrame):
         self.siblings = siblings
         self.setObjectName(f"bubble-{message.role}")
         self.setFrameShape(QFrame.Shape.StyledPanel)
+        # Who wrote it, at a glance: a coloured edge for the user, a dim one for the system.
+        edge = {"user": "palette(highlight)", "assistant": "transparent",
+                "system": "palette(mid)"}[message.role]
+        self.setStyleSheet(f"QFrame#bubble-{message.role} {{ border-left: 3px solid {edge}; }}")
         self._segments: list[Segment] = []
         self._widgets: list[QWidget] = []
         outer = QVBoxLayout(self)
@@ -153,6 +158,7 @@ class MessageBubble(QFrame):
         header.addWidget(self.next_button)
         self.info_label = QLabel()
         self.info_label.setObjectName("dim")
+        self.info_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         header.addWidget(self.info_label, 1)
         self.stop_button = self._tool("Stop", "Stop the answer (the text so far is kept)", "cancel")
         self.continue_button = self._tool("Continue", "Go on with this answer where it was cut off")

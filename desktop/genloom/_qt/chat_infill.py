@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QFontDatabase, QTextCursor
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from genloom._qt.viewers_text import PythonHighlighter
 from genloom.sdk.errors import GenloomError
@@ -33,12 +41,16 @@ class InfillPane(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
-        title = QLabel("Code editor: fill in the middle at the cursor")
+        title = QLabel("Fill in the middle")
         title.setObjectName("heading")
-        row.addWidget(title, 1)
+        title.setToolTip("The code before the cursor and the code after it; the code model "
+                         "writes what goes between")
+        row.addWidget(title)
         self.message = QLabel()
         self.message.setObjectName("dim")
-        row.addWidget(self.message)
+        self.message.setWordWrap(True)
+        self.message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        row.addWidget(self.message, 1)
         self.fill_button = QPushButton("Fill at cursor")
         self.fill_button.setToolTip("The code model writes what belongs between the text before "
                                     "the cursor and the text after it")

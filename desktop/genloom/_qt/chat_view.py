@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -70,6 +71,7 @@ class ChatView(QWidget):
         self._streamed = ""
         self._code_jobs: dict[int, tuple[int, CodeBlock]] = {}  # job id: (message id, block)
         self.form: ParamForm | None = None
+        self._refresh_pending = self._reload_wanted = False
         self.signals = ConversationSignals(None, self)
 
         split = QSplitter(self)
@@ -82,7 +84,8 @@ class ChatView(QWidget):
         split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 1)
         split.setStretchFactor(2, 0)
-        split.setSizes([220, 700, 300])
+        split.setSizes([200, 700, 280])
+        split.setChildrenCollapsible(False)
 
         self.signals.conversation_changed.connect(self._on_conversation_changed)
         self.signals.conversation_deleted.connect(lambda _id: self.refresh_list())
@@ -126,12 +129,15 @@ class ChatView(QWidget):
         header = QHBoxLayout()
         self.title_label = QLabel("No conversation")
         self.title_label.setObjectName("heading")
-        header.addWidget(self.title_label, 1)
+        self.title_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        header.addWidget(self.title_label, 2)
         self.usage_label = QLabel()
         self.usage_label.setObjectName("dim")
+        self.usage_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.usage_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.usage_label.setToolTip("Tokens the conversation takes against the model's context, "
                                     "as the model's tokenizer counted them for the last answer")
-        header.addWidget(self.usage_label)
+        header.addWidget(self.usage_label, 1)
         layout.addLayout(header)
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
@@ -147,6 +153,7 @@ class ChatView(QWidget):
         vertical.addWidget(self.infill)
         vertical.setStretchFactor(0, 3)
         vertical.setStretchFactor(1, 1)
+        self.vertical = vertical
         layout.addWidget(vertical, 1)
         self.error_label = QLabel()
         self.error_label.setObjectName("error")
@@ -165,7 +172,7 @@ class ChatView(QWidget):
         self.stop_button.setEnabled(False)
         self.code_button = QPushButton("Code editor")
         self.code_button.setCheckable(True)
-        self.code_button.toggled.connect(self.infill.setVisible)
+        self.code_button.toggled.connect(self._show_infill)
         for button in (self.send_button, self.stop_button, self.code_button):
             buttons.addWidget(button)
         composer.addLayout(buttons)
@@ -180,10 +187,17 @@ class ChatView(QWidget):
             shortcut.activated.connect(lambda: self.send())
         return panel
 
+    def _show_infill(self, shown: bool) -> None:
+        self.infill.setVisible(shown)
+        if shown:  # the thread keeps most of the height
+            total = sum(self.vertical.sizes()) or 600
+            self.vertical.setSizes([total * 2 // 3, total - total * 2 // 3])
+
     def _build_settings(self) -> QWidget:
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(260)
+        scroll.setMinimumWidth(200)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         panel = QWidget()
         self.settings_layout = QVBoxLayout(panel)
         heading = QLabel("This conversation")
@@ -316,12 +330,19 @@ class ChatView(QWidget):
         return self.store.thread(self.conversation_id) if self.conversation_id is not None else []
 
     def reload(self) -> None:
-        """Rebuild the bubbles of the chosen branch."""
+        """Show the chosen branch: the same messages are updated in place (an answer that
+        settled), another branch is rebuilt."""
+        thread = self.thread()
+        if [m.id for m in thread] == [b.message.id for b in self.bubbles]:
+            for bubble, message in zip(self.bubbles, thread, strict=True):
+                if bubble.message != message:
+                    bubble.set_message(message)
+            self._after_reload(thread)
+            return
         for bubble in self.bubbles:
             bubble.hide()
             bubble.deleteLater()
         self.bubbles = []
-        thread = self.thread()
         for message in thread:
             bubble = MessageBubble(message, self.store.siblings(message.id))
             bubble.regenerate_requested.connect(self.regenerate)
@@ -332,6 +353,9 @@ class ChatView(QWidget):
             bubble.save_code_requested.connect(self.save_code)
             self.thread_layout.insertWidget(self.thread_layout.count() - 1, bubble)
             self.bubbles.append(bubble)
+        self._after_reload(thread)
+
+    def _after_reload(self, thread: list[Message]) -> None:
         pending = [m for m in thread if m.state == "pending"]
         self._streaming = pending[-1] if pending else None
         if self._streaming is not None:
@@ -456,12 +480,24 @@ class ChatView(QWidget):
             QTimer.singleShot(0, self._scroll_to_end)
 
     def _on_message_changed(self, message: Message) -> None:
+        # Settled on the engine's thread by the store; here only shown (once per burst).
         if message.conversation_id == self.conversation_id:
-            self.reload()
+            self._schedule(reload=True)
 
     def _on_conversation_changed(self, conversation_id: int) -> None:
+        self._schedule(reload=conversation_id == self.conversation_id and self._streaming is None)
+
+    def _schedule(self, reload: bool) -> None:
+        """Refresh the list (and the thread) once for a burst of store events."""
+        self._reload_wanted = self._reload_wanted or reload
+        if not self._refresh_pending:
+            self._refresh_pending = True
+            QTimer.singleShot(0, self._refresh_now)
+
+    def _refresh_now(self) -> None:
+        reload, self._reload_wanted, self._refresh_pending = self._reload_wanted, False, False
         self.refresh_list()
-        if conversation_id == self.conversation_id and self._streaming is None:
+        if reload:
             self.reload()
 
     def _on_job_finished(self, job: Job, assets: list[Asset]) -> None:
@@ -476,8 +512,6 @@ class ChatView(QWidget):
             self.status.emit(text, 8000)
             for view in self._code_views(message_id, block):
                 view.show_check(text)
-        elif self._streaming is not None and job.id == self._streaming.job_id:
-            self.store.settle_job(job.id)  # the store's listener may not have run yet
 
     # -- code ------------------------------------------------------------------------------
 
