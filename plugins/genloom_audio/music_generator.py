@@ -279,3 +279,58 @@ def _tempo(p: dict[str, Any]) -> int:
 def _title(p: dict[str, Any], source: str) -> str:
     kind = _type_name(p["tune_type"]) or "tune"
     return f"Genloom {kind}" + (" (continued)" if source else "")
+
+
+class RenderMidiGenerator:
+    """``audio.render_midi``: a MIDI asset played by FluidSynth (or the plain fallback)
+    with its own instruments or one General MIDI instrument; no model, no seed."""
+
+    def load(self, model: ModelRef | None, device: str, dtype: str) -> None:
+        """Nothing to load: the synthesiser starts per render."""
+
+    def unload(self) -> None:
+        """Nothing to free."""
+
+    def run(self, request: Request, state: RunState) -> list[Output]:
+        p = request.params
+        check_render_params(p)
+        asset = request.inputs.get("midi")
+        if asset is None:
+            raise ParameterError("midi", "missing", "is required",
+                                 "choose a MIDI asset (import a .mid file first)")
+        data = Path(asset.path).read_bytes()
+        symbolic.read_midi(data, "midi")
+        if p["instrument"] != KEEP_INSTRUMENTS:
+            data = symbolic.with_program(data, gm.program_of(p["instrument"]))
+
+        def step(done: int, total: int) -> None:
+            state.raise_if_cancelled()
+            state.progress(done, max(total, 1), "rendering")
+
+        rendered = render.render(data, sample_rate=p["sample_rate"], renderer=p["renderer"],
+                                 soundfont=p["soundfont"], step=step)
+        audio = audio_io.as_channels(rendered.audio, p["channels"])
+        audio, loudness = audio_io.normalise(audio, p["sample_rate"], p["normalise"],
+                                             p["target_lufs"])
+        wav = audio_io.write_wav(Path(request.output_dir) / "render.wav", audio,
+                                 p["sample_rate"])
+        if "renderer_note" in rendered.info:
+            state.progress(1, 1, rendered.info["renderer_note"])
+        return [Output(kind="audio", path=wav, suffix=".wav", metadata={
+            **audio_io.audio_metadata(audio, p["sample_rate"]), **rendered.info, **loudness,
+            "instrument": p["instrument"]})]
+
+
+KEEP_INSTRUMENTS = "as in the file"
+
+
+def check_render_params(p: dict[str, Any]) -> None:
+    """Queue-time checks of ``audio.render_midi``."""
+    audio_io.check_sample_rate(p["sample_rate"])
+    audio_io.check_channels(p["channels"])
+    if p["instrument"] != KEEP_INSTRUMENTS:
+        gm.program_of(p["instrument"])
+    if p["normalise"] == "loudness":
+        audio_io.check_lufs(p["target_lufs"])
+    if p.get("soundfont"):
+        render.find_soundfont(p["soundfont"])

@@ -60,7 +60,55 @@ def output_params(sample_rate: int = 44100, channels: int = 2,
 
 
 def music_generators() -> list[GeneratorSpec]:
-    return [_folk_spec(), text_to_music_spec()]
+    return [_folk_spec(), render_midi_spec(), text_to_music_spec()]
+
+
+def _render_midi() -> object:
+    from genloom_audio.music_generator import RenderMidiGenerator
+
+    return RenderMidiGenerator()
+
+
+def _check_render(params: dict[str, Any]) -> None:
+    from genloom_audio.music_generator import check_render_params
+
+    check_render_params(params)
+
+
+def synth_params() -> tuple[Any, ...]:
+    """Renderer and soundfont: how MIDI becomes audio."""
+    return (
+        ChoiceParam("renderer", "auto", choices=render.RENDERERS, title="Renderer",
+                    description="auto: FluidSynth with a soundfont when installed, else "
+                                "Genloom's plain tones; fluidsynth: fail when it is "
+                                "missing; plain: Genloom's plain tones.", advanced=True),
+        StringParam("soundfont", "", max_length=4096, title="Soundfont (.sf2)",
+                    placeholder="/path/to/your.sf2",
+                    description="Your own General MIDI soundfont (default: "
+                                f"${render.SOUNDFONT_ENV}, else the system's).",
+                    advanced=True),
+    )
+
+
+def render_midi_spec() -> GeneratorSpec:
+    return GeneratorSpec(
+        id="audio.render_midi", modality="audio", title="Render MIDI",
+        description="Plays a MIDI asset (an imported .mid file or a tune's MIDI) through "
+                    "FluidSynth and a General MIDI soundfont, with its own instruments or "
+                    "one you choose.",
+        factory=_render_midi,
+        params=(
+            ChoiceParam("instrument", "as in the file",
+                        choices=("as in the file", *gm.GM_PROGRAMS), title="Instrument",
+                        description="Keep the file's instruments, or play every melodic "
+                                    "part with one General MIDI instrument."),
+            *output_params(),
+            *synth_params(),
+        ),
+        inputs=(InputSpec("midi", "audio", title="MIDI",
+                          description="The MIDI asset to render."),),
+        uses_seed=False, check=_check_render,
+    )
 
 
 def _folk_spec() -> GeneratorSpec:
@@ -97,15 +145,7 @@ def _folk_spec() -> GeneratorSpec:
                         description="A tune in ABC notation to continue (optional; or give "
                                     "an ABC or MIDI asset)."),
             *output_params(),
-            ChoiceParam("renderer", "auto", choices=render.RENDERERS, title="Renderer",
-                        description="auto: FluidSynth with a soundfont when installed, else "
-                                    "Genloom's plain tones; fluidsynth: fail when it is "
-                                    "missing; plain: Genloom's plain tones.", advanced=True),
-            StringParam("soundfont", "", max_length=4096, title="Soundfont (.sf2)",
-                        placeholder="/path/to/your.sf2",
-                        description="Your own General MIDI soundfont (default: "
-                                    f"${render.SOUNDFONT_ENV}, else the system's).",
-                        advanced=True),
+            *synth_params(),
         ),
         inputs=(
             InputSpec("tune", "audio", title="Tune to continue (MIDI)", required=False,

@@ -141,7 +141,6 @@ def bars_consistent(score: Any) -> bool:
 def score_to_midi(score: Any, program: int, tempo: int | None) -> bytes:
     """Standard MIDI file bytes of a score, with ``program`` on every part and
     ``tempo`` (quarter notes per minute) where the score names none."""
-    import mido
     from music21 import bar
     from music21 import midi as m21midi
     from music21 import tempo as m21tempo
@@ -168,12 +167,20 @@ def score_to_midi(score: Any, program: int, tempo: int | None) -> bytes:
             if isinstance(measure.rightBarline, bar.Repeat):
                 measure.rightBarline = None
         raw = m21midi.translate.streamToMidiFile(score).writestr()
-    midi = mido.MidiFile(file=io.BytesIO(raw))
+    return with_program(raw, program)
+
+
+def with_program(data: bytes, program: int) -> bytes:
+    """The MIDI file with every melodic channel (not channel 10, drums) set to ``program``."""
+    import mido
+
+    midi = mido.MidiFile(file=io.BytesIO(data))
     for track in midi.tracks:
         for index, msg in enumerate(track):
-            if msg.type == "program_change":
+            if msg.type == "program_change" and msg.channel != 9:
                 track[index] = msg.copy(program=program)
-        channels = {m.channel for m in track if hasattr(m, "channel") and m.type == "note_on"}
+        channels = {m.channel for m in track
+                    if m.type == "note_on" and m.channel != 9}
         for offset, channel in enumerate(sorted(channels)):
             track.insert(offset, mido.Message("program_change", channel=channel,
                                               program=program, time=0))

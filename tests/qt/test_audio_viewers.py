@@ -89,7 +89,7 @@ def test_midi_viewer_without_rendered_audio_says_so(qtbot, tmp_path) -> None:
     viewer = viewers.MidiViewer(volume=0.0)
     qtbot.addWidget(viewer)
     viewer.load(midi_file(tmp_path / "alone.mid"))
-    assert not viewer.audio.isEnabled() and "No audio was rendered" in viewer.note.text()
+    assert not viewer.audio.isEnabled() and "audio.render_midi" in viewer.note.text()
 
 
 def test_a_broken_midi_file_shows_a_message(qtbot, tmp_path) -> None:
@@ -120,3 +120,24 @@ def test_midi_gets_a_piano_roll_thumbnail(qapp, tmp_path) -> None:
     lit = sum(image.pixelColor(x, y) != image.pixelColor(0, 0)
               for x in range(0, 96, 4) for y in range(0, 96, 4))
     assert lit > 4
+
+
+def test_the_inspector_plays_a_midi_asset_through_audio_rendered_from_it(
+        qtbot, genloom_project, tmp_path) -> None:
+    from genloom._qt.inspector import InspectorWidget
+
+    midi = genloom_project.add_asset(midi_file(tmp_path / "imported.mid"), kind="audio",
+                                     suffix=".mid")
+    inspector = InspectorWidget(genloom_project, volume=0.0)
+    qtbot.addWidget(inspector)
+    inspector.show_asset(midi.id)
+    viewer = inspector.viewer()
+    assert isinstance(viewer, viewers.MidiViewer) and not viewer.audio.isEnabled()
+    rendered = genloom_project.add_asset(tone_file(tmp_path / "render.wav"), kind="audio",
+                                         suffix=".wav", parents=[midi.id])
+    inspector.show_asset(rendered.id)
+    assert isinstance(inspector.viewer(), viewers.AudioViewer)
+    inspector.show_asset(midi.id)
+    assert inspector.viewer() is viewer and viewer.audio.isEnabled()
+    assert viewer.audio._path == genloom_project.asset_path(rendered)
+    inspector.show_asset(None)

@@ -371,14 +371,21 @@ class InspectorWidget(QWidget):
             self.error_banner.show_error(f"Cannot show #{asset.id}: {app_message(exc)}")
 
     def _rendered_audio(self, asset: Asset) -> Path | None:
-        """The WAV the job that made a MIDI asset rendered from it, if it is still here."""
-        if self._project is None or asset.job_id is None:
+        """Audio rendered from a MIDI asset: the WAV its own job made beside it, else the
+        newest WAV made from it (``audio.render_midi``), if still in the project."""
+        if self._project is None:
             return None
+        candidates: list[int] = []
+        if asset.job_id is not None:
+            try:
+                candidates += list(self._project.jobs.get(asset.job_id).asset_ids)
+            except (LookupError, GenloomError):
+                pass
         try:
-            job = self._project.jobs.get(asset.job_id)
+            candidates += [c.id for c in reversed(self._project.children(asset.id))]
         except (LookupError, GenloomError):
-            return None
-        for asset_id in job.asset_ids:
+            pass
+        for asset_id in candidates:
             try:
                 sibling = self._project.get_asset(asset_id)
             except (LookupError, GenloomError):

@@ -257,7 +257,8 @@ class PianoRollWidget(_PositionPicture):
 
 
 class MidiViewer(QWidget):
-    """A MIDI asset: its piano roll, and the audio rendered from it played in step."""
+    """A MIDI asset: its piano roll, and the audio rendered from it (by the job that made
+    it, or by ``audio.render_midi``) played in step."""
 
     def __init__(self, parent: QWidget | None = None, *, volume: float = 1.0) -> None:
         from genloom._qt.viewers_media import AudioViewer
@@ -285,8 +286,8 @@ class MidiViewer(QWidget):
         else:
             self.audio.clear_view()
             self.audio.setEnabled(False)
-            self.note.setText("No audio was rendered from this MIDI file: make one with "
-                              "Music (folk tunes) continuing it, or export it to a DAW.")
+            self.note.setText("No audio was rendered from this MIDI file yet: render it "
+                              "with Render MIDI (audio.render_midi), or export it to a DAW.")
 
     def clear_view(self) -> None:
         self.audio.clear_view()

@@ -106,3 +106,39 @@ def test_midi_round_trips_to_abc_with_the_same_pitches() -> None:
     back = symbolic.parse_abc("X:1\n" + tune.document)
     original = [n.pitch.midi for n in symbolic.parse_abc(TUNE).flatten().notes]
     assert [n.pitch.midi for n in back.flatten().notes][:len(original)] == original
+
+
+def test_render_midi_plays_an_imported_midi_with_a_chosen_instrument(
+        genloom_plugins, genloom_project, genloom_engine, midi, tmp_path) -> None:
+    from genloom.core.importing import import_file
+
+    source = tmp_path / "tune.mid"
+    source.write_bytes(midi)
+    imported = import_file(genloom_project, source)
+    assert (imported.kind, imported.suffix) == ("audio", ".mid")
+    engine = genloom_engine(genloom_plugins(modules=["genloom_audio.plugin"]))
+    params = {"instrument": "Violin", "sample_rate": 16000, "channels": 1,
+              "renderer": "plain"}
+    (job,) = engine.submit("audio.render_midi", params, inputs={"midi": imported.id})
+    (job,) = engine.wait([job.id], timeout=300)
+    assert job.state == "done", job.error
+    wav = genloom_project.get_asset(job.asset_ids[0])
+    assert wav.suffix == ".wav" and wav.metadata["instrument"] == "Violin"
+    assert wav.metadata["duration"] == pytest.approx(8 + render.TAIL_SECONDS, abs=0.1)
+    assert [p.id for p in genloom_project.parents(wav.id)] == [imported.id]
+
+
+def test_render_midi_refuses_what_is_not_midi(tmp_path) -> None:
+    from genloom.sdk import InputAsset, Request, RunState
+    from genloom_audio.music_generator import RenderMidiGenerator
+    from genloom_audio.music_specs import render_midi_spec
+
+    wav = tmp_path / "sound.mid"
+    wav.write_bytes(b"RIFF\x00\x00\x00\x00WAVEfmt ")
+    params = render_midi_spec().validate_params({})
+    with pytest.raises(ParameterError, match="midi.*not a Standard MIDI File"):
+        RenderMidiGenerator().run(Request("audio.render_midi", params, 0,
+                                          inputs={"midi": InputAsset(1, "audio", wav)},
+                                          output_dir=tmp_path), RunState())
+    with pytest.raises(ParameterError, match="instrument"):
+        render_midi_spec().check(render_midi_spec().validate_params({"instrument": "Kazoo"}))
