@@ -557,13 +557,7 @@ class StoryboardView(QWidget):
         if self.board_id is None:
             return
         engine = self._running_engine()
-        tracks = ["picture"]
-        from genloom.core.boards.takes import pick_generators
-
-        gens = pick_generators(engine.plugins, self.boards.get(self.board_id).style)
-        if gens.voice is not None:
-            tracks.append("voice")
-        jobs = queue_takes(engine, self.boards, self.board_id, shot_ids, tuple(tracks))
+        jobs = queue_takes(engine, self.boards, self.board_id, shot_ids)  # core picks the tracks
         self.status.emit(f"{len(jobs)} take jobs queued")
 
     def draft_cut(self) -> None:

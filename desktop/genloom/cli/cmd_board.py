@@ -219,7 +219,7 @@ def generate(args: argparse.Namespace) -> int:
     project, boards = _open(args)
     engine = Engine(project, plugins, settings, scope=())
     jobs = queue_takes(engine, boards, args.board, args.shots,
-                       tuple(args.tracks or ("picture", "voice")))
+                       tuple(args.tracks) if args.tracks else None)
     if args.queue_only:
         if args.json:
             emit_json({"jobs": [j.id for j in jobs]})

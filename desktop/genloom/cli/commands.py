@@ -330,7 +330,8 @@ def _register_boards(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
                    help="only this shot (repeat for more; default: all)")
     b.add_argument("--track", action="append", dest="tracks",
                    choices=("picture", "voice", "music"),
-                   help="tracks to make takes for (default: picture and voice)")
+                   help="tracks to make takes for (default: picture, and voice when a "
+                        "speech generator is installed)")
     b.add_argument("--queue-only", action="store_true", help="queue the jobs and return")
     b.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     _finish(b, "cmd_board:generate")

@@ -107,3 +107,10 @@ def test_the_installed_animatic_gets_the_camera_move(genloom_plugins: Any,
         spec.validate_params(plan["params"])
         if spec.check is not None:
             spec.check(spec.validate_params(plan["params"]))
+
+
+def test_by_default_voice_is_asked_only_of_an_installed_speech_generator(
+        stills_plugins: Any, genloom_project: Project) -> None:
+    boards, board_id, (a, _b) = _board(genloom_project)
+    boards.update_shot(a, dialogue="Hello there.", character="ANNA")
+    assert [p.track for p in plan_takes(boards, stills_plugins, board_id)] == ["picture"] * 2

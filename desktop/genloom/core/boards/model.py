@@ -55,7 +55,8 @@ class BoardStyle:
     ``style_suffix`` is appended to every shot's prompt; ``negative_prompt`` goes
     to generators that take one. ``image_generator``/``video_generator``/
     ``voice_generator``/``music_generator`` are generator ids ('' = the default the board picks from
-    what is installed), ``*_model`` model names ('' = the generator's default).
+    what is installed; ``video_generator`` ``none``: keyframes without motion clips),
+    ``*_model`` model names ('' = the generator's default).
     ``seed_policy`` with ``seed``: ``fixed`` passes ``seed`` (or one drawn once
     and kept) to every shot; ``per-shot`` lets the engine draw one per job.
     """

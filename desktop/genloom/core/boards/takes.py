@@ -87,9 +87,12 @@ def pick_generators(plugins: PluginManager, style: BoardStyle) -> Generators:
         return spec
 
     image = chosen(style.image_generator, "image") or _default_image(specs)
-    video = chosen(style.video_generator, "video") or _preferred(
-        [slot.generator for slot in accepting(specs, "image") if slot.generator.modality == "video"],
-        _VIDEO_PREFERENCE)
+    if style.video_generator == "none":  # keyframes alone, no motion clips
+        video = None
+    else:
+        video = chosen(style.video_generator, "video") or _preferred(
+            [slot.generator for slot in accepting(specs, "image")
+             if slot.generator.modality == "video"], _VIDEO_PREFERENCE)
     voice = chosen(style.voice_generator, "audio") or _preferred(
         [s for s in specs if s.id in _SPEECH_PREFERENCE], _SPEECH_PREFERENCE)
     music = chosen(style.music_generator, "audio") or _preferred(
@@ -111,8 +114,12 @@ def _preferred(specs: Sequence[GeneratorSpec], order: Sequence[str]) -> Generato
 
 def plan_takes(boards: Boards, plugins: PluginManager, board_id: int,
                shot_ids: Iterable[int] | None = None,
-               tracks: Sequence[str] = ("picture", "voice")) -> list[TakeJob]:
-    """The jobs that make takes for ``shot_ids`` (all the board's shots when None)."""
+               tracks: Sequence[str] | None = None) -> list[TakeJob]:
+    """The jobs that make takes for ``shot_ids`` (all the board's shots when None) on
+    ``tracks`` (default: picture, and voice when a speech generator is installed)."""
+    if tracks is None:
+        installed = pick_generators(plugins, boards.get(board_id).style)
+        tracks = ("picture", "voice") if installed.voice is not None else ("picture",)
     for track in tracks:
         if track not in TRACKS:
             raise ParameterError("track", track, "is not a track", f"use {', '.join(TRACKS)}")
@@ -157,7 +164,7 @@ def plan_takes(boards: Boards, plugins: PluginManager, board_id: int,
 
 
 def queue_takes(engine: Engine, boards: Boards, board_id: int, shot_ids: Iterable[int] | None = None,
-                tracks: Sequence[str] = ("picture", "voice")) -> list[Job]:
+                tracks: Sequence[str] | None = None) -> list[Job]:
     """Queue the jobs of :func:`plan_takes` and link each to its shot; returns the jobs.
 
     Everything is planned (and every generator and parameter checked) before the first
