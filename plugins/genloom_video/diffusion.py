@@ -27,7 +27,7 @@ from genloom.sdk import InputError, ModelRef, Output, ParameterError, Request, R
 from genloom.sdk.formats import read_json_config
 from genloom_video import __version__
 from genloom_video.output import clip_output
-from genloom_video.sd import ModelLoadError, cancel_callback, model_folder, torch_dtype
+from genloom_video.sd import ModelLoadError, model_folder, torch_dtype
 
 BUNDLED_ADAPTER = Path(__file__).resolve().parent / "models" / "emoji-motion"
 SD_PIPELINES = ("StableDiffusionPipeline", "AnimateDiffPipeline")
@@ -230,7 +230,7 @@ class VideoDiffusion:
             "num_frames": params["frames"], "num_inference_steps": steps,
             "guidance_scale": params["guidance_scale"], "height": height, "width": width,
             "generator": torch.Generator("cpu").manual_seed(request.seed), "output_type": "np",
-            "callback_on_step_end": cancel_callback(state, steps, "denoising"),
+            "callback_on_step_end": preview_callback(state, steps),
             "decode_chunk_size": 4,
         }
         if image is not None:
@@ -262,6 +262,46 @@ class VideoDiffusion:
         if array.ndim == 4 and array.shape[1] in (1, 3) and array.shape[-1] not in (1, 3):
             array = array.transpose(0, 2, 3, 1)
         return [(np.clip(frame, 0, 1) * 255).round().astype(np.uint8) for frame in array]
+
+
+def preview_frame(pipe: Any, latents: Any) -> Any:
+    """The middle frame of ``latents`` as an RGB array: decoded exactly by an image VAE
+    (AnimateDiff), or the first three latent channels stretched to 0-255 (a rough colour
+    preview) for video transformers, whose 3-D VAEs cannot decode one frame alone."""
+    import numpy as np
+    import torch
+
+    with torch.no_grad():
+        if type(pipe).__name__.startswith("AnimateDiff"):
+            frame = latents[0:1, :, latents.shape[2] // 2] / pipe.vae.config.scaling_factor
+            image = pipe.vae.decode(frame.to(pipe.vae.dtype)).sample[0]
+            array = ((image.permute(1, 2, 0).float().cpu().numpy() + 1) * 127.5).clip(0, 255)
+            return array.astype(np.uint8)
+        middle = latents[0, latents.shape[1] // 2] if type(pipe).__name__.startswith("CogVideoX") \
+            else latents[0, :, latents.shape[2] // 2]
+        rgb = middle[:3].float().cpu().numpy().transpose(1, 2, 0)
+        low, high = rgb.min(), rgb.max()
+        return ((rgb - low) / max(high - low, 1e-6) * 255).astype(np.uint8)
+
+
+def preview_callback(state: RunState, total: int) -> Any:
+    """Progress every step, a decoded preview every quarter of the steps, cancellation within one step."""
+    every = max(1, total // 4)
+
+    def callback(pipe: Any, step: int, timestep: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+        state.raise_if_cancelled()
+        done = step + 1
+        preview = None
+        latents = kwargs.get("latents")
+        if latents is not None and (done % every == 0 or done == total):
+            try:
+                preview = preview_frame(pipe, latents)
+            except (RuntimeError, ValueError, IndexError, AttributeError):
+                preview = None  # a pipeline whose latents this cannot read: progress without a picture
+        state.progress(done, total, "denoising", preview=preview)
+        return kwargs
+
+    return callback
 
 
 class TextToVideo(VideoDiffusion):

@@ -53,6 +53,7 @@ def test_animatediff_with_a_users_adapter_makes_the_clip_asked_and_reruns_identi
     assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
     assert not np.array_equal(a[0], a[-1])  # the frames differ: it moves
     assert [r.step for r in state.reports] == [1, 2]
+    assert all(r.preview for r in state.reports)  # a decoded middle frame every quarter of the steps
 
 
 def test_frames_beyond_the_adapters_positions_name_the_limit(runner, tiny_sd, tiny_adapter):
@@ -114,6 +115,7 @@ def test_a_users_cogvideox_folder_makes_4k_plus_1_frames(runner, tiny_cogvideox)
     info = probe(out.path)
     assert (info.frame_count, info.width, info.height) == (9, 16, 16)
     assert out.metadata["pipeline"] == "CogVideoXPipeline"
+    assert state.reports[-1].preview
     with pytest.raises(ParameterError, match="frames: 8 does not fit CogVideoXPipeline.*choose 5 or 9"):
         run.run(prompt="dance monkey", frames=8, steps=1, width=16, height=16)
     with pytest.raises(ParameterError, match="width: 0 has no model default"):
