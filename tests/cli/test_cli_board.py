@@ -60,7 +60,8 @@ def test_generate_takes_and_select(board_cli: Any) -> None:
     board = board_cli.data("new", "Sea", "--style", "image_generator=procedural.pattern",
                            "--style", "width=64", "--style", "height=64",
                            "--style", "seed_policy=per-shot")["id"]
-    first = board_cli.data("add-shot", board, "waves")["id"]
+    # a camera move: its motion clip, when the video plugin is installed, is the animatic's
+    first = board_cli.data("add-shot", board, "waves", "--camera", "zoom-in")["id"]
     board_cli.data("add-shot", board, "rocks")
     result = board_cli.data("generate", board, "--track", "picture", "--shot", first)
     assert result["shots"][0]["takes"][0]["kind"] == "image"

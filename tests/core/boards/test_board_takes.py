@@ -96,8 +96,14 @@ def test_the_installed_animatic_gets_the_camera_move(genloom_plugins: Any,
         pytest.skip("the video plugin has no animatic")
     boards, board_id, (a, b) = _board(genloom_project)
     boards.update_shot(b, camera="pan-left")
+    c = boards.add_shot(board_id, description="still water", duration=3).id
     plans = plan_takes(boards, plugins, board_id, tracks=("picture",))
-    first, second = (p.follow_up for p in plans)
+    first, second, third = (p.follow_up for p in plans)
+    if "video.image_to_video" in plugins.generators:  # a static shot: the model's own motion
+        assert third is not None and third["generator"] == "video.image_to_video"
+        assert third["params"]["frames"] == 3 * plugins.generator("video.image_to_video").param(
+            "fps").default
+        assert plans[2].shot_id == c
     assert first is not None and second is not None
     assert first["generator"] == "video.animatic" and first["roles"] == ["key_1", "key_2"]
     assert first["params"]["segments"] == "seconds=2 transition=cut ease=in-out zoom=1:1.2"

@@ -6,7 +6,8 @@ For each chosen shot (or all) and track:
   new user would pick: a prompt, no input needed), prompted with the shot's
   description plus the style suffix, with the style's negative prompt and size. When
   a video generator that takes an image is installed (the style's, else
-  ``video.image_to_video``, else ``video.animatic``, else another), the keyframe job
+  ``video.image_to_video``, else ``video.animatic``, else another; for a shot with a
+  camera move the animatic, whose moves are exact, when installed), the keyframe job
   carries a follow-up: once it is done, :func:`advance` queues the motion clip with
   the keyframe as input, the shot's camera move and duration where the generator
   has such parameters (the animatic gets the keyframe as its first and last key and
@@ -70,6 +71,9 @@ class Generators:
     video: GeneratorSpec | None
     voice: GeneratorSpec | None
     music: GeneratorSpec | None
+    #: For shots with a camera move, when the style names no video generator: the
+    #: animatic (exact camera moves) if installed, else ``video``.
+    camera: GeneratorSpec | None = None
 
 
 def pick_generators(plugins: PluginManager, style: BoardStyle) -> Generators:
@@ -93,11 +97,14 @@ def pick_generators(plugins: PluginManager, style: BoardStyle) -> Generators:
         video = chosen(style.video_generator, "video") or _preferred(
             [slot.generator for slot in accepting(specs, "image")
              if slot.generator.modality == "video"], _VIDEO_PREFERENCE)
+    camera = video
+    if video is not None and not style.video_generator:
+        camera = next((s for s in specs if s.id == "video.animatic"), video)
     voice = chosen(style.voice_generator, "audio") or _preferred(
         [s for s in specs if s.id in _SPEECH_PREFERENCE], _SPEECH_PREFERENCE)
     music = chosen(style.music_generator, "audio") or _preferred(
         [s for s in specs if s.id in _MUSIC_PREFERENCE], _MUSIC_PREFERENCE)
-    return Generators(image, video, voice, music)
+    return Generators(image, video, voice, music, camera)
 
 
 def _default_image(specs: Sequence[GeneratorSpec]) -> GeneratorSpec | None:
@@ -141,7 +148,8 @@ def plan_takes(boards: Boards, plugins: PluginManager, board_id: int,
             raise InputError("no image generator is installed to make keyframes; install or "
                              "enable an image plugin (`genloom plugins`)")
         for shot in shots:
-            follow = _motion(gens.video, style, shot) if gens.video is not None else None
+            motion = gens.camera if shot.camera != "static" else gens.video
+            follow = _motion(motion, style, shot) if motion is not None else None
             plans.append(TakeJob(shot.id, "picture", gens.image.id, _image_params(gens.image, style, shot),
                                  style.image_model or None, follow))
     if "voice" in tracks:
@@ -290,7 +298,22 @@ def _motion(spec: GeneratorSpec, style: BoardStyle, shot: Shot) -> dict[str, Any
             for spelling in (shot.camera, shot.camera.replace("-", "_")):
                 if spelling in param.choices:
                     params[param.name] = spelling
+    negative = _prompt_param(spec, "negative_prompt")
+    if negative is not None and style.negative_prompt:
+        params[negative.name] = style.negative_prompt
     params = _set_duration(spec, params, shot.duration)
+    names = {p.name: p for p in spec.params}
+    frames, fps = names.get("frames"), names.get("fps")
+    if isinstance(frames, IntParam) and isinstance(fps, IntParam) and isinstance(fps.default, int):
+        # A clip as long as the shot at the generator's own frame rate, within its limits
+        # (the cut holds the last frame of a shorter one).
+        wanted = round(shot.duration * fps.default)
+        low = frames.minimum if frames.minimum is not None else 1
+        high = frames.maximum if frames.maximum is not None else wanted
+        params["frames"] = int(min(max(wanted, low), high))
+    for name in ("width", "height"):
+        if name in names and getattr(style, name):
+            params[name] = getattr(style, name) // 8 * 8
     return {"generator": spec.id, "params": params, "role": role, "model": style.video_model}
 
 
