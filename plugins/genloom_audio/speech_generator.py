@@ -66,9 +66,12 @@ class SpeechGenerator:
         self.backend: SpeechBackend | None = None
 
     def load(self, model: ModelRef | None, device: str, dtype: str) -> None:
-        if model is None or not model.path:
-            raise InputError("audio.speech needs a voice model; the bundled one is "
-                             "audio.espeak-vocos-en")
+        if model is None:  # no model named: the bundled voice
+            from genloom_audio.speech_specs import speech_models
+
+            model = speech_models()[0].to_ref()
+        if not model.path:
+            raise InputError(f"audio.speech: the model {model.id!r} has no path on disk")
         path = Path(model.path)
         if model.kind == PIPER_KIND:
             from genloom_audio.speech_piper import PiperBackend

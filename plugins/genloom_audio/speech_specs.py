@@ -96,16 +96,12 @@ def speech_generators() -> list[GeneratorSpec]:
         description="Reads text aloud: a scratch voice-over from the bundled voice, or your "
                     "own Piper, VITS/MMS-TTS or SpeechT5 voices.",
         factory=_speech, params=speech_params(),
-        model_kinds=(PIPER_KIND, TRANSFORMERS_TTS_KIND), default_model=None,
+        model_kinds=(PIPER_KIND, TRANSFORMERS_TTS_KIND), default_model=BUNDLED_ID,
         devices=DEVICES, check=check_speech_params,
     )]
 
 
 def speech_models() -> list[BundledModel]:
-    return []
-
-
-def _bundled_voice() -> list[BundledModel]:  # registered once the trained voice lands
     return [BundledModel(
         id=BUNDLED_ID, kind=PIPER_KIND,
         path=MODELS_DIR / BUNDLED_VOICE / f"{BUNDLED_VOICE}.onnx",

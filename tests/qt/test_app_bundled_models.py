@@ -24,6 +24,7 @@ def window(qtbot, genloom_plugins, genloom_project):
     ("image.text_to_image", "red heart", "image"),
     ("text.complete", "A wise man once said", "text"),
     ("code.complete", "def add(a, b):", "code"),
+    ("audio.speech", "Hello there. This is a scratch voice.", "audio"),
 ])
 def test_bundled_model_generates_from_the_form(qtbot, window, generator, prompt, kind):
     if generator not in window.plugins.generators:
