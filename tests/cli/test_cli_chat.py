@@ -83,3 +83,49 @@ def test_chat_errors_have_their_exit_codes(cli):
     wrong = cli("chat", "--generator", "code.complete", "-m", "hi", check_code=2)
     assert "not a chat generator" in wrong.stderr
     cli("conversations", "rename", "5", "x", check_code=3)
+
+
+def test_interactive_session_in_a_terminal_streams_and_takes_commands(genloom_home, tmp_path):
+    """`genloom chat` on a real terminal (a pseudo-terminal): the prompt, a streamed answer,
+    /regenerate and /quit."""
+    import pty
+    import select
+    import time
+
+    env = {**os.environ, "GENLOOM_HOME": str(genloom_home), "TERM": "dumb"}
+    env.pop("GENLOOM_PROJECT", None)
+    main, child = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "genloom", "chat", "--project", str(tmp_path / "proj"),
+         "--set", "max_new_tokens=8"], stdin=child, stdout=child, stderr=child, env=env)
+    os.close(child)
+    seen = b""
+
+    def until(marker: bytes, count: int = 1, timeout: float = 240) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + timeout
+        while seen.count(marker) < count:
+            assert time.monotonic() < deadline, seen.decode(errors="replace")
+            ready, _, _ = select.select([main], [], [], 0.5)
+            if ready:
+                try:
+                    seen += os.read(main, 4096)
+                except OSError:
+                    break
+
+    try:
+        until(b"you> ")
+        assert b"/help lists the commands" in seen
+        os.write(main, b"Hello there\n")
+        until(b"you> ", 2)
+        assert b"assistant> " in seen
+        os.write(main, b"/regenerate\n")
+        until(b"you> ", 3)
+        os.write(main, b"/branches\n")
+        until(b"* 2:")
+        os.write(main, b"/quit\n")
+        assert process.wait(timeout=60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(main)

@@ -177,7 +177,8 @@ def test_markdown_code_blocks_copy_save_and_check_and_the_infill_editor(qtbot, w
     assert len(text) > len("def add(a, b):\n    \n\nprint(add(1, 2))\n")
 
 
-def test_conversations_list_new_rename_search_delete_keeps_assets(qtbot, window):
+def test_conversations_list_new_rename_search_export_delete_keeps_assets(qtbot, window,
+                                                                         tmp_path):
     chat = _chat(window, max_new_tokens=4)
     answer = _settled(qtbot, chat, chat.send("A question about looms"))
     first = chat.conversation_id
@@ -190,6 +191,10 @@ def test_conversations_list_new_rename_search_delete_keeps_assets(qtbot, window)
     assert [chat.list.item(i).text() for i in range(chat.list.count())] == ["Loom talk"]
     chat.search.setText("")
     chat.show_conversation(first)
+    written = chat.export_conversation(tmp_path / "loom.md")
+    assert written.read_text().startswith("# Loom talk\n")
+    assert '"format": "genloom-conversation"' in chat.export_conversation(
+        tmp_path / "loom.json").read_text()
     chat.delete_conversation(confirm=False)
     assert chat.list.count() == 1
     assert window.project.get_asset(answer.asset_id).id == answer.asset_id

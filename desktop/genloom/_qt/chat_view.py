@@ -10,6 +10,7 @@ prompt); below, a code editor for fill-in-the-middle. Everything is asked of cor
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -114,12 +115,17 @@ class ChatView(QWidget):
         self.new_button = QPushButton("New")
         self.rename_button = QPushButton("Rename")
         self.delete_button = QPushButton("Delete")
+        self.export_button = QPushButton("Export…")
+        self.export_button.setToolTip("Save the conversation as Markdown (the thread shown) or "
+                                      "JSON (every branch)")
+        self.export_button.clicked.connect(lambda: self.export_conversation())
         self.new_button.clicked.connect(self.new_conversation)
         self.rename_button.clicked.connect(lambda: self.rename_conversation())
         self.delete_button.clicked.connect(lambda: self.delete_conversation())
         for button in (self.new_button, self.rename_button, self.delete_button):
             row.addWidget(button)
         layout.addLayout(row)
+        layout.addWidget(self.export_button)
         return panel
 
     def _build_thread(self) -> QWidget:
@@ -301,6 +307,30 @@ class ChatView(QWidget):
             if not ok:
                 return
         self._guard(lambda: self.store.rename(self.conversation_id or 0, title or ""))
+
+    def export_conversation(self, path: Path | None = None) -> Path | None:
+        """Save the conversation as Markdown or JSON (by the file's suffix)."""
+        from genloom.core.conversations.export import write_export
+
+        if self.conversation_id is None:
+            return None
+        if path is None:
+            from PySide6.QtWidgets import QFileDialog
+
+            title = self.store.get(self.conversation_id).title or "conversation"
+            name, _filter = QFileDialog.getSaveFileName(
+                self, "Export conversation", f"{title[:40]}.md",
+                "Markdown (*.md);;JSON, every branch (*.json)")
+            if not name:
+                return None
+            path = Path(name)
+        try:
+            written = write_export(self.store, self.conversation_id, path)
+        except OSError as exc:
+            self._error(f"Could not write {path}: {exc.strerror or exc}")
+            return None
+        self.status.emit(f"exported to {written}", 6000)
+        return written
 
     def delete_conversation(self, confirm: bool = True) -> None:
         if self.conversation_id is None:

@@ -347,33 +347,20 @@ def show_conversation(args: argparse.Namespace) -> int:
 
 def export_conversation(args: argparse.Namespace) -> int:
     """Write the conversation as Markdown or JSON to FILE (``-``: stdout), atomically."""
-    import json
-    import os
     from pathlib import Path
 
-    from genloom.core.conversations import to_json, to_markdown
+    from genloom.core.conversations.export import export_text, write_export
 
     project = open_project(args, load_settings())
     store = project.conversations
-    if args.format == "json":
-        text = json.dumps(to_json(store, args.conversation), ensure_ascii=False, indent=2) + "\n"
-    else:
-        text = to_markdown(store, args.conversation)
     if args.file == "-":
-        sys.stdout.write(text)
+        sys.stdout.write(export_text(store, args.conversation, args.format))
         return codes.EXIT_OK
-    target = Path(args.file).expanduser()
-    temp = target.with_name(f".{target.name}.genloom-tmp")
-    with open(temp, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    temp.replace(target)
+    target = write_export(store, args.conversation, Path(args.file), args.format)
     if args.json:
-        emit_json({"conversation": args.conversation, "path": str(target.absolute()),
-                   "format": args.format})
+        emit_json({"conversation": args.conversation, "path": str(target), "format": args.format})
     else:
-        print(target.absolute())
+        print(target)
     return codes.EXIT_OK
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from genloom.core.conversations.model import Message
@@ -11,7 +13,8 @@ from genloom.core.conversations.model import Message
 if TYPE_CHECKING:
     from genloom.core.conversations.store import ConversationStore
 
-__all__ = ["EXPORT_FORMATS", "to_json", "to_markdown"]
+__all__ = ["EXPORT_FORMATS", "export_text", "format_for", "to_json", "to_markdown",
+           "write_export"]
 
 EXPORT_FORMATS = ("markdown", "json")
 
@@ -76,3 +79,36 @@ def message_dict(message: Message) -> dict[str, Any]:
 
 def dumps(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def export_text(store: ConversationStore, conversation_id: int, format: str) -> str:
+    """The conversation as ``markdown`` or ``json`` text."""
+    if format == "json":
+        return dumps(to_json(store, conversation_id))
+    if format == "markdown":
+        return to_markdown(store, conversation_id)
+    raise ValueError(f"format: {format!r} is not an export format; use markdown or json")
+
+
+def format_for(path: Path) -> str:
+    """The export format a file name asks for: ``.json`` is JSON, anything else Markdown."""
+    return "json" if path.suffix.lower() == ".json" else "markdown"
+
+
+def write_export(store: ConversationStore, conversation_id: int, path: Path,
+                 format: str | None = None) -> Path:
+    """Write the conversation to ``path`` (the user's choice, outside the project) atomically:
+    a temporary file beside it, fsynced, then renamed; a failed write leaves no half file."""
+    text = export_text(store, conversation_id, format or format_for(path))
+    target = Path(path).expanduser().absolute()
+    temp = target.with_name(f".{target.name}.genloom-tmp")
+    try:
+        with open(temp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        temp.replace(target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return target
