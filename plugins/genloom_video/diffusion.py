@@ -98,8 +98,7 @@ class VideoDiffusion:
                 cls = diffusers.AnimateDiffVideoToVideoPipeline if self.image_to_video \
                     else diffusers.AnimateDiffPipeline
                 pipe = cls.from_pretrained(self.folder, motion_adapter=motion, dtype=dtype, use_safetensors=True,
-                                           local_files_only=True, safety_checker=None,
-                                           feature_extractor=None)
+                                           local_files_only=True)
             except (OSError, ValueError, RuntimeError) as exc:
                 raise ModelLoadError(f"AnimateDiff could not combine {self.folder.name} with the motion adapter "
                                      f"{adapter.name}: {str(exc)[:300]}; the adapter must be made for this "
