@@ -154,6 +154,7 @@ class VideoDiffusion:
             pipe = self._native()
             self._check_native(pipe, params)
         width, height = self._size(pipe, params, is_sd)
+        self._memory(pipe, width, height)
         kwargs = self._arguments(pipe, request, width, height, image, state)
         frames = self._call(pipe, kwargs)
         state.raise_if_cancelled()
@@ -182,6 +183,16 @@ class VideoDiffusion:
                 return img.convert("RGB")
         except OSError as exc:
             raise InputError(f"'image' ({Path(asset.path).name}) is not an image Pillow can read: {exc}") from exc
+
+    def _memory(self, pipe: Any, width: int, height: int) -> None:
+        """Tile the VAE above 512 pixels a side (decoding a big frame whole is what runs out of memory)."""
+        vae = getattr(pipe, "vae", None)
+        if vae is None:
+            return
+        if max(width, height) > 512 and hasattr(vae, "enable_tiling"):
+            vae.enable_tiling()
+        elif hasattr(vae, "disable_tiling"):
+            vae.disable_tiling()
 
     def _check_animatediff(self, pipe: Any, params: dict[str, Any]) -> None:
         limit = int(pipe.unet.config.get("motion_max_seq_length", 32) or 32)
