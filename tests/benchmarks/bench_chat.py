@@ -42,6 +42,10 @@ PARAMS = {"prompt": "Write a function that parses a config file", "system_prompt
 SEED = 1
 
 
+#: The generator's own tokens per second (its output metadata), in-process and in the worker.
+worker_rates: dict[str, list[float]] = {}
+
+
 def _direct(plugins: Any, workdir: Path) -> Any:
     """A function running text.chat in-process: (seconds to first text, total, tokens)."""
     from genloom.sdk import Request, RunState
@@ -67,6 +71,7 @@ def _direct(plugins: Any, workdir: Path) -> Any:
         (output,) = generator.run(request, RunState(report=seen))
         end = time.perf_counter()
         tokens = int(output.metadata["generated_tokens"])
+        worker_rates.setdefault("direct", []).append(float(output.metadata["tokens_per_second"]))
         return first[0] - start, end - start, tokens, (tokens - 1) / (last[0] - first[0])
 
     return run
@@ -174,6 +179,7 @@ def main() -> list[dict]:
         projects.bridge.job_progress.disconnect(on_progress)
         message = project.conversations.message(answer.id)
         assert message.state == "done", message.error
+        worker_rates.setdefault("view", []).append(float(message.info["tokens_per_second"]))
         shown = last[0][1] - first_step[0]  # tokens shown between the first and last update
         rate = shown / (last[0][0] - first[0]) if shown > 0 else 0.0
         return (first[0] - start), end - start, int(message.info["generated_tokens"]), \
@@ -224,6 +230,9 @@ def main() -> list[dict]:
         report("max event-loop gap, last token to settled", med["end_stall"], "the same, idle",
                med["idle_stall"], f"worst round {max(rows['end_stall']) * 1000:.1f} ms"),
     ]
+    print(f"the generator's own rate (output metadata): in the worker "
+          f"{statistics.median(worker_rates['view']):.1f} tokens/s, called directly "
+          f"{statistics.median(worker_rates['direct']):.1f} tokens/s")
     print("slowest call of each view slot: " + ", ".join(
         f"{name} {seconds * 1000:.1f} ms" for name, seconds in sorted(slowest.items())))
     ticks.timer.stop()
