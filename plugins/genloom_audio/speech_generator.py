@@ -160,12 +160,15 @@ def waveform_image(audio: Any) -> Any:
 
     width, height = PREVIEW_SIZE
     image = np.full((height, width, 3), 24, dtype=np.uint8)
-    if len(audio):
-        columns = np.array_split(np.asarray(audio), width)
+    samples = np.clip(np.asarray(audio, dtype=np.float32).reshape(-1), -1.0, 1.0)
+    if samples.size:
+        per_column = -(-samples.size // width)
+        padded = np.zeros(per_column * width, dtype=np.float32)
+        padded[:samples.size] = samples
+        columns = padded.reshape(width, per_column)
         middle = height // 2
-        for x, column in enumerate(columns):
-            if len(column):
-                low = int(middle - np.clip(column.max(), -1, 1) * (middle - 1))
-                high = int(middle - np.clip(column.min(), -1, 1) * (middle - 1))
-                image[low:high + 1, x] = (90, 200, 160)
+        top = (middle - columns.max(axis=1) * (middle - 1)).astype(int)
+        bottom = (middle - columns.min(axis=1) * (middle - 1)).astype(int)
+        rows = np.arange(height)[:, None]
+        image[(rows >= top[None, :]) & (rows <= bottom[None, :])] = (90, 200, 160)
     return Image.fromarray(image)
