@@ -180,3 +180,19 @@ def test_migration_adds_board_tables_to_an_older_project(tmp_path: Path) -> None
         assert {"boards", "board_shots", "board_takes", "board_jobs", "board_undo",
                 "board_jobs_attach"} <= tables
         assert Boards(project).all() == []
+
+
+def test_a_damaged_undo_record_changes_nothing_and_is_dropped(genloom_project: Project) -> None:
+    from genloom.core.boards import BoardError
+
+    boards = Boards(genloom_project)
+    board_id, (a,) = _board_with_shots(boards, 1)
+    boards.update_shot(a, notes="kept")
+    with genloom_project.db.transaction() as conn:
+        conn.execute("INSERT INTO board_undo (board_id, label, ops, created) VALUES "
+                     "(?, 'crafted', ?, 0)", (board_id, '[["positions", 5]]'))
+    with pytest.raises(BoardError, match="'crafted'.*is damaged"):
+        boards.undo(board_id)
+    assert boards.shot(a).notes == "kept"
+    assert boards.undo(board_id) == "edit shot 1"
+    assert boards.shot(a).notes == ""

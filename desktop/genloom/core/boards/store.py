@@ -23,7 +23,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from genloom.core.boards.errors import BoardNotFoundError, ShotNotFoundError, TakeNotFoundError
+from genloom.core.boards.errors import (
+    BoardError,
+    BoardNotFoundError,
+    ShotNotFoundError,
+    TakeNotFoundError,
+)
 from genloom.core.boards.model import (
     DEFAULT_DURATION,
     Board,
@@ -420,14 +425,25 @@ class Boards:
     def undo(self, board_id: int) -> str | None:
         """Undo the board's latest edit; returns its label, or None when there is none."""
         self.get(board_id)
-        with self._db.transaction() as conn:
-            row = conn.execute("SELECT id, label, ops FROM board_undo WHERE board_id = ? "
-                               "ORDER BY id DESC LIMIT 1", (board_id,)).fetchone()
-            if row is None:
-                return None
-            for op in reversed(json.loads(row[2])):
-                self._apply(conn, op)
-            conn.execute("DELETE FROM board_undo WHERE id = ?", (row[0],))
+        try:
+            with self._db.transaction() as conn:
+                row = conn.execute("SELECT id, label, ops FROM board_undo WHERE board_id = ? "
+                                   "ORDER BY id DESC LIMIT 1", (board_id,)).fetchone()
+                if row is None:
+                    return None
+                for op in reversed(json.loads(row[2])):
+                    self._apply(conn, op)
+                conn.execute("DELETE FROM board_undo WHERE id = ?", (row[0],))
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError,
+                sqlite3.IntegrityError) as exc:
+            # A damaged (or crafted) record: nothing of it was applied; drop it so that the
+            # edits before it can still be undone.
+            with self._db.transaction() as conn:
+                conn.execute("DELETE FROM board_undo WHERE id = ?", (row[0],))
+            raise BoardError(f"board {board_id}'s last undo record ({row[1]!r}) is damaged "
+                             f"({type(exc).__name__}: {exc}); nothing was changed and the "
+                             "record was dropped, so undo works again for the edits before "
+                             "it") from None
         self._announce(board_id)
         return str(row[1])
 
