@@ -26,15 +26,16 @@ from typing import Any
 from genloom.sdk import InputError, ModelRef, Output, ParameterError, Request, RunState
 from genloom.sdk.formats import read_json_config
 from genloom_video import __version__
+from genloom_video.identify import IMAGE_ONLY
 from genloom_video.output import clip_output
 from genloom_video.sd import ModelLoadError, model_folder, torch_dtype
 
 BUNDLED_ADAPTER = Path(__file__).resolve().parent / "models" / "emoji-motion"
 SD_PIPELINES = ("StableDiffusionPipeline", "AnimateDiffPipeline")
-#: Image-to-video pipelines, by the text-to-video class a folder names (the same weights serve both).
-IMAGE_TO_VIDEO = {"CogVideoXPipeline": "CogVideoXImageToVideoPipeline", "LTXPipeline": "LTXImageToVideoPipeline",
-                  "WanPipeline": "WanImageToVideoPipeline",
-                  "HunyuanVideoPipeline": "HunyuanVideoImageToVideoPipeline"}
+#: Image-to-video pipelines that run on a text-to-video folder's own weights (LTX-Video's do);
+#: CogVideoX, Wan and HunyuanVideo publish separate image-to-video releases, whose folders
+#: name their image-to-video class themselves.
+IMAGE_TO_VIDEO = {"LTXPipeline": "LTXImageToVideoPipeline"}
 #: Frame-count rules of video transformers: (multiple, remainder) that num_frames must have.
 FRAME_RULES = {"CogVideoX": (4, 1), "LTX": (8, 1), "Wan": (4, 1), "HunyuanVideo": (4, 1)}
 
@@ -120,8 +121,9 @@ class VideoDiffusion:
             try:
                 pipe = cls.from_pretrained(self.folder, dtype=torch_dtype(self.dtype), use_safetensors=True,
                                            local_files_only=True)
-            except (OSError, ValueError, TypeError) as exc:
-                raise ModelLoadError(f"diffusers could not load {self.folder} as {name}: {str(exc)[:300]}") from exc
+            except (OSError, ValueError, TypeError, RuntimeError) as exc:  # RuntimeError: weights of another shape
+                raise ModelLoadError(f"diffusers could not load {self.folder} as {name}: {str(exc)[:300]}; for "
+                                     "image-to-video choose the model's image-to-video release") from exc
             self.pipes[key] = self._ready(pipe)
         return self.pipes[key]
 
@@ -146,6 +148,14 @@ class VideoDiffusion:
         params = request.params
         image = self._image(request) if self.image_to_video else None
         is_sd = self.kind in SD_PIPELINES
+        if self.image_to_video and not is_sd and self.kind not in IMAGE_ONLY and self.kind not in IMAGE_TO_VIDEO:
+            raise ParameterError("model", self.folder.name, f"is a text-to-video model ({self.kind}) with no "
+                                 "image-to-video counterpart on the same weights",
+                                 "choose the model's image-to-video release (for CogVideoX: CogVideoX-5b-I2V), or "
+                                 "use video.text_to_video")
+        if not self.image_to_video and self.kind in IMAGE_ONLY:
+            raise ParameterError("model", self.folder.name, f"is a {self.kind}, which makes video from an image",
+                                 "use video.image_to_video with this model, or choose a text-to-video model")
         if is_sd:
             adapter = check_adapter(params["motion_adapter"])
             pipe = self._animatediff(adapter)

@@ -155,3 +155,12 @@ def test_the_engine_makes_a_clip_with_the_bundled_models(video_plugins, genloom_
     info = probe(genloom_project.asset_path(asset))
     assert (info.frame_count, info.width, info.height) == (3, 32, 32)
     assert asset.metadata["motion_adapter"] == "bundled emoji-motion"
+
+
+def test_image_to_video_with_a_text_to_video_only_folder_names_the_fix(runner, tiny_cogvideox, keyframe):
+    run = runner("video.image_to_video", tiny_cogvideox)
+    picture = drawn(16, 16, (4, 4, 12, 12), (230, 40, 40))
+    with pytest.raises(ParameterError, match="model: 'tiny-cogvideox' is a text-to-video model.*choose the "
+                                             "model's image-to-video release"):
+        run.run(inputs={"image": keyframe(picture, "still")}, prompt="dance monkey", frames=9, steps=1,
+                width=16, height=16)
