@@ -64,6 +64,13 @@ class MusicGenerator:
         except ParameterError:
             tune_text, score = _repair(tune_text)
             repaired = True
+        model_bars_ok = symbolic.bars_consistent(score)
+        rebarred = False
+        if p["regular_bars"] and not model_bars_ok:
+            tune_text = abc_text.as_tune(symbolic.rebar(tune_text, score),
+                                         title=_title(p, source))
+            score = symbolic.parse_abc(tune_text, "rebarred tune")
+            rebarred = True
         tempo = _tempo(p)
         midi_bytes = symbolic.score_to_midi(score, program, tempo)
         state.progress(0, 1, "rendering the tune to audio")
@@ -83,6 +90,7 @@ class MusicGenerator:
         symbolic_meta = {
             "bars": symbolic.count_bars(_body_of(tune_text)),
             "bars_consistent": symbolic.bars_consistent(score),
+            "model_bars_consistent": model_bars_ok, "rebarred": rebarred,
             "repaired": repaired, "program": program, "instrument": gm.GM_PROGRAMS[program],
             "continued_from": source,
         }

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from genloom.sdk import (
+    BoolParam,
     BundledModel,
     ChoiceParam,
     FloatParam,
@@ -138,6 +139,10 @@ def _folk_spec() -> GeneratorSpec:
             FloatParam("temperature", 0.9, minimum=0.0, maximum=2.0, step=0.05,
                        title="Temperature", description="0 always takes the likeliest "
                        "note; higher is more adventurous."),
+            BoolParam("regular_bars", True, title="Regular bars",
+                      description="When the model's bars are uneven, place the bar lines by "
+                                  "the meter (notes keep their order and lengths, a pickup "
+                                  "stays, repeats are written out once)."),
             FloatParam("top_p", 0.95, minimum=0.05, maximum=1.0, step=0.05, title="Top-p",
                        advanced=True),
             StringParam("abc", "", multiline=True, max_length=20_000,

@@ -236,8 +236,40 @@ def midi_to_abc(data: bytes, param: str) -> AbcTune:
     return AbcTune(header, body, key, meter, str(unit))
 
 
-def _melody_abc(items: list[Any], key: Any, unit: Fraction, bar: Fraction) -> str:
-    """ABC text of the top line of ``items`` (notes and chords with offsets)."""
+def rebar(document: str, score: Any) -> str:
+    """The tune ``document`` (header and body) with its bar lines placed by its meter.
+
+    The notes keep their pitches, lengths and order as music21 read them (repeats are
+    written out once, as in the text); bar lines fall every full bar, a note across one is
+    tied, and a short first bar stays a pickup. Accidentals are respelled for the key.
+    """
+    from music21 import key as m21key
+
+    tune = split_abc(document, "generated tune")
+    measures = list(score.parts[0].getElementsByClass("Measure")) if score.parts else \
+        list(score.getElementsByClass("Measure"))
+    bar = Fraction(tune.meter)  # whole notes a bar
+    pickup = Fraction(measures[0].duration.quarterLength) / 4 if measures else Fraction(0)
+    start = bar - pickup if 0 < pickup < bar else Fraction(0)
+    tonic, mode = _key_parts(tune.key)
+    items = list(score.flatten().notes)
+    body = _melody_abc(items, m21key.Key(tonic, mode), Fraction(tune.unit), bar, start)
+    return tune.header + body
+
+
+def _key_parts(key: str) -> tuple[str, str]:
+    """music21's (tonic, mode) for an ABC key such as ``G``, ``Em`` or ``Ador``."""
+    match = re.match(r"([A-G][#b]?)(.*)", key)
+    tonic, suffix = (match.group(1), match.group(2)) if match else ("C", "")
+    modes = {"": "major", "m": "minor", "dor": "dorian", "mix": "mixolydian",
+             "lyd": "lydian", "phr": "phrygian", "loc": "locrian"}
+    return tonic.replace("b", "-") if len(tonic) > 1 else tonic, modes.get(suffix, "major")
+
+
+def _melody_abc(items: list[Any], key: Any, unit: Fraction, bar: Fraction,
+                start: Fraction = Fraction(0)) -> str:
+    """ABC text of the top line of ``items`` (notes and chords with offsets); ``start``
+    is where in the first bar the first note falls (a pickup)."""
     starts: dict[Fraction, tuple[int, Fraction]] = {}
     for item in items:
         pitch = max(p.midi for p in item.pitches)
@@ -249,7 +281,8 @@ def _melody_abc(items: list[Any], key: Any, unit: Fraction, bar: Fraction) -> st
     speller = _Speller(signature, flats=key.sharps < 0)
     events = sorted(starts.items())
     out: list[str] = []
-    position = Fraction(0)
+    position = Fraction(start)
+    events = [(offset + start, value) for offset, value in events]
     for index, (offset, (pitch, length)) in enumerate(events):
         if offset > position:
             out.extend(_timed(lambda: "z", offset - position, unit, bar, position, speller))

@@ -53,6 +53,17 @@ def check(text: str) -> tuple[bool, bool]:
     return True, symbolic.bars_consistent(score)
 
 
+def check_rebarred(text: str) -> bool:
+    """Whether the tune has consistent bars after ``audio.music``'s regular-bars step."""
+    try:
+        score = symbolic.parse_abc(text, "tune")
+        if symbolic.bars_consistent(score):
+            return True
+        return check(abc_text.as_tune(symbolic.rebar(text, score)))[1]
+    except ParameterError:
+        return False
+
+
 def held_out(ckpt_dir: Path, tokenizer: object) -> list[str]:
     """The documents wholly inside the last 2% of the token stream."""
     with lzma.open(ckpt_dir / "corpus.jsonl.xz", "rt", encoding="utf-8") as fh:
@@ -79,7 +90,7 @@ def main() -> None:
     generator.load(ModelRef(id="audio.folk-abc", path=str(args.model), source="bundled"),
                    "cpu", "float32")
     start = time.time()
-    parsed = consistent = 0
+    parsed = consistent = rebarred = 0
     rows = []
     for seed in range(args.seeds):
         tune_type, key, mode = HEADERS[seed % len(HEADERS)]
@@ -88,9 +99,12 @@ def main() -> None:
         header, body, _ = generator.prompt(Request("audio.music", params, seed))
         document = generator.compose(header, body, params, seed, RunState())
         ok, bars_ok = check(abc_text.as_tune(document))
+        regular = check_rebarred(abc_text.as_tune(document))
         parsed += ok
         consistent += bars_ok
-        rows.append({"seed": seed, "type": tune_type, "parses": ok, "bars_consistent": bars_ok})
+        rebarred += regular
+        rows.append({"seed": seed, "type": tune_type, "parses": ok, "bars_consistent": bars_ok,
+                     "bars_consistent_after_regular_bars": regular})
         print(json.dumps(rows[-1]), flush=True)
     minutes = (time.time() - start) / 60
     reference = held_out(args.ckpt_dir, generator.tokenizer)
@@ -98,6 +112,7 @@ def main() -> None:
     result = {
         "seeds": args.seeds, "bars": args.bars,
         "parse_share": parsed / args.seeds, "bars_consistent_share": consistent / args.seeds,
+        "regular_bars_share": rebarred / args.seeds,
         "held_out_tunes": len(reference),
         "held_out_parse_share": sum(p for p, _ in ref_checks) / len(reference),
         "held_out_bars_consistent_share": sum(b for _, b in ref_checks) / len(reference),
@@ -146,11 +161,14 @@ in several keys and modes, written through `audio.music`'s own sampling code.
 | | generated ({result['seeds']} seeds) | held-out corpus tunes ({result['held_out_tunes']}) |
 |---|---|---|
 | parse with music21 | {result['parse_share']:.0%} | {result['held_out_parse_share']:.0%} |
-| consistent bar lengths | {result['bars_consistent_share']:.0%} | {result['held_out_bars_consistent_share']:.0%} |
+| consistent bar lengths, as the model wrote them | {result['bars_consistent_share']:.0%} | {result['held_out_bars_consistent_share']:.0%} |
+| consistent bar lengths after `audio.music`'s "regular bars" step (on by default) | {result['regular_bars_share']:.0%} | |
 
 "Consistent bar lengths": every bar between the first and the last lasts what the meter
-says, allowing a pickup bar and the short bar that completes it at a section end. Per-seed
-results are in `eval.json`.
+says, allowing a pickup bar and the short bar that completes it at a section end. The
+model itself rarely keeps its bars even; "regular bars" (`symbolic.rebar`) keeps its notes,
+their lengths and order and places the bar lines by the meter (a short first bar stays a
+pickup; repeats are written out once). Per-seed results are in `eval.json`.
 
 ## Samples
 Rendered at 22.05 kHz mono by FluidSynth through `audio.music`

@@ -61,6 +61,15 @@ def test_a_tune_comes_as_wav_midi_and_abc_with_the_asked_bars(generator, tmp_pat
     assert wav.metadata["instrument"] == "Flute"
 
 
+def test_regular_bars_evens_the_bars_and_can_be_turned_off(generator, tmp_path) -> None:
+    on = run(generator, tmp_path, seed=21, bars=8)[2]
+    off = run(generator, tmp_path, seed=21, bars=8, regular_bars=False)[2]
+    assert on.metadata["bars_consistent"]
+    assert on.metadata["rebarred"] == (not on.metadata["model_bars_consistent"])
+    assert not off.metadata["rebarred"]
+    assert off.metadata["bars_consistent"] == off.metadata["model_bars_consistent"]
+
+
 def test_the_same_recipe_gives_identical_files(generator, tmp_path) -> None:
     first = run(generator, tmp_path, seed=11)
     second = run(generator, tmp_path, seed=11)
@@ -84,7 +93,7 @@ def test_the_recipe_records_renderer_soundfont_hash_and_loudness(generator, tmp_
 
 def test_partial_abc_streams_and_adds_up_to_the_tune(generator, tmp_path) -> None:
     state = RunState()
-    abc = run(generator, tmp_path, state=state)[2]
+    abc = run(generator, tmp_path, state=state, regular_bars=False)[2]  # the text as written
     streamed = "".join(r.partial_text for r in state.reports)
     assert streamed.startswith("R:reel\nM:4/4\nL:1/8\nQ:1/4=200\nK:D\n")
     assert abc.text.split("T:Genloom reel\n", 1)[1].startswith(streamed.rstrip("|]\n"))

@@ -142,3 +142,26 @@ def test_render_midi_refuses_what_is_not_midi(tmp_path) -> None:
                                           output_dir=tmp_path), RunState())
     with pytest.raises(ParameterError, match="instrument"):
         render_midi_spec().check(render_midi_spec().validate_params({"instrument": "Kazoo"}))
+
+
+def test_rebar_places_bar_lines_by_the_meter_keeping_notes_and_the_pickup() -> None:
+    from genloom_audio import abc_text
+
+    ragged = "R:jig\nM:6/8\nL:1/8\nK:G\nG|B2G BA |G3A F2G |G2c e2g |g2e|d2d B2c|\n"
+    score = symbolic.parse_abc(abc_text.as_tune(ragged))
+    assert not symbolic.bars_consistent(score)
+    fixed = symbolic.rebar(abc_text.as_tune(ragged), score)
+    assert fixed.startswith("R:jig\nM:6/8\nL:1/8\nK:G\nG|")  # the pickup stays
+    again = symbolic.parse_abc(abc_text.as_tune(fixed))
+    assert symbolic.bars_consistent(again)
+
+    def sounding(s: object) -> list[tuple[int, float]]:
+        out: list[tuple[int, float]] = []
+        for n in s.flatten().notes:  # type: ignore[attr-defined]
+            if n.tie is not None and n.tie.type in ("continue", "stop"):
+                out[-1] = (out[-1][0], out[-1][1] + float(n.duration.quarterLength))
+            else:
+                out.append((n.pitch.midi, float(n.duration.quarterLength)))
+        return out
+
+    assert sounding(again) == sounding(score)
