@@ -100,3 +100,39 @@ def test_mix_places_voice_at_its_shot_and_loops_music(tmp_path: Path) -> None:
     music_at_2_5 = np.abs(mix[int(2.5 * AUDIO_RATE), 0])
     assert 0.15 < music_at_2_5 < 0.25  # the 1.1 s bed (at 22.05 kHz) loops to the end
     assert json.dumps(plan)
+
+
+def test_voice_over_by_the_installed_speech_generator_is_in_the_cut(
+        genloom_plugins: Any, genloom_project: Project, genloom_engine: Any) -> None:
+    plugins = genloom_plugins(modules=["genloom_procedural.plugin", "genloom_audio.plugin"])
+    if "audio.speech" not in plugins.generators:
+        pytest.skip("no speech generator is installed")
+    from genloom.core.boards import Boards
+    from genloom.core.boards.takes import queue_takes
+
+    boards = Boards(genloom_project)
+    board = boards.create("Voice", {"image_generator": "procedural.pattern", "width": 64,
+                                    "height": 64, "video_generator": "none"})
+    quiet = boards.add_shot(board.id, description="the sea", duration=1.0).id
+    spoken = boards.add_shot(board.id, description="a gull", duration=2.5,
+                             dialogue="Hello there.", character="ANNA").id
+    engine = genloom_engine(plugins)
+    jobs = queue_takes(engine, boards, board.id)  # picture, and voice as speech is installed
+    assert sorted(j.generator_id for j in jobs) == ["audio.speech", "procedural.pattern",
+                                                    "procedural.pattern"]
+    done = engine.wait([j.id for j in jobs], timeout=300)
+    assert all(j.state == "done" for j in done), [j.error for j in done]
+    voice = boards.shot(spoken).selected("voice")
+    assert voice is not None and boards.shot(quiet).selected("voice") is None
+    cut = queue_cut(engine, boards, board.id, width=64, height=64, fps=12)
+    (finished,) = engine.wait([cut.id], timeout=300)
+    assert finished.state == "done", finished.error
+    path = genloom_project.asset_path(finished.asset_ids[0])
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        rate = stream.rate
+        # AAC decodes planar: row 0 is the first channel
+        samples = np.concatenate([f.to_ndarray()[0] for f in container.decode(stream)])
+    before = np.abs(samples[:int(0.9 * rate)]).max()
+    during = np.abs(samples[int(1.1 * rate):int(2.5 * rate)]).max()
+    assert before < 0.01 < during  # silence on the first shot, the line on the second
