@@ -144,6 +144,11 @@ class TextToMusicGenerator:
                                   "return_tensors": "pt"}
         melody = request.inputs.get("melody")
         if melody is not None:
+            if getattr(self.processor, "feature_extractor", None) is None:
+                raise InputError("melody conditioning needs MusicGen Melody's processor, whose "
+                                 "chroma features need torchaudio: pip install torchaudio "
+                                 "(the same version as torch), and keep the folder's "
+                                 "preprocessor_config.json")
             clip, rate = audio_io.read_audio(melody.path)
             kwargs["audio"] = clip.mean(axis=1)
             kwargs["sampling_rate"] = rate
