@@ -263,7 +263,10 @@ def write_video(
             stream.pix_fmt = "yuv420p"
             stream.time_base = Fraction(1, 1) / rate
             if codec in ("libx264", "h264"):
-                stream.options = {"crf": str(int(crf)), "preset": "medium"}
+                # MB-tree off: with it, x264 encoded the same small frames (64x64) differently in
+                # about one run in ten (a frame off by up to 17 levels; one encoder thread did not
+                # help, 256x256 never differed), and a recipe must make the same clip again.
+                stream.options = {"crf": str(int(crf)), "preset": "medium", "x264-params": "mbtree=0"}
             else:  # mpeg4 has no crf; a bit rate that keeps detail at small sizes
                 stream.bit_rate = max(400_000, int(shape[0] * shape[1] * rate * 0.4))
             # Every stream must exist before the first packet is muxed (the header is written then).
