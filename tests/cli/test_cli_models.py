@@ -36,7 +36,7 @@ def tree(tmp_path, template) -> Path:
 @pytest.fixture
 def models_cli(genloom_home, tmp_path):
     env = {**os.environ, "GENLOOM_HOME": str(genloom_home), "GENLOOM_PLUGIN_PATH": str(MODEL_PLUGINS),
-           "GENLOOM_DISABLE_PLUGINS": "code,image,procedural,text", "HF_HUB_CACHE": str(tmp_path / "no-hf"),
+           "GENLOOM_DISABLE_PLUGINS": "audio,code,image,procedural,text,video", "HF_HUB_CACHE": str(tmp_path / "no-hf"),
            "HF_HUB_OFFLINE": "1"}
 
     def run(*args, code=0):
@@ -120,7 +120,7 @@ def test_unknown_models_and_folders_exit_3_and_bad_paths_exit_2(models_cli, tmp_
 
 
 def test_a_fresh_install_lists_the_bundled_models_without_a_scan(genloom_home, tmp_path):
-    """A new user's first `genloom models list` shows the three models that ship."""
+    """A new user's first `genloom models list` shows the models that ship."""
     env = {**os.environ, "GENLOOM_HOME": str(genloom_home), "HF_HUB_CACHE": str(tmp_path / "no-hf"),
            "HF_HUB_OFFLINE": "1"}
     env.pop("GENLOOM_PLUGIN_PATH", None)
@@ -129,7 +129,8 @@ def test_a_fresh_install_lists_the_bundled_models_without_a_scan(genloom_home, t
     listed = subprocess.run([*argv, "--json"], capture_output=True, text=True, env=env, timeout=120)
     assert listed.returncode == 0, listed.stderr
     bundled = sorted(m["details"]["bundled_id"] for m in json.loads(listed.stdout) if m["source"] == "bundled")
-    assert bundled == ["code.stdlib-llama", "image.emoji-ldm-32", "text.fortune-llama"]
+    assert bundled == ["audio.espeak-vocos-en", "audio.folk-abc", "code.stdlib-llama", "image.emoji-ldm-32",
+                       "text.fortune-llama", "video.emoji-motion"]
     text = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120).stdout
     assert "no models" not in text and "Emoji" in text
 
@@ -139,7 +140,7 @@ def test_a_pickle_only_folder_is_refused_at_submit_and_the_command_the_refusal_n
     """The user's path through finding 2 and 3 of issue 11: refused once, at submit, with the
     command to run; after it, the folder generates, whatever name it is given."""
     folder = builders.gpt2_pickle_original_keys(tmp_path / "models" / "gpt2-pickle")
-    env = {**os.environ, "GENLOOM_HOME": str(genloom_home), "GENLOOM_DISABLE_PLUGINS": "code,image,procedural",
+    env = {**os.environ, "GENLOOM_HOME": str(genloom_home), "GENLOOM_DISABLE_PLUGINS": "audio,code,image,procedural,video",
            "HF_HUB_CACHE": str(tmp_path / "no-hf"), "HF_HUB_OFFLINE": "1"}
     env.pop("GENLOOM_PLUGIN_PATH", None)
 

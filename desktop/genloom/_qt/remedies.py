@@ -15,6 +15,7 @@ APP_PHRASES: Phrasebook = {
     "list_jobs": "The queue lists the jobs there are.",
     "list_generators": "The generator picker lists them all.",
     "list_plugins": "Tools ▸ Plugins… shows which plugins failed and why.",
+    "list_conversations": "The Chat tab lists the conversations of this project.",
 }
 
 

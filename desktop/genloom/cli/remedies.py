@@ -13,4 +13,5 @@ CLI_PHRASES: Phrasebook = {
     "list_jobs": "`genloom jobs` lists the queue with the job ids.",
     "list_generators": "`genloom generators` lists them all.",
     "list_plugins": "`genloom plugins` shows which plugins failed and why.",
+    "list_conversations": "`genloom conversations` lists them with their ids.",
 }

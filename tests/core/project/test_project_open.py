@@ -74,14 +74,14 @@ def test_open_or_create_creates_then_opens(tmp_path: Path) -> None:
 def test_newer_schema_is_refused_and_the_database_left_untouched(project: Project) -> None:
     project.close()
     conn = sqlite3.connect(project.db_path)
-    conn.execute("PRAGMA user_version = 5")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     before = project.db_path.read_bytes()
     with pytest.raises(SchemaTooNewError) as raised:
         Project.open(project.path)
     assert str(raised.value) == (
-        f"project {project.path} was saved by a newer Genloom (schema 5; this version reads "
+        f"project {project.path} was saved by a newer Genloom (schema {SCHEMA_VERSION + 1}; this version reads "
         f"up to {SCHEMA_VERSION}). Update Genloom to open it.")
     assert project.db_path.read_bytes() == before
 

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from genloom.core.boards.model import TRACKS, BoardStyle, Shot
 from genloom.core.generators import accepting
-from genloom.sdk.errors import InputError, ParameterError
+from genloom.sdk.errors import InputError, ParameterError, Remedy
 from genloom.sdk.params import ChoiceParam, FloatParam, IntParam, StringParam
 
 if TYPE_CHECKING:
@@ -146,7 +146,7 @@ def plan_takes(boards: Boards, plugins: PluginManager, board_id: int,
     if "picture" in tracks:
         if gens.image is None:
             raise InputError("no image generator is installed to make keyframes; install or "
-                             "enable an image plugin (`genloom plugins`)")
+                             "enable an image plugin", remedy=Remedy("list_plugins"))
         for shot in shots:
             motion = gens.camera if shot.camera != "static" else gens.video
             follow = _motion(motion, style, shot) if motion is not None else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from genloom.core.project.errors import ProjectError
+from genloom.sdk.errors import Remedy
 
 __all__ = ["ConversationError", "ConversationNotFoundError", "MessageNotFoundError"]
 
@@ -16,8 +17,8 @@ class ConversationNotFoundError(ConversationError, LookupError):
 
     def __init__(self, conversation_id: object) -> None:
         self.conversation_id = conversation_id
-        super().__init__(f"there is no conversation {conversation_id!r} in this project; "
-                         "`genloom conversations` lists them")
+        super().__init__(f"there is no conversation {conversation_id!r} in this project",
+                         remedy=Remedy("list_conversations"))
 
 
 class MessageNotFoundError(ConversationError, LookupError):

@@ -44,6 +44,7 @@ from typing import IO, TYPE_CHECKING, Any
 from genloom.core.project.errors import ProjectError
 from genloom.core.project.files import fsync_dir
 from genloom.core.project.safe_paths import checked_inside, derived_path
+from genloom.sdk.errors import Remedy
 
 if TYPE_CHECKING:
     from genloom.core.project.project import Project
@@ -166,11 +167,11 @@ def _add(archive: zipfile.ZipFile, path: Path, name: str, method: int, digest: s
                 size += len(chunk)
                 out.write(chunk)
     except FileNotFoundError:
-        raise ArchiveError(f"{name} is missing from the project; run `genloom project check` "
-                           "and archive again") from None
+        raise ArchiveError(f"{name} is missing from the project; check the project and archive "
+                           "again", remedy=Remedy("check_project")) from None
     if digest is not None and sha.hexdigest() != digest:
-        raise ArchiveError(f"{name} does not hold the content its name says (damaged); run "
-                           "`genloom project check` and archive again")
+        raise ArchiveError(f"{name} does not hold the content its name says (damaged); check the "
+                           "project and archive again", remedy=Remedy("check_project"))
     return {"name": name, "size": size, "sha256": sha.hexdigest()}
 
 
