@@ -265,6 +265,24 @@ def register_all(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     q.add_argument("--dir", default=".", help="where to create it (default: here)")
     q.set_defaults(handler=lazy("cmd_plugin_new:plugin_new"))
 
+    # bench
+    p = sub.add_parser("bench", help="measure how fast this machine runs your generators and models")
+    p.add_argument("generators", nargs="*", metavar="GENERATOR",
+                   help="generators to measure (default: every one with a model of its own and no input)")
+    p.add_argument("--modality", choices=("text", "image", "audio", "video", "code"),
+                   help="only the default generators of this kind")
+    p.add_argument("--model", help="a model to load instead of each generator's default")
+    p.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps (default: settings)")
+    p.add_argument("--backend", help="a backend the generator offers (torch, onnx, ...), or all")
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
+                   help="set a parameter (e.g. steps=20, width=512); repeat for more")
+    p.add_argument("--runs", type=int, default=3, help="timed runs after one warm-up (default 3)")
+    p.add_argument("--no-save", action="store_true", help="do not keep the results")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    p.add_argument("--list", action="store_true", help="show the stored results (newest per model and device)")
+    p.add_argument("--report", action="store_true", help="print the stored results as a report to share")
+    _finish(p, "cmd_bench:bench", project=False)
+
 
 def _register_boards(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("board", help="storyboards: shots, takes, a draft cut and exports for editors")
