@@ -528,6 +528,11 @@ class MainWindow(QMainWindow):
 
         PluginDialog(self.plugins, self.settings, self).exec()
 
+    def show_benchmarks(self) -> None:
+        from genloom._qt.benchmarks_dialog import show_benchmarks
+
+        show_benchmarks(self.plugins, self)
+
     def show_settings(self) -> None:
         from genloom._qt.dialogs import SettingsDialog
 

@@ -77,6 +77,7 @@ def build_menus(window: MainWindow) -> None:
     add_action(tools, "Reveal project folder", lambda: QDesktopServices.openUrl(
         QUrl.fromLocalFile(str(window.project.path))), None, "reveal")
 
+    add_action(menus["help"], "Benchmarks…", window.show_benchmarks)
     add_action(menus["help"], "About Genloom", window.about)
 
 

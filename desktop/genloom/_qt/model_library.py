@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from genloom._qt.relay import LibrarySignals
 from genloom._qt.remedies import app_message
 from genloom._qt.resources import icon, mono_font
+from genloom.core import benchmarking
 from genloom.core.models.licences import classify
 from genloom.core.units import human_size
 from genloom.sdk.errors import GenloomError
@@ -223,6 +224,11 @@ class ModelLibraryDialog(QDialog):
             lines.append(f"  {location.path}  [{location.source}]{flag}")
         if entry.allow_pickle:
             lines.append("pickle loading allowed for this file (weights-only)")
+        measured = benchmarking.for_model(benchmarking.load_results(), entry.hash, entry.id)
+        lines.append("speed on this machine: " + ("not measured (Help ▸ Benchmarks)" if not measured else ""))
+        for result in measured:
+            where = "/".join(x for x in (result.backend, result.device, result.dtype) if x)
+            lines.append(f"  {result.generator_id} {where}: {result.summary()}")
         self.details.setPlainText("\n".join(lines))
 
     def _update_buttons(self) -> None:
