@@ -26,6 +26,10 @@ def main(argv: list[str]) -> int:
         start = time.perf_counter()
         importlib.import_module(f"tests.benchmarks.{name}").main()
         print(f"({name} took {time.perf_counter() - start:.1f} s)", flush=True)
+    from tests.benchmarks._report import goal_summary
+
+    print("\n== goals ==")
+    print(goal_summary())
     return 0
 
 

@@ -222,9 +222,9 @@ def main() -> list[dict]:
                med["d_total"], f"tokens/s view {n / med['v_total']:.1f} vs direct "
                                f"{n / med['d_total']:.1f}"),
         report("time per token while streaming, view", 1 / med["v_rate"],
-               "plugin called directly", 1 / med["d_rate"],
-               f"{med['v_rate']:.1f} vs {med['d_rate']:.1f} tokens/s between the first and "
-               "last text shown; goal ratio <= 1.05"),
+               "plugin called directly", 1 / med["d_rate"], goal=1.05,
+               note=f"{med['v_rate']:.1f} vs {med['d_rate']:.1f} tokens/s between the first and "
+                    "last text shown"),
         report("max event-loop gap while streaming", med["stall"], "the same, idle",
                med["idle_stall"], f"worst round {max(rows['stall']) * 1000:.1f} ms; goal < 50 ms"),
         report("max event-loop gap, last token to settled", med["end_stall"], "the same, idle",

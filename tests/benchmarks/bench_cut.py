@@ -77,7 +77,7 @@ def main() -> None:
         cut_s = time.perf_counter() - start
         assert abs(probe(folder / "cut.mp4").duration - length) <= 1 / FPS + 1e-6
         note = f"{SHOTS} shots, {length:g} s, {WIDTH}x{HEIGHT}@{FPS}, {info['codec']}"
-        report("draft cut (render_cut)", cut_s, "real time of the cut", length, note)
+        report("draft cut (render_cut)", cut_s, "real time of the cut", length, note, goal=1.0)
         if ffmpeg is None:
             print("ffmpeg is not installed: the concat baseline is skipped", flush=True)
             return

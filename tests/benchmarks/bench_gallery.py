@@ -185,7 +185,7 @@ def main() -> None:
         rows = gallery.model.rowCount()
         report(f"gallery scroll, mean frame ({STEPS} viewport steps)", statistics.mean(frames),
                "plain QListView, same steps", statistics.mean(plain_frames),
-               f"{rows:,} rows loaded of {gallery.model.total():,}")
+               f"{rows:,} rows loaded of {gallery.model.total():,}", goal=1.5)
         report("gallery scroll, worst frame", max(frames),
                "plain QListView, worst frame", max(plain_frames),
                "includes fetching a 200-asset page")
