@@ -17,9 +17,10 @@ Each pair is warmed up (two calls of each), then timed in rounds whose order alt
 machine, and whatever the first call of a round pays, hit both alike. A line gives the
 medians, and the median and range of the per-round throughput ratios: on a shared 2-core
 machine one round's ratio swings by 20% either way, so read the median, not one round.
-``GENLOOM_BENCH_ROUNDS`` (default 9) sets the rounds. torch runs on one thread in both
-(``GENLOOM_BENCH_THREADS`` to change): on a busy 2-core machine more threads mostly
-measure contention.
+``GENLOOM_BENCH_ROUNDS`` (default 9) sets the rounds. Everything runs twice: with one
+thread for torch and ONNX Runtime alike (``GENLOOM_BENCH_THREADS`` to change; on a busy
+2-core machine more threads mostly measure contention), then at the app's default
+setting (``cpu_threads`` 0: one per core for both).
 
 The plugin's own cost per token is also measured without the model: the generated ids
 replayed through a ``TokenStream`` reporting into a ``RunState``, as ``run`` does. That
@@ -180,11 +181,18 @@ def _bench_model(module: str, generator_id: str, model_id: str, prompt: str) -> 
 def main() -> None:
     import torch
 
-    threads = int(os.environ.get("GENLOOM_BENCH_THREADS", "1"))
-    torch.set_num_threads(threads)
-    print(f"torch threads: {threads}; onnxruntime: its default; {ROUNDS} rounds", flush=True)
-    for case in CASES:
-        _bench_model(*case)
+    from genloom.sdk.runtime import set_cpu_threads
+
+    default = torch.get_num_threads()  # torch's and onnxruntime's own default: one per core
+    # Both backends get the same thread count (genloom.sdk.runtime: the worker does the same
+    # from the user's setting): first a fixed count, then the app's default setting (0).
+    for threads in (int(os.environ.get("GENLOOM_BENCH_THREADS", "1")), 0):
+        set_cpu_threads(threads)
+        torch.set_num_threads(threads or default)
+        print(f"\ntorch and onnxruntime threads: {threads or f'the default ({default})'}; "
+              f"{ROUNDS} rounds", flush=True)
+        for case in CASES:
+            _bench_model(*case)
 
 
 if __name__ == "__main__":

@@ -142,6 +142,12 @@ class SettingsDialog(QDialog):
         self.budget.setValue(settings.model_memory_budget_mb)
         self.budget.setToolTip("Memory loaded models may use per device; beyond it the least recently used "
                                "are unloaded. Automatic: 90% of a GPU's memory, half the RAM.")
+        self.threads = QSpinBox()
+        self.threads.setRange(0, 1024)
+        self.threads.setSpecialValueText("one per core")
+        self.threads.setValue(settings.cpu_threads)
+        self.threads.setToolTip("CPU threads a model may use, for torch and ONNX Runtime alike; fewer "
+                                "leave cores free for other work. Applies from the next worker start.")
         self.stall = QDoubleSpinBox()
         self.stall.setRange(5, 86400)
         self.stall.setValue(settings.stall_timeout_s)
@@ -165,6 +171,7 @@ class SettingsDialog(QDialog):
         form.addRow("Device", self.device)
         form.addRow("Loaded generators kept", self.cache)
         form.addRow("Model memory budget", self.budget)
+        form.addRow("CPU threads for models", self.threads)
         form.addRow("Hung job time-out", self.stall)
         form.addRow("Theme", self.theme)
         form.addRow("Plugin folders", self.plugin_dirs)
@@ -189,10 +196,12 @@ class SettingsDialog(QDialog):
         from genloom.core.settings import SettingsError
 
         previous = (self.settings.device, self.settings.max_loaded_generators, self.settings.stall_timeout_s,
-                    self.settings.theme, list(self.settings.plugin_dirs), self.settings.model_memory_budget_mb)
+                    self.settings.theme, list(self.settings.plugin_dirs), self.settings.model_memory_budget_mb,
+                    self.settings.cpu_threads)
         self.settings.device = self.device.currentText().strip()
         self.settings.max_loaded_generators = self.cache.value()
         self.settings.model_memory_budget_mb = self.budget.value()
+        self.settings.cpu_threads = self.threads.value()
         self.settings.stall_timeout_s = self.stall.value()
         self.settings.theme = self.theme.currentText()
         self.settings.plugin_dirs = [self.plugin_dirs.item(i).text() for i in range(self.plugin_dirs.count())]
@@ -200,7 +209,8 @@ class SettingsDialog(QDialog):
             self.settings.save()
         except (SettingsError, OSError) as exc:
             (self.settings.device, self.settings.max_loaded_generators, self.settings.stall_timeout_s,
-             self.settings.theme, self.settings.plugin_dirs, self.settings.model_memory_budget_mb) = previous
+             self.settings.theme, self.settings.plugin_dirs, self.settings.model_memory_budget_mb,
+             self.settings.cpu_threads) = previous
             self.error.setText(str(exc))
             self.error.show()
             return

@@ -38,6 +38,8 @@ class Settings:
     #: Memory the worker's loaded models may hold per device, in MB; beyond it the least
     #: recently used are unloaded. 0: automatic (90% of a GPU's memory, half the RAM).
     model_memory_budget_mb: int = 0
+    #: CPU threads a model may use (torch and ONNX Runtime alike); 0: one per core.
+    cpu_threads: int = 0
     #: List the models in the Hugging Face cache in the model library.
     scan_hf_cache: bool = True
     #: A running job that reports no progress for this long is treated as hung.
@@ -83,6 +85,10 @@ class Settings:
                 f"model_memory_budget_mb: {self.model_memory_budget_mb} is negative; use a size in MB, "
                 "or 0 for automatic"
             )
+        if isinstance(self.cpu_threads, bool) or not isinstance(self.cpu_threads, int) \
+                or not 0 <= self.cpu_threads <= 1024:
+            raise SettingsError(f"cpu_threads: {self.cpu_threads!r} is not a thread count; use 1 to the "
+                                "number of cores, or 0 for one per core")
         if not isinstance(self.last_generator, str):
             raise SettingsError(f"last_generator: {self.last_generator!r} is not a generator id; "
                                 "use one such as 'image.text_to_image', or remove the line")

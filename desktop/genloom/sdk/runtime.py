@@ -6,13 +6,21 @@ this module costs nothing.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from genloom.sdk.errors import GenloomError
 
-__all__ = ["ONNX_PROVIDER_ORDER", "OnnxRuntimeError", "choose_onnx_providers", "onnx_session"]
+__all__ = ["CPU_THREADS_ENV", "ONNX_PROVIDER_ORDER", "OnnxRuntimeError", "apply_cpu_threads",
+           "choose_onnx_providers", "cpu_threads", "onnx_session", "set_cpu_threads"]
+
+#: The number of CPU threads models may use (0 or unset: the libraries' own default, one
+#: per core). The worker sets it from the user's setting; torch and ONNX Runtime both
+#: follow it, so a comparison of the two backends compares like with like.
+CPU_THREADS_ENV = "GENLOOM_CPU_THREADS"
 
 #: Execution providers in order of preference; the first ones that exist are used.
 ONNX_PROVIDER_ORDER: tuple[str, ...] = (
@@ -65,6 +73,33 @@ def choose_onnx_providers(device: str, available: Sequence[str]) -> list[str | t
     return chosen
 
 
+def cpu_threads() -> int:
+    """The CPU threads models should use; 0 means each library's default."""
+    try:
+        return max(0, int(os.environ.get(CPU_THREADS_ENV, "0") or 0))
+    except ValueError:
+        return 0
+
+
+def set_cpu_threads(threads: int) -> None:
+    """Make ``threads`` (0: the default) the count for this process's models, and apply it
+    to torch at once if torch is loaded (else :func:`apply_cpu_threads` does, after a load)."""
+    if threads > 0:
+        os.environ[CPU_THREADS_ENV] = str(int(threads))
+    else:
+        os.environ.pop(CPU_THREADS_ENV, None)
+    apply_cpu_threads()
+
+
+def apply_cpu_threads() -> None:
+    """Give torch the thread count of :func:`cpu_threads`, if torch is loaded and one is set.
+    (ONNX Runtime sessions get it when :func:`onnx_session` opens them.)"""
+    threads = cpu_threads()
+    torch = sys.modules.get("torch")
+    if threads and torch is not None and torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+
+
 def onnx_session(path: Path | str, device: str,
                  providers: Sequence[str | tuple[str, dict[str, Any]]] | None = None,
                  session_options: Any | None = None) -> tuple[Any, list[str]]:
@@ -75,7 +110,8 @@ def onnx_session(path: Path | str, device: str,
     device allows) unless ``providers`` is given. ``active_providers`` is what
     the session actually uses (``session.get_providers()``): onnxruntime falls
     back to the CPU silently when a GPU provider fails to start, so record
-    this, not the request.
+    this, not the request. When a CPU thread count is set (:func:`cpu_threads`), the
+    session's intra-op threads follow it unless ``session_options`` names its own.
 
     :raises OnnxRuntimeError: the file is missing or onnxruntime cannot open it.
     """
@@ -91,6 +127,12 @@ def onnx_session(path: Path | str, device: str,
         ) from exc
     requested = list(providers) if providers is not None else choose_onnx_providers(
         device, ort.get_available_providers())
+    threads = cpu_threads()
+    if threads:
+        if session_options is None:
+            session_options = ort.SessionOptions()
+        if not session_options.intra_op_num_threads:  # a plugin's own choice stands
+            session_options.intra_op_num_threads = threads
     try:
         session = ort.InferenceSession(str(path), sess_options=session_options, providers=requested)
     except Exception as exc:  # onnxruntime raises its own exception types

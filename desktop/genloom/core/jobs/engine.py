@@ -369,7 +369,8 @@ class Engine:
             self._worker.shutdown(timeout=1)
         worker = WorkerProcess(
             {"plugins": self.plugins.config.to_dict(), "max_loaded": self.settings.max_loaded_generators,
-             "memory_budget_mb": self.settings.model_memory_budget_mb},
+             "memory_budget_mb": self.settings.model_memory_budget_mb,
+             "cpu_threads": self.settings.cpu_threads},
             log_path=paths.log_dir() / "worker.log",
         )
         worker.start()

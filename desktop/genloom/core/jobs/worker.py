@@ -42,6 +42,7 @@ from genloom.core.plugins import PluginConfig, PluginManager
 from genloom.sdk.errors import CancelledError, GenloomError, InputError, ParameterError
 from genloom.sdk.models import ModelRef
 from genloom.sdk.run import Generator, InputAsset, Output, Progress, Request, RunState
+from genloom.sdk.runtime import apply_cpu_threads, set_cpu_threads
 
 if TYPE_CHECKING:
     from genloom.core.models import ModelLibrary
@@ -116,6 +117,7 @@ class Worker:
                 self.plugins = PluginManager(PluginConfig.from_dict(message["plugins"])).load()
                 self.max_loaded = max(1, int(message.get("max_loaded", 2)))
                 self.memory_budget_mb = _memory_budget_mb(message)
+                set_cpu_threads(int(message.get("cpu_threads") or 0))
                 self.events.send({"ev": "ready", "pid": os.getpid(), "python": platform.python_version(),
                                   "genloom": __version__,
                                   "failed_plugins": [r.name for r in self.plugins.failed()]})
@@ -212,6 +214,7 @@ class Worker:
         cuda_before = cuda_allocated(device)
         generator = spec.factory()
         generator.load(model, device, dtype)
+        apply_cpu_threads()  # torch may have been imported by this load
         self.cache[key] = generator
         self.footprints[key] = generator_footprint(generator, model, device, cuda_before)
         self._evict(device, incoming=0, slots=0, keep=key)
