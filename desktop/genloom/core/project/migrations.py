@@ -13,6 +13,7 @@ Version 3: a job's seed count. Then storyboards (``genloom.core.boards``): board
 shots, takes, the job links that attach finished jobs' assets as takes, and the
 boards' undo log.
 Then conversations (conversations, messages as a tree, conversation_search).
+Then evaluation: judgements (with their entries) and sweeps (with their cells).
 """
 
 from __future__ import annotations
@@ -272,6 +273,50 @@ def _conversations(conn: sqlite3.Connection, root: Path) -> None:
     """)
 
 
+def _judgements_and_sweeps(conn: sqlite3.Connection, root: Path) -> None:
+    # Evaluation (genloom.core.evaluation): a judgement compares two to four assets, one
+    # preferred or a tie. Each entry keeps what the leaderboard ranks (generator, model,
+    # setting) as it was when judged, so deleting an asset only clears ``asset_id`` and
+    # the history still counts. A sweep is a grid of cell jobs and, once they have ended,
+    # the job that draws the grid; both survive a restart.
+    _execute_script(conn, """
+        CREATE TABLE judgements (
+            id      INTEGER PRIMARY KEY,
+            created REAL NOT NULL,
+            tie     INTEGER NOT NULL DEFAULT 0 CHECK (tie IN (0, 1)),
+            note    TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE judgement_entries (
+            judgement_id INTEGER NOT NULL REFERENCES judgements (id) ON DELETE CASCADE,
+            position     INTEGER NOT NULL,
+            asset_id     INTEGER REFERENCES assets (id) ON DELETE SET NULL,
+            preferred    INTEGER NOT NULL DEFAULT 0 CHECK (preferred IN (0, 1)),
+            kind         TEXT NOT NULL DEFAULT '',
+            generator_id TEXT NOT NULL DEFAULT '',
+            model_id     TEXT NOT NULL DEFAULT '',
+            setting      TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (judgement_id, position)
+        );
+        CREATE INDEX judgement_entries_asset ON judgement_entries (asset_id);
+        CREATE TABLE sweeps (
+            id           INTEGER PRIMARY KEY,
+            created      REAL NOT NULL,
+            generator_id TEXT NOT NULL,
+            definition   TEXT NOT NULL,
+            grid_job_id  INTEGER,
+            claimed      INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE sweep_cells (
+            sweep_id INTEGER NOT NULL REFERENCES sweeps (id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            job_id   INTEGER NOT NULL,
+            labels   TEXT NOT NULL,
+            PRIMARY KEY (sweep_id, position)
+        );
+        CREATE INDEX sweep_cells_job ON sweep_cells (job_id)
+    """)
+
+
 def _execute_script(conn: sqlite3.Connection, script: str) -> None:
     # Not executescript(): it commits first, which would break the one
     # transaction a migration must run in.
@@ -282,7 +327,8 @@ def _execute_script(conn: sqlite3.Connection, script: str) -> None:
 
 #: ``MIGRATIONS[i]`` moves a database from schema version ``i`` to ``i + 1``.
 MIGRATIONS: tuple[Migration, ...] = (_v1_assets, _v2_jobs_and_search, _v3_job_seed_count,
-                                     _boards, _board_follow_ups, _conversations)
+                                     _boards, _board_follow_ups, _conversations,
+                                     _judgements_and_sweeps)
 
 #: The schema version this code writes, and the newest it reads.
 SCHEMA_VERSION = len(MIGRATIONS)
