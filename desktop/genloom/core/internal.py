@@ -1,5 +1,5 @@
-"""Generators that core itself provides (the storyboard's draft cut), for the engine and
-the worker alone.
+"""Generators that core itself provides (the storyboard's draft cut, a sweep's grid and
+sheet), for the engine and the worker alone.
 
 They run as jobs like any generator (queued, in the worker, with progress, cancel,
 recipe and lineage), but they are not a plugin's: no plugin can replace or disable
@@ -28,8 +28,9 @@ __all__ = ["internal_generator", "internal_generators", "pattern_input"]
 def internal_generators() -> dict[str, GeneratorSpec]:
     """Core's own generators by id (plain data; their code loads in the worker)."""
     from genloom.core.boards.cut import draft_cut_spec
+    from genloom.core.evaluation.sweep_grid import sweep_grid_specs
 
-    specs = [draft_cut_spec()]
+    specs = [draft_cut_spec(), *sweep_grid_specs()]
     return {spec.id: spec for spec in specs}
 
 
