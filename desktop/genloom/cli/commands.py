@@ -102,6 +102,32 @@ def register_all(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument("--quiet", "-q", action="store_true")
     _finish(p, "cmd_generate:rerun")
 
+    # sweeps and the leaderboard (genloom.core.evaluation)
+    p = sub.add_parser("sweep", help="run a generator over a grid of up to three parameters and "
+                                     "store a labelled grid of the results")
+    p.add_argument("generator", help="generator id (see `genloom generators`)")
+    p.add_argument("--axis", dest="axes", action="append", default=[], metavar="NAME=VALUES",
+                   help="an axis: steps=10,20,30, seed=1..4, guidance_scale=3..9:3, model=A,B or "
+                        "prompt_sr=cat,dog (the first word of the prompt replaced); up to three")
+    p.add_argument("--prompt", help="the prompt (the generator's parameter with the prompt role)")
+    p.add_argument("--param", "--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
+                   help="a fixed parameter for every cell; repeat for more")
+    p.add_argument("--input", dest="inputs", action="append", default=[], metavar="ROLE=ASSET",
+                   help="use an asset as an input in every cell, e.g. --input image=12")
+    p.add_argument("--seed", type=int, help="the seed of every cell (default: one drawn for all)")
+    p.add_argument("--model", help="the model of every cell (or sweep it with --axis model=...)")
+    p.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps (default: settings)")
+    p.add_argument("--wait", action="store_true",
+                   help="run the cells and the grid here and print the grid's path")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+    _finish(p, "cmd_sweep:sweep")
+
+    p = sub.add_parser("leaderboard", help="rank generators, models or settings by your "
+                                           "judgements (Bradley-Terry scores with their error)")
+    p.add_argument("--by", choices=("generator", "model", "setting"), default="setting")
+    p.add_argument("--generator", help="only this generator's entries")
+    _finish(p, "cmd_sweep:leaderboard")
+
     # jobs
     p = sub.add_parser("jobs", help="the job queue: list, show, cancel, retry, move, run")
     jobs = p.add_subparsers(dest="jobs_action", metavar="ACTION")

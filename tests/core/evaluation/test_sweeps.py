@@ -170,3 +170,20 @@ def test_prompt_search_replace_and_a_third_axis(procedural: Any) -> None:
     assert plan.cells[-1].seed == 2
     with pytest.raises(ParameterError, match="does not occur in the prompt"):
         plan_sweep(spec, ["prompt_sr=horse,dog"])
+
+
+def test_a_sweep_of_the_bundled_image_model_draws_a_2x2_grid(genloom_plugins: Any,
+                                                             genloom_project: Project,
+                                                             genloom_engine: Any) -> None:
+    engine = genloom_engine(genloom_plugins(modules=["genloom_image.plugin"]))
+    follow(engine)
+    sweep = submit_sweep(engine, "image.text_to_image", ["steps=2,4", "scheduler=DDIM,Euler"],
+                         {"prompt": "red heart", "width": 32, "height": 32}, seed=7)
+    grid = _wait_for_grid(engine, genloom_project, sweep.id, timeout=600)
+    plan = json.loads(grid.recipe["params"]["plan"])
+    assert [c["labels"] for c in plan["cells"]] == [
+        ["steps=2", "scheduler=DDIM"], ["steps=2", "scheduler=Euler"],
+        ["steps=4", "scheduler=DDIM"], ["steps=4", "scheduler=Euler"]]
+    assert len(genloom_project.parents(grid.id)) == 4
+    with Image.open(genloom_project.asset_path(grid)) as image:
+        assert image.width >= 2 * 128 and image.height >= 2 * 128
