@@ -605,6 +605,7 @@ class GalleryWidget(QWidget):
     Signals carry asset ids: ``asset_selected(int)`` when the current asset
     changes, ``asset_activated(int)`` on double-click or Enter, and the
     context-menu requests ``rerun_requested(int, bool new_seed)``,
+    ``compare_requested(list)`` (the selected ids, when two or more are selected),
     ``use_as_input_requested(int)``, ``export_requested(int)`` and
     ``delete_requested(int)`` (the window confirms and deletes). Copy and
     reveal are done here.
@@ -616,6 +617,7 @@ class GalleryWidget(QWidget):
     use_as_input_requested = Signal(int)
     export_requested = Signal(int)
     delete_requested = Signal(int)
+    compare_requested = Signal(list)  # the selected asset ids
 
     def __init__(self, project: Project | None, parent: QWidget | None = None, *,
                  thumbnails: ThumbnailService | None = None) -> None:
@@ -829,6 +831,7 @@ class GalleryWidget(QWidget):
             ("Vary (new seed)", lambda: self.rerun_requested.emit(asset_id, True)),
             ("Use as input", lambda: self.use_as_input_requested.emit(asset_id)),
             (None, None),
+            *self._compare_entry(),
             ("Export…", lambda: self.export_requested.emit(asset_id)),
             ("Copy", lambda: self._copy(asset)),
             ("Reveal in file manager", lambda: self._reveal(asset)),
@@ -843,6 +846,13 @@ class GalleryWidget(QWidget):
             action.triggered.connect(handler)
             menu.addAction(action)
         return menu
+
+    def _compare_entry(self) -> list[tuple[str | None, Any]]:
+        selected = self.selected_ids()
+        if len(selected) < 2:
+            return []
+        return [(f"Compare {len(selected)} selected", lambda: self.compare_requested.emit(selected)),
+                (None, None)]
 
     def _copy(self, asset: Asset) -> None:
         if self._project is None:

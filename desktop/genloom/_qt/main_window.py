@@ -18,7 +18,7 @@ from genloom.sdk.errors import GenloomError
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-    from PySide6.QtWidgets import QTabWidget
+    from PySide6.QtWidgets import QDialog, QTabWidget
 
     from genloom._qt.chat_view import ChatView
     from genloom._qt.gallery import GalleryWidget
@@ -58,6 +58,8 @@ class MainWindow(QMainWindow):
         self.inspector: InspectorWidget | None = None
         self.storyboard: StoryboardView | None = None
         self.chat: ChatView | None = None
+        self.compare_dialog: QDialog | None = None  # the newest, kept while open
+        self.leaderboard_dialog: QDialog | None = None
         self.centre_tabs: QTabWidget | None = None
         self.recent_menu: QMenu | None = None
         self._pending_selection: int | None = None
@@ -212,6 +214,7 @@ class MainWindow(QMainWindow):
         gallery.use_as_input_requested.connect(panel.use_as_input)
         gallery.export_requested.connect(self.export_asset)
         gallery.delete_requested.connect(self.delete_asset)
+        gallery.compare_requested.connect(self.compare_assets)
         inspector.rerun_requested.connect(self.rerun)
         inspector.use_as_input_requested.connect(panel.use_as_input)
         inspector.export_requested.connect(self.export_asset)
@@ -515,6 +518,22 @@ class MainWindow(QMainWindow):
         """Bring the Gallery tab (gallery and inspector) to the front."""
         if self.centre_tabs is not None:
             self.centre_tabs.setCurrentIndex(0)
+
+    def compare_selected(self) -> None:
+        """Open the compare view for the gallery's selection (2-4 assets of one kind)."""
+        if self.gallery is not None:
+            self.compare_assets(self.gallery.selected_ids())
+
+    def compare_assets(self, asset_ids: list[int]) -> None:
+        from genloom._qt.compare_view import open_compare
+
+        self.compare_dialog = open_compare(self, self.project, list(asset_ids))
+
+    def show_leaderboard(self) -> None:
+        from genloom._qt.leaderboard_view import LeaderboardDialog
+
+        self.leaderboard_dialog = LeaderboardDialog(self.project, self)
+        self.leaderboard_dialog.show()
 
     def show_model_library(self) -> None:
         from genloom._qt.model_library import ModelLibraryDialog

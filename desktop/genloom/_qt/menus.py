@@ -71,6 +71,9 @@ def build_menus(window: MainWindow) -> None:
         theme_group.addAction(action)
 
     tools = menus["tools"]
+    add_action(tools, "Compare selected assets…", window.compare_selected, "Ctrl+K", "image")
+    add_action(tools, "Leaderboard…", window.show_leaderboard, "Ctrl+Shift+L")
+    tools.addSeparator()
     add_action(tools, "Model library…", window.show_model_library, "Ctrl+Shift+M", "folder")
     add_action(tools, "Plugins…", window.show_plugins, None, "plugin")
     add_action(tools, "Settings…", window.show_settings, QKeySequence.StandardKey.Preferences, "settings")

@@ -48,6 +48,7 @@ class ProjectController(QObject):
 
     def start_engine(self) -> None:
         """Start the job engine (the worker process starts with the first job)."""
+        from genloom.core.evaluation.sweeps import follow as follow_sweeps
         from genloom.core.jobs.engine import Engine
 
         if self.engine is not None or self.project is None:
@@ -55,6 +56,7 @@ class ProjectController(QObject):
         self.engine = Engine(self.project, self.plugins, self.settings)
         self.bridge.attach(self.engine)
         self.engine.start()
+        follow_sweeps(self.engine)  # a sweep's grid is queued when its last cell ends
         self.engine_changed.emit(self.engine)
         if self.library is None:
             self.open_library()

@@ -182,3 +182,11 @@ class ConversationSignals(CoreRelay):
     conversation_changed = Signal(int)   # conversation id
     conversation_deleted = Signal(int)   # conversation id
     message_changed = Signal(object)     # Message (an answer settled)
+
+
+class JudgementSignals(CoreRelay):
+    """Relays a project's judgements (``genloom.core.evaluation.judgements.judgements_of``)."""
+
+    EVENTS = ("changed",)
+
+    changed = Signal(int)  # judgement id

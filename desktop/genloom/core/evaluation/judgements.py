@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from genloom.core.project import Asset, Project
 
-__all__ = ["MAX_COMPARED", "MIN_COMPARED", "Judgement", "JudgementEntry", "JudgementError",
+__all__ = ["MAX_COMPARED", "MIN_COMPARED", "Judgement", "JudgementEntry", "JudgementError", "JudgementEvents",
            "Judgements", "check_comparable", "judgements_of", "settings_of"]
 
 MIN_COMPARED = 2
@@ -102,14 +102,20 @@ def settings_of(assets: Sequence[Asset]) -> list[dict[str, Any]]:
     return [{key: p.get(key) for key in differing} for p in params]
 
 
+class JudgementEvents:
+    """``changed(judgement_id)``: a judgement was recorded or deleted (on the thread that did it)."""
+
+    def __init__(self) -> None:
+        self.changed = Signal("judgements_changed")
+
+
 class Judgements:
     """The judgements of one project (thread-safe as the project is)."""
 
     def __init__(self, project: Project) -> None:
         self.project = project
         self._db = project.db
-        #: ``changed(judgement_id)`` after a judgement is recorded or deleted.
-        self.changed = Signal("judgements_changed")
+        self.events = JudgementEvents()
 
     def record(self, asset_ids: Sequence[int], preferred: int | None, note: str = "") -> Judgement:
         """Store a judgement of ``asset_ids``: ``preferred`` is one of them, or None for a tie."""
@@ -133,7 +139,7 @@ class Judgements:
                     "kind, generator_id, model_id, setting) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (judgement_id, position, asset.id, int(asset.id == preferred), asset.kind,
                      asset.generator_id, asset.model_id, _canonical(setting)))
-        self.changed.emit(judgement_id)
+        self.events.changed.emit(judgement_id)
         return self.get(judgement_id)
 
     def get(self, judgement_id: int) -> Judgement:
@@ -156,7 +162,7 @@ class Judgements:
         self.get(judgement_id)
         with self._db.transaction() as conn:
             conn.execute("DELETE FROM judgements WHERE id = ?", (judgement_id,))
-        self.changed.emit(judgement_id)
+        self.events.changed.emit(judgement_id)
 
     def _select(self, where: str, args: tuple[Any, ...]) -> list[Judgement]:
         conn: sqlite3.Connection = self._db.connection()
