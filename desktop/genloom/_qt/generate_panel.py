@@ -26,6 +26,7 @@ from genloom.sdk.errors import GenloomError, ParameterError
 
 if TYPE_CHECKING:
     from genloom._qt.project_controller import ProjectController
+    from genloom._qt.sweep_dialog import SweepDialog
     from genloom.core.jobs.engine import Engine
     from genloom.core.project import Asset, Job
 
@@ -76,8 +77,14 @@ class GeneratePanel(QWidget):
         split.setStretchFactor(1, 1)  # a taller panel gives the form the extra height
         layout.addWidget(split, 1)
         layout.addWidget(self.form_message)
+        self.sweep_button = QPushButton("Sweep…")
+        self.sweep_button.setToolTip("Run this generator over a grid of up to three parameters "
+                                     "and get a labelled grid of the results")
+        self.sweep_button.clicked.connect(lambda: self.open_sweep())
+        self.sweep_button.setEnabled(False)
         row = QHBoxLayout()
         row.addWidget(self.generate_button, 1)
+        row.addWidget(self.sweep_button)
         layout.addLayout(row)
         self.setMinimumWidth(LEFT_MIN_WIDTH)
 
@@ -114,6 +121,7 @@ class GeneratePanel(QWidget):
         self._fit_form()
         self.form_message.hide()
         self.generate_button.setEnabled(self.projects.engine is not None)
+        self.sweep_button.setEnabled(self.projects.engine is not None)
         self._remember(spec.id)
 
     def form_width_needed(self) -> int:
@@ -159,6 +167,7 @@ class GeneratePanel(QWidget):
 
     def _on_engine(self, engine: Engine | None) -> None:
         self.generate_button.setEnabled(engine is not None and self.form is not None)
+        self.sweep_button.setEnabled(engine is not None and self.form is not None)
 
     # -- generating ---------------------------------------------------------------------
 
@@ -205,6 +214,40 @@ class GeneratePanel(QWidget):
             self.form.seed.show_used(jobs[0].seed)
         self.status.emit(f"queued {len(jobs)} job(s)", 4000)
         return jobs
+
+    def open_sweep(self, exec_dialog: bool = True) -> SweepDialog | None:
+        """The Sweep dialog over the form's generator (shown modal unless ``exec_dialog`` is
+        False, for tests)."""
+        from genloom._qt.sweep_dialog import SweepDialog
+
+        if self.form is None:
+            return None
+        dialog = SweepDialog(self.form.spec, self.sweep, self)
+        if exec_dialog:
+            dialog.exec()
+        return dialog
+
+    def sweep(self, axes: list[str]) -> str | None:
+        """Queue a sweep of ``axes`` with the form's other values; the error text, or None."""
+        from genloom.core.evaluation.sweeps import submit_sweep
+
+        engine, library = self.projects.engine, self.projects.library
+        if self.form is None or engine is None:
+            return "No project is open to run the sweep in."
+        try:
+            names = {axis.partition("=")[0].strip() for axis in axes}
+            values = {k: v for k, v in self.form.values().items() if k not in names}
+            model_key = self.form.model_key()
+            model = library.model_ref(model_key) if model_key and library is not None else None
+            if model is not None and not self._licence_accepted(model.to_dict()):
+                return "The model's licence was not accepted."
+            seed = None if "seed" in names or not self.form.spec.uses_seed else self.form.seed.seed()
+            made = submit_sweep(engine, self.form.spec.id, axes, values, seed=seed,
+                                inputs=self.form.input_ids(), model=None if "model" in names else model)
+        except GenloomError as exc:
+            return app_message(exc)
+        self.status.emit(f"queued a sweep of {len(made.cell_jobs)} jobs; its grid follows", 6000)
+        return None
 
     def _form_error(self, text: str) -> None:
         self.form_message.setText(text)

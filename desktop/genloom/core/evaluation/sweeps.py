@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from genloom.sdk.errors import ParameterError
+from genloom.sdk.models import ModelRef
 from genloom.sdk.params import ChoiceParam, FloatParam, IntParam, StringParam
 from genloom.sdk.spec import check_seed
 
@@ -73,7 +74,7 @@ class Cell:
     labels: tuple[str, ...]
     params: dict[str, Any]
     seed: int | None
-    model: str | None
+    model: str | ModelRef | None
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ def parse_axis(spec: GeneratorSpec, text: str) -> Axis:
 
 
 def plan_sweep(spec: GeneratorSpec, axes: Sequence[Axis | str], params: Mapping[str, Any] | None = None,
-               *, seed: int | None = None, model: str | None = None) -> SweepPlan:
+               *, seed: int | None = None, model: str | ModelRef | None = None) -> SweepPlan:
     """Every cell of the grid, each checked against the spec; raises ParameterError."""
     parsed = [a if isinstance(a, Axis) else parse_axis(spec, a) for a in axes]
     if not parsed or len(parsed) > MAX_AXES:
@@ -195,13 +196,14 @@ def plan_sweep(spec: GeneratorSpec, axes: Sequence[Axis | str], params: Mapping[
 
 def submit_sweep(engine: Engine, generator_id: str, axes: Sequence[Axis | str],
                  params: Mapping[str, Any] | None = None, *, seed: int | None = None,
-                 inputs: Mapping[str, int] | None = None, model: str | None = None,
+                 inputs: Mapping[str, int] | None = None, model: str | ModelRef | None = None,
                  device: str | None = None) -> Sweep:
     """Check the whole sweep, then queue its cells and record it, in one transaction."""
     spec = engine.plugins.generator(generator_id)
     plan = plan_sweep(spec, axes, params, seed=seed, model=model)
     sweeps = sweeps_of(engine.project)
-    definition = {**plan.definition(), "seed": seed, "model": model, "inputs": dict(inputs or {}),
+    shown_model = model.to_dict() if isinstance(model, ModelRef) else model
+    definition = {**plan.definition(), "seed": seed, "model": shown_model, "inputs": dict(inputs or {}),
                   "device": device}
     drawn: int | None = None
     with engine.project.db.transaction() as conn:
