@@ -62,16 +62,17 @@ def sweep_grid_specs() -> list[GeneratorSpec]:
 
     plan = StringParam("plan", "", min_length=2, max_length=_PLAN_LIMIT,
                        description="The sweep's axes and cells (made by the sweep).")
-    common = {"uses_seed": False, "check": _check, "plugin": "genloom", "plugin_version": __version__}
     return [
         GeneratorSpec(id=GRID_ID, modality="image", title="Sweep grid",
                       description="A sweep's images in a grid with axis labels.",
                       factory=_grid_factory, inputs=(InputSpec("image.*", "image", required=False),),
-                      params=(plan,), **common),
+                      params=(plan,), uses_seed=False, check=_check, plugin="genloom",
+                      plugin_version=__version__),
         GeneratorSpec(id=SHEET_ID, modality="text", title="Sweep sheet",
                       description="A sweep's results as an HTML page with axis labels.",
                       factory=_sheet_factory, params=(plan,),
-                      inputs=tuple(InputSpec(f"{k}.*", k, required=False) for k in _KINDS), **common),
+                      inputs=tuple(InputSpec(f"{k}.*", k, required=False) for k in _KINDS),
+                      uses_seed=False, check=_check, plugin="genloom", plugin_version=__version__),
     ]
 
 
@@ -125,7 +126,7 @@ class SweepGrid:
         font = ImageFont.load_default(size=max(12, min(24, cell_h // 8)))
         small = ImageFont.load_default(size=max(10, min(18, cell_h // 10)))
         x_labels, y_labels, z_labels = (_axis_labels(plan, i) for i in range(3))
-        line = font.getbbox("Ag")[3] + 6
+        line = int(font.getbbox("Ag")[3]) + 6
         left = max([int(font.getlength(t)) for t in y_labels] + [0]) + 16 if rows > 1 or y_labels[0] else 8
         top = line * 2 + 8
         block_title = line + 8 if blocks > 1 else 0
