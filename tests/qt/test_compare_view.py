@@ -145,3 +145,19 @@ def test_the_gallery_offers_compare_for_a_selection_of_two_or_more(qtbot, genloo
         actions["Compare 2 selected"].trigger()
     assert sorted(asked.args[0]) == sorted(gallery.selected_ids()) and len(asked.args[0]) == 2
     gallery.shutdown()
+
+
+def test_a_zoom_survives_the_window_resizing(qtbot, genloom_project, four_images):
+    view = CompareView(genloom_project, [a.id for a in four_images[:3]], volume=0.0)
+    qtbot.addWidget(view)
+    view.resize(900, 500)
+    view.show()
+    qtbot.waitExposed(view)
+    first, second, third = view.viewers()
+    second.zoom_by(3.0)
+    zoom = second.zoom()
+    view.resize(1300, 800)  # every pane resizes: none of them fits itself again
+    qtbot.waitUntil(lambda: first.viewport().width() > 300)
+    assert first.zoom() == pytest.approx(zoom) and third.zoom() == pytest.approx(zoom)
+    first.fit()  # fitting one fits them all
+    assert second.is_fitted() and second.zoom() == pytest.approx(first.zoom())

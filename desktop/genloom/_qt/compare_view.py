@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QColor, QFont, QTextCharFormat, QTextCursor, QTextFormat, QTransform
+from PySide6.QtGui import QColor, QFont, QTextCharFormat, QTextCursor, QTextFormat
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 from PySide6.QtWidgets import (
     QDialog,
@@ -200,11 +200,8 @@ class CompareView(QWidget):
             zoom = source.zoom()
             centre = source.mapToScene(source.viewport().rect().center())
             for viewer in self.viewers():
-                if viewer is source:
-                    continue
-                if abs(viewer.zoom() - zoom) > 1e-9:
-                    viewer.setTransform(QTransform.fromScale(zoom, zoom))
-                viewer.centerOn(centre)
+                if viewer is not source:
+                    viewer.follow_view(zoom, centre, source.is_fitted())
         finally:
             self._syncing = False
 

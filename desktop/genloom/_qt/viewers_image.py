@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QImageReader, QKeyEvent, QPainter, QPixmap, QResizeEvent, QWheelEvent
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import (
+    QImageReader,
+    QKeyEvent,
+    QPainter,
+    QPixmap,
+    QResizeEvent,
+    QTransform,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import (
     QFrame,
     QGraphicsPixmapItem,
@@ -90,6 +98,18 @@ class ImageViewer(QGraphicsView):
         self._fitted = False
         self.resetTransform()
         self.zoom_changed.emit(1.0)
+
+    def is_fitted(self) -> bool:
+        """Whether the image is kept fitted to the window (until the user zooms)."""
+        return self._fitted
+
+    def follow_view(self, zoom: float, centre: QPointF, fitted: bool) -> None:
+        """Show ``centre`` (a scene point) at ``zoom``, fitted or not like the view it
+        follows (the compare view keeps its panes in step with this)."""
+        self._fitted = fitted
+        if abs(self.zoom() - zoom) > 1e-9:
+            self.setTransform(QTransform.fromScale(zoom, zoom))
+        self.centerOn(centre)
 
     def zoom_by(self, factor: float) -> None:
         """Zoom by ``factor`` (kept within 2% and 6400%)."""
