@@ -65,3 +65,14 @@ def test_the_leaderboard_ranks_recorded_judgements(cli: Any) -> None:
     assert [r["setting"] for r in rows] == [{"octaves": 6}, {"octaves": 1}]
     assert rows[0]["judgements"] == 3 and rows[0]["score"] > rows[1]["score"]
     assert "octaves=6" in cli("leaderboard").stdout.splitlines()[0]
+
+
+def test_a_queued_sweep_is_drawn_by_jobs_run(cli: Any) -> None:
+    result = cli("sweep", "procedural.pattern", "--axis", "octaves=1,2", "--param", "width=64",
+                 "--param", "height=64", "--json")
+    queued = json.loads(result.stdout)
+    assert len(queued["cell_jobs"]) == 2
+    cli("jobs", "run", "--quiet")
+    with Project.open(cli.project) as project:
+        grids = [a for a in project.list_assets(kind="image") if a.generator_id == "sweep.grid"]
+        assert len(grids) == 1 and len(project.parents(grids[0].id)) == 2

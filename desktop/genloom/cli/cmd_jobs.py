@@ -87,7 +87,10 @@ def run_queue(args: argparse.Namespace) -> int:
     from genloom.cli.progress import ProgressPrinter
     from genloom.core.jobs.engine import Engine
 
+    from genloom.core.evaluation.sweeps import follow as follow_sweeps
+
     engine = Engine(project, plugins, settings)
+    follow_sweeps(engine)  # a sweep whose last cell runs here gets its grid queued (and run)
     pending = project.jobs.list(states=["queued"])
     printer = ProgressPrinter(len(pending), enabled=not args.quiet and not args.json)
     printer.attach(engine)

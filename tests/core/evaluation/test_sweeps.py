@@ -137,24 +137,21 @@ def test_a_two_axis_procedural_sweep_makes_a_labelled_grid_of_its_cells(
 
 
 def test_a_failed_cell_shows_as_failed_and_the_rest_are_drawn(
-        procedural: Any, genloom_project: Project, genloom_engine: Any) -> None:
-    engine = genloom_engine(procedural)
+        fixture_plugins: Any, genloom_project: Project, genloom_engine: Any) -> None:
+    engine = genloom_engine(fixture_plugins)
     follow(engine)
-    sweep = submit_sweep(engine, "procedural.tones", ["tempo=60,120"], {"duration": 0.5})
-    first, second = sweep.cell_jobs
-    engine.cancel(second)
+    sweep = submit_sweep(engine, "gltest.misbehave", ["how=raise,print"])
     grid = _wait_for_grid(engine, genloom_project, sweep.id)
-    # tones are audio: the grid is an HTML sheet naming each cell
-    assert grid.generator_id == SHEET_ID and grid.suffix == ".html"
+    # text cells make an HTML sheet naming each cell; the failed one says so, with its error
+    assert grid.generator_id == SHEET_ID and grid.suffix == ".html" and grid.kind == "text"
     page = genloom_project.asset_path(grid).read_text(encoding="utf-8")
-    assert "tempo=60" in page and "tempo=120" in page
-    states = json.loads(grid.recipe["params"]["plan"])["cells"]
-    assert states[1]["state"] in ("cancelled", "done")
-    if states[1]["state"] == "cancelled":
-        assert "cancelled" in page
-    assert [p.id for p in genloom_project.parents(grid.id)] == \
-        list(genloom_project.jobs.get(first).asset_ids[:1]) + \
-        (list(genloom_project.jobs.get(second).asset_ids[:1]) if states[1]["state"] == "done" else [])
+    assert "how=raise" in page and "how=print" in page
+    assert "<b>failed</b>" in page and "the generator broke on purpose" in page
+    assert "printed" in page  # the done cell's text
+    cells = json.loads(grid.recipe["params"]["plan"])["cells"]
+    assert [c["state"] for c in cells] == ["failed", "done"]
+    done = genloom_project.jobs.get(sweep.cell_jobs[1])
+    assert [p.id for p in genloom_project.parents(grid.id)] == list(done.asset_ids)
 
 
 def test_prompt_search_replace_and_a_third_axis(procedural: Any) -> None:
