@@ -85,9 +85,8 @@ def run_queue(args: argparse.Namespace) -> int:
     plugins = load_plugins(settings)
     project = open_project(args, settings)
     from genloom.cli.progress import ProgressPrinter
-    from genloom.core.jobs.engine import Engine
-
     from genloom.core.evaluation.sweeps import follow as follow_sweeps
+    from genloom.core.jobs.engine import Engine
 
     engine = Engine(project, plugins, settings)
     follow_sweeps(engine)  # a sweep whose last cell runs here gets its grid queued (and run)
