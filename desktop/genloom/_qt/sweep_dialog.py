@@ -1,7 +1,8 @@
 """The Sweep dialog: up to three axes over the Generate panel's generator.
 
 Each row names what to sweep (a parameter of the spec, ``seed``, ``model`` or
-``prompt_sr``) and its values in core's words (``10,20,30``, ``1..4``, ``3..9:3``); the
+``prompt_sr``, or ``NAME_sr`` for search/replace in a text parameter) and its values in
+core's words (``10,20,30``, ``1..4``, ``3..9:3``); the
 rest comes from the form. Core checks the whole sweep before anything is queued
 (:func:`genloom.core.evaluation.sweeps.submit_sweep`); a refusal is shown here and the
 dialog stays open.
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from genloom.core.evaluation.sweeps import MAX_AXES, SPECIAL_AXES
+from genloom.sdk.params import StringParam
 
 if TYPE_CHECKING:
     from genloom.sdk.spec import GeneratorSpec
@@ -31,7 +33,8 @@ if TYPE_CHECKING:
 __all__ = ["SweepDialog"]
 
 _NONE = "(none)"
-_HINTS = {"seed": "1..4", "model": "model-a, model-b", "prompt_sr": "cat, dog, fox"}
+_HINTS = {"seed": "1..4", "model": "model-a, model-b", "prompt_sr": "cat, dog, fox",
+          "loras_sr": "=0.4, =0.8, =1.2"}
 
 
 class SweepDialog(QDialog):
@@ -46,6 +49,9 @@ class SweepDialog(QDialog):
         if not any(getattr(p, "role", "") == "prompt" for p in spec.params):
             names.remove("prompt_sr")
         names += [p.name for p in spec.params]
+        # search/replace in a text parameter (a LoRA's weight in the image plugin's "loras")
+        names += [f"{p.name}_sr" for p in spec.params
+                  if isinstance(p, StringParam) and getattr(p, "role", "") != "prompt"]
         grid = QGridLayout()
         grid.addWidget(QLabel("Axis"), 0, 0)
         grid.addWidget(QLabel("Values"), 0, 1)

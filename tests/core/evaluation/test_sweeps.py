@@ -165,8 +165,26 @@ def test_prompt_search_replace_and_a_third_axis(procedural: Any) -> None:
     assert [c.params["prompt"] for c in plan.cells][::4] == ["a red cat", "a red dog"]
     assert plan.cells[-1].labels == ("prompt_sr=dog", "style=ornate", "seed=2")
     assert plan.cells[-1].seed == 2
-    with pytest.raises(ParameterError, match="does not occur in the prompt"):
+    with pytest.raises(ParameterError, match="prompt_sr: 'horse' does not occur in prompt 'a red cat'"):
         plan_sweep(spec, ["prompt_sr=horse,dog"])
+
+
+def test_search_replace_in_any_text_parameter_sweeps_a_lora_weight() -> None:
+    from genloom.sdk.params import FloatParam, StringParam
+    from genloom.sdk.spec import GeneratorSpec
+
+    spec = GeneratorSpec(id="t.lora", modality="image", title="t", factory=lambda: None,
+                         params=(StringParam("prompt", "", role="prompt"),
+                                 StringParam("loras", "", multiline=True),
+                                 FloatParam("guidance", 5.0, minimum=0.0, maximum=30.0)))
+    plan = plan_sweep(spec, ["loras_sr==0.4,=0.8,=1.2"], {"loras": "inks.safetensors=0.4"})
+    assert [c.params["loras"] for c in plan.cells] == [
+        "inks.safetensors=0.4", "inks.safetensors=0.8", "inks.safetensors=1.2"]
+    assert plan.cells[1].labels == ("loras_sr==0.8",)
+    with pytest.raises(ParameterError, match="is not a parameter of t.lora to sweep"):
+        parse_axis(spec, "guidance_sr=1,2")  # not a text parameter
+    with pytest.raises(ParameterError, match="has no range"):
+        parse_axis(spec, "loras_sr=1..3")
 
 
 def test_a_sweep_of_the_bundled_image_model_draws_a_2x2_grid(genloom_plugins: Any,

@@ -5,7 +5,9 @@ An axis is a parameter of the generator's spec with a list of values (``steps=10
 float range with a step (``guidance=3..9:3``), or one of three names that are not
 parameters: ``seed`` (the recipe's seed), ``model`` (the model, by any name the model
 library resolves) and ``prompt_sr`` (prompt search/replace, as AUTOMATIC1111's XYZ plot:
-the first value must occur in the prompt and each value replaces it).
+the first value must occur in the prompt and each value replaces it). ``NAME_sr`` does
+the same in any text parameter ``NAME``: ``loras_sr==0.4,=0.8`` sweeps a LoRA's weight
+in the image plugin's ``loras`` text without core knowing that parameter's format.
 
 :func:`plan_sweep` checks every axis and every cell's complete parameters against the
 spec (and the spec's own check) before anything is queued; :func:`submit_sweep` then
@@ -111,13 +113,10 @@ def parse_axis(spec: GeneratorSpec, text: str) -> Axis:
                              "write it like steps=10,20,30 or seed=1..4")
     name, _, values_text = text.partition("=")
     name = name.strip()
-    if name not in SPECIAL_AXES:
-        try:
-            spec.param(name)
-        except KeyError:
-            known = ", ".join([*SPECIAL_AXES, *(p.name for p in spec.params)])
-            raise ParameterError(name, values_text, f"is not a parameter of {spec.id} to sweep",
-                                 f"use one of {known}") from None
+    if name not in SPECIAL_AXES and not _is_param(spec, name) and _sr_target(spec, name) is None:
+        known = ", ".join([*SPECIAL_AXES, *(p.name for p in spec.params)])
+        raise ParameterError(name, values_text, f"is not a parameter of {spec.id} to sweep",
+                             f"use one of {known} (or NAME_sr for a text parameter)")
     if name == "prompt_sr" and _prompt_param(spec) is None:
         raise ParameterError("prompt_sr", values_text, f"needs a prompt, and {spec.id} takes none",
                              "sweep one of its parameters instead")
@@ -163,7 +162,6 @@ def plan_sweep(spec: GeneratorSpec, axes: Sequence[Axis | str], params: Mapping[
         raise ParameterError("axes", " x ".join(str(len(a.values)) for a in parsed),
                              f"make {total} cells, more than {MAX_CELLS}", "sweep fewer values")
     fixed = spec.validate_params(base)
-    prompt = _prompt_param(spec)
     cells = []
     for index in itertools.product(*(range(len(a.values)) for a in parsed)):
         cell_params = dict(base)
@@ -174,14 +172,13 @@ def plan_sweep(spec: GeneratorSpec, axes: Sequence[Axis | str], params: Mapping[
                 cell_seed = value
             elif axis.name == "model":
                 cell_model = value
-            elif axis.name == "prompt_sr":
-                assert prompt is not None  # parse_axis refused otherwise
-                text = str(cell_params.get(prompt.name, fixed[prompt.name]))
+            elif (target := _sr_target(spec, axis.name)) is not None:
+                text = str(cell_params.get(target, fixed[target]))
                 search = str(axis.values[0])
                 if search not in text:
-                    raise ParameterError("prompt_sr", search, "does not occur in the prompt "
-                                         f"{text[:60]!r}", "make the first value a word of the prompt")
-                cell_params[prompt.name] = text.replace(search, str(value))
+                    raise ParameterError(axis.name, search, f"does not occur in {target} "
+                                         f"{text[:60]!r}", f"make the first value a part of {target}")
+                cell_params[target] = text.replace(search, str(value))
             else:
                 cell_params[axis.name] = value
         labels = tuple(axis.labels[i] for axis, i in zip(parsed, index, strict=True))
@@ -373,7 +370,7 @@ def _value(spec: GeneratorSpec, name: str, text: str) -> Any:
             return check_seed(int(text))
         except ValueError:
             raise ParameterError("seed", text, "is not a whole-number seed", "use e.g. seed=1..4") from None
-    if name in ("model", "prompt_sr"):
+    if name == "model" or _sr_target(spec, name) is not None:
         return text
     param = spec.param(name)
     return param.validate(param.parse(text))
@@ -382,8 +379,8 @@ def _value(spec: GeneratorSpec, name: str, text: str) -> Any:
 def _range(spec: GeneratorSpec, name: str, text: str) -> list[Any]:
     span, _, step_text = text.partition(":")
     start_text, _, end_text = span.partition("..")
-    param = None if name in SPECIAL_AXES else spec.param(name)
-    if name in ("model", "prompt_sr") or isinstance(param, (StringParam, ChoiceParam)):
+    param = spec.param(name) if _is_param(spec, name) and name != "seed" else None
+    if name != "seed" and (param is None or isinstance(param, (StringParam, ChoiceParam))):
         raise ParameterError(name, text, "is not a number, so it has no range",
                              "list the values, like a,b,c")
     if isinstance(param, FloatParam) and not step_text:
@@ -411,6 +408,22 @@ def _range(spec: GeneratorSpec, name: str, text: str) -> list[Any]:
         return [check_seed(int(v)) for v in values]
     assert isinstance(param, (IntParam, FloatParam))
     return [param.validate(v) for v in values]
+
+
+def _is_param(spec: GeneratorSpec, name: str) -> bool:
+    return any(p.name == name for p in spec.params)
+
+
+def _sr_target(spec: GeneratorSpec, name: str) -> str | None:
+    """The text parameter a search/replace axis edits (``prompt_sr``: the prompt), if any."""
+    if name == "prompt_sr":
+        prompt = _prompt_param(spec)
+        return prompt.name if prompt is not None else None
+    if name.endswith("_sr") and not _is_param(spec, name):
+        target = name[:-3]
+        if any(p.name == target and isinstance(p, StringParam) for p in spec.params):
+            return target
+    return None
 
 
 def _prompt_param(spec: GeneratorSpec) -> StringParam | None:
