@@ -108,7 +108,8 @@ def register_all(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument("generator", help="generator id (see `genloom generators`)")
     p.add_argument("--axis", dest="axes", action="append", default=[], metavar="NAME=VALUES",
                    help="an axis: steps=10,20,30, seed=1..4, guidance_scale=3..9:3, model=A,B or "
-                        "prompt_sr=cat,dog (the first word of the prompt replaced); up to three")
+                        "prompt_sr=cat,dog (each value replaces the first in the prompt; NAME_sr "
+                        "does that in any text parameter); up to three")
     p.add_argument("--prompt", help="the prompt (the generator's parameter with the prompt role)")
     p.add_argument("--param", "--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
                    help="a fixed parameter for every cell; repeat for more")

@@ -123,7 +123,7 @@ def test_a_two_axis_procedural_sweep_makes_a_labelled_grid_of_its_cells(
     assert [a["labels"] for a in plan["axes"]] == [["octaves=1", "octaves=6"],
                                                    ["palette=ember", "palette=ocean"]]
     assert [c["state"] for c in plan["cells"]] == ["done"] * 4
-    meta = grid.recipe.get("metadata") or grid.metadata
+    meta = grid.metadata
     assert (meta["columns"], meta["rows"], meta["blocks"]) == (2, 2, 1)
     # each cell is in the grid: the 64-px cells are enlarged 2x without smoothing
     with Image.open(genloom_project.asset_path(grid)) as image:
@@ -202,3 +202,19 @@ def test_a_sweep_of_the_bundled_image_model_draws_a_2x2_grid(genloom_plugins: An
     assert len(genloom_project.parents(grid.id)) == 4
     with Image.open(genloom_project.asset_path(grid)) as image:
         assert image.width >= 2 * 128 and image.height >= 2 * 128
+
+
+def test_a_cell_deleted_before_the_grid_is_drawn_as_missing(
+        procedural: Any, genloom_project: Project, genloom_engine: Any) -> None:
+    engine = genloom_engine(procedural)  # not followed: the grid waits for advance()
+    sweep = submit_sweep(engine, "procedural.pattern", ["octaves=1,2"], {"width": 64, "height": 64})
+    first, second = engine.wait(list(sweep.cell_jobs), timeout=240)
+    genloom_project.delete_asset(second.asset_ids[0])
+    (job,) = advance(engine)
+    (grid_job,) = engine.wait([job.id], timeout=240)
+    assert grid_job.state == "done", grid_job.error
+    grid = genloom_project.get_asset(grid_job.asset_ids[0])
+    plan = json.loads(grid.recipe["params"]["plan"])
+    assert [c["state"] for c in plan["cells"]] == ["done", "missing"]
+    assert [p.id for p in genloom_project.parents(grid.id)] == list(first.asset_ids)
+    assert grid.metadata["cell_states"] == ["done", "missing"]

@@ -272,7 +272,12 @@ def grid_plan(project: Project, sweep: Sweep) -> tuple[dict[str, Any], dict[str,
     cells = []
     kind = ""
     for position, (job_id, labels) in enumerate(zip(sweep.cell_jobs, sweep.cell_labels, strict=True)):
-        job = project.jobs.get(job_id)
+        try:
+            job = project.jobs.get(job_id)
+        except LookupError:  # the job was cleared from the queue since: the cell is missing
+            cells.append({"position": position, "labels": list(labels), "job": job_id,
+                          "state": "missing", "input": None, "error": "its job is gone"})
+            continue
         role = None
         for asset_id in job.asset_ids:
             try:
