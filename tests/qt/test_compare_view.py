@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QMessageBox, QPushButton
+from PySide6.QtWidgets import QMessageBox
 
 from genloom._qt.compare_view import CompareView, changed_lines, open_compare
 from genloom._qt.leaderboard_view import LeaderboardView
@@ -104,10 +104,10 @@ def test_audio_switches_source_at_the_same_position(qtbot, genloom_project):
     player.setPosition(700)
     qtbot.waitUntil(lambda: player.position() == 700 or player.duration() > 0, timeout=5000)
     where = player.position()
-    view.panes[1].content.click()  # "Listen to B"
+    assert len(view.waveforms) == 2 and all(w._envelope is not None for w in view.waveforms)
+    view.listen_buttons[1].click()  # "Listen to B"
     assert view.active == 1 and player.source().toLocalFile() == str(genloom_project.asset_path(b))
-    assert isinstance(view.panes[1].content, QPushButton) and view.panes[1].content.isChecked()
-    assert not view.panes[0].content.isChecked()
+    assert view.listen_buttons[1].isChecked() and not view.listen_buttons[0].isChecked()
     assert view._pending_position == where or player.position() == where
 
 

@@ -5,8 +5,8 @@ stored by core (``judgements_of(project).record``). Per kind:
 
 - images: one ``ImageViewer`` per pane, zoom and pan kept in step (each change in one
   pane centres the others on the same scene point at the same scale);
-- audio: one player for all panes; "Listen" switches the source and keeps the position
-  (A/B), so the same moment is heard from each;
+- audio: a waveform per pane and one player for all; "Listen" switches the source and
+  keeps the position (A/B), so the same moment is heard from each;
 - text and code: each pane's lines that differ from the first pane's are highlighted
   (difflib), the first pane marking what the others changed;
 - video: one player per pane and one transport: play, pause and seek act on all.
@@ -15,6 +15,7 @@ stored by core (``judgements_of(project).record``). Per kind:
 from __future__ import annotations
 
 import difflib
+import wave
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,7 +37,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from genloom._qt.thumbnails import wav_envelope
 from genloom._qt.viewers_image import ImageViewer
+from genloom._qt.viewers_media import WaveformWidget
 from genloom.core.evaluation.judgements import check_comparable, judgements_of, settings_of
 
 if TYPE_CHECKING:
@@ -105,6 +108,8 @@ class CompareView(QWidget):
         self._outputs: list[QAudioOutput] = []
         self.active = 0
         self._pending_position: int | None = None
+        self.listen_buttons: list[QPushButton] = []
+        self.waveforms: list[WaveformWidget] = []
         settings = settings_of(self.assets)
         row = QHBoxLayout()
         self.panes: list[_Pane] = []
@@ -166,13 +171,26 @@ class CompareView(QWidget):
         # audio: the panes share one player; each pane switches it to its clip
         if not self.players:
             self._player()
+        waveform = WaveformWidget()
+        try:
+            waveform.set_envelope(wav_envelope(path, 600))
+        except (OSError, EOFError, wave.Error):
+            waveform.set_envelope(None, f"no waveform for {path.suffix} files")
+        waveform.seek_requested.connect(self._seek_fraction)
         button = QPushButton(f"Listen to {_LETTERS[n]}")
         button.setCheckable(True)
         button.setChecked(n == 0)
         button.clicked.connect(lambda _=False, k=n: self.listen(k))
+        self.listen_buttons.append(button)
+        self.waveforms.append(waveform)
         if n == 0:
             self.players[0].setSource(QUrl.fromLocalFile(str(path)))
-        return button
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(waveform, 1)
+        column.addWidget(button)
+        return box
 
     def _player(self) -> QMediaPlayer:
         player = QMediaPlayer(self)
@@ -215,14 +233,23 @@ class CompareView(QWidget):
         position = player.position()
         playing = player.playbackState() == QMediaPlayer.PlaybackState.PlayingState
         self.active = index
-        for n, pane in enumerate(self.panes):
-            if isinstance(pane.content, QPushButton):
-                pane.content.setChecked(n == index)
+        for n, button in enumerate(self.listen_buttons):
+            button.setChecked(n == index)
         self._pending_position = position
         player.setSource(QUrl.fromLocalFile(str(self.project.verified_path(self.assets[index]))))
         player.setPosition(position)
         if playing:
             player.play()
+
+    def _seek_fraction(self, fraction: float) -> None:
+        player = self.players[0]
+        if player.duration() > 0:
+            player.setPosition(int(fraction * player.duration()))
+
+    def _show_position(self, position: int) -> None:
+        duration = self.players[0].duration()
+        for waveform in self.waveforms:  # the same moment in every clip
+            waveform.set_position(position / duration if duration > 0 else 0.0)
 
     def _on_media_status(self, status: QMediaPlayer.MediaStatus) -> None:
         # A new source may ignore setPosition until it has loaded: seek again then.
@@ -238,6 +265,7 @@ class CompareView(QWidget):
         lead = self.players[0]
         if self.kind == "audio":
             lead.mediaStatusChanged.connect(self._on_media_status)
+            lead.positionChanged.connect(self._show_position)
         widget = QWidget()
         row = QHBoxLayout(widget)
         row.setContentsMargins(0, 0, 0, 0)
