@@ -118,10 +118,17 @@ def test_video_panes_share_one_transport(qtbot, genloom_project, tmp_path):
     b = genloom_project.add_asset(clip + b"\0", kind="video", suffix=".mp4")
     view = CompareView(genloom_project, [a.id, b.id], volume=0.0)
     qtbot.addWidget(view)
+    view.show()
     assert len(view.players) == 2
-    view.seek(300)
-    assert {p.position() for p in view.players} <= {0, 300}
+    qtbot.waitUntil(lambda: all(p.duration() > 0 for p in view.players), timeout=15_000)
+    view.seek(400)  # the one slider seeks every pane
+    qtbot.waitUntil(lambda: all(abs(p.position() - 400) <= 50 for p in view.players), timeout=5_000)
+    view.toggle_play()  # one play button plays every pane, from the lead's position
+    qtbot.waitUntil(lambda: all(p.playbackState() == p.PlaybackState.PlayingState
+                                for p in view.players), timeout=5_000)
     view.toggle_play()
+    qtbot.waitUntil(lambda: all(p.playbackState() != p.PlaybackState.PlayingState
+                                for p in view.players), timeout=5_000)
     view.stop()
 
 
