@@ -151,6 +151,12 @@ def test_the_gallery_offers_compare_for_a_selection_of_two_or_more(qtbot, genloo
     with qtbot.waitSignal(gallery.compare_requested) as asked:
         actions["Compare 2 selected"].trigger()
     assert sorted(asked.args[0]) == sorted(gallery.selected_ids()) and len(asked.args[0]) == 2
+    assert gallery.compare_button.isEnabled()  # the bar's Compare button asks the same
+    with qtbot.waitSignal(gallery.compare_requested) as asked:
+        gallery.compare_button.click()
+    assert len(asked.args[0]) == 2
+    selection.clearSelection()
+    assert not gallery.compare_button.isEnabled()
     gallery.shutdown()
 
 

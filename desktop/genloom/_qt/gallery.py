@@ -54,6 +54,7 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -655,6 +656,8 @@ class GalleryWidget(QWidget):
         self.view.doubleClicked.connect(self._on_activated)
         self.view.activated.connect(self._on_activated)
         self.view.customContextMenuRequested.connect(self._context_menu)
+        self.view.selectionModel().selectionChanged.connect(
+            lambda *_: self.compare_button.setEnabled(len(self.selected_ids()) >= 2))
         self._show_total(self.model.total())
         self._fill_tags()
 
@@ -752,6 +755,12 @@ class GalleryWidget(QWidget):
         self._bar.addWidget(self.generator_edit, 1)
         self._bar.addWidget(self.model_edit, 1)
         self._bar.addWidget(self.order_combo)
+        self.compare_button = QToolButton(text="Compare")
+        self.compare_button.setToolTip("Compare the selected assets side by side (Ctrl+K); "
+                                       "select 2 to 4 of one kind")
+        self.compare_button.setEnabled(False)
+        self.compare_button.clicked.connect(lambda: self.compare_requested.emit(self.selected_ids()))
+        self._bar.addWidget(self.compare_button)
         self._bar.addWidget(self.count_label)
 
     def focus_search(self) -> None:
