@@ -52,18 +52,25 @@ def test_a_bad_axis_exits_2_and_queues_nothing(cli: Any) -> None:
 
 
 def test_the_leaderboard_ranks_recorded_judgements(cli: Any) -> None:
-    from genloom.core.evaluation.judgements import judgements_of
-
     cli("sweep", "procedural.pattern", "--axis", "octaves=1,6", "--param", "width=64",
         "--param", "height=64", "--seed", "3", "--wait")
     with Project.open(cli.project) as project:
         cells = sorted((a for a in project.list_assets(kind="image")
                         if a.generator_id == "procedural.pattern"), key=lambda a: a.id)
-        for _ in range(3):
-            judgements_of(project).record([c.id for c in cells], preferred=cells[1].id)
+        grid = next(a for a in project.list_assets(kind="image") if a.generator_id == "sweep.grid")
+    for _ in range(3):
+        made = json.loads(cli("judge", cells[0].id, cells[1].id, "--prefer", cells[1].id,
+                              "--note", "more detail", "--json").stdout)
+    assert made["entries"][1]["preferred"] and made["entries"][1]["setting"] == {"octaves": 6}
+    assert "a tie" in cli("judge", cells[0].id, cells[1].id, "--tie").stdout
+    refused = cli("judge", cells[0].id, cells[0].id, "--prefer", cells[0].id, code=2)
+    assert "listed twice" in refused.stderr and "Traceback" not in refused.stderr
+    refused = cli("judge", cells[0].id, grid.id, "--prefer", 999, code=2)
+    assert "preferred asset 999 is not among the compared assets" in refused.stderr
     rows = json.loads(cli("leaderboard", "--json").stdout)
     assert [r["setting"] for r in rows] == [{"octaves": 6}, {"octaves": 1}]
-    assert rows[0]["judgements"] == 3 and rows[0]["score"] > rows[1]["score"]
+    assert rows[0]["judgements"] == 4 and rows[0]["score"] > rows[1]["score"]
+    assert rows[0]["ties"] == 1 and rows[0]["wins"] == 3
     assert "octaves=6" in cli("leaderboard").stdout.splitlines()[0]
 
 

@@ -1,4 +1,5 @@
-"""``genloom sweep`` (a grid of jobs and its labelled grid asset) and ``genloom leaderboard``."""
+"""``genloom sweep`` (a grid of jobs and its labelled grid asset), ``genloom judge`` (a
+preference among assets) and ``genloom leaderboard`` (the ranking of the judgements)."""
 
 from __future__ import annotations
 
@@ -81,6 +82,23 @@ def _run_sweep(engine: Engine, sweep_id: int, args: argparse.Namespace) -> int:
     if status == codes.EXIT_OK and any(job.state == "failed" for job in ended):
         return codes.EXIT_FAILED
     return status
+
+
+def judge(args: argparse.Namespace) -> int:
+    from genloom.core.evaluation.judgements import judgements_of
+
+    project = open_project(args, load_settings())
+    made = judgements_of(project).record(args.assets, None if args.tie else args.prefer, args.note)
+    if args.json:
+        emit_json({"judgement": made.id, "tie": made.tie, "note": made.note,
+                   "entries": [{"asset": e.asset_id, "preferred": e.preferred,
+                                "generator": e.generator_id, "model": e.model_id,
+                                "setting": e.setting} for e in made.entries]})
+    else:
+        print(f"judgement {made.id}: " + ("a tie" if made.tie else
+                                          f"asset {args.prefer} preferred") +
+              f" among {', '.join(map(str, args.assets))}")
+    return codes.EXIT_OK
 
 
 def leaderboard(args: argparse.Namespace) -> int:

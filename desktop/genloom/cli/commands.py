@@ -123,6 +123,15 @@ def register_all(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument("--quiet", "-q", action="store_true", help="no progress display")
     _finish(p, "cmd_sweep:sweep")
 
+    p = sub.add_parser("judge", help="record which of two to four assets you prefer (or a tie), "
+                                     "for the leaderboard")
+    p.add_argument("assets", type=row_id, nargs="+", help="the compared asset ids (2 to 4)")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--prefer", type=row_id, metavar="ASSET", help="the one you prefer")
+    which.add_argument("--tie", action="store_true", help="none is better than the others")
+    p.add_argument("--note", default="", help="why (optional)")
+    _finish(p, "cmd_sweep:judge")
+
     p = sub.add_parser("leaderboard", help="rank generators, models or settings by your "
                                            "judgements (Bradley-Terry scores with their error)")
     p.add_argument("--by", choices=("generator", "model", "setting"), default="setting")
