@@ -218,3 +218,20 @@ def test_a_cell_deleted_before_the_grid_is_drawn_as_missing(
     assert [c["state"] for c in plan["cells"]] == ["done", "missing"]
     assert [p.id for p in genloom_project.parents(grid.id)] == list(first.asset_ids)
     assert grid.metadata["cell_states"] == ["done", "missing"]
+
+
+def test_a_model_axis_is_resolved_by_the_library_and_a_missing_model_queues_nothing(
+        genloom_plugins: Any, genloom_project: Project, genloom_engine: Any, tmp_path: Any) -> None:
+    engine = genloom_engine(genloom_plugins(modules=["genloom_image.plugin"]))
+    missing = tmp_path / "no-such-model"
+    with pytest.raises((InputError, ParameterError)) as caught:
+        submit_sweep(engine, "image.text_to_image", [f"model=image.emoji-ldm-32,{missing}"],
+                     {"prompt": "red heart", "width": 32, "height": 32, "steps": 2}, seed=1)
+    assert "no-such-model" in str(caught.value)
+    assert genloom_project.jobs.list() == [] and sweeps_of(genloom_project).all() == []
+    sweep = submit_sweep(engine, "image.text_to_image", ["model=image.emoji-ldm-32", "steps=1,2"],
+                         {"prompt": "red heart", "width": 32, "height": 32}, seed=1)
+    jobs = [genloom_project.jobs.get(j) for j in sweep.cell_jobs]
+    assert all(j.model and j.model.get("hash") for j in jobs)  # resolved, with its content hash
+    for job in jobs:
+        engine.cancel(job.id)
