@@ -66,7 +66,32 @@ def _finish(parser: argparse.ArgumentParser, handler: str, *, project: bool = Tr
     parser.set_defaults(handler=lazy(handler))
 
 
+def _executor_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--executor", choices=("local", "ray"), default=None,
+                        help="where the jobs run: this machine's worker (default: settings), or a "
+                             "Ray cluster (the 'ray' extra; see docs/api.md)")
+    parser.add_argument("--address", metavar="RAY_ADDRESS",
+                        help="the Ray cluster to use with --executor ray, e.g. 10.0.0.5:6379 "
+                             "(default: settings; 'local' starts a private one on this machine)")
+
+
 def register_all(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    # the local API
+    p = sub.add_parser("serve", help="serve the project over a local HTTP API (Genloom's own "
+                                     "and OpenAI-compatible endpoints; the 'api' extra)")
+    p.add_argument("--host", default=None,
+                   help="address to listen on (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=None, help="TCP port (default: settings, 8765)")
+    p.add_argument("--allow-remote", action="store_true",
+                   help="allow an address other machines can reach (prints a warning)")
+    p.add_argument("--show-token", action="store_true",
+                   help="print the API token (made on first use, kept readable only by you)")
+    p.add_argument("--max-request-kb", type=amount, default=None,
+                   help="largest request body accepted, in KiB (default 1024)")
+    p.add_argument("--max-queued", type=amount, default=None,
+                   help="jobs one client may have queued or running (default 32)")
+    _finish(p, "cmd_serve:serve")
+
     # plugins
     p = sub.add_parser("plugins", help="list plugins, with the reason any failed; enable or disable them")
     p.add_argument("action", nargs="?", choices=("list", "enable", "disable"), default="list")
@@ -93,6 +118,7 @@ def register_all(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps (default: settings)")
     p.add_argument("--queue-only", action="store_true", help="queue the jobs and return without running them")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+    _executor_options(p)
     _finish(p, "cmd_generate:generate")
 
     p = sub.add_parser("rerun", help="make an asset again from its recipe (or a variation with --new-seed)")

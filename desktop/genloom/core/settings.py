@@ -17,6 +17,8 @@ from genloom.core import paths
 
 SCHEMA_VERSION = 1
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+#: Where jobs run: this machine's worker process, or a Ray cluster.
+EXECUTORS = ("local", "ray")
 
 
 class SettingsError(ValueError):
@@ -68,6 +70,14 @@ class Settings:
     credentials_private_key: str = ""
     #: Content hashes of models whose restrictive licence the user has been shown.
     acknowledged_licences: list[str] = field(default_factory=list)
+    #: The app runs the local API (Settings > Local API); off unless the user turns it on.
+    api_enabled: bool = False
+    #: The port the local API listens on (on 127.0.0.1).
+    api_port: int = 8765
+    #: Where batches run: "local" (this machine's worker) or "ray" (a Ray cluster, the 'ray' extra).
+    executor: str = "local"
+    #: The Ray cluster's address for the ray executor ("local": a private one on this machine).
+    ray_address: str = ""
     schema_version: int = SCHEMA_VERSION
     _extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -103,6 +113,16 @@ class Settings:
         if bool(self.credentials_certificate) != bool(self.credentials_private_key):
             raise SettingsError("credentials_certificate and credentials_private_key go together: set "
                                 "both to sign with your own certificate, or neither to use Genloom's")
+        if not isinstance(self.api_enabled, bool):
+            raise SettingsError(f"api_enabled: {self.api_enabled!r} is not true or false")
+        if isinstance(self.api_port, bool) or not isinstance(self.api_port, int) or not 1 <= self.api_port <= 65535:
+            raise SettingsError(f"api_port: {self.api_port!r} is not a TCP port; use 1024 to 65535")
+        if self.executor not in EXECUTORS:
+            raise SettingsError(f"executor: {self.executor!r} is not an executor; use one of "
+                                f"{', '.join(EXECUTORS)}")
+        if not isinstance(self.ray_address, str):
+            raise SettingsError(f"ray_address: {self.ray_address!r} is not an address such as "
+                                "10.0.0.5:6379")
         for name in ("stall_timeout_s", "cancel_grace_s"):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{name}: {getattr(self, name)} must be a positive number of seconds")
