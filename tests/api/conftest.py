@@ -10,14 +10,16 @@ import pytest
 pytest.importorskip("starlette", reason="the local API needs the 'api' extra (starlette, uvicorn)")
 pytest.importorskip("uvicorn", reason="the local API needs the 'api' extra (starlette, uvicorn)")
 
-#: The built-in plugins the API tests serve: the bundled text, code and image models, and
-#: the procedural generators (no model).
-SERVED = ["genloom_text.plugin", "genloom_code.plugin", "genloom_image.plugin", "genloom_procedural.plugin"]
 
 
 @pytest.fixture
-def served_plugins(genloom_plugins: Callable[..., Any]) -> Any:
-    return genloom_plugins(modules=SERVED)
+def served_plugins(genloom_home: Any) -> Any:
+    """The installed plugins, found as the command line finds them (entry points; the
+    user plugin folder is the test home's, empty), so recipes name them the same way."""
+    from genloom.core.plugins import PluginConfig, PluginManager
+    from genloom.core.settings import Settings
+
+    return PluginManager(PluginConfig.from_settings(Settings())).load()
 
 
 @pytest.fixture
