@@ -71,9 +71,10 @@ def generate(args: argparse.Namespace) -> int:
     spec = plugins.generator(args.generator)
     values = parse_sets(spec, args.prompt, args.sets)
     project = open_project(args, settings, create=True)
-    from genloom.core.jobs.engine import Engine
+    from genloom.core.jobs.executors import make_engine
 
-    engine = Engine(project, plugins, settings, scope=())
+    engine = make_engine(project, plugins, settings, scope=(), executor=getattr(args, "executor", None),
+                         address=getattr(args, "address", None))
     jobs = engine.submit(spec.id, values, seed=args.seed, count=args.count,
                          inputs=parse_inputs(args.inputs), model=args.model,
                          device=args.device)
