@@ -9,6 +9,7 @@
 #   installer/setup.sh            create or update .venv
 #   GENLOOM_TORCH_INDEX=URL ...   take torch from another index (e.g. a CPU-only one)
 #   GENLOOM_PYTHON=python3.12 ... build the venv with another interpreter
+#   GENLOOM_EXTRAS=ray ...        install optional extras besides dev (comma-separated; CI: ray)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -47,7 +48,12 @@ compile_sources() {
 }
 
 stamp=.venv/.genloom-setup
-want="$(cat pyproject.toml installer/setup.sh | sha256sum | cut -c1-16)"
+if [[ ! "${GENLOOM_EXTRAS:-}" =~ ^[a-z,]*$ ]]; then
+  echo "genloom setup: GENLOOM_EXTRAS='${GENLOOM_EXTRAS}' is not a comma-separated list of extras (e.g. ray,api)" >&2
+  exit 1
+fi
+extras="dev${GENLOOM_EXTRAS:+,$GENLOOM_EXTRAS}"
+want="$( (cat pyproject.toml installer/setup.sh; echo "$extras") | sha256sum | cut -c1-16)"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   check_qt
   compile_sources
@@ -70,7 +76,7 @@ if ! .venv/bin/python -c "import torch" 2>/dev/null; then
 fi
 
 echo "genloom setup: installing genloom and its dependencies"
-"${pip[@]}" install -e ".[dev]"
+"${pip[@]}" install -e ".[$extras]"
 # Without its dependencies: it requires opencv-python (the GUI build), whose cv2 would
 # replace opencv-python-headless's; what it needs at run time is in pyproject.toml.
 "${pip[@]}" install --no-deps "invisible-watermark==0.2.0"

@@ -173,4 +173,4 @@ async def _stream(service: ApiService, job: Job, answer_id: str, model: str, cre
 def _error_body(exc: BaseException) -> dict[str, Any]:
     import json
 
-    return json.loads(error_response(exc).body)
+    return json.loads(bytes(error_response(exc).body))

@@ -171,7 +171,12 @@ def error_response(exc: BaseException) -> JSONResponse:
 
     from genloom.core.models.library import ModelNotFoundError
     from genloom.core.plugins import UnknownGeneratorError
-    from genloom.core.project import AssetNotFoundError, JobNotFoundError, JobStateError, ProjectError
+    from genloom.core.project import (
+        AssetNotFoundError,
+        JobNotFoundError,
+        JobStateError,
+        ProjectError,
+    )
 
     status, kind = 400, "invalid_request_error"
     if isinstance(exc, RequestTooLarge):

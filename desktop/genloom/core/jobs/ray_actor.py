@@ -94,7 +94,7 @@ class RemoteWorker:
             local = dict(job, inputs=inputs, output_dir=str(folder / "out"),
                          model=self._local_model(job.get("model")))
             self.worker.run_job(local)
-            final = dict(self.collector.final.pop(int(job["job_id"]), None) or {
+            final = dict(self.collector.final.pop(int(job["job_id"]), {}) or {
                 "ev": "failed", "job_id": job["job_id"], "error": "the worker ended the job without a result"})
             outputs = []
             for item in final.get("outputs") or []:

@@ -57,7 +57,7 @@ class JobEventHub:
         self._logs: OrderedDict[int, _JobLog] = OrderedDict()
         self._lock = threading.Lock()
         events = engine.events
-        self._connections = [
+        self._connections: list[tuple[Any, Callable[..., Any]]] = [
             (events.job_started, lambda job: self._add(JobEvent(job.id, "started", {}))),
             (events.job_loading, lambda job_id, generator, model: self._add(JobEvent(
                 job_id, "loading", {"generator": generator, "model": model}))),

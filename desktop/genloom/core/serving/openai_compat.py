@@ -45,7 +45,7 @@ SAMPLING_FIELDS = {"max_tokens": "max_new_tokens", "max_completion_tokens": "max
 HARMLESS_FIELDS = ("model", "messages", "prompt", "stream", "n", "seed", "user", "stream_options",
                    "genloom", "size", "response_format", "store", "metadata", "echo", "quality", "style")
 #: Fields whose default value means "off"; any other value is refused.
-OFF_BY_DEFAULT = {"logprobs": (None, False), "top_logprobs": (None, 0), "frequency_penalty": (None, 0, 0.0),
+OFF_BY_DEFAULT: dict[str, tuple[Any, ...]] = {"logprobs": (None, False), "top_logprobs": (None, 0), "frequency_penalty": (None, 0, 0.0),
                   "presence_penalty": (None, 0, 0.0), "logit_bias": (None, {}), "tools": (None, []),
                   "tool_choice": (None, "none", "auto"), "functions": (None, []), "best_of": (None, 1),
                   "suffix": (None, ""), "parallel_tool_calls": (None, True, False)}
