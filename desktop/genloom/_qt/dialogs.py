@@ -118,7 +118,7 @@ class PluginDialog(QDialog):
 
 
 class SettingsDialog(QDialog):
-    """Device, memory budget, plugin folders, theme and job time-outs."""
+    """Device, memory budget, plugin folders, theme, job time-outs and the local API."""
 
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -174,6 +174,17 @@ class SettingsDialog(QDialog):
         form.addRow("CPU threads for models", self.threads)
         form.addRow("Hung job time-out", self.stall)
         form.addRow("Theme", self.theme)
+        self.api_enabled = QCheckBox("Serve this project to scripts and other apps on 127.0.0.1")
+        self.api_enabled.setObjectName("api-enabled")
+        self.api_enabled.setChecked(settings.api_enabled)
+        self.api_enabled.setToolTip("The local HTTP API (Genloom's own and OpenAI-compatible endpoints); "
+                                    "clients need the token in Genloom's config folder (api-token)")
+        self.api_port = QSpinBox()
+        self.api_port.setObjectName("api-port")
+        self.api_port.setRange(1024, 65535)
+        self.api_port.setValue(settings.api_port)
+        form.addRow("Local API", self.api_enabled)
+        form.addRow("Local API port", self.api_port)
         form.addRow("Plugin folders", self.plugin_dirs)
         form.addRow("", dirs_row)
         self.error = QLabel()
@@ -197,7 +208,9 @@ class SettingsDialog(QDialog):
 
         previous = (self.settings.device, self.settings.max_loaded_generators, self.settings.stall_timeout_s,
                     self.settings.theme, list(self.settings.plugin_dirs), self.settings.model_memory_budget_mb,
-                    self.settings.cpu_threads)
+                    self.settings.cpu_threads, self.settings.api_enabled, self.settings.api_port)
+        self.settings.api_enabled = self.api_enabled.isChecked()
+        self.settings.api_port = self.api_port.value()
         self.settings.device = self.device.currentText().strip()
         self.settings.max_loaded_generators = self.cache.value()
         self.settings.model_memory_budget_mb = self.budget.value()
@@ -210,7 +223,7 @@ class SettingsDialog(QDialog):
         except (SettingsError, OSError) as exc:
             (self.settings.device, self.settings.max_loaded_generators, self.settings.stall_timeout_s,
              self.settings.theme, self.settings.plugin_dirs, self.settings.model_memory_budget_mb,
-             self.settings.cpu_threads) = previous
+             self.settings.cpu_threads, self.settings.api_enabled, self.settings.api_port) = previous
             self.error.setText(str(exc))
             self.error.show()
             return

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
     from PySide6.QtWidgets import QDialog, QTabWidget
 
+    from genloom._qt.api_status import ApiController
     from genloom._qt.chat_view import ChatView
     from genloom._qt.gallery import GalleryWidget
     from genloom._qt.generate_panel import GeneratePanel
@@ -62,6 +63,8 @@ class MainWindow(QMainWindow):
         self.leaderboard_dialog: QDialog | None = None
         self.centre_tabs: QTabWidget | None = None
         self.recent_menu: QMenu | None = None
+        self.api: ApiController | None = None
+        self.status_api: QLabel | None = None
         self._pending_selection: int | None = None
         self.setWindowTitle("Genloom")
         self.setAcceptDrops(True)
@@ -120,6 +123,11 @@ class MainWindow(QMainWindow):
 
             keep = None if self._restored_state else FIRST_RUN_DOCK_SIZES
         self.projects = projects = ProjectController(self.settings, plugins, project, self)
+        from genloom._qt.api_status import ApiController, ApiIndicator
+
+        self.api = ApiController(projects, self)
+        self.status_api = ApiIndicator(self.api)
+        self.statusBar().addPermanentWidget(self.status_api)
         self.generate_panel = GeneratePanel(projects)
         self.generate_panel.selection_provider = self.selected_asset
         self._replace_dock_widget(self.generate_dock, self.generate_panel)
@@ -556,8 +564,11 @@ class MainWindow(QMainWindow):
         from genloom._qt.dialogs import SettingsDialog
 
         theme = self.settings.theme
-        if SettingsDialog(self.settings, self).exec() and self.settings.theme != theme:
-            self.set_theme(self.settings.theme)
+        if SettingsDialog(self.settings, self).exec():
+            if self.settings.theme != theme:
+                self.set_theme(self.settings.theme)
+            if self.api is not None:
+                self.api.apply_settings()
 
     def set_theme(self, name: str) -> None:
         from genloom._qt.theme import apply_theme
@@ -592,6 +603,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         save_window_state(self)
         if self.projects is not None:
+            if self.api is not None:
+                self.api.stop()
             self.projects.stop_engine()
             if self.gallery is not None:
                 self.gallery.shutdown()
