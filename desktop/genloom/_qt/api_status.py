@@ -67,10 +67,13 @@ class ApiController(QObject):
 class ApiIndicator(QLabel):
     """The status bar's word on the API: hidden while it is off."""
 
-    def __init__(self, controller: ApiController, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("api-status")
         self.hide()
+
+    def follow(self, controller: ApiController) -> None:
+        """Show ``controller``'s state from now on."""
         controller.state_changed.connect(self._show_state)
         self._show_state(f"API on {controller.url}" if controller.server is not None else "")
 

@@ -64,7 +64,6 @@ class MainWindow(QMainWindow):
         self.centre_tabs: QTabWidget | None = None
         self.recent_menu: QMenu | None = None
         self.api: ApiController | None = None
-        self.status_api: QLabel | None = None
         self._pending_selection: int | None = None
         self.setWindowTitle("Genloom")
         self.setAcceptDrops(True)
@@ -85,6 +84,12 @@ class MainWindow(QMainWindow):
         self.status_worker = QLabel("worker starts with the first job")
         self.statusBar().addWidget(self.status_project, 1)
         self.statusBar().addPermanentWidget(self.status_worker)
+        # In the frame from the start (hidden), so the layout does not move when it fills in.
+        from genloom._qt.api_status import ApiIndicator
+
+        self.status_api = ApiIndicator()
+        self.statusBar().addPermanentWidget(self.status_api)
+        self.status_api.hide()
 
         bar = self.menuBar()
         self.menus = {name: bar.addMenu(title) for name, title in
@@ -123,11 +128,10 @@ class MainWindow(QMainWindow):
 
             keep = None if self._restored_state else FIRST_RUN_DOCK_SIZES
         self.projects = projects = ProjectController(self.settings, plugins, project, self)
-        from genloom._qt.api_status import ApiController, ApiIndicator
+        from genloom._qt.api_status import ApiController
 
         self.api = ApiController(projects, self)
-        self.status_api = ApiIndicator(self.api)
-        self.statusBar().addPermanentWidget(self.status_api)
+        self.status_api.follow(self.api)
         self.generate_panel = GeneratePanel(projects)
         self.generate_panel.selection_provider = self.selected_asset
         self._replace_dock_widget(self.generate_dock, self.generate_panel)

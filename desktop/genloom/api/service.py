@@ -31,7 +31,8 @@ class ApiService:
         self.token = token
         self.limits = limits or ApiLimits()
         self.hub = JobEventHub(engine)
-        self.quota = ClientQuota(self.limits.max_queued_per_client, self._is_finished)
+        self.quota = ClientQuota(self.limits.max_queued_per_client,
+                                 lambda ids: self.project.jobs.unfinished_ids(ids))
 
     @property
     def project(self) -> Project:
@@ -39,12 +40,6 @@ class ApiService:
 
     def close(self) -> None:
         self.hub.close()
-
-    def _is_finished(self, job_id: int) -> bool:
-        try:
-            return self.project.jobs.get(job_id).is_finished
-        except LookupError:
-            return True
 
     # -- requests ------------------------------------------------------------------
 
@@ -79,9 +74,14 @@ class ApiService:
     def submit(self, client: str, generator_id: str, params: dict[str, Any], **options: Any) -> list[Job]:
         """Queue jobs for ``client`` within its limit (TooManyJobs beyond it)."""
         count = options.get("count", 1)
-        self.quota.check(client, count if isinstance(count, int) and count > 0 else 1)
-        jobs = self.engine.submit(generator_id, params, **options)
-        self.quota.add(client, (job.id for job in jobs))
+        jobs: list[Job] = []
+
+        def submit() -> list[int]:
+            jobs.extend(self.engine.submit(generator_id, params, **options))
+            return [job.id for job in jobs]
+
+        # Counted as the jobs ``count`` asks for (a batching generator may make fewer jobs).
+        self.quota.admit(client, count if isinstance(count, int) and count > 0 else 1, submit)
         return jobs
 
     # -- job events ----------------------------------------------------------------

@@ -91,6 +91,15 @@ class JobQueue:
         rows = self._db.connection().execute("SELECT id FROM jobs WHERE state = 'running'")
         return {int(row[0]) for row in rows}
 
+    def unfinished_ids(self, job_ids: Collection[int]) -> set[int]:
+        """Those of ``job_ids`` still queued or running (one query, however many)."""
+        if not job_ids:
+            return set()
+        rows = self._db.connection().execute(
+            "SELECT id FROM jobs WHERE state IN ('queued', 'running') AND id IN "
+            "(SELECT value FROM json_each(?))", (json.dumps(sorted(int(i) for i in job_ids)),))
+        return {int(row[0]) for row in rows}
+
     # -- adding ----------------------------------------------------------------
 
     def enqueue(self, generator_id: str, params: dict[str, Any], *, seed: int | None,

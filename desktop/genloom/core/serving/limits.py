@@ -85,28 +85,36 @@ def check_port(port: int) -> int:
 class ClientQuota:
     """Counts each client's unfinished jobs against :attr:`ApiLimits.max_queued_per_client`.
 
-    ``is_finished(job_id)`` says whether a job has ended (it asks the project); a client is
-    whatever the server names it (its address and token). Thread-safe.
+    ``unfinished_of(ids)`` says which of the ids are still queued or running (it asks the
+    project, the source of truth); a client is whatever the server names it (its address).
+    Thread-safe: checking and adding happen under one lock, so two requests at once cannot
+    both take the last place.
     """
 
-    def __init__(self, limit: int, is_finished: Callable[[int], bool]) -> None:
+    def __init__(self, limit: int, unfinished_of: Callable[[set[int]], set[int]]) -> None:
         self.limit = limit
-        self._is_finished = is_finished
+        self._unfinished_of = unfinished_of
         self._jobs: dict[str, set[int]] = {}
         self._lock = threading.Lock()
 
     def unfinished(self, client: str) -> int:
         with self._lock:
-            jobs = self._jobs.get(client, set())
-            jobs -= {j for j in jobs if self._is_finished(j)}
-            return len(jobs)
+            return self._prune(client)
 
-    def check(self, client: str, adding: int) -> None:
-        """Raise TooManyJobs when ``adding`` more jobs would pass the limit."""
-        unfinished = self.unfinished(client)
-        if unfinished + adding > self.limit:
-            raise TooManyJobs(self.limit, unfinished)
+    def _prune(self, client: str) -> int:
+        jobs = self._jobs.get(client)
+        if not jobs:
+            return 0
+        jobs &= self._unfinished_of(jobs)
+        return len(jobs)
 
-    def add(self, client: str, job_ids: Iterable[int]) -> None:
+    def admit(self, client: str, adding: int, submit: Callable[[], Iterable[int]]) -> list[int]:
+        """Run ``submit`` (which queues jobs and returns their ids) when ``adding`` more jobs
+        stay within the limit; TooManyJobs otherwise."""
         with self._lock:
-            self._jobs.setdefault(client, set()).update(job_ids)
+            unfinished = self._prune(client)
+            if unfinished + adding > self.limit:
+                raise TooManyJobs(self.limit, unfinished)
+            ids = list(submit())
+            self._jobs.setdefault(client, set()).update(ids)
+            return ids
