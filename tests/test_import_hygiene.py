@@ -15,7 +15,9 @@ HEAVY = ("PySide6", "shiboken6", "torch", "diffusers", "transformers", "onnxrunt
          # storyboard exchange with editors (genloom.core.boards.exchange)
          "opentimelineio",
          # audio: symbolic music, the synthesiser, loudness (genloom_audio, genloom.sdk.audio)
-         "music21", "mido", "fluidsynth", "pyloudnorm")
+         "music21", "mido", "fluidsynth", "pyloudnorm",
+         # the optional extras: the local API (genloom.api) and the Ray executor
+         "starlette", "uvicorn", "ray")
 
 
 def _builtin_plugin_entry_modules() -> list[str]:
@@ -27,7 +29,10 @@ def _builtin_plugin_entry_modules() -> list[str]:
 def test_importing_the_engine_and_plugins_loads_no_qt_and_no_model_library():
     modules = ["genloom", "genloom.sdk", "genloom.core", "genloom.core.plugins", "genloom.core.project",
                "genloom.core.jobs.engine", "genloom.core.jobs.worker", "genloom.cli.main",
-               "genloom.cli.commands", "genloom.testing", *_builtin_plugin_entry_modules()]
+               "genloom.cli.commands", "genloom.testing", "genloom.core.serving.openai_compat",
+               "genloom.core.serving.hub", "genloom.core.serving.token", "genloom.core.jobs.executors",
+               "genloom.core.jobs.ray_executor", "genloom.api.app", "genloom.api.server",
+               "genloom.api.openai_routes", *_builtin_plugin_entry_modules()]
     assert "genloom_procedural.plugin" in modules
     code = (
         "import json, sys\n"
@@ -85,12 +90,12 @@ def test_no_module_imports_a_model_library_at_module_level():
     assert offenders == []
 
 
-def test_core_and_sdk_never_import_the_shell_or_the_cli():
+def test_core_and_sdk_never_import_a_front_end():
     offenders = []
     for path in _sources():
         rel = path.relative_to(ROOT).as_posix()
         if rel.startswith(("desktop/genloom/sdk/", "desktop/genloom/core/")):
-            bad = [n for n in _imports(path) if n.startswith(("genloom._qt", "genloom.cli"))]
+            bad = [n for n in _imports(path) if n.startswith(("genloom._qt", "genloom.cli", "genloom.api"))]
             if rel.startswith("desktop/genloom/sdk/"):
                 bad += [n for n in _imports(path) if n.startswith("genloom.core")]
             if bad:
@@ -141,4 +146,10 @@ def test_support_packages_import_no_plugin_and_only_the_sdk_from_genloom():
                or (n.startswith("genloom.") and not n.startswith("genloom.sdk"))]
         if bad:
             offenders.append((path.relative_to(ROOT).as_posix(), bad))
+    assert offenders == []
+
+
+def test_the_api_imports_neither_the_shell_nor_the_cli():
+    offenders = [(str(path.relative_to(ROOT)), name) for path in sorted((ROOT / "desktop/genloom/api").rglob("*.py"))
+                 for name in _imports(path) if name.startswith(("genloom._qt", "genloom.cli"))]
     assert offenders == []

@@ -205,3 +205,25 @@ def test_genloom_serve_refuses_a_public_address_without_the_flag(genloom_home, t
                              "--project", str(tmp_path / "p")], capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert "host: '0.0.0.0' is reachable from other machines" in result.stderr
+
+
+def test_genloom_serve_runs_until_sigterm_and_answers_with_its_token(genloom_home, tmp_path):
+    import signal
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "genloom.cli.main", "serve", "--port", "0", "--json", "--show-token",
+         "--project", str(tmp_path / "served")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "GENLOOM_HOME": str(genloom_home)})
+    try:
+        started = json.loads(process.stdout.readline())
+        assert started["url"].startswith("http://127.0.0.1:")
+        assert started["token"] == token_path().read_text().strip()
+        answer = httpx.get(started["url"] + "/api/health", timeout=30,
+                           headers={"Authorization": f"Bearer {started['token']}"})
+        assert answer.json()["project"] == "served"
+        assert httpx.get(started["url"] + "/api/health", timeout=30).status_code == 401
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _out, err = process.communicate(timeout=60)
+    assert process.returncode == 143, err

@@ -21,6 +21,15 @@ def test_the_cli_words_every_remedy():
     assert set(CLI_PHRASES) == set(REMEDY_ACTIONS)
 
 
+def test_the_api_words_every_remedy_without_cli_syntax():
+    from genloom.api.phrases import API_PHRASES
+
+    assert set(API_PHRASES) == set(REMEDY_ACTIONS)
+    for action, phrase in API_PHRASES.items():
+        worded = phrase.format(subject="image")
+        assert "--" not in worded and "`genloom" not in worded, action
+
+
 def test_explain_appends_the_front_ends_wording_and_leaves_other_errors_alone():
     exc = InputError("gltest.invert needs a image asset as 'image'; none was given",
                      remedy=Remedy("give_input", "image"))
