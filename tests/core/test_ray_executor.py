@@ -85,3 +85,21 @@ def test_a_batch_on_ray_survives_a_killed_worker_and_every_job_is_done_once(ray_
                         and a.recipe["seed"] == job.seed]
         assert _recipe_without_run_details(ray_asset.recipe) == _recipe_without_run_details(local_asset.recipe)
         assert ray_asset.hash == local_asset.hash
+
+
+def test_generate_with_the_ray_executor_on_a_private_local_cluster(genloom_home, tmp_path):
+    """The command line's --executor ray --address local: a Ray of its own on 127.0.0.1."""
+    import json
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "genloom.cli.main", "generate", "procedural.pattern", "--seed", "3",
+         "--count", "3", "--set", "width=64", "--set", "height=64", "--executor", "ray", "--address", "local",
+         "--project", str(tmp_path / "p"), "--json", "--quiet"],
+        capture_output=True, text=True, timeout=600, env={**os.environ, "GENLOOM_HOME": str(genloom_home)})
+    assert result.returncode == 0, result.stderr[-3000:]
+    jobs = json.loads(result.stdout)["jobs"]
+    assert [j["state"] for j in jobs] == ["done"] * 3
+    assert [j["assets"][0]["generator"] for j in jobs] == ["procedural.pattern"] * 3
+    assert len({j["assets"][0]["hash"] for j in jobs}) == 3
