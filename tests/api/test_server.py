@@ -227,3 +227,25 @@ def test_genloom_serve_runs_until_sigterm_and_answers_with_its_token(genloom_hom
         process.send_signal(signal.SIGTERM)
         _out, err = process.communicate(timeout=60)
     assert process.returncode == 143, err
+
+
+def test_a_client_that_drops_a_stream_cancels_its_job(fixture_plugins, genloom_project):
+    """Nobody reads the rest, so nothing more is made (a slow test generator streams words)."""
+    from genloom.api.server import ApiServer
+    from genloom.core.jobs.engine import Engine
+    from genloom.core.settings import Settings
+
+    engine = Engine(genloom_project, fixture_plugins, Settings()).start()
+    server = ApiServer(engine, "127.0.0.1", 0).start()
+    try:
+        body = {"model": "gltest.echo", "prompt": "hello", "stream": True,
+                "genloom": {"params": {"steps": 50, "delay": 0.2}}}
+        with _client(server).stream("POST", "/v1/completions", json=body) as response:
+            lines = response.iter_lines()
+            first = next(line for line in lines if line.startswith("data:"))
+            job_id = json.loads(first[5:])["genloom"]["job"]
+        (job,) = engine.wait([job_id], timeout=120)
+        assert job.state == "cancelled"
+    finally:
+        server.stop()
+        engine.stop()
