@@ -362,17 +362,18 @@ class Engine:
                 except (_LeftRunning, Exception):  # noqa: BLE001 - keep the engine alive
                     pass
 
+    def worker_init(self) -> dict[str, Any]:
+        """What a worker is set up with (its ``init`` command): plugins, cache, budget, threads."""
+        return {"plugins": self.plugins.config.to_dict(), "max_loaded": self.settings.max_loaded_generators,
+                "memory_budget_mb": self.settings.model_memory_budget_mb,
+                "cpu_threads": self.settings.cpu_threads}
+
     def _ensure_worker(self) -> WorkerProcess:
         if self._worker is not None and self._worker.alive():
             return self._worker
         if self._worker is not None:
             self._worker.shutdown(timeout=1)
-        worker = WorkerProcess(
-            {"plugins": self.plugins.config.to_dict(), "max_loaded": self.settings.max_loaded_generators,
-             "memory_budget_mb": self.settings.model_memory_budget_mb,
-             "cpu_threads": self.settings.cpu_threads},
-            log_path=paths.log_dir() / "worker.log",
-        )
+        worker = WorkerProcess(self.worker_init(), log_path=paths.log_dir() / "worker.log")
         worker.start()
         self._worker = worker
         self.events.worker_started.emit(worker.pid)

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from genloom.core.jobs.worker import Worker
-from genloom.core.plugins import PluginConfig, PluginManager
 from genloom.sdk.models import ModelRef
 
 #: Most progress events kept for the head between two polls (the oldest previews go first).
@@ -60,12 +59,10 @@ class _Collector:
 class RemoteWorker:
     """The actor's class (wrapped by ``ray.remote`` on the head)."""
 
-    def __init__(self, plugins: dict[str, Any], max_loaded: int, memory_budget_mb: int) -> None:
+    def __init__(self, init: dict[str, Any]) -> None:
         self.collector = _Collector()
         self.worker = Worker(self.collector)  # type: ignore[arg-type]  # duck-typed writer
-        self.worker.plugins = PluginManager(PluginConfig.from_dict(plugins)).load()
-        self.worker.max_loaded = max(1, max_loaded)
-        self.worker.memory_budget_mb = max(0, memory_budget_mb)
+        self.worker.configure(init)  # as the local worker process's init command
 
     def pid(self) -> int:
         return os.getpid()

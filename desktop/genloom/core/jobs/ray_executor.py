@@ -120,8 +120,7 @@ class RayEngine(Engine):
 
         actor_class = ray.remote(RemoteWorker).options(
             num_cpus=self.num_cpus, num_gpus=num_gpus, max_concurrency=4, max_restarts=0)
-        init = (self.plugins.config.to_dict(), self.settings.max_loaded_generators,
-                self.settings.model_memory_budget_mb)
+        init = (self.worker_init(),)
         self._stop.clear()
         self._slots = [_Slot(self, index, actor_class, init) for index in range(count)]
         for slot in self._slots:

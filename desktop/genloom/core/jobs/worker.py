@@ -114,15 +114,21 @@ class Worker:
                 end_children()
                 return
             if op == "init":
-                self.plugins = PluginManager(PluginConfig.from_dict(message["plugins"])).load()
-                self.max_loaded = max(1, int(message.get("max_loaded", 2)))
-                self.memory_budget_mb = _memory_budget_mb(message)
-                set_cpu_threads(int(message.get("cpu_threads") or 0))
+                plugins = self.configure(message)
                 self.events.send({"ev": "ready", "pid": os.getpid(), "python": platform.python_version(),
                                   "genloom": __version__,
-                                  "failed_plugins": [r.name for r in self.plugins.failed()]})
+                                  "failed_plugins": [r.name for r in plugins.failed()]})
             elif op == "run":
                 self.run_job(message["job"])
+
+    def configure(self, message: dict[str, Any]) -> PluginManager:
+        """Apply an ``init`` command: the plugins to load, the cache size, the memory budget
+        and the CPU threads (also how a Ray actor sets up its worker). Returns the plugins."""
+        self.plugins = plugins = PluginManager(PluginConfig.from_dict(message["plugins"])).load()
+        self.max_loaded = max(1, int(message.get("max_loaded", 2)))
+        self.memory_budget_mb = _memory_budget_mb(message)
+        set_cpu_threads(int(message.get("cpu_threads") or 0))
+        return plugins
 
     def run_job(self, job: dict[str, Any]) -> None:
         job_id = job["job_id"]
