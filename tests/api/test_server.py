@@ -249,3 +249,22 @@ def test_a_client_that_drops_a_stream_cancels_its_job(fixture_plugins, genloom_p
     finally:
         server.stop()
         engine.stop()
+
+
+def test_the_event_stream_carries_the_image_generators_previews(api_server):
+    import base64
+    import io
+
+    from PIL import Image
+
+    client = _client(api_server())
+    (job,) = client.post("/api/jobs", json={"generator": "image.text_to_image",
+                                            "params": {"prompt": "red heart", "steps": 3},
+                                            "seed": 1}).json()["jobs"]
+    events = _wait_done(client, job["id"])
+    assert events[-1]["state"] == "done"
+    steps = [e for e in events if "step" in e]
+    assert [e["step"] for e in steps][-1] == 3 and steps[-1]["total"] == 3
+    previews = [e["preview"] for e in steps if e.get("preview")]
+    assert previews, "no preview came with the progress"
+    Image.open(io.BytesIO(base64.b64decode(previews[-1]))).verify()
