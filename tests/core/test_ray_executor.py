@@ -103,3 +103,29 @@ def test_generate_with_the_ray_executor_on_a_private_local_cluster(genloom_home,
     assert [j["state"] for j in jobs] == ["done"] * 3
     assert [j["assets"][0]["generator"] for j in jobs] == ["procedural.pattern"] * 3
     assert len({j["assets"][0]["hash"] for j in jobs}) == 3
+
+
+def test_a_job_asks_ray_for_a_gpu_only_when_its_device_needs_one():
+    from genloom.core.jobs.ray_executor import gpus_for
+
+    assert gpus_for("cpu", cluster_gpus=4) == 0
+    assert gpus_for("mps", cluster_gpus=4) == 0
+    assert gpus_for("cuda", cluster_gpus=4) == 1
+    assert gpus_for("cuda:1", cluster_gpus=0) == 1
+    assert gpus_for("auto", cluster_gpus=2) == 1
+    assert gpus_for("auto", cluster_gpus=0) == 0
+    assert gpus_for("auto", cluster_gpus=2, per_job=0.5) == 0.5
+
+
+def test_a_cuda_job_on_a_cluster_without_gpus_fails_with_the_reason(ray_head, genloom_project):
+    from genloom.core.jobs.ray_executor import RayEngine
+
+    plugins = PluginManager(PluginConfig.from_settings(Settings())).load()
+    engine = RayEngine(genloom_project, plugins, Settings(device="cpu"), workers=1).start()
+    try:
+        (job,) = engine.submit("procedural.pattern", {"width": 64, "height": 64}, seed=1, device="cuda")
+        (job,) = engine.wait([job.id], timeout=300)
+    finally:
+        engine.stop()
+    assert job.state == "failed"
+    assert "needs a GPU, and the Ray cluster has 0" in job.error

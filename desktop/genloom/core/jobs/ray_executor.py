@@ -88,9 +88,18 @@ def connect(address: str) -> bool:
     return True
 
 
+def gpus_for(device: str, cluster_gpus: float, per_job: float = 1.0) -> float:
+    """The GPUs a job on ``device`` asks Ray for: ``per_job`` for CUDA (and for ``auto`` on
+    a cluster with GPUs), none for the CPU (and Apple's MPS, which Ray does not schedule)."""
+    if device.startswith("cuda") or (device == "auto" and cluster_gpus >= per_job > 0):
+        return per_job
+    return 0.0
+
+
 class RayEngine(Engine):
-    """An engine whose jobs run on Ray actors (``workers`` of them, each with ``num_cpus``
-    CPUs and ``num_gpus`` GPUs; by default one per GPU of the cluster, else two)."""
+    """An engine whose jobs run on Ray actors: ``workers`` of them at once (default: one
+    per GPU of the cluster, at least two), each with ``num_cpus`` CPUs and, for a job that
+    needs one (see :func:`gpus_for`), ``num_gpus`` GPUs."""
 
     def __init__(self, project: Project, plugins: PluginManager, settings: Settings | None = None, *,
                  scope: Collection[int] | None = None, address: str = "", workers: int | None = None,
@@ -99,7 +108,9 @@ class RayEngine(Engine):
         self.address = address
         self.workers_wanted = workers
         self.num_cpus = num_cpus
-        self.num_gpus = num_gpus
+        self.num_gpus = 1.0 if num_gpus is None else num_gpus
+        self.cluster_gpus = 0.0
+        self._actor_class: Any = None
         self._started_ray = False
         self._slots: list[_Slot] = []
         self._losses: dict[int, int] = {}
@@ -111,18 +122,13 @@ class RayEngine(Engine):
             return self
         ray = require_ray()
         self._started_ray = connect(self.address)
-        gpus = float(ray.cluster_resources().get("GPU", 0))
-        num_gpus = self.num_gpus
-        if num_gpus is None:
-            num_gpus = 1.0 if gpus >= 1 and self.settings.device != "cpu" else 0.0
-        count = self.workers_wanted or (int(gpus) if num_gpus else 2) or 1
+        self.cluster_gpus = float(ray.cluster_resources().get("GPU", 0))
+        count = self.workers_wanted or max(2, int(self.cluster_gpus))
         from genloom.core.jobs.ray_actor import RemoteWorker
 
-        actor_class = ray.remote(RemoteWorker).options(
-            num_cpus=self.num_cpus, num_gpus=num_gpus, max_concurrency=4, max_restarts=0)
-        init = (self.worker_init(),)
+        self._actor_class = ray.remote(RemoteWorker)
         self._stop.clear()
-        self._slots = [_Slot(self, index, actor_class, init) for index in range(count)]
+        self._slots = [_Slot(self, index) for index in range(count)]
         for slot in self._slots:
             slot.start()
         self._thread = threading.Thread(target=self._recover, name="genloom-ray-recovery", daemon=True)
@@ -156,6 +162,14 @@ class RayEngine(Engine):
         if self._library is not None:
             self._library.close()
             self._library = None
+
+    def new_actor(self, gpus: float) -> Any:
+        """A Ray actor holding a worker, asking for ``gpus`` GPUs."""
+        return self._actor_class.options(num_cpus=self.num_cpus, num_gpus=gpus, max_concurrency=4,
+                                         max_restarts=0).remote(self.worker_init())
+
+    def gpus_for(self, job: Job) -> float:
+        return gpus_for(job.device or "auto", self.cluster_gpus, self.num_gpus)
 
     def workers(self) -> list[tuple[int | None, int | None]]:
         """Each actor's process id (None while it starts) and the job it runs (None when idle)."""
@@ -226,12 +240,12 @@ class RayEngine(Engine):
 class _Slot:
     """One actor and the thread that feeds it jobs."""
 
-    def __init__(self, engine: RayEngine, index: int, actor_class: Any, init: tuple[Any, ...]) -> None:
+    def __init__(self, engine: RayEngine, index: int) -> None:
         self.engine = engine
         self.index = index
-        self.actor_class = actor_class
-        self.init = init
         self.actor: Any = None
+        #: The GPUs the actor asked for; a job that needs another number gets a new actor.
+        self.actor_gpus = 0.0
         self.pid: int | None = None
         self.job_id: int | None = None
         self._cancel_sent = False
@@ -243,10 +257,13 @@ class _Slot:
     def join(self, timeout: float) -> None:
         self.thread.join(timeout)
 
-    def _ensure_actor(self) -> Any:
+    def _ensure_actor(self, gpus: float) -> Any:
         ray = require_ray()
+        if self.actor is not None and self.actor_gpus != gpus:
+            self.kill_actor()  # its resources go back to the cluster for the new one
         if self.actor is None:
-            self.actor = self.actor_class.remote(*self.init)
+            self.actor = self.engine.new_actor(gpus)
+            self.actor_gpus = gpus
             self.pid = ray.get(self.actor.pid.remote(), timeout=ACTOR_START_S)
             self.engine.events.worker_started.emit(self.pid)
         return self.actor
@@ -275,13 +292,6 @@ class _Slot:
         lost = (RayActorError, WorkerCrashedError)
         while not engine._stop.is_set():
             try:
-                actor = self._ensure_actor()
-            except (*lost, GetTimeoutError) as exc:
-                self.actor = None
-                engine.events.worker_stopped.emit(f"a Ray worker did not start: {exc}")
-                engine._stop.wait(2.0)
-                continue
-            try:
                 job = engine.project.jobs.claim_next(engine.owner, engine._scope)
             except sqlite3.OperationalError as exc:
                 if not _is_busy(exc):
@@ -292,6 +302,20 @@ class _Slot:
                 engine.events.idle.emit()
                 engine._wake.wait(timeout=1.0)
                 engine._wake.clear()
+                continue
+            gpus = engine.gpus_for(job)
+            if gpus > engine.cluster_gpus:
+                engine._fail(job.id, f"the job runs on {job.device!r}, which needs a GPU, and the Ray "
+                                     f"cluster has {engine.cluster_gpus:g}; run it on device cpu, or add "
+                                     "GPU nodes to the cluster")
+                continue
+            try:
+                actor = self._ensure_actor(gpus)
+            except (*lost, GetTimeoutError) as exc:
+                self.kill_actor()
+                engine.events.worker_stopped.emit(f"a Ray worker did not start: {exc}")
+                engine._lost(job, f"its worker did not start: {type(exc).__name__}")
+                engine._stop.wait(2.0)
                 continue
             self.job_id = job.id
             self._cancel_sent = False
