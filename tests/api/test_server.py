@@ -73,8 +73,10 @@ def test_a_request_too_large_gets_413_and_queues_nothing(api_server, genloom_pro
 def test_a_client_over_its_queued_jobs_limit_gets_429(api_server, genloom_project):
     server = api_server(max_queued_per_client=2)
     client = _client(server)
-    # A job that waits: its input is an asset the engine checks, so queue three at once.
-    first = client.post("/api/jobs", json={**PATTERN, "count": 2})
+    # Large enough that they are still queued or running when the next request comes (the
+    # worker process has to start first, too).
+    first = client.post("/api/jobs", json={**PATTERN, "params": {"width": 1024, "height": 1024},
+                                           "count": 2})
     assert first.status_code == 202
     refused = client.post("/api/jobs", json=PATTERN)
     assert refused.status_code == 429
