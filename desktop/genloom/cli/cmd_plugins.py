@@ -15,6 +15,10 @@ if TYPE_CHECKING:
 
 
 def plugins(args: argparse.Namespace) -> int:
+    if args.action in ("install", "uninstall", "rollback", "snapshots"):
+        from genloom.cli import cmd_plugin_install
+
+        return cmd_plugin_install.run(args)
     settings = load_settings()
     if args.action in ("enable", "disable"):
         return _toggle(settings, args)

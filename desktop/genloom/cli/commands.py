@@ -75,6 +75,16 @@ def _executor_options(parser: argparse.ArgumentParser) -> None:
                              "(default: settings; 'local' starts a private one on this machine)")
 
 
+def _plugin_install_options(parser: argparse.ArgumentParser) -> None:
+    """Where ``genloom plugins install`` (and a rollback) look for packages."""
+    group = parser.add_argument_group("install and rollback")
+    group.add_argument("--find-links", action="append", default=[], metavar="DIR",
+                       help="also look for wheels in this folder (repeatable)")
+    group.add_argument("--no-index", action="store_true",
+                       help="do not use a package index: only --find-links folders and the files given")
+    group.add_argument("--index-url", default="", metavar="URL", help="the package index to use")
+
+
 def register_all(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     # the local API
     p = sub.add_parser("serve", help="serve the project over a local HTTP API (Genloom's own "
@@ -93,10 +103,15 @@ def register_all(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     _finish(p, "cmd_serve:serve")
 
     # plugins
-    p = sub.add_parser("plugins", help="list plugins, with the reason any failed; enable or disable them")
-    p.add_argument("action", nargs="?", choices=("list", "enable", "disable"), default="list")
-    p.add_argument("name", nargs="?", help="plugin name (for enable/disable)")
+    p = sub.add_parser("plugins", help="list plugins, with the reason any failed; enable or disable, "
+                                       "install, uninstall or roll back them")
+    p.add_argument("action", nargs="?", default="list",
+                   choices=("list", "enable", "disable", "install", "uninstall", "rollback", "snapshots"))
+    p.add_argument("name", nargs="?", help="plugin name (for enable/disable/uninstall); for install a "
+                                           "package name, wheel file or project folder; for rollback "
+                                           "a snapshot id (default: before the last change)")
     p.add_argument("--traceback", action="store_true", help="show the full traceback of failed plugins")
+    _plugin_install_options(p)
     _finish(p, "cmd_plugins:plugins", project=False)
 
     p = sub.add_parser("generators", help="list the generators plugins offer, or show one's parameters")
