@@ -144,7 +144,7 @@ def write_wheel(folder: Path, dist: str, version: str, files: dict[str, str], *,
     return path
 
 
-def plugin_module(name: str, generator_id: str) -> str:
+def plugin_module(generator_id: str) -> str:
     """A tiny plugin module offering one text generator."""
     return f'''"""A plugin built by the install tests."""
 

@@ -34,16 +34,16 @@ def run(args: argparse.Namespace) -> int:
     if args.action in ("install", "uninstall") and not args.name:
         what = "a package name, wheel file or project folder" if args.action == "install" else "its name"
         raise GenloomError(f"name the plugin to {args.action}: {what}")
+    options = plugin_install.PipOptions(find_links=list(args.find_links), no_index=args.no_index,
+                                        index_url=args.index_url)
     if args.action == "install":
-        options = plugin_install.PipOptions(find_links=list(args.find_links), no_index=args.no_index,
-                                            index_url=args.index_url)
         result = plugin_install.install(args.name, options, None if args.json else echo)
         verb = "installed"
     elif args.action == "uninstall":
         result = plugin_install.uninstall(args.name, None if args.json else echo)
         verb = "uninstalled"
     else:
-        result = plugin_install.rollback(args.name, None if args.json else echo)
+        result = plugin_install.rollback(args.name, options, None if args.json else echo)
         verb = "rolled back"
     _report(result, verb, args.json)
     return codes.EXIT_OK

@@ -38,6 +38,7 @@ from genloom.core.plugin_env import (
     constraints_text,
     find_snapshot,
     installed,
+    list_snapshots,
     plugin_distributions,
     take_snapshot,
 )
@@ -77,7 +78,8 @@ class PipOptions:
     def args(self) -> list[str]:
         out: list[str] = []
         for link in self.find_links:
-            out += ["--find-links", link]
+            # Absolute, so a rollback run from another folder finds the same wheels.
+            out += ["--find-links", link if "://" in link else str(Path(link).expanduser().resolve())]
         if self.no_index:
             out.append("--no-index")
         if self.index_url:
@@ -111,7 +113,7 @@ def install(target: str, options: PipOptions | None = None,
     with _constraints_file(before) as constraints:
         plan = _resolve(spec, options, constraints)
         _check_plan(target, plan, before)
-        snapshot = take_snapshot(f"install {target}", "install", options.args())
+        snapshot = take_snapshot(f"install {target}", "install", _merge(options.args(), _known_options()))
         run = _pip(["install", "--constraint", constraints, *options.args(), "--", spec], on_output)
     after = installed()
     changes = compare(before, after)
@@ -147,7 +149,7 @@ def uninstall(name: str, on_output: OutputCallback | None = None) -> ChangeResul
                                  "disable it instead")
     gone = sorted(p for p, d in plugins.items() if d == dist)
     before = installed()
-    snapshot = take_snapshot(f"uninstall {dist}", "uninstall")
+    snapshot = take_snapshot(f"uninstall {dist}", "uninstall", _known_options())
     run = _pip(["uninstall", "--yes", "--", dist], on_output)
     after = installed()
     if run.returncode != 0:
@@ -156,12 +158,18 @@ def uninstall(name: str, on_output: OutputCallback | None = None) -> ChangeResul
     return ChangeResult(snapshot=snapshot, changes=compare(before, after), plugins=gone)
 
 
-def rollback(snapshot_id: str | None = None, on_output: OutputCallback | None = None) -> ChangeResult:
-    """Put the environment back as snapshot ``snapshot_id`` (default: before the last change) recorded it."""
+def rollback(snapshot_id: str | None = None, options: PipOptions | None = None,
+             on_output: OutputCallback | None = None) -> ChangeResult:
+    """Put the environment back as snapshot ``snapshot_id`` (default: before the last change) recorded it.
+
+    What must be reinstalled comes from the file it was installed from when that is still
+    there, else from pip's cache, ``options`` and the places earlier installs used.
+    """
     target = find_snapshot(snapshot_id)
     before = installed()
-    undo = take_snapshot(f"roll back to {target.id}", "rollback", target.pip_options)
-    failures = _restore(target, on_output)
+    extra = (options or PipOptions()).args()
+    undo = take_snapshot(f"roll back to {target.id}", "rollback", _merge(extra, _known_options()))
+    failures = _restore(target, on_output, undo.pip_options)
     after = installed()
     if failures:
         raise PluginInstallError("the environment could not be fully rolled back: " + "; ".join(failures))
@@ -276,7 +284,8 @@ def _plugins_of(dists: set[str]) -> list[str]:
 # -- restoring a snapshot ----------------------------------------------------------------
 
 
-def _restore(snapshot: Snapshot, on_output: OutputCallback | None) -> list[str]:
+def _restore(snapshot: Snapshot, on_output: OutputCallback | None,
+             pip_options: list[str] | None = None) -> list[str]:
     """Make the environment match ``snapshot``; the problems met (empty when all went well)."""
     current = installed()
     diff = compare(snapshot.distributions, current)
@@ -289,10 +298,34 @@ def _restore(snapshot: Snapshot, on_output: OutputCallback | None) -> list[str]:
     wanted = list(diff.removed.values()) + [before for before, _after in diff.changed.values()]
     for dist in sorted(wanted, key=lambda d: d.name):
         spec = _reinstall_spec(dist)
-        run = _pip(["install", "--no-deps", *snapshot.pip_options, "--", spec], on_output)
+        run = _pip(["install", "--no-deps", *(pip_options or snapshot.pip_options), "--", spec], on_output)
         if run.returncode != 0:
             failures.append(f"reinstalling {dist.name} {dist.version}: {_pip_error(run.output)}")
     return failures
+
+
+def _known_options() -> list[str]:
+    """The pip options (--find-links, --index-url...) of every change recorded so far."""
+    merged: list[str] = []
+    for snapshot in list_snapshots():
+        merged = _merge(merged, snapshot.pip_options)
+    return merged
+
+
+def _merge(first: list[str], second: list[str]) -> list[str]:
+    """Two pip option lists as one, each option (with its value) once, ``first``'s first."""
+    pairs: list[tuple[str, ...]] = []
+    for options in (first, second):
+        i = 0
+        while i < len(options):
+            takes_value = options[i] in ("--find-links", "--index-url", "--extra-index-url")
+            item = tuple(options[i:i + 2]) if takes_value else (options[i],)
+            i += len(item)
+            if item[0] == "--index-url" and any(p[0] == "--index-url" for p in pairs):
+                continue  # pip takes one index URL: the first given wins
+            if item not in pairs:
+                pairs.append(item)
+    return [part for pair in pairs for part in pair]
 
 
 def _in_environment(dist: Installed) -> bool:
