@@ -1,167 +1,127 @@
-"""``genloom plugin new NAME``: a working plugin package with tests, ready to install."""
+"""``genloom plugin new NAME``: a working plugin package with tests, manifest and CI.
+
+``--with-model`` makes an image generator that ships a small safetensors model (its
+weights are written here, from a fixed seed, with numpy: no torch in this process).
+"""
 
 from __future__ import annotations
 
 import keyword
+import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from genloom import __version__
 from genloom.cli import main as codes
+from genloom.cli import plugin_template as t
 from genloom.sdk import API_VERSION
 from genloom.sdk.errors import GenloomError
 
 if TYPE_CHECKING:
     import argparse
 
-PYPROJECT = '''[build-system]
-requires = ["setuptools>=69"]
-build-backend = "setuptools.build_meta"
-
-[project]
-name = "{dist}"
-version = "0.1.0"
-description = "A Genloom plugin"
-requires-python = ">=3.10"
-dependencies = ["genloom>={genloom_version}"]
-
-[project.optional-dependencies]
-test = ["pytest>=8"]
-
-# Genloom finds the plugin through this entry point group.
-[project.entry-points."genloom.plugins"]
-{name} = "{name}.plugin"
-
-[tool.setuptools.packages.find]
-where = ["src"]
-'''
-
-INIT = '''"""{title}: a Genloom plugin."""
-
-__version__ = "0.1.0"
-'''
-
-PLUGIN = '''"""The plugin's entry module: cheap to import, returns plain data.
-
-Heavy libraries (torch, diffusers...) are imported in the generator's load(),
-which runs in Genloom's worker process, never here.
-"""
-
-from __future__ import annotations
-
-from genloom.sdk import API_VERSION, GeneratorSpec, IntParam, StringParam, hookimpl
-
-if not API_VERSION.startswith("1."):
-    raise ImportError(f"{name} is written for Genloom plugin API 1.x, not {{API_VERSION}}")
-
-
-def _make_generator():
-    from {name}.generator import ShuffleGenerator
-
-    return ShuffleGenerator()
-
-
-@hookimpl
-def genloom_register_generators() -> list[GeneratorSpec]:
-    return [
-        GeneratorSpec(
-            id="{name}.shuffle",
-            modality="text",
-            title="Shuffle words",
-            description="Shuffles the words of the prompt with the seed: replace with your own generator.",
-            factory=_make_generator,
-            params=(
-                StringParam("prompt", "", min_length=1, multiline=True, role="prompt",
-                            description="The words to shuffle."),
-                IntParam("repeats", 1, minimum=1, maximum=10,
-                         description="How many shuffled lines to write."),
-            ),
-        )
-    ]
-'''
-
-GENERATOR = '''"""The generator: load once, run per job, unload when Genloom drops it."""
-
-from __future__ import annotations
-
-import random
-
-from genloom.sdk import Output, Request, RunState
-
-
-class ShuffleGenerator:
-    def load(self, model, device: str, dtype: str) -> None:
-        """Load weights here (onto ``device``); this example needs none."""
-
-    def run(self, request: Request, state: RunState) -> list[Output]:
-        # Genloom hands out the seeds, one per output (count in the app, --count on the
-        # command line); a generator that makes several at once for speed sets batch_size
-        # in its spec and returns one output per seed of request.seeds.
-        rng = random.Random(request.seed)  # every random source comes from the seed
-        words = request.params["prompt"].split()
-        lines = []
-        total = request.params["repeats"]
-        for step in range(total):
-            state.raise_if_cancelled()  # stop promptly when the user cancels
-            rng.shuffle(words)
-            lines.append(" ".join(words))
-            state.progress(step + 1, total, partial_text=lines[-1] + "\\n")
-        return [Output(kind="text", text="\\n".join(lines))]
-
-    def unload(self) -> None:
-        """Free what load() took."""
-'''
-
-TEST = '''"""Runs the generator through Genloom's conformance suite."""
-
-from genloom.testing import check_generator
-
-
-def test_plugin_loads_and_offers_its_generator(genloom_plugins):
-    plugins = genloom_plugins(modules=["{name}.plugin"])
-    assert plugins.plugins["{name}"].status == "loaded", plugins.plugins["{name}"].error
-    assert "{name}.shuffle" in plugins.generators
-
-
-def test_generator_meets_the_contract(genloom_plugins):
-    plugins = genloom_plugins(modules=["{name}.plugin"])
-    report = check_generator(plugins.generator("{name}.shuffle"), {{"prompt": "warp and weft", "repeats": 2}})
-    assert report.outputs[0].text.count("\\n") == 1
-'''
-
-README = '''# {title}
-
-A Genloom plugin (plugin API {api}).
-
-    pip install -e ".[test]"     # into the same environment as Genloom
-    pytest                        # the conformance suite
-    genloom plugins               # shows {name} as loaded
-    genloom generate {name}.shuffle --prompt "warp and weft" --set repeats=3
-'''
+#: The seed the template's pattern net weights come from (its model card says so).
+PATTERN_SEED = 20240601
 
 
 def plugin_new(args: argparse.Namespace) -> int:
     name = args.name
     if not name.isidentifier() or keyword.iskeyword(name) or name != name.lower():
         raise GenloomError(f"plugin name {name!r} must be a lower-case Python identifier, like my_sketches")
-    root = Path(args.dir).expanduser() / f"genloom-{name.replace('_', '-')}"
+    with_model = bool(getattr(args, "with_model", False))
+    parent = Path(args.dir).expanduser()
+    dist = f"genloom-{name.replace('_', '-')}"
+    root = parent / dist
     if root.exists():
-        raise GenloomError(f"{root} already exists; choose another name or --dir")
-    title = name.replace("_", " ").title()
-    values = {"name": name, "title": title, "dist": f"genloom-{name.replace('_', '-')}",
+        raise GenloomError(f"{root} already exists; choose another name or folder")
+    if not parent.is_dir():
+        raise GenloomError(f"{parent} is not a folder; create it first or choose another")
+    values = {"name": name, "title": name.replace("_", " ").title(), "dist": dist,
               "genloom_version": __version__, "api": API_VERSION}
-    files = {
-        "pyproject.toml": PYPROJECT,
-        "README.md": README,
-        f"src/{name}/__init__.py": INIT,
-        f"src/{name}/plugin.py": PLUGIN,
-        f"src/{name}/generator.py": GENERATOR,
-        f"tests/test_{name}.py": TEST,
-    }
-    for relative, template in files.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(template.format(**values), encoding="utf-8")
+    # Written in a hidden folder beside the target and renamed at the end, so a failure
+    # never leaves half a skeleton behind.
+    staging = Path(tempfile.mkdtemp(prefix=f".{dist}-", dir=parent))
+    try:
+        for relative, text in _files(name, with_model, values).items():
+            path = staging / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        (staging / "ci.sh").chmod(0o755)
+        if with_model:
+            size = _write_pattern_weights(staging / "src" / name / "models" / "tiny-pattern")
+            card = _fill(t.MODEL_CARD, {**values, "seed": str(PATTERN_SEED), "size": str(size)})
+            (staging / "src" / name / "models" / "tiny-pattern" / "MODEL_CARD.md").write_text(card, encoding="utf-8")
+        staging.chmod(0o777 & ~_umask())  # mkdtemp made it private; the skeleton is not
+        os.replace(staging, root)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     print(f"created {root}")
     print(f"next: cd {root} && pip install -e '.[test]' && pytest")
     return codes.EXIT_OK
+
+
+def _files(name: str, with_model: bool, values: dict[str, str]) -> dict[str, str]:
+    if with_model:
+        plugin, generator, test = t.PLUGIN_PATTERN, t.GENERATOR_PATTERN, t.TEST_PATTERN
+        manifest_parts = {"generators": t.MANIFEST_PATTERN, "models": t.MANIFEST_MODELS}
+        example = f"{name}.pattern --set size=128"
+        model_line = f"- `src/{name}/models/tiny-pattern/`: the bundled model and its card\n"
+    else:
+        plugin, generator, test = t.PLUGIN_SHUFFLE, t.GENERATOR_SHUFFLE, t.TEST_SHUFFLE
+        manifest_parts = {"generators": t.MANIFEST_SHUFFLE, "models": ""}
+        example = f'{name}.shuffle --prompt "warp and weft" --set repeats=3'
+        model_line = ""
+    values = {**values, "example": example, "model_line": model_line}
+    manifest_values = {**values, **{k: _fill(v, values) for k, v in manifest_parts.items()}}
+    files = {
+        "pyproject.toml": t.PYPROJECT,
+        "README.md": t.README,
+        "LICENSE": t.LICENSE,
+        "ci.sh": t.CI_SCRIPT,
+        ".github/workflows/ci.yml": t.CI_WORKFLOW,
+        ".gitignore": t.GITIGNORE,
+        f"src/{name}/__init__.py": t.INIT,
+        f"src/{name}/plugin.py": plugin,
+        f"src/{name}/generator.py": generator,
+        f"tests/test_{name}.py": test,
+    }
+    out = {path: _fill(text, values) for path, text in files.items()}
+    out[f"src/{name}/genloom-plugin.toml"] = _fill(t.MANIFEST, manifest_values)
+    return out
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    for key, value in values.items():
+        template = template.replace(f"@{key}@", value)
+    return template
+
+
+def _write_pattern_weights(folder: Path) -> int:
+    """The template net's weights from a fixed seed: the same bytes on every machine."""
+    import numpy as np
+    from safetensors.numpy import save_file
+
+    rng = np.random.default_rng(PATTERN_SEED)
+    shapes = {"0": (16, 8, 3, 3), "3": (16, 16, 3, 3), "6": (3, 16, 3, 3)}
+    gains = {"0": 2.0, "3": 1.5, "6": 1.0}  # larger early gains give livelier patterns
+    tensors = {}
+    for layer, shape in shapes.items():
+        fan_in = shape[1] * shape[2] * shape[3]
+        tensors[f"{layer}.weight"] = (rng.standard_normal(shape) * gains[layer] / np.sqrt(fan_in)).astype(np.float32)
+        tensors[f"{layer}.bias"] = (rng.standard_normal(shape[0]) * 0.1).astype(np.float32)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "model.safetensors"
+    # One metadata entry only: safetensors orders several differently from run to run, and
+    # the same seed must give the same bytes. The seed is in the model card.
+    save_file(tensors, str(path), metadata={"format": "pt"})
+    path.chmod(0o666 & ~_umask())
+    return path.stat().st_size
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -340,6 +340,8 @@ def register_all(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     q = plug.add_parser("new", help="write a working plugin package skeleton with tests")
     q.add_argument("name", help="the plugin's name, a Python identifier such as my_sketches")
     q.add_argument("--dir", default=".", help="where to create it (default: here)")
+    q.add_argument("--with-model", action="store_true",
+                   help="an image generator that ships and loads a small safetensors model")
     q.set_defaults(handler=lazy("cmd_plugin_new:plugin_new"))
 
     # bench
