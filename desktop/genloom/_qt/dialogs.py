@@ -79,12 +79,17 @@ class PluginDialog(QDialog):
         splitter.addWidget(self.detail)
         note = QLabel("Enable or disable plugins here; the change applies when Genloom next starts.")
         note.setObjectName("dim")
+        from genloom._qt.plugin_install import PluginInstallPanel
+
+        # Install, uninstall and roll back (core's plugin_install does the work).
+        self.installer = PluginInstallPanel(self._selected_name, self)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close)
         buttons.accepted.connect(self._save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter, 1)
         layout.addWidget(note)
+        layout.addWidget(self.installer)
         layout.addWidget(buttons)
         failed = [i for i, r in enumerate(self.records) if r.status == "failed"]
         if failed:
@@ -106,6 +111,16 @@ class PluginDialog(QDialog):
         if record.error:
             lines += ["", record.error]
         self.detail.setPlainText("\n".join(lines))
+
+    def _selected_name(self) -> str:
+        row = self.table.currentRow()
+        return self.records[row].name if 0 <= row < len(self.records) else ""
+
+    def reject(self) -> None:
+        if self.installer.busy():  # pip is changing the environment: let it finish
+            self.installer.status.setText("pip is still working; close this when it has finished.")
+            return
+        super().reject()
 
     def disabled_names(self) -> list[str]:
         return sorted(r.name for row, r in enumerate(self.records)
