@@ -35,6 +35,17 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="module")
+def newer_wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A second folder: a newer tinydep and a plugin that needs it."""
+    folder = tmp_path_factory.mktemp("newer-wheels")
+    write_wheel(folder, "tinydep", "2.0", {"tinydep/__init__.py": "VALUE = 2\n"})
+    write_wheel(folder, "genloom-newdep", "0.1.0",
+                {"newdep/__init__.py": "", "newdep/plugin.py": plugin_module("newdep.echo")},
+                requires=("tinydep>=2",), entry_points={"newdep": "newdep.plugin"})
+    return folder
+
+
 def _offline(wheels: Path) -> list[str]:
     return ["--no-index", "--find-links", str(wheels)]
 
@@ -119,3 +130,24 @@ def test_rollback_to_an_unknown_snapshot_names_the_known_ones(env):
     done = env.genloom("plugins", "rollback", "../../etc/passwd")
     assert done.returncode == 2
     assert "no environment snapshot called '../../etc/passwd'" in done.stderr
+
+
+def test_rollback_reinstalls_the_version_another_install_upgraded(env, wheels, newer_wheels):
+    """A dependency that a later install upgraded comes back at its old version, found
+    again through the --find-links folder the first install used."""
+    before = env.distributions()
+    assert env.genloom("plugins", "install", "genloom-hello", *_offline(wheels)).returncode == 0
+    upgraded = env.genloom("plugins", "install", "genloom-newdep", "--no-index",
+                           "--find-links", str(newer_wheels))
+    assert upgraded.returncode == 0, upgraded.stdout + upgraded.stderr
+    assert "changed tinydep 1.0 -> 2.0" in upgraded.stdout
+
+    back = env.genloom("plugins", "rollback")  # to before genloom-newdep
+    assert back.returncode == 0, back.stdout + back.stderr
+    now = env.distributions()
+    assert now["tinydep"] == "1.0" and "genloom-newdep" not in now and now["genloom-hello"] == "0.1.0"
+
+    snapshots = json.loads(env.genloom("plugins", "snapshots", "--json").stdout)
+    first = [s["id"] for s in snapshots if s["reason"] == "install genloom-hello"][-1]
+    assert env.genloom("plugins", "rollback", first).returncode == 0
+    assert env.distributions() == before

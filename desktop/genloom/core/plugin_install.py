@@ -16,13 +16,14 @@ run pip themselves.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ from genloom.core.plugin_env import (
     installed,
     list_snapshots,
     plugin_distributions,
+    snapshots_dir,
     take_snapshot,
 )
 from genloom.sdk.errors import GenloomError
@@ -107,6 +109,11 @@ def install(target: str, options: PipOptions | None = None,
     library; after the install, anything unexpected (a pinned library changed, no
     Genloom plugin in what was asked for) rolls the environment back and is refused.
     """
+    with _exclusive():
+        return _install(target, options, on_output)
+
+
+def _install(target: str, options: PipOptions | None, on_output: OutputCallback | None) -> ChangeResult:
     options = options or PipOptions()
     spec = _install_spec(target)
     before = installed()
@@ -135,6 +142,11 @@ def uninstall(name: str, on_output: OutputCallback | None = None) -> ChangeResul
     Built-in plugins (part of Genloom's own distribution) and names that are not
     installed Genloom plugins are refused.
     """
+    with _exclusive():
+        return _uninstall(name, on_output)
+
+
+def _uninstall(name: str, on_output: OutputCallback | None) -> ChangeResult:
     plugins = plugin_distributions()
     dist = plugins.get(name)
     if dist is None:
@@ -165,6 +177,12 @@ def rollback(snapshot_id: str | None = None, options: PipOptions | None = None,
     What must be reinstalled comes from the file it was installed from when that is still
     there, else from pip's cache, ``options`` and the places earlier installs used.
     """
+    with _exclusive():
+        return _rollback(snapshot_id, options, on_output)
+
+
+def _rollback(snapshot_id: str | None, options: PipOptions | None,
+              on_output: OutputCallback | None) -> ChangeResult:
     target = find_snapshot(snapshot_id)
     before = installed()
     extra = (options or PipOptions()).args()
@@ -184,6 +202,10 @@ def _install_spec(target: str) -> str:
     text = target.strip()
     if not text:
         raise PluginInstallError("name a plugin to install: a package name, a wheel file or a project folder")
+    not_a_name = PluginInstallError(f"{text!r} is not a package name (like genloom-sketches or "
+                                    "genloom-sketches>=1.2), a wheel file or a project folder")
+    if text.startswith("-") or "://" in text:  # pip options and URLs are not passed through
+        raise not_a_name
     path = Path(text).expanduser()
     if path.exists():
         path = path.resolve()
@@ -196,9 +218,8 @@ def _install_spec(target: str) -> str:
                                  "package name")
     if text.endswith(".whl") or os.sep in text or (os.altsep and os.altsep in text):
         raise PluginInstallError(f"{text} does not exist; check the path of the wheel or folder")
-    if text.startswith("-") or not REQUIREMENT.match(text):
-        raise PluginInstallError(f"{text!r} is not a package name (like genloom-sketches or "
-                                 "genloom-sketches>=1.2), a wheel file or a project folder")
+    if not REQUIREMENT.match(text):
+        raise not_a_name
     return text
 
 
@@ -347,6 +368,51 @@ def _reinstall_spec(dist: Installed) -> str:
         if path.exists():
             return str(path)
     return f"{dist.name}=={dist.version}"
+
+
+# -- one change at a time -----------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _exclusive() -> Iterator[None]:
+    """Hold the environment's change lock (the app and a terminal must not run pip at once).
+
+    An OS file lock, so it is released when the process ends, however it ends.
+    """
+    folder = snapshots_dir().parent
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "change.lock", "a+b") as handle:
+        try:
+            _lock(handle.fileno())
+        except OSError:
+            raise PluginInstallError("another plugin install, uninstall or rollback is running "
+                                     "in this environment; try again when it has finished") from None
+        try:
+            yield
+        finally:
+            _unlock(handle.fileno())
+
+
+def _lock(fd: int) -> None:
+    if sys.platform == "win32":
+        import msvcrt
+
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _unlock(fd: int) -> None:
+    if sys.platform == "win32":
+        import msvcrt
+
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 # -- running pip -------------------------------------------------------------------------
