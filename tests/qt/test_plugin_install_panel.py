@@ -7,13 +7,23 @@ change. Installs that succeed are tested in a throwaway venv (tests/cli/test_plu
 
 from __future__ import annotations
 
+import os
 import time
 
+import pytest
 from PySide6.QtCore import QTimer
 
 from genloom._qt.dialogs import PluginDialog
 from genloom.core.settings import Settings
 from tests.plugin_envs import plugin_module, write_wheel
+
+
+@pytest.fixture(autouse=True)
+def _pip_sees_only_the_test_s_wheels(monkeypatch):
+    """This machine's pip configuration (extra wheel folders) must not reach these runs."""
+    for name in [n for n in os.environ if n.startswith("PIP_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
 
 
 def test_a_refused_install_runs_without_freezing_the_dialog_and_says_why(qtbot, fixture_plugins, tmp_path):

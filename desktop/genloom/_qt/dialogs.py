@@ -46,7 +46,7 @@ class PluginDialog(QDialog):
     def __init__(self, plugins: PluginManager, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Plugins")
-        self.resize(900, 520)
+        self.resize(900, 620)
         self.settings = settings
         self.records = list(plugins.plugins.values())
         self.table = QTableWidget(len(self.records), len(self.COLUMNS))

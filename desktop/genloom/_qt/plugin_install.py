@@ -76,6 +76,7 @@ class PluginInstallPanel(QWidget):
         self.log.setReadOnly(True)
         self.log.setFont(mono_font(9))
         self.log.setMaximumBlockCount(2000)
+        self.log.setMaximumHeight(150)  # the plugin list above stays the dialog's main part
         self.log.setPlaceholderText("pip's output appears here while a plugin installs.")
         self.log.hide()
 
