@@ -1,5 +1,6 @@
-"""CI for examples/genloom-example-plugin: its wheel installs into a fresh environment
-through `genloom plugins install`, its own tests pass there, and Genloom generates with it."""
+"""CI for examples/genloom-example-plugin: its project folder installs into a fresh
+environment through `genloom plugins install`, its own tests pass there, and Genloom
+generates with it."""
 
 from __future__ import annotations
 
@@ -20,21 +21,17 @@ def test_the_example_plugin_installs_passes_its_tests_and_generates(tmp_path):
     env = make_env(tmp_path / "env")
     source = tmp_path / "source"  # a copy: building writes build/ and *.egg-info beside the sources
     shutil.copytree(EXAMPLE, source, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
-    # Built offline with the setuptools already installed (no build isolation, no index).
-    built = env.python_run("-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
-                           "--wheel-dir", tmp_path / "wheels", source, cwd=tmp_path)
-    assert built.returncode == 0, built.stdout + built.stderr
-    (wheel,) = (tmp_path / "wheels").glob("genloom_example_plugin-*.whl")
-
-    installed = env.genloom("plugins", "install", wheel, "--no-index")
+    # From its project folder, offline: built with the setuptools already installed.
+    installed = env.genloom("plugins", "install", source, "--no-index", "--no-build-isolation")
     assert installed.returncode == 0, installed.stdout + installed.stderr
+    assert "installed plugin example" in installed.stdout
     listed = {p["name"]: p for p in json.loads(env.genloom("plugins", "--json").stdout)}
     assert listed["example"]["status"] == "loaded", listed["example"]["error"]
     assert listed["example"]["models"] == ["example.shapes-decoder"]
 
-    # Its own tests, against the installed copy (the bundled model came with the wheel).
-    tests = env.python_run("-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", tmp_path,
-                           EXAMPLE / "tests", cwd=tmp_path)
+    # Its own tests, against the installed copy (the bundled model came with the install:
+    # pytest puts tests/ on sys.path, not src/).
+    tests = env.python_run("-m", "pytest", "-q", "-p", "no:cacheprovider", source / "tests", cwd=tmp_path)
     assert tests.returncode == 0, tests.stdout + tests.stderr
     assert "10 passed" in tests.stdout
     imported = env.python_run("-c", "import genloom_example; print(genloom_example.__file__)")

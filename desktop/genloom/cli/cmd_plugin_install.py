@@ -35,7 +35,8 @@ def run(args: argparse.Namespace) -> int:
         what = "a package name, wheel file or project folder" if args.action == "install" else "its name"
         raise GenloomError(f"name the plugin to {args.action}: {what}")
     options = plugin_install.PipOptions(find_links=list(args.find_links), no_index=args.no_index,
-                                        index_url=args.index_url)
+                                        index_url=args.index_url,
+                                        no_build_isolation=args.no_build_isolation)
     if args.action == "install":
         result = plugin_install.install(args.name, options, None if args.json else echo)
         verb = "installed"

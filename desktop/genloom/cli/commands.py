@@ -83,6 +83,8 @@ def _plugin_install_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--no-index", action="store_true",
                        help="do not use a package index: only --find-links folders and the files given")
     group.add_argument("--index-url", default="", metavar="URL", help="the package index to use")
+    group.add_argument("--no-build-isolation", action="store_true",
+                       help="build a project folder with the build tools already installed (offline)")
 
 
 def register_all(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

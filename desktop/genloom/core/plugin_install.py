@@ -76,6 +76,8 @@ class PipOptions:
     find_links: list[str] = field(default_factory=list)
     no_index: bool = False
     index_url: str = ""
+    #: Build a project folder with the build tools already installed (offline installs).
+    no_build_isolation: bool = False
 
     def args(self) -> list[str]:
         out: list[str] = []
@@ -86,6 +88,8 @@ class PipOptions:
             out.append("--no-index")
         if self.index_url:
             out += ["--index-url", self.index_url]
+        if self.no_build_isolation:
+            out.append("--no-build-isolation")
         return out
 
 
@@ -477,7 +481,9 @@ def _conflicts(stderr: str) -> list[str]:
     for line in lines:
         match = re.search(r"Could not find a version that satisfies the requirement (\S+)"
                           r"(?: \(from ([^)]*)\))?", line)
-        if match:
+        # Only a pinned library that cannot be found is a conflict with Genloom; any other
+        # missing package is plain unavailability (offline, a typo), reported as pip says.
+        if match and canonical(re.split(r"[<>=!~\[; ]", match.group(1), maxsplit=1)[0]) in PINNED:
             who = f" (asked for by {match.group(2)})" if match.group(2) else ""
             found.append(f"no version of {match.group(1)} can be found that fits{who}")
     return found
