@@ -69,14 +69,20 @@ def test_a_plugin_asking_for_another_torch_is_refused_and_nothing_changes(env, w
     assert "oldtorch" not in _plugins(env)
 
 
+def _snapshot_ids(env: ThrowawayEnv) -> list[str]:
+    return [s["id"] for s in json.loads(env.genloom("plugins", "snapshots", "--json").stdout)]
+
+
 def test_a_package_that_is_no_plugin_is_installed_then_undone(env, wheels):
-    before, files = env.distributions(), env.own_files()
+    before, files, snapshots = env.distributions(), env.own_files(), _snapshot_ids(env)
     done = env.genloom("plugins", "install", "tinydep", *_offline(wheels))
     assert done.returncode == 2, done.stdout + done.stderr
     assert "tinydep is not a Genloom plugin" in done.stderr
-    assert "the install was undone" in done.stderr
+    assert "the change was undone, nothing is changed" in done.stderr
     assert env.distributions() == before
     assert env.own_files() == files
+    # An undone change is no change: no snapshot is left to "roll back to before" it.
+    assert _snapshot_ids(env) == snapshots
 
 
 def test_a_clean_plugin_installs_offers_its_generator_and_rollback_removes_it(env, wheels):

@@ -180,6 +180,12 @@ def take_snapshot(reason: str, kind: str, pip_options: list[str] | None = None) 
     return snapshot
 
 
+def discard_snapshot(snapshot: Snapshot) -> None:
+    """Forget a snapshot (of a change that was undone at once)."""
+    if SNAPSHOT_ID.match(snapshot.id):
+        (snapshots_dir() / f"{snapshot.id}.json").unlink(missing_ok=True)
+
+
 def list_snapshots() -> list[Snapshot]:
     """Every snapshot of this interpreter's environment, oldest first; unreadable ones are skipped."""
     folder = snapshots_dir()

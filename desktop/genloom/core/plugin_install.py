@@ -37,6 +37,7 @@ from genloom.core.plugin_env import (
     canonical,
     compare,
     constraints_text,
+    discard_snapshot,
     find_snapshot,
     installed,
     list_snapshots,
@@ -129,13 +130,11 @@ def _install(target: str, options: PipOptions | None, on_output: OutputCallback 
     after = installed()
     changes = compare(before, after)
     if run.returncode != 0:
-        _restore(snapshot, on_output)
-        raise PluginInstallError(f"pip could not install {target}; the environment was put back as "
-                                 f"it was. pip said: {_pip_error(run.output)}")
+        raise PluginInstallError(f"pip could not install {target} ({_pip_error(run.output)}); "
+                                 + _undo(snapshot, on_output))
     problem = _check_after(target, plan, before, after)
     if problem:
-        _restore(snapshot, on_output)
-        raise PluginInstallError(f"{problem}; the install was undone, nothing is changed")
+        raise PluginInstallError(f"{problem}; " + _undo(snapshot, on_output))
     names = _plugins_of(set(changes.added) | set(changes.changed) | _requested(plan))
     return ChangeResult(snapshot=snapshot, changes=changes, plugins=names)
 
@@ -169,8 +168,8 @@ def _uninstall(name: str, on_output: OutputCallback | None) -> ChangeResult:
     run = _pip(["uninstall", "--yes", "--", dist], on_output)
     after = installed()
     if run.returncode != 0:
-        _restore(snapshot, on_output)
-        raise PluginInstallError(f"pip could not uninstall {dist}: {_pip_error(run.output)}")
+        raise PluginInstallError(f"pip could not uninstall {dist} ({_pip_error(run.output)}); "
+                                 + _undo(snapshot, on_output))
     return ChangeResult(snapshot=snapshot, changes=compare(before, after), plugins=gone)
 
 
@@ -327,6 +326,20 @@ def _restore(snapshot: Snapshot, on_output: OutputCallback | None,
         if run.returncode != 0:
             failures.append(f"reinstalling {dist.name} {dist.version}: {_pip_error(run.output)}")
     return failures
+
+
+def _undo(snapshot: Snapshot, on_output: OutputCallback | None) -> str:
+    """Put a change that must not stand back as ``snapshot`` was; a sentence saying how it went.
+
+    Undone, the change never happened, so its snapshot is dropped: "roll back to before the
+    last change" then means the last change that stood.
+    """
+    failures = _restore(snapshot, on_output)
+    if failures:
+        return (f"undoing it failed too ({'; '.join(failures)}): roll back to the snapshot "
+                f"{snapshot.id} when the cause is mended")
+    discard_snapshot(snapshot)
+    return "the change was undone, nothing is changed"
 
 
 def _known_options() -> list[str]:
