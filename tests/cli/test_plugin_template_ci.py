@@ -33,6 +33,8 @@ def test_a_plugin_made_with_a_model_passes_its_own_ci_in_a_fresh_environment(tmp
                     GENLOOM_CI_SKIP_VALIDATE="" if has_validate else "1"))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "4 passed" in done.stdout
+    if has_validate:
+        assert "0 failed" in done.stdout, done.stdout
 
     listed = {p["name"]: p for p in json.loads(env.genloom("plugins", "--json").stdout)}
     assert listed["ci_probe"]["status"] == "loaded", listed["ci_probe"]["error"]
@@ -60,9 +62,9 @@ def test_the_skeleton_has_a_manifest_matching_its_code_ci_a_readme_and_a_licence
     assert [g["id"] for g in manifest["generators"]] == ["sketchy.shuffle"]
     assert "models" not in manifest
     workflow = (root / ".github/workflows/ci.yml").read_text()
-    assert "download.pytorch.org/whl/cpu" in workflow and "genloom plugin validate ." in workflow
+    assert "download.pytorch.org/whl/cpu" in workflow and "genloom plugin validate src/sketchy" in workflow
     assert workflow.index("torch") < workflow.index('"genloom>=')  # torch (CPU) first
-    assert "genloom plugin validate ." in (root / "ci.sh").read_text()
+    assert "genloom plugin validate src/sketchy" in (root / "ci.sh").read_text()
     assert (root / "LICENSE").read_text().startswith("Choose a licence")
     assert "genloom generate sketchy.shuffle" in (root / "README.md").read_text()
     pyproject = tomllib.loads((root / "pyproject.toml").read_text())

@@ -74,7 +74,8 @@ def _files(name: str, with_model: bool, values: dict[str, str]) -> dict[str, str
         manifest_parts = {"generators": t.MANIFEST_SHUFFLE, "models": ""}
         example = f'{name}.shuffle --prompt "warp and weft" --set repeats=3'
         model_line = ""
-    values = {**values, "example": example, "model_line": model_line}
+    hooks = "genloom_register_generators" + (", genloom_register_models" if with_model else "")
+    values = {**values, "example": example, "model_line": model_line, "hooks": hooks}
     manifest_values = {**values, **{k: _fill(v, values) for k, v in manifest_parts.items()}}
     files = {
         "pyproject.toml": t.PYPROJECT,

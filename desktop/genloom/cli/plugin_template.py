@@ -39,11 +39,15 @@ where = ["src"]
 INIT = '''"""@title@: a Genloom plugin."""
 
 __version__ = "0.1.0"
+
+# Genloom loads the hooks from @name@.plugin (the entry point); the package re-exports
+# them so that `genloom plugin validate src/@name@` finds them in the package folder too.
+from @name@.plugin import @hooks@  # noqa: E402,F401
 '''
 
 MANIFEST = '''# What this plugin offers, read by Genloom without importing it (genloom plugins lists
 # it even when its import fails). Keep it in step with plugin.py: `genloom plugin
-# validate .` checks that it is.
+# validate src/@name@` checks that it is.
 name = "@name@"
 display_name = "@title@"
 api = "@api@"
@@ -366,7 +370,7 @@ A Genloom plugin (plugin API @api@).
 
     pip install -e ".[test]"     # into the same environment as Genloom
     pytest                        # the conformance suite
-    genloom plugin validate .     # the manifest against the code, and the contract
+    genloom plugin validate src/@name@   # the manifest against the code, and the contract
     genloom plugins               # shows @name@ as loaded
     genloom generate @example@
 
@@ -423,7 +427,7 @@ fi
 if [ "${GENLOOM_CI_SKIP_VALIDATE:-}" = 1 ]; then
     echo "ci.sh: genloom plugin validate skipped (GENLOOM_CI_SKIP_VALIDATE=1)"
 else
-    "$PYTHON" -m genloom plugin validate .
+    "$PYTHON" -m genloom plugin validate src/@name@
 fi
 '''
 
@@ -457,7 +461,7 @@ jobs:
         env:
           QT_QPA_PLATFORM: offscreen
       - name: genloom plugin validate
-        run: python -m genloom plugin validate .
+        run: python -m genloom plugin validate src/@name@
 '''
 
 GITIGNORE = '''__pycache__/
