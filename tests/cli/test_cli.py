@@ -83,15 +83,15 @@ def test_plugins_disable_and_enable_persist(cli):
 
 def test_generators_list_and_show(cli):
     out = cli("generators").stdout
-    assert "gltest.echo" in out and "procedural.pattern" in out
-    shown = cli("generators", "gltest.echo").stdout
+    assert "gltest_basic.echo" in out and "procedural.pattern" in out
+    shown = cli("generators", "gltest_basic.echo").stdout
     assert "steps (int), default 3, range 1..50" in shown
     data = json.loads(cli("generators", "--modality", "image", "--json").stdout)
     assert {g["modality"] for g in data} == {"image"}
 
 
 def test_generate_prints_output_paths_and_stores_assets(cli):
-    result = cli("generate", "gltest.echo", "--prompt", "hello", "--set", "steps=2", "--seed", "5", "--count", "2")
+    result = cli("generate", "gltest_basic.echo", "--prompt", "hello", "--set", "steps=2", "--seed", "5", "--count", "2")
     paths = result.stdout.split()
     assert len(paths) == 2 and all(Path(p).is_file() for p in paths)
     assert Path(paths[0]).read_text().startswith("hello ")
@@ -100,7 +100,7 @@ def test_generate_prints_output_paths_and_stores_assets(cli):
 
 
 def test_generate_json_output(cli):
-    data = json.loads(cli("generate", "gltest.pixels", "--seed", "9", "--json").stdout)
+    data = json.loads(cli("generate", "gltest_basic.pixels", "--seed", "9", "--json").stdout)
     (job,) = data["jobs"]
     assert job["state"] == "done" and job["seed"] == 9
     assert job["assets"][0]["kind"] == "image"
@@ -109,27 +109,27 @@ def test_generate_json_output(cli):
 
 def test_bad_parameter_exits_2_names_it_and_queues_nothing(cli):
     cli("project", "new", cli.project)
-    result = cli("generate", "gltest.echo", "--prompt", "x", "--set", "steps=500", check_code=2)
+    result = cli("generate", "gltest_basic.echo", "--prompt", "x", "--set", "steps=500", check_code=2)
     assert "steps: 500 is above the maximum of 50; choose a value from 1 to 50" in result.stderr
-    result = cli("generate", "gltest.echo", "--prompt", "x", "--set", "stpes=5", check_code=2)
+    result = cli("generate", "gltest_basic.echo", "--prompt", "x", "--set", "stpes=5", check_code=2)
     assert "stpes" in result.stderr and "use one of prompt, steps, delay, shout" in result.stderr
-    result = cli("generate", "gltest.echo", "--prompt", "x", "--set", "steps=many", check_code=2)
+    result = cli("generate", "gltest_basic.echo", "--prompt", "x", "--set", "steps=many", check_code=2)
     assert "steps: 'many' is not a whole number" in result.stderr
     assert json.loads(cli("jobs", "--json").stdout) == []
 
 
 def test_unknown_generator_exits_3(cli):
-    result = cli("generate", "gltest.ecko", "--prompt", "x", check_code=3)
-    assert "Did you mean gltest.echo" in result.stderr
+    result = cli("generate", "gltest_basic.ecko", "--prompt", "x", check_code=3)
+    assert "Did you mean gltest_basic.echo" in result.stderr
 
 
 def test_failed_job_exits_1_with_the_error(cli):
-    result = cli("generate", "gltest.misbehave", "--set", "how=raise", check_code=1)
+    result = cli("generate", "gltest_basic.misbehave", "--set", "how=raise", check_code=1)
     assert "the generator broke on purpose" in result.stderr
 
 
 def test_assets_show_search_tag_rate_and_rerun(cli):
-    path = cli("generate", "gltest.pixels", "--prompt", "sunset dunes", "--seed", "3").stdout.strip()
+    path = cli("generate", "gltest_basic.pixels", "--prompt", "sunset dunes", "--seed", "3").stdout.strip()
     shown = json.loads(cli("assets", "show", "1", "--json").stdout)
     assert shown["recipe"]["seed"] == 3 and shown["path"] == path
     assert [a["id"] for a in json.loads(cli("assets", "search", "dune", "--json").stdout)] == [1]
@@ -144,7 +144,7 @@ def test_assets_show_search_tag_rate_and_rerun(cli):
 
 
 def test_export_embeds_the_recipe_and_import_reads_it_back(cli, tmp_path):
-    cli("generate", "gltest.pixels", "--prompt", "red fox", "--seed", "11")
+    cli("generate", "gltest_basic.pixels", "--prompt", "red fox", "--seed", "11")
     out = tmp_path / "exported.png"
     cli("assets", "export", "1", out)
     with Image.open(out) as image:
@@ -162,7 +162,7 @@ def test_export_embeds_the_recipe_and_import_reads_it_back(cli, tmp_path):
 
 
 def test_export_into_a_folder_names_the_file_after_the_asset(cli, tmp_path):
-    cli("generate", "gltest.pixels", "--prompt", "red fox", "--seed", "11")
+    cli("generate", "gltest_basic.pixels", "--prompt", "red fox", "--seed", "11")
     folder = tmp_path / "out"
     folder.mkdir()
     written = json.loads(cli("assets", "export", "1", folder, "--json").stdout)["path"]
@@ -173,7 +173,7 @@ def test_export_into_a_folder_names_the_file_after_the_asset(cli, tmp_path):
 
 
 def test_jobs_queue_cancel_retry_move_and_run(cli):
-    queued = json.loads(cli("generate", "gltest.echo", "--prompt", "q", "--count", "3",
+    queued = json.loads(cli("generate", "gltest_basic.echo", "--prompt", "q", "--count", "3",
                             "--queue-only", "--json").stdout)["jobs"]
     ids = [j["id"] for j in queued]
     moved = json.loads(cli("jobs", "move", ids[2], 0, "--json").stdout)
@@ -207,7 +207,7 @@ def test_missing_project_exits_3_with_how_to_make_one(cli, tmp_path):
 def test_ctrl_c_cancels_the_running_job_cleanly(cli):
     cli("project", "new", cli.project)
     process = subprocess.Popen(
-        [sys.executable, "-m", "genloom", "generate", "gltest.echo", "--prompt", "slow", "--set", "steps=50",
+        [sys.executable, "-m", "genloom", "generate", "gltest_basic.echo", "--prompt", "slow", "--set", "steps=50",
          "--set", "delay=0.2", "--project", str(cli.project)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli.env,
     )
@@ -239,6 +239,6 @@ def test_plugin_new_writes_a_plugin_whose_own_tests_pass(cli, tmp_path):
 
 
 def test_unknown_model_name_is_looked_up_in_the_library_and_exits_3(cli):
-    result = cli("generate", "gltest.echo", "--prompt", "x", "--model", "no-such-model", check_code=3)
+    result = cli("generate", "gltest_basic.echo", "--prompt", "x", "--model", "no-such-model", check_code=3)
     assert "no model called 'no-such-model' in the library" in result.stderr
     assert "genloom models list" in result.stderr

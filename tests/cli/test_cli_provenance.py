@@ -33,7 +33,7 @@ def genloom(genloom_home, tmp_path):
 def exported(genloom, tmp_path) -> Path:
     project = tmp_path / "proj"
     genloom("project", "new", project)
-    genloom("generate", "gltest.pixels", "--prompt", "red fox", "--seed", "11", "--project", project)
+    genloom("generate", "gltest_basic.pixels", "--prompt", "red fox", "--seed", "11", "--project", project)
     return Path(json.loads(genloom("assets", "export", "1", tmp_path / "fox.png", "--project", project,
                                    "--json").stdout)["path"])
 
@@ -62,7 +62,7 @@ def test_the_exit_code_is_the_worst_verdict(genloom, exported, tmp_path):
 def test_project_archive_and_unarchive_round_trip_from_the_command_line(genloom, tmp_path):
     project = tmp_path / "proj"
     genloom("project", "new", project)
-    genloom("generate", "gltest.pixels", "--prompt", "red fox", "--seed", "5", "--project", project)
+    genloom("generate", "gltest_basic.pixels", "--prompt", "red fox", "--seed", "5", "--project", project)
     genloom("assets", "tag", "1", "fox", "--project", project)
     genloom("assets", "rate", "1", "3", "--project", project)
     archive = json.loads(genloom("project", "archive", project, "-o", tmp_path / "fox.genloom-archive",

@@ -89,7 +89,7 @@ def test_a_hook_that_raises_systemexit_is_listed_as_failed(cli, tmp_path, raised
     assert data["gltest_exits"]["status"] == "failed"
     assert raised.split("(")[0] in data["gltest_exits"]["error"]
     assert data["gltest_basic"]["status"] == "loaded"
-    assert "gltest.echo" in cli("generators").stdout
+    assert "gltest_basic.echo" in cli("generators").stdout
 
 
 # -- finding 4: the worker and what it started die with the CLI; SIGTERM requeues -----------------
@@ -102,7 +102,7 @@ def _worker_of(cli_pid: int) -> int:
 
 def test_kill_9_of_the_cli_takes_the_worker_and_its_children_down(cli, tmp_path):
     marker = tmp_path / "child.pid"
-    proc = subprocess.Popen(cli.argv("generate", "gltest.hostile", "--set", "how=spawn",
+    proc = subprocess.Popen(cli.argv("generate", "gltest_hostile.hostile", "--set", "how=spawn",
                                      "--set", f"target={marker}", "-q"),
                             env=cli.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -118,7 +118,7 @@ def test_kill_9_of_the_cli_takes_the_worker_and_its_children_down(cli, tmp_path)
 
 
 def test_sigterm_puts_the_running_job_back_and_stops_the_worker(cli, tmp_path):
-    proc = subprocess.Popen(cli.argv("generate", "gltest.hostile", "--set", "how=slow",
+    proc = subprocess.Popen(cli.argv("generate", "gltest_hostile.hostile", "--set", "how=slow",
                                      "--set", f"target={tmp_path / 'runs.txt'}", "-q"),
                             env=cli.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     worker = _worker_of(proc.pid)
@@ -140,10 +140,10 @@ def test_huge_ids_and_odd_values_get_messages(cli):
     for args in (("jobs", "show", huge), ("assets", "show", huge), ("jobs", "cancel", huge),
                  ("assets", "delete", huge), ("assets", "list", "--limit", huge)):
         assert "not an id" in cli(*args, code=2).stderr or "out of range" in cli(*args, code=2).stderr
-    assert "not an asset id" in cli("generate", "gltest.invert", "--input", f"image={huge}",
+    assert "not an asset id" in cli("generate", "gltest_basic.invert", "--input", f"image={huge}",
                                     code=2).stderr
     for model in ("", "m" * 300, "~nouser-genloom/x.safetensors"):
-        assert "model" in cli("generate", "gltest.echo", "--prompt", "x", "--model", model,
+        assert "model" in cli("generate", "gltest_basic.echo", "--prompt", "x", "--model", model,
                               code=2).stderr
 
 
@@ -167,7 +167,7 @@ def test_a_huge_number_in_an_imported_recipe_is_refused_cleanly(cli, tmp_path):
 
     picture = tmp_path / "huge.png"
     info = PngImagePlugin.PngInfo()
-    info.add_itxt("genloom", '{"generator": {"id": "gltest.echo"}, "params": {"prompt": "x"}, '
+    info.add_itxt("genloom", '{"generator": {"id": "gltest_basic.echo"}, "params": {"prompt": "x"}, '
                              '"seed": ' + "9" * 400 + "}")
     Image.new("RGB", (8, 8)).save(picture, pnginfo=info)
     result = cli("assets", "import", picture)
@@ -195,7 +195,7 @@ def test_a_foreign_or_empty_database_exits_4(cli, tmp_path):
 
 def test_broken_pipe_is_quiet(cli):
     for _ in range(3):
-        cli("generate", "gltest.echo", "--prompt", "x", "--queue-only", "-n", "30")
+        cli("generate", "gltest_basic.echo", "--prompt", "x", "--queue-only", "-n", "30")
     shell = subprocess.run(" ".join(map(str, cli.argv("jobs"))) + " | head -1", shell=True,
                            env=cli.env, capture_output=True, text=True, timeout=120)
     assert "Traceback" not in shell.stderr and "BrokenPipe" not in shell.stderr
@@ -224,7 +224,7 @@ def test_assets_deleted_meanwhile_do_not_turn_success_into_not_found(cli, genloo
 
     with Project.create(cli.project) as project:
         asset = project.add_asset(b"made", kind="text", suffix=".txt")
-        job = project.jobs.enqueue("gltest.echo", {"prompt": "x"}, seed=1)
+        job = project.jobs.enqueue("gltest_basic.echo", {"prompt": "x"}, seed=1)
         project.jobs.claim_next("me")
         job = project.jobs.finish(job.id, [asset.id])
         project.delete_asset(asset.id)
@@ -250,7 +250,7 @@ def _retry_ended(project_dir: Path) -> int:
 
 def test_random_kill_9_during_generation_leaves_an_intact_project(cli, tmp_path):
     runs = tmp_path / "runs.txt"
-    cli("generate", "gltest.hostile", "--set", "how=slow", "--set", f"target={runs}",
+    cli("generate", "gltest_hostile.hostile", "--set", "how=slow", "--set", f"target={runs}",
         "--queue-only", "-n", "6")
     rng = random.Random(10)
     kills = {"cli": 0, "worker": 0}
@@ -308,7 +308,7 @@ def test_random_kill_9_during_generation_leaves_an_intact_project(cli, tmp_path)
 
 
 def test_a_prompt_with_invalid_utf8_is_refused_when_queued(cli):
-    argv = [os.fsencode(a) for a in cli.argv("generate", "gltest.echo", "--queue-only")]
+    argv = [os.fsencode(a) for a in cli.argv("generate", "gltest_basic.echo", "--queue-only")]
     result = subprocess.run([*argv, b"--prompt", b"bad \xff\xfe bytes"], capture_output=True,
                             env=cli.env, timeout=120)
     assert result.returncode == 2, result.stderr

@@ -30,7 +30,7 @@ def test_text_job_streams_in_order_and_stores_the_asset_with_its_recipe(fixture_
                                                                           genloom_engine):
     engine = genloom_engine(fixture_plugins)
     seen = _events(engine)
-    (job,) = engine.submit("gltest.echo", {"prompt": "hello", "steps": 4}, seed=7)
+    (job,) = engine.submit("gltest_basic.echo", {"prompt": "hello", "steps": 4}, seed=7)
     (job,) = engine.wait([job.id], timeout=60)
     assert job.state == "done", job.error
     asset = genloom_project.get_asset(job.asset_ids[0])
@@ -39,7 +39,7 @@ def test_text_job_streams_in_order_and_stores_the_asset_with_its_recipe(fixture_
     assert text == streamed
     assert [e.progress.step for e in seen["progress"]] == [1, 2, 3, 4]
     recipe = asset.recipe
-    assert recipe["generator"] == {"id": "gltest.echo", "plugin": "gltest_basic", "plugin_version": "1.2.3",
+    assert recipe["generator"] == {"id": "gltest_basic.echo", "plugin": "gltest_basic", "plugin_version": "1.2.3",
                                    "modality": "text"}
     assert recipe["seed"] == 7
     assert recipe["params"] == {"prompt": "hello", "steps": 4, "delay": 0.0, "shout": False}
@@ -52,8 +52,8 @@ def test_text_job_streams_in_order_and_stores_the_asset_with_its_recipe(fixture_
 def test_same_seed_gives_the_same_output_and_count_uses_consecutive_seeds(fixture_plugins, genloom_project,
                                                                             genloom_engine):
     engine = genloom_engine(fixture_plugins)
-    jobs = engine.submit("gltest.pixels", {"width": 16, "height": 16}, seed=100, count=3)
-    again = engine.submit("gltest.pixels", {"width": 16, "height": 16}, seed=100)
+    jobs = engine.submit("gltest_basic.pixels", {"width": 16, "height": 16}, seed=100, count=3)
+    again = engine.submit("gltest_basic.pixels", {"width": 16, "height": 16}, seed=100)
     done = engine.wait([j.id for j in jobs + again], timeout=60)
     assert [j.seed for j in done] == [100, 101, 102, 100]
     hashes = [_file_hash(genloom_project, j.asset_ids[0]) for j in done]
@@ -64,7 +64,7 @@ def test_same_seed_gives_the_same_output_and_count_uses_consecutive_seeds(fixtur
 def test_the_engine_hands_a_batching_generator_its_seeds_and_each_output_keeps_its_own(
         fixture_plugins, genloom_project, genloom_engine):
     engine = genloom_engine(fixture_plugins)
-    jobs = engine.submit("gltest.tiles", seed=500, count=7)
+    jobs = engine.submit("gltest_basic.tiles", seed=500, count=7)
     assert [j.seeds for j in jobs] == [(500, 501, 502), (503, 504, 505), (506,)]
     done = engine.wait([j.id for j in jobs], timeout=60)
     assets = [genloom_project.get_asset(a) for j in done for a in j.asset_ids]
@@ -81,21 +81,21 @@ def test_the_engine_hands_a_batching_generator_its_seeds_and_each_output_keeps_i
 def test_a_batching_generator_that_returns_too_few_outputs_fails_the_job_naming_the_plugin(
         fixture_plugins, genloom_project, genloom_engine):
     engine = genloom_engine(fixture_plugins)
-    (job,) = engine.submit("gltest.tiles", {"short": True}, seed=1, count=3)
+    (job,) = engine.submit("gltest_basic.tiles", {"short": True}, seed=1, count=3)
     (job,) = engine.wait([job.id], timeout=60)
     assert job.state == "failed"
-    assert "gltest.tiles (plugin gltest_basic) returned 2 outputs for 3 seeds" in job.error
+    assert "gltest_basic.tiles (plugin gltest_basic) returned 2 outputs for 3 seeds" in job.error
     assert genloom_project.count_assets() == 0
 
 
 def test_seed_and_count_follow_one_rule_and_seeds_never_wrap(fixture_plugins, genloom_project):
     engine = Engine(genloom_project, fixture_plugins)
     with pytest.raises(ParameterError, match="count: 1001 is not a whole number from 1 to 1000"):
-        engine.submit("gltest.pixels", count=1001)
+        engine.submit("gltest_basic.pixels", count=1001)
     with pytest.raises(ParameterError, match="seed: 4294967295 with count 2 would need seeds past "
                                              "the maximum of 4294967295; choose a seed of at most 4294967294"):
-        engine.submit("gltest.pixels", seed=2**32 - 1, count=2)
-    (job,) = engine.submit("gltest.pixels", seed=2**32 - 1)
+        engine.submit("gltest_basic.pixels", seed=2**32 - 1, count=2)
+    (job,) = engine.submit("gltest_basic.pixels", seed=2**32 - 1)
     assert job.seeds == (2**32 - 1,)
     assert genloom_project.jobs.list() == [job]
 
@@ -103,7 +103,7 @@ def test_seed_and_count_follow_one_rule_and_seeds_never_wrap(fixture_plugins, ge
 def test_image_job_sends_previews(fixture_plugins, genloom_engine):
     engine = genloom_engine(fixture_plugins)
     seen = _events(engine)
-    (job,) = engine.submit("gltest.pixels", {"steps": 3}, seed=1)
+    (job,) = engine.submit("gltest_basic.pixels", {"steps": 3}, seed=1)
     engine.wait([job.id], timeout=60)
     previews = [e.progress.preview for e in seen["progress"]]
     assert len(previews) == 3 and all(p.startswith(b"\xff\xd8") for p in previews)  # JPEG
@@ -112,26 +112,26 @@ def test_image_job_sends_previews(fixture_plugins, genloom_engine):
 def test_invalid_parameters_are_refused_before_anything_is_queued(fixture_plugins, genloom_project):
     engine = Engine(genloom_project, fixture_plugins)
     with pytest.raises(ParameterError, match="steps: 500 is above the maximum of 50"):
-        engine.submit("gltest.echo", {"prompt": "x", "steps": 500})
+        engine.submit("gltest_basic.echo", {"prompt": "x", "steps": 500})
     with pytest.raises(ParameterError, match="seed: -5"):
-        engine.submit("gltest.echo", {"prompt": "x"}, seed=-5)
+        engine.submit("gltest_basic.echo", {"prompt": "x"}, seed=-5)
     with pytest.raises(ParameterError, match="count"):
-        engine.submit("gltest.echo", {"prompt": "x"}, count=0)
+        engine.submit("gltest_basic.echo", {"prompt": "x"}, count=0)
     assert genloom_project.jobs.list() == []
 
 
 def test_input_assets_are_checked_and_become_lineage(fixture_plugins, genloom_project, genloom_engine):
     engine = genloom_engine(fixture_plugins)
     with pytest.raises(InputError, match="needs a image asset as 'image'"):
-        engine.submit("gltest.invert")
+        engine.submit("gltest_basic.invert")
     text = genloom_project.add_asset(b"words", kind="text", suffix=".txt")
-    with pytest.raises(InputError, match="asset 1 is text, but gltest.invert needs image"):
-        engine.submit("gltest.invert", inputs={"image": text.id})
+    with pytest.raises(InputError, match="asset 1 is text, but gltest_basic.invert needs image"):
+        engine.submit("gltest_basic.invert", inputs={"image": text.id})
     with pytest.raises(InputError, match="there is no asset 999"):
-        engine.submit("gltest.invert", inputs={"image": 999})
-    (source,) = engine.submit("gltest.pixels", seed=3)
+        engine.submit("gltest_basic.invert", inputs={"image": 999})
+    (source,) = engine.submit("gltest_basic.pixels", seed=3)
     source = engine.wait([source.id], timeout=60)[0]
-    (job,) = engine.submit("gltest.invert", inputs={"image": source.asset_ids[0]})
+    (job,) = engine.submit("gltest_basic.invert", inputs={"image": source.asset_ids[0]})
     (job,) = engine.wait([job.id], timeout=60)
     assert job.state == "done", job.error
     child = genloom_project.get_asset(job.asset_ids[0])
@@ -143,7 +143,7 @@ def test_cancel_running_text_job_keeps_the_partial_text(fixture_plugins, genloom
     engine = genloom_engine(fixture_plugins)
     first_word = threading.Event()
     engine.events.job_progress.connect(lambda e: first_word.set())
-    (job,) = engine.submit("gltest.echo", {"prompt": "start", "steps": 50, "delay": 0.1}, seed=1)
+    (job,) = engine.submit("gltest_basic.echo", {"prompt": "start", "steps": 50, "delay": 0.1}, seed=1)
     assert first_word.wait(60)
     engine.cancel(job.id)
     (job,) = engine.wait([job.id], timeout=30)
@@ -158,7 +158,7 @@ def test_cancel_running_image_job_leaves_no_asset(fixture_plugins, genloom_proje
     engine = genloom_engine(fixture_plugins)
     started = threading.Event()
     engine.events.job_progress.connect(lambda e: started.set())
-    (job,) = engine.submit("gltest.pixels", {"steps": 100, "delay": 0.05}, seed=1)
+    (job,) = engine.submit("gltest_basic.pixels", {"steps": 100, "delay": 0.05}, seed=1)
     assert started.wait(60)
     engine.cancel(job.id)
     (job,) = engine.wait([job.id], timeout=30)
@@ -169,7 +169,7 @@ def test_cancel_running_image_job_leaves_no_asset(fixture_plugins, genloom_proje
 
 def test_cancel_queued_job_never_runs(fixture_plugins, genloom_project):
     engine = Engine(genloom_project, fixture_plugins)
-    (job,) = engine.submit("gltest.echo", {"prompt": "x"})
+    (job,) = engine.submit("gltest_basic.echo", {"prompt": "x"})
     assert engine.cancel(job.id).state == "cancelled"
     engine.start()
     try:
@@ -183,8 +183,8 @@ def test_cancel_queued_job_never_runs(fixture_plugins, genloom_project):
 def test_generator_exception_fails_the_job_and_the_worker_stays(fixture_plugins, genloom_engine):
     engine = genloom_engine(fixture_plugins)
     seen = _events(engine)
-    (bad,) = engine.submit("gltest.misbehave", {"how": "raise"})
-    (good,) = engine.submit("gltest.echo", {"prompt": "after"})
+    (bad,) = engine.submit("gltest_basic.misbehave", {"how": "raise"})
+    (good,) = engine.submit("gltest_basic.echo", {"prompt": "after"})
     bad, good = engine.wait([bad.id, good.id], timeout=60)
     assert bad.state == "failed"
     assert bad.error.startswith("RuntimeError: the generator broke on purpose")
@@ -196,8 +196,8 @@ def test_generator_exception_fails_the_job_and_the_worker_stays(fixture_plugins,
 def test_worker_that_exits_fails_the_job_and_a_new_worker_runs_the_next(fixture_plugins, genloom_engine):
     engine = genloom_engine(fixture_plugins)
     seen = _events(engine)
-    (crash,) = engine.submit("gltest.misbehave", {"how": "exit"})
-    (after,) = engine.submit("gltest.echo", {"prompt": "after"})
+    (crash,) = engine.submit("gltest_basic.misbehave", {"how": "exit"})
+    (after,) = engine.submit("gltest_basic.echo", {"prompt": "after"})
     crash, after = engine.wait([crash.id, after.id], timeout=90)
     assert crash.state == "failed"
     assert "worker process crashed" in crash.error
@@ -209,8 +209,8 @@ def test_worker_that_exits_fails_the_job_and_a_new_worker_runs_the_next(fixture_
 
 def test_hung_worker_is_killed_after_the_stall_timeout(fixture_plugins, genloom_engine):
     engine = genloom_engine(fixture_plugins, stall_timeout_s=2.0)
-    (hang,) = engine.submit("gltest.misbehave", {"how": "hang"})
-    (after,) = engine.submit("gltest.echo", {"prompt": "after"})
+    (hang,) = engine.submit("gltest_basic.misbehave", {"how": "hang"})
+    (after,) = engine.submit("gltest_basic.echo", {"prompt": "after"})
     hang, after = engine.wait([hang.id, after.id], timeout=90)
     assert hang.state == "failed"
     assert "stalled: the generator reported no progress for 2 s" in hang.error
@@ -221,25 +221,25 @@ def test_cancel_ignored_by_a_hung_job_restarts_the_worker(fixture_plugins, genlo
     engine = genloom_engine(fixture_plugins, cancel_grace_s=1.0)
     started = threading.Event()
     engine.events.job_progress.connect(lambda e: started.set())
-    (hang,) = engine.submit("gltest.misbehave", {"how": "hang"})
+    (hang,) = engine.submit("gltest_basic.misbehave", {"how": "hang"})
     assert started.wait(60)
     engine.cancel(hang.id)
     (hang,) = engine.wait([hang.id], timeout=30)
     assert hang.state == "cancelled"
     assert "did not stop within 1 s" in hang.error
-    (after,) = engine.submit("gltest.echo", {"prompt": "after"})
+    (after,) = engine.submit("gltest_basic.echo", {"prompt": "after"})
     assert engine.wait([after.id], timeout=60)[0].state == "done"
 
 
 def test_plugin_printing_to_stdout_does_not_break_the_protocol(fixture_plugins, genloom_engine):
     engine = genloom_engine(fixture_plugins)
-    (job,) = engine.submit("gltest.misbehave", {"how": "print"})
+    (job,) = engine.submit("gltest_basic.misbehave", {"how": "print"})
     assert engine.wait([job.id], timeout=60)[0].state == "done"
 
 
 def test_loaded_generator_is_reused_between_jobs(fixture_plugins, genloom_project, genloom_engine):
     engine = genloom_engine(fixture_plugins)
-    jobs = engine.submit("gltest.echo", {"prompt": "x"}, count=2)
+    jobs = engine.submit("gltest_basic.echo", {"prompt": "x"}, count=2)
     done = engine.wait([j.id for j in jobs], timeout=60)
     assert [genloom_project.get_asset(j.asset_ids[0]).metadata["loads"] for j in done] == [1, 1]
 
@@ -248,7 +248,7 @@ def test_queue_survives_a_restart_and_runs_in_the_stored_order(fixture_plugins, 
     from genloom.core.project import Project
 
     engine = Engine(genloom_project, fixture_plugins)
-    jobs = [engine.submit("gltest.echo", {"prompt": f"job {i}"}, seed=i)[0] for i in range(3)]
+    jobs = [engine.submit("gltest_basic.echo", {"prompt": f"job {i}"}, seed=i)[0] for i in range(3)]
     genloom_project.jobs.move(jobs[2].id, 0)
     genloom_project.close()
 
@@ -266,7 +266,7 @@ def test_queue_survives_a_restart_and_runs_in_the_stored_order(fixture_plugins, 
 
 def test_job_left_running_by_a_dead_process_is_run_again(fixture_plugins, genloom_project):
     engine = Engine(genloom_project, fixture_plugins)
-    (job,) = engine.submit("gltest.echo", {"prompt": "orphan"})
+    (job,) = engine.submit("gltest_basic.echo", {"prompt": "orphan"})
     genloom_project.jobs.claim_next("a-process-that-died")
     time.sleep(1.1)
     engine.orphan_after_s = 1.0
@@ -281,13 +281,13 @@ def test_job_left_running_by_a_dead_process_is_run_again(fixture_plugins, genloo
 
 def test_retry_and_rerun(fixture_plugins, genloom_project, genloom_engine):
     engine = genloom_engine(fixture_plugins)
-    (failed,) = engine.submit("gltest.misbehave", {"how": "raise"})
+    (failed,) = engine.submit("gltest_basic.misbehave", {"how": "raise"})
     engine.wait([failed.id], timeout=60)
     retried = engine.retry(failed.id)
     assert retried.retry_of == failed.id
     assert engine.wait([retried.id], timeout=60)[0].state == "failed"
 
-    (original,) = engine.submit("gltest.pixels", {"width": 24, "height": 16}, seed=42)
+    (original,) = engine.submit("gltest_basic.pixels", {"width": 24, "height": 16}, seed=42)
     original = engine.wait([original.id], timeout=60)[0]
     asset_id = original.asset_ids[0]
     same = engine.rerun(asset_id)
@@ -301,13 +301,13 @@ def test_retry_and_rerun(fixture_plugins, genloom_project, genloom_engine):
 
 def test_job_for_a_generator_that_disappeared_fails_with_the_reason(fixture_plugins, genloom_project,
                                                                     genloom_plugins, genloom_engine):
-    Engine(genloom_project, fixture_plugins).submit("gltest.echo", {"prompt": "x"})
+    Engine(genloom_project, fixture_plugins).submit("gltest_basic.echo", {"prompt": "x"})
     without = genloom_plugins(dirs=[], modules=[])
     engine = genloom_engine(without)
     job = genloom_project.jobs.list()[0]
     (job,) = engine.wait([job.id], timeout=30)
     assert job.state == "failed"
-    assert "generator 'gltest.echo' is not available" in job.error
+    assert "generator 'gltest_basic.echo' is not available" in job.error
 
 
 def test_settings_validation_names_the_key():
@@ -319,7 +319,7 @@ def test_stopping_with_requeue_puts_the_running_job_back_in_the_queue(fixture_pl
     engine = Engine(genloom_project, fixture_plugins)
     started = threading.Event()
     engine.events.job_progress.connect(lambda e: started.set())
-    (job,) = engine.submit("gltest.echo", {"prompt": "long", "steps": 50, "delay": 0.1}, seed=1)
+    (job,) = engine.submit("gltest_basic.echo", {"prompt": "long", "steps": 50, "delay": 0.1}, seed=1)
     engine.start()
     assert started.wait(60)
     engine.stop(requeue_running=True)
@@ -340,7 +340,7 @@ def test_cancelled_job_records_its_partial_assets(fixture_plugins, genloom_proje
     engine = genloom_engine(fixture_plugins)
     started = threading.Event()
     engine.events.job_progress.connect(lambda e: started.set())
-    (job,) = engine.submit("gltest.echo", {"prompt": "start", "steps": 50, "delay": 0.1}, seed=1)
+    (job,) = engine.submit("gltest_basic.echo", {"prompt": "start", "steps": 50, "delay": 0.1}, seed=1)
     assert started.wait(60)
     engine.cancel(job.id)
     (job,) = engine.wait([job.id], timeout=30)

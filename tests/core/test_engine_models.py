@@ -54,7 +54,7 @@ def genloom_register_generators():
 def probe_plugins(genloom_plugins, tmp_path):
     folder = tmp_path / "probe-plugins"
     folder.mkdir()
-    (folder / "glprobe.py").write_text(textwrap.dedent(PROBE))
+    (folder / "probe.py").write_text(textwrap.dedent(PROBE))
     return genloom_plugins(dirs=[folder], modules=["genloom_text.plugin"])
 
 

@@ -23,7 +23,7 @@ def plugins(genloom_plugins):
     return genloom_plugins(dirs=[FIXTURE_PLUGINS, HOSTILE])
 
 
-def _run(engine, params, generator="gltest.hostile", timeout=60):
+def _run(engine, params, generator="gltest_hostile.hostile", timeout=60):
     (job,) = engine.submit(generator, params, seed=1)
     (job,) = engine.wait([job.id], timeout=timeout)
     return job
@@ -91,7 +91,7 @@ def test_a_failure_between_storing_and_finishing_leaves_no_asset(fixture_plugins
     monkeypatch.setattr(JobQueue, "finish", crash)
     engine = Engine(genloom_project, fixture_plugins).start()
     try:
-        (job,) = engine.submit("gltest.echo", {"prompt": "hello"}, seed=1)
+        (job,) = engine.submit("gltest_basic.echo", {"prompt": "hello"}, seed=1)
         (job,) = engine.wait([job.id], timeout=60)
     finally:
         engine.stop()
@@ -111,7 +111,7 @@ def test_results_wait_out_a_write_lock_held_longer_than_the_busy_timeout(fixture
     monkeypatch.setattr(genloom.core.sqlite, "BUSY_TIMEOUT_S", 0.2)
     engine = Engine(genloom_project, fixture_plugins).start()
     try:
-        (job,) = engine.submit("gltest.echo", {"prompt": "hi", "steps": 4, "delay": 0.25}, seed=1)
+        (job,) = engine.submit("gltest_basic.echo", {"prompt": "hi", "steps": 4, "delay": 0.25}, seed=1)
         deadline = time.monotonic() + 60
         while genloom_project.jobs.get(job.id).state != "running":
             assert time.monotonic() < deadline
@@ -134,7 +134,7 @@ def test_a_recipe_cannot_grant_pickle_loading(fixture_plugins, genloom_project, 
     weights = tmp_path / "model.ckpt"
     weights.write_bytes(b"not really weights")
     engine = Engine(genloom_project, fixture_plugins)
-    recipe = {"generator": {"id": "gltest.echo"}, "params": {"prompt": "x"}, "seed": 3,
+    recipe = {"generator": {"id": "gltest_basic.echo"}, "params": {"prompt": "x"}, "seed": 3,
               "model": {"id": "evil", "path": str(weights), "kind": "sd-checkpoint",
                         "allow_pickle": True}}
     asset = genloom_project.add_asset(b"imported", kind="text", suffix=".txt", recipe=recipe)
@@ -142,7 +142,7 @@ def test_a_recipe_cannot_grant_pickle_loading(fixture_plugins, genloom_project, 
     with pytest.raises(InputError, match="pickle: refused unless allowed.*genloom models allow-pickle"):
         engine.rerun(asset.id)
     with pytest.raises(InputError, match="pickle: refused unless allowed"):
-        engine.submit("gltest.echo", {"prompt": "x"}, model=recipe["model"])
+        engine.submit("gltest_basic.echo", {"prompt": "x"}, model=recipe["model"])
     assert genloom_project.jobs.list() == []
     # Allowed where consent lives (the library, by content hash), it runs; the job still records none.
     engine.model_library().allow_pickle(str(weights))
@@ -152,10 +152,10 @@ def test_a_recipe_cannot_grant_pickle_loading(fixture_plugins, genloom_project, 
 
 
 @pytest.mark.parametrize("recipe", [
-    {"generator": {"id": "gltest.echo"}, "params": {"prompt": "x", "delay": 10**400}},
-    {"generator": {"id": "gltest.echo"}, "params": {"prompt": "x"}, "seed": 10**400},
-    {"generator": {"id": "gltest.echo"}, "params": ["not", "an", "object"]},
-    {"generator": {"id": "gltest.echo"}, "params": {"prompt": "x"}, "inputs": {"image": "12"}},
+    {"generator": {"id": "gltest_basic.echo"}, "params": {"prompt": "x", "delay": 10**400}},
+    {"generator": {"id": "gltest_basic.echo"}, "params": {"prompt": "x"}, "seed": 10**400},
+    {"generator": {"id": "gltest_basic.echo"}, "params": ["not", "an", "object"]},
+    {"generator": {"id": "gltest_basic.echo"}, "params": {"prompt": "x"}, "inputs": {"image": "12"}},
 ])
 def test_a_crafted_recipe_is_refused_with_a_message(fixture_plugins, genloom_project, recipe):
     engine = Engine(genloom_project, fixture_plugins)
@@ -215,7 +215,7 @@ def test_a_damaged_input_asset_is_refused_when_queued(fixture_plugins, genloom_p
     path = genloom_project.asset_path(picture)
     path.write_bytes(b"\0" * path.stat().st_size)
     with pytest.raises(InputError, match="no longer holds"):
-        engine.submit("gltest.invert", {}, inputs={"image": picture.id})
+        engine.submit("gltest_basic.invert", {}, inputs={"image": picture.id})
 
 
 def _png() -> bytes:

@@ -33,5 +33,5 @@ def test_required_roles_narrow_to_generators_that_have_them_all():
 
 def test_the_fixture_plugins_answer_through_the_plugin_manager(fixture_plugins: PluginManager):
     slots = accepting(fixture_plugins.generators.values(), "image")
-    assert "gltest.invert" in [s.generator.id for s in slots]
+    assert "gltest_basic.invert" in [s.generator.id for s in slots]
     assert all(any(i.kind == "image" for i in s.generator.inputs) for s in slots)

@@ -27,7 +27,7 @@ def test_a_large_worker_log_is_rotated_when_a_worker_starts(fixture_plugins, gen
     log.write_bytes(b"x" * (MAX_LOG_BYTES + 1))
     engine = Engine(genloom_project, fixture_plugins).start()
     try:
-        (job,) = engine.submit("gltest.misbehave", {"how": "print"}, seed=1)
+        (job,) = engine.submit("gltest_basic.misbehave", {"how": "print"}, seed=1)
         (job,) = engine.wait([job.id], timeout=60)
     finally:
         engine.stop()

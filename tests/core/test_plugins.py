@@ -16,7 +16,7 @@ def test_good_plugins_load_and_broken_ones_are_recorded_with_tracebacks(fixture_
     records = fixture_plugins.plugins
     assert records["gltest_basic"].status == "loaded"
     assert records["gltest_basic"].version == "1.2.3"
-    assert "gltest.echo" in fixture_plugins.generators
+    assert "gltest_basic.echo" in fixture_plugins.generators
     assert records["gltest_pkg"].status == "loaded"
     assert fixture_plugins.generators["gltest_pkg.upper"].plugin == "gltest_pkg"
 
@@ -36,15 +36,15 @@ def test_good_plugins_load_and_broken_ones_are_recorded_with_tracebacks(fixture_
 
 
 def test_specs_carry_their_plugin_and_version(fixture_plugins):
-    spec = fixture_plugins.generator("gltest.echo")
+    spec = fixture_plugins.generator("gltest_basic.echo")
     assert (spec.plugin, spec.plugin_version) == ("gltest_basic", "1.2.3")
 
 
 def test_unknown_generator_suggests_close_ids_and_mentions_failed_plugins(fixture_plugins):
     with pytest.raises(UnknownGeneratorError) as info:
-        fixture_plugins.generator("gltest.ecko")
+        fixture_plugins.generator("gltest_basic.ecko")
     message = str(info.value)
-    assert "Did you mean gltest.echo" in message
+    assert "Did you mean gltest_basic.echo" in message
     assert "gltest_broken_import" in message
 
 
@@ -52,7 +52,7 @@ def test_disabled_plugin_is_listed_but_not_imported(genloom_plugins):
     plugins = genloom_plugins(dirs=[FIXTURE_PLUGINS], disabled=["gltest_basic", "gltest_broken_import"])
     assert plugins.plugins["gltest_basic"].status == "disabled"
     assert plugins.plugins["gltest_broken_import"].status == "disabled"
-    assert "gltest.echo" not in plugins.generators
+    assert "gltest_basic.echo" not in plugins.generators
 
 
 def test_disable_through_settings_and_environment(monkeypatch, genloom_home):
@@ -92,19 +92,26 @@ def test_builtin_plugins_come_through_entry_points(genloom_plugins):
     assert "procedural.pattern" in plugins.generators
 
 
-def test_duplicate_generator_id_fails_the_later_plugin(tmp_path, genloom_plugins):
+def test_a_plugin_cannot_register_generators_under_another_plugins_name(tmp_path, genloom_plugins):
     for name in ("aaa", "bbb"):
         (tmp_path / f"{name}.py").write_text(
             "from genloom.sdk import GeneratorSpec, hookimpl\n"
             "@hookimpl\n"
             "def genloom_register_generators():\n"
-            "    return [GeneratorSpec(id='same.id', modality='text', title='x', factory=object)]\n"
+            "    return [GeneratorSpec(id='aaa.thing', modality='text', title='x', factory=object)]\n"
         )
     plugins = genloom_plugins(dirs=[tmp_path])
     assert plugins.plugins["aaa"].status == "loaded"
     assert plugins.plugins["bbb"].status == "failed"
-    assert "already registered by plugin 'aaa'" in plugins.plugins["bbb"].error
-    assert plugins.generators["same.id"].plugin == "aaa"
+    assert ("generator id 'aaa.thing' does not start with its plugin's name 'bbb' and a dot; "
+            "name it 'bbb.thing'") in plugins.plugins["bbb"].error
+    assert plugins.generators["aaa.thing"].plugin == "aaa"
+
+
+def test_a_genloom_prefixed_module_is_the_plugin_without_the_prefix(genloom_plugins):
+    plugins = genloom_plugins(modules=["genloom_procedural.plugin"])
+    assert plugins.plugins["procedural"].status == "loaded"
+    assert plugins.generators["procedural.pattern"].plugin == "procedural"
 
 
 def test_misspelt_hook_fails_with_a_suggestion(tmp_path, genloom_plugins):

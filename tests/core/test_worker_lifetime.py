@@ -17,7 +17,7 @@ def test_a_worker_whose_command_pipe_closes_ends_itself(fixture_plugins, tmp_pat
     worker.start()
     try:
         worker.send({"op": "run", "job": {
-            "job_id": 1, "generator_id": "gltest.misbehave", "params": {"how": "hang"}, "seed": 1,
+            "job_id": 1, "generator_id": "gltest_basic.misbehave", "params": {"how": "hang"}, "seed": 1,
             "inputs": {}, "model": None, "device": "cpu", "output_dir": str(tmp_path / "job")}})
         message, _ = worker.events.get(timeout=60)
         while message.get("ev") != "progress":

@@ -79,7 +79,7 @@ def test_a_form_wider_than_the_dock_widens_the_dock_instead_of_being_clipped(
         qtbot, fixture_plugins, genloom_project):
     window = _window(qtbot, Settings(), fixture_plugins, genloom_project)
     panel = window.generate_panel
-    panel.picker.select("gltest.echo")
+    panel.picker.select("gltest_basic.echo")
     panel.form.fields["prompt"].widget.setMinimumWidth(600)  # a plugin's very wide field
     qtbot.waitUntil(lambda: window.generate_dock.width() >= panel.form_width_needed() > 600)
     assert window.generate_dock.width() >= panel.form_width_needed()
@@ -128,7 +128,7 @@ def test_an_empty_project_says_what_to_do_and_a_finished_asset_is_shown_with_its
     assert WHAT_TO_DO in EMPTY_INSPECTOR_HINT
 
     panel = window.generate_panel
-    panel.picker.select("gltest.echo")
+    panel.picker.select("gltest_basic.echo")
     panel.form.fields["prompt"].set("harbour lights")
     (job,) = panel.generate()
     qtbot.waitUntil(lambda: inspector.asset() is not None, timeout=TIMEOUT)

@@ -28,8 +28,8 @@ def _jobs(window, state=None):
 
 
 def test_pick_fill_generate_and_see_the_asset_in_gallery_and_inspector(qtbot, window):
-    assert window.generate_panel.picker.select("gltest.echo")
-    assert window.generate_panel.form.spec.id == "gltest.echo"
+    assert window.generate_panel.picker.select("gltest_basic.echo")
+    assert window.generate_panel.form.spec.id == "gltest_basic.echo"
     window.generate_panel.form.fields["prompt"].set("harbour lights")
     window.generate_panel.form.fields["steps"].set(3)
     window.generate_panel.generate_button.click()
@@ -44,7 +44,7 @@ def test_pick_fill_generate_and_see_the_asset_in_gallery_and_inspector(qtbot, wi
 
 
 def test_progress_reaches_the_queue_panel_while_running(qtbot, window):
-    window.generate_panel.picker.select("gltest.echo")
+    window.generate_panel.picker.select("gltest_basic.echo")
     window.generate_panel.form.fields["prompt"].set("slow")
     window.generate_panel.form.fields["steps"].set(10)
     window.generate_panel.form.fields["delay"].set(0.1)
@@ -57,7 +57,7 @@ def test_progress_reaches_the_queue_panel_while_running(qtbot, window):
 
 
 def test_empty_prompt_is_shown_beside_the_field_and_nothing_is_queued(qtbot, window):
-    window.generate_panel.picker.select("gltest.echo")
+    window.generate_panel.picker.select("gltest_basic.echo")
     window.generate_panel.form.fields["prompt"].set("")  # the first form's prompt carries over
     assert window.generate_panel.generate() == []
     assert window.generate_panel.form.errors["prompt"].isVisible()
@@ -65,7 +65,7 @@ def test_empty_prompt_is_shown_beside_the_field_and_nothing_is_queued(qtbot, win
 
 
 def test_escape_cancels_the_running_job(qtbot, window):
-    window.generate_panel.picker.select("gltest.pixels")
+    window.generate_panel.picker.select("gltest_basic.pixels")
     window.generate_panel.form.fields["steps"].set(100)
     window.generate_panel.form.fields["delay"].set(0.05)
     window.generate_panel.generate()
@@ -77,7 +77,7 @@ def test_escape_cancels_the_running_job(qtbot, window):
 
 
 def test_rerun_from_the_inspector_makes_the_same_output_with_lineage(qtbot, window):
-    window.generate_panel.picker.select("gltest.pixels")
+    window.generate_panel.picker.select("gltest_basic.pixels")
     window.generate_panel.generate()
     qtbot.waitUntil(lambda: [j.state for j in _jobs(window)] == ["done"], timeout=TIMEOUT)
     original = _jobs(window)[0].asset_ids[0]
@@ -91,9 +91,9 @@ def test_rerun_from_the_inspector_makes_the_same_output_with_lineage(qtbot, wind
 
 def test_use_as_input_switches_to_a_generator_that_takes_the_asset(qtbot, window):
     image = window.project.add_asset(png_bytes(), kind="image", suffix=".png")
-    window.generate_panel.picker.select("gltest.echo")
+    window.generate_panel.picker.select("gltest_basic.echo")
     window.generate_panel.use_as_input(image.id)
-    assert window.generate_panel.form.spec.id == "gltest.invert"
+    assert window.generate_panel.form.spec.id == "gltest_basic.invert"
     assert window.generate_panel.form.input_ids() == {"image": image.id}
     window.generate_panel.generate()
     qtbot.waitUntil(lambda: [j.state for j in _jobs(window)] == ["done"], timeout=TIMEOUT)
@@ -103,7 +103,7 @@ def test_use_as_input_switches_to_a_generator_that_takes_the_asset(qtbot, window
 
 def test_text_asset_used_as_input_fills_the_prompt(qtbot, window):
     text = window.project.add_asset(b"a lantern in fog", kind="text", suffix=".txt")
-    window.generate_panel.picker.select("gltest.echo")
+    window.generate_panel.picker.select("gltest_basic.echo")
     window.generate_panel.use_as_input(text.id)
     assert window.generate_panel.form.raw_values()["prompt"] == "a lantern in fog"
 
@@ -122,20 +122,20 @@ def test_dropping_files_imports_them(qtbot, window, tmp_path):
 
 
 def test_a_worker_crash_is_a_failed_job_and_the_window_lives_on(qtbot, window):
-    window.generate_panel.picker.select("gltest.misbehave")
+    window.generate_panel.picker.select("gltest_basic.misbehave")
     window.generate_panel.form.fields["how"].set("exit")
     window.generate_panel.generate()
     qtbot.waitUntil(lambda: [j.state for j in _jobs(window)] == ["failed"], timeout=TIMEOUT)
     assert "worker process crashed" in _jobs(window)[0].error
     assert window.isVisible()
-    window.generate_panel.picker.select("gltest.echo")
+    window.generate_panel.picker.select("gltest_basic.echo")
     window.generate_panel.form.fields["prompt"].set("still here")
     window.generate_panel.generate()
     qtbot.waitUntil(lambda: len(_jobs(window, "done")) == 1, timeout=TIMEOUT)
 
 
 def test_closing_mid_job_puts_it_back_in_the_queue(qtbot, window):
-    window.generate_panel.picker.select("gltest.echo")
+    window.generate_panel.picker.select("gltest_basic.echo")
     window.generate_panel.form.fields["prompt"].set("interrupted")
     window.generate_panel.form.fields["steps"].set(50)
     window.generate_panel.form.fields["delay"].set(0.1)
@@ -153,7 +153,7 @@ def test_switching_project_rewires_gallery_queue_and_engine(qtbot, window, tmp_p
     assert window.open_project(tmp_path / "second", create=True)
     assert window.project.path == tmp_path / "second"
     assert window.gallery.model.total() == 0
-    window.generate_panel.picker.select("gltest.echo")
+    window.generate_panel.picker.select("gltest_basic.echo")
     window.generate_panel.form.fields["prompt"].set("in the second project")
     window.generate_panel.generate()
     qtbot.waitUntil(lambda: [j.state for j in _jobs(window)] == ["done"], timeout=TIMEOUT)
@@ -167,7 +167,7 @@ def test_sigterm_closes_the_window_and_puts_the_running_job_back(qtbot, window):
 
     from genloom._qt.startup import close_on_sigterm
 
-    window.generate_panel.picker.select("gltest.echo")
+    window.generate_panel.picker.select("gltest_basic.echo")
     window.generate_panel.form.fields["prompt"].set("terminated")
     window.generate_panel.form.fields["steps"].set(50)
     window.generate_panel.form.fields["delay"].set(0.1)
@@ -188,7 +188,7 @@ def test_sigterm_closes_the_window_and_puts_the_running_job_back(qtbot, window):
 
 
 def test_a_missing_input_is_explained_in_the_apps_words_not_the_cli_syntax(qtbot, window):
-    window.generate_panel.picker.select("gltest.invert")
+    window.generate_panel.picker.select("gltest_basic.invert")
     assert window.generate_panel.generate() == []
     message = window.generate_panel.form_message.text()
     assert "'image'" in message and "slot" in message

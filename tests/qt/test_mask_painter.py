@@ -54,7 +54,7 @@ def test_main_window_puts_image_and_mask_into_an_inpainting_form(qtbot, genloom_
     from genloom._qt.main_window import MainWindow
     from genloom.core.settings import Settings
 
-    (tmp_path / "inpaint.py").write_text(
+    (tmp_path / "t.py").write_text(
         "from genloom.sdk import GeneratorSpec, InputSpec, hookimpl\n"
         "@hookimpl\n"
         "def genloom_register_generators():\n"

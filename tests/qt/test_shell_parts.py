@@ -17,12 +17,12 @@ from genloom.sdk import ParameterError
 
 
 def test_form_builds_the_right_widget_per_parameter_with_tooltips(qtbot, fixture_plugins):
-    form = ParamForm(fixture_plugins.generator("gltest.echo"))
+    form = ParamForm(fixture_plugins.generator("gltest_basic.echo"))
     qtbot.addWidget(form)
     assert isinstance(form.fields["prompt"].widget, QPlainTextEdit)
     assert form.fields["steps"].widget.findChild(QSpinBox) is not None  # spin box + slider
     assert isinstance(form.fields["shout"].widget, QCheckBox)
-    pixels = ParamForm(fixture_plugins.generator("gltest.pixels"))
+    pixels = ParamForm(fixture_plugins.generator("gltest_basic.pixels"))
     qtbot.addWidget(pixels)
     assert isinstance(pixels.fields["palette"].widget, QComboBox)
     assert pixels.fields["palette"].widget.toolTip() == "Palette"  # no description: the title
@@ -30,7 +30,7 @@ def test_form_builds_the_right_widget_per_parameter_with_tooltips(qtbot, fixture
 
 
 def test_form_values_are_validated_by_the_spec_and_errors_show_beside_the_field(qtbot, fixture_plugins):
-    form = ParamForm(fixture_plugins.generator("gltest.echo"))
+    form = ParamForm(fixture_plugins.generator("gltest_basic.echo"))
     qtbot.addWidget(form)
     form.show()
     with pytest.raises(ParameterError):
@@ -44,7 +44,7 @@ def test_form_values_are_validated_by_the_spec_and_errors_show_beside_the_field(
 
 
 def test_seed_row_random_unless_locked(qtbot, fixture_plugins):
-    form = ParamForm(fixture_plugins.generator("gltest.echo"))
+    form = ParamForm(fixture_plugins.generator("gltest_basic.echo"))
     qtbot.addWidget(form)
     assert form.seed.seed() is None
     form.seed.edit.setText("1234")
@@ -62,11 +62,11 @@ def test_picker_groups_by_modality_and_filters(qtbot, fixture_plugins):
     groups = [picker.tree.topLevelItem(i).text(0) for i in range(picker.tree.topLevelItemCount())]
     assert groups == ["Text  (2)", "Image  (3)", "Audio  (0)", "Video  (0)", "Code  (1)"]
     with qtbot.waitSignal(picker.generator_selected) as signal:
-        assert picker.select("gltest.pixels")
-    assert signal.args == ["gltest.pixels"]
+        assert picker.select("gltest_basic.pixels")
+    assert signal.args == ["gltest_basic.pixels"]
     picker.filter.setText("invert")
-    assert picker._items["gltest.pixels"].isHidden()
-    assert not picker._items["gltest.invert"].isHidden()
+    assert picker._items["gltest_basic.pixels"].isHidden()
+    assert not picker._items["gltest_basic.invert"].isHidden()
 
 
 def test_queue_panel_follows_a_real_job_to_done(qtbot, fixture_plugins, genloom_project, genloom_engine):
@@ -78,13 +78,13 @@ def test_queue_panel_follows_a_real_job_to_done(qtbot, fixture_plugins, genloom_
     bridge.attach(engine)
     progress = []
     bridge.job_progress.connect(lambda p: progress.append((p.step, p.text)))
-    (job,) = engine.submit("gltest.echo", {"prompt": "tide", "steps": 5, "delay": 0.05}, seed=3)
+    (job,) = engine.submit("gltest_basic.echo", {"prompt": "tide", "steps": 5, "delay": 0.05}, seed=3)
     qtbot.waitUntil(lambda: any(j.id == job.id and j.state == "done" for j in panel.model.jobs), timeout=60000)
     assert progress and progress[-1][0] == 5
     final_text = progress[-1][1]
     assert final_text.count(" ") == 5  # five streamed words, none dropped by throttling
     panel.select_job(job.id)
-    assert f"job {job.id}: gltest.echo (done)" in panel.details.toPlainText()
+    assert f"job {job.id}: gltest_basic.echo (done)" in panel.details.toPlainText()
     assert not panel.cancel_button.isEnabled() and not panel.retry_button.isEnabled()
 
 
@@ -96,7 +96,7 @@ def test_queue_panel_shows_the_full_error_and_offers_retry(qtbot, fixture_plugin
     panel.set_project(genloom_project)
     engine = genloom_engine(fixture_plugins)
     bridge.attach(engine)
-    (job,) = engine.submit("gltest.misbehave", {"how": "raise"})
+    (job,) = engine.submit("gltest_basic.misbehave", {"how": "raise"})
     qtbot.waitUntil(lambda: any(j.id == job.id and j.state == "failed" for j in panel.model.jobs), timeout=60000)
     panel.select_job(job.id)
     assert "the generator broke on purpose" in panel.details.toPlainText()
@@ -112,7 +112,7 @@ def test_queue_reorder_buttons_emit_moves(qtbot, fixture_plugins, genloom_projec
     panel = QueuePanel(bridge)
     qtbot.addWidget(panel)
     engine = Engine(genloom_project, fixture_plugins)
-    jobs = engine.submit("gltest.echo", {"prompt": "x"}, count=3)
+    jobs = engine.submit("gltest_basic.echo", {"prompt": "x"}, count=3)
     panel.set_project(genloom_project)
     panel.select_job(jobs[2].id)
     assert panel.up_button.isEnabled()

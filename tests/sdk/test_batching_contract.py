@@ -10,13 +10,13 @@ from genloom.testing import check_generator
 
 
 def test_conformance_passes_a_batching_generator_that_keeps_the_contract(fixture_plugins, tmp_path):
-    report = check_generator(fixture_plugins.generator("gltest.tiles"), check_cancel=False, workdir=tmp_path)
+    report = check_generator(fixture_plugins.generator("gltest_basic.tiles"), check_cancel=False, workdir=tmp_path)
     assert report.batch_matches_alone is True
     assert "a batch makes one output per seed, each as its seed alone" in report.checks
 
 
 def test_conformance_fails_a_batching_generator_that_drops_a_seed(fixture_plugins, tmp_path):
-    spec = fixture_plugins.generator("gltest.tiles")
+    spec = fixture_plugins.generator("gltest_basic.tiles")
     with pytest.raises(AssertionError, match=r"a run given seeds \[1234, 1235\] returned 1 outputs"):
         check_generator(spec, {"short": True}, check_cancel=False, check_determinism=False, workdir=tmp_path)
 

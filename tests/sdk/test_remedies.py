@@ -31,9 +31,9 @@ def test_the_api_words_every_remedy_without_cli_syntax():
 
 
 def test_explain_appends_the_front_ends_wording_and_leaves_other_errors_alone():
-    exc = InputError("gltest.invert needs a image asset as 'image'; none was given",
+    exc = InputError("gltest_basic.invert needs a image asset as 'image'; none was given",
                      remedy=Remedy("give_input", "image"))
-    assert explain(exc, CLI_PHRASES) == ("gltest.invert needs a image asset as 'image'; none was "
+    assert explain(exc, CLI_PHRASES) == ("gltest_basic.invert needs a image asset as 'image'; none was "
                                          "given. Give one with --input image=ASSET_ID.")
     assert explain(exc, {}) == str(exc)
     assert explain(GenloomError("plain"), CLI_PHRASES) == "plain"
@@ -48,7 +48,7 @@ def test_an_unknown_remedy_is_refused():
 def test_a_missing_input_at_submit_names_the_role_and_the_cli_says_how(fixture_plugins, genloom_engine):
     engine = genloom_engine(fixture_plugins)
     with pytest.raises(InputError) as caught:
-        engine.submit("gltest.invert", {})
+        engine.submit("gltest_basic.invert", {})
     assert caught.value.remedy == Remedy("give_input", "image")
     assert "--input" not in str(caught.value)
     assert "--input image=ASSET_ID" in explain(caught.value, CLI_PHRASES)
@@ -56,8 +56,8 @@ def test_a_missing_input_at_submit_names_the_role_and_the_cli_says_how(fixture_p
 
 def test_an_unknown_generator_points_at_the_plugin_list_when_plugins_failed(fixture_plugins):
     with pytest.raises(UnknownGeneratorError) as caught:
-        fixture_plugins.generator("gltest.ech")  # the fixture set has plugins that fail on purpose
-    assert "gltest.echo" in str(caught.value) and "`genloom" not in str(caught.value)
+        fixture_plugins.generator("gltest_basic.ech")  # the fixture set has plugins that fail on purpose
+    assert "gltest_basic.echo" in str(caught.value) and "`genloom" not in str(caught.value)
     assert caught.value.remedy == Remedy("list_plugins")
     assert "`genloom plugins` shows which plugins failed and why" in explain(caught.value, CLI_PHRASES)
 

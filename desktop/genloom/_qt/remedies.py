@@ -16,6 +16,8 @@ APP_PHRASES: Phrasebook = {
     "list_generators": "The generator picker lists them all.",
     "list_plugins": "Tools ▸ Plugins… shows which plugins failed and why.",
     "list_conversations": "The Chat tab lists the conversations of this project.",
+    "enable_plugin": "Enable the plugin {subject} in Tools ▸ Plugins….",
+    "list_models": "Tools ▸ Model library… lists the models with their kinds.",
 }
 
 

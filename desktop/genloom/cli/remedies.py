@@ -14,4 +14,6 @@ CLI_PHRASES: Phrasebook = {
     "list_generators": "`genloom generators` lists them all.",
     "list_plugins": "`genloom plugins` shows which plugins failed and why.",
     "list_conversations": "`genloom conversations` lists them with their ids.",
+    "enable_plugin": "Enable it with `genloom plugins enable {subject}`.",
+    "list_models": "`genloom models list` lists the models with their kinds.",
 }

@@ -9,6 +9,13 @@ a plugin that fails to import, fails pluggy's validation, or whose hook raises
 or returns the wrong thing is recorded as failed with its traceback, its
 generators are not offered, and every other plugin loads as usual.
 
+A plugin's manifest (``genloom-plugin.toml``, see :mod:`genloom.core.manifest`)
+is read before its import: a plugin asking for a newer SDK than this one is not
+imported, one whose import fails still lists the generators it declares, and
+:meth:`PluginManager.survey` lists every plugin without importing any. The
+manager also keeps a trace of where each plugin was found and what became of
+it (``genloom plugins --trace``).
+
 pluggy itself does not catch a plugin's exceptions, and a hook call across all
 plugins stops at the first one that raises, so hooks are called one plugin at
 a time here.
@@ -31,7 +38,16 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
-from genloom.sdk import hookspecs
+from genloom.core.manifest import (
+    ManifestError,
+    PluginManifest,
+    api_supported,
+    check_generator_id,
+    find_manifest,
+    manifest_mismatches,
+    read_manifest,
+)
+from genloom.sdk import API_VERSION, hookspecs
 from genloom.sdk.errors import GenloomError, Remedy
 from genloom.sdk.models import BundledModel, ModelMatch
 from genloom.sdk.spec import GeneratorSpec
@@ -43,6 +59,16 @@ ENTRY_POINT_GROUP = "genloom.plugins"
 #: Drop-in plugins are imported under this package prefix, so a plugin file
 #: called ``json.py`` cannot shadow the standard library.
 FOLDER_MODULE_PREFIX = "genloom_dropin_"
+#: A module or folder plugin called ``genloom_x`` is the plugin ``x`` (the built-in
+#: plugins' packages are named so), and its generator ids start with ``x.``.
+PACKAGE_PREFIX = "genloom_"
+
+
+def plugin_name_for(stem: str) -> str:
+    """The plugin name of a module or folder called ``stem`` (``genloom_image`` -> ``image``)."""
+    if stem.startswith(PACKAGE_PREFIX) and len(stem) > len(PACKAGE_PREFIX):
+        return stem[len(PACKAGE_PREFIX):]
+    return stem
 
 
 class UnknownGeneratorError(GenloomError, KeyError):
@@ -50,6 +76,14 @@ class UnknownGeneratorError(GenloomError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class PluginDisabledError(UnknownGeneratorError):
+    """The generator belongs to a plugin the user disabled (``plugin`` names it)."""
+
+    def __init__(self, message: str, plugin: str) -> None:
+        super().__init__(message, remedy=Remedy("enable_plugin", plugin))
+        self.plugin = plugin
 
 
 @dataclass
@@ -60,6 +94,9 @@ class PluginConfig:
     plugin_dirs: list[str] = field(default_factory=list)
     modules: list[str] = field(default_factory=list)
     disabled: list[str] = field(default_factory=list)
+    #: Why each folder of ``plugin_dirs`` is searched ("user plugins folder",
+    #: "settings.plugin_dirs", "GENLOOM_PLUGIN_PATH"), for the trace.
+    dir_origins: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> PluginConfig:
@@ -71,18 +108,23 @@ class PluginConfig:
         """
         from genloom.core import paths
 
-        dirs = [str(paths.user_plugins_dir())]
+        origins = {str(paths.user_plugins_dir()): "user plugins folder"}
         disabled: list[str] = []
         if settings is not None:
-            dirs += list(settings.plugin_dirs)
+            for folder in settings.plugin_dirs:
+                origins.setdefault(str(folder), "settings.plugin_dirs")
             disabled += list(settings.disabled_plugins)
-        dirs += [d for d in os.environ.get("GENLOOM_PLUGIN_PATH", "").split(os.pathsep) if d]
+        for folder in os.environ.get("GENLOOM_PLUGIN_PATH", "").split(os.pathsep):
+            if folder:
+                origins.setdefault(folder, "GENLOOM_PLUGIN_PATH")
         disabled += [n.strip() for n in os.environ.get("GENLOOM_DISABLE_PLUGINS", "").split(",") if n.strip()]
-        return cls(entry_points=True, plugin_dirs=dirs, disabled=sorted(set(disabled)))
+        return cls(entry_points=True, plugin_dirs=list(origins), disabled=sorted(set(disabled)),
+                   dir_origins=origins)
 
     def to_dict(self) -> dict[str, Any]:
         return {"entry_points": self.entry_points, "plugin_dirs": list(self.plugin_dirs),
-                "modules": list(self.modules), "disabled": list(self.disabled)}
+                "modules": list(self.modules), "disabled": list(self.disabled),
+                "dir_origins": dict(self.dir_origins)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PluginConfig:
@@ -103,12 +145,44 @@ class PluginRecord:
     warnings: list[str] = field(default_factory=list)
     generators: list[str] = field(default_factory=list)
     models: list[str] = field(default_factory=list)
+    #: The manifest file ("" when the plugin has none) and what it declares.
+    manifest: str = ""
+    display_name: str = ""
+    declared: list[dict[str, str]] = field(default_factory=list)
+    #: Why this place was searched ("entry point", "user plugins folder", ...).
+    origin: str = ""
+
+    @property
+    def available(self) -> bool:
+        """Whether its generators can be used now."""
+        return self.status == "loaded"
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "source": self.source, "location": self.location,
                 "status": self.status, "version": self.version, "distribution": self.distribution,
                 "error": self.error, "warnings": list(self.warnings),
-                "generators": list(self.generators), "models": list(self.models)}
+                "generators": list(self.generators), "models": list(self.models),
+                "manifest": self.manifest, "display_name": self.display_name or self.name,
+                "declared_generators": [dict(g) for g in self.declared], "origin": self.origin}
+
+
+@dataclass
+class TraceStep:
+    """One plugin found during discovery, in the order found, and what became of it."""
+
+    order: int
+    name: str
+    source: str
+    location: str
+    origin: str
+    outcome: str  # "loaded", "disabled", "shadowed", "failed"
+    reason: str = ""
+    distribution: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"order": self.order, "name": self.name, "source": self.source, "location": self.location,
+                "origin": self.origin, "outcome": self.outcome, "reason": self.reason,
+                "distribution": self.distribution}
 
 
 class PluginFailure(Exception):
@@ -123,6 +197,7 @@ class _Candidate:
     load: Callable[[], ModuleType]
     version: str = ""
     distribution: str = ""
+    origin: str = ""
 
 
 class PluginManager:
@@ -135,6 +210,7 @@ class PluginManager:
         self.plugins: dict[str, PluginRecord] = {}
         self.generators: dict[str, GeneratorSpec] = {}
         self.models: dict[str, BundledModel] = {}
+        self.trace: list[TraceStep] = []
         self._loaded = False
 
     # -- loading -----------------------------------------------------------------
@@ -144,28 +220,91 @@ class PluginManager:
         if self._loaded:
             return self
         self._loaded = True
+        self._discover(load=True)
+        return self
+
+    def survey(self) -> list[PluginRecord]:
+        """Every plugin as found, with what its manifest declares, importing none.
+
+        Status is "disabled" or "not loaded" (or "failed" for a duplicate name or a
+        broken manifest); a plugin without a manifest is listed with no generators.
+        """
+        if self._loaded:
+            return list(self.plugins.values())
+        return list(self._discover(load=False).values())
+
+    def _discover(self, load: bool) -> dict[str, PluginRecord]:
+        records = self.plugins if load else {}
+        trace = self.trace if load else []
         disabled = set(self.config.disabled)
-        for candidate in self._candidates():
-            if candidate.name in self.plugins:
-                first = self.plugins[candidate.name]
-                self.plugins.setdefault(f"{candidate.name} ({candidate.location})", PluginRecord(
+        for order, candidate in enumerate(self._candidates(), start=1):
+            step = TraceStep(order, candidate.name, candidate.source, candidate.location, candidate.origin,
+                             "loaded", distribution=candidate.distribution)
+            trace.append(step)
+            if candidate.name in records:
+                first = records[candidate.name]
+                step.outcome = "shadowed"
+                step.reason = f"a plugin called {candidate.name!r} was already found at {first.location}"
+                records.setdefault(f"{candidate.name} ({candidate.location})", PluginRecord(
                     name=candidate.name, source=candidate.source, location=candidate.location,
                     status="failed", version=candidate.version, distribution=candidate.distribution,
+                    origin=candidate.origin,
                     error=(f"another plugin called {candidate.name!r} is already loaded from "
                            f"{first.location}; rename one of them or remove one"),
                 ))
                 continue
             record = PluginRecord(name=candidate.name, source=candidate.source,
                                   location=candidate.location, version=candidate.version,
-                                  distribution=candidate.distribution)
-            self.plugins[candidate.name] = record
+                                  distribution=candidate.distribution, origin=candidate.origin)
+            records[candidate.name] = record
+            manifest = self._read_manifest(candidate, record)
             if candidate.name in disabled:
                 record.status = "disabled"
+                step.outcome, step.reason = "disabled", "named in the disabled plugins"
                 continue
-            self._load_one(candidate, record)
-        return self
+            if record.status == "failed":
+                step.outcome, step.reason = "failed", record.error.splitlines()[0]
+                continue
+            if not load:
+                record.status = "not loaded"
+                step.outcome = "not loaded"
+                continue
+            self._load_one(candidate, record, manifest)
+            if record.status == "failed":
+                step.outcome = "failed"
+                lines = record.error.splitlines()
+                step.reason = lines[-1] if len(lines) > 1 else lines[0]
+        return records
 
-    def _load_one(self, candidate: _Candidate, record: PluginRecord) -> None:
+    def _read_manifest(self, candidate: _Candidate, record: PluginRecord) -> PluginManifest | None:
+        """Read the candidate's manifest into its record (no import); None without one.
+
+        A manifest asking for a newer plugin API marks the plugin failed: importing it
+        would fail in ways its author could not have told the user about.
+        """
+        try:
+            file = find_manifest(candidate.location, candidate.source)
+        except OSError:
+            file = None
+        if file is None:
+            return None
+        record.manifest = str(file)
+        try:
+            manifest = read_manifest(file)
+        except ManifestError as exc:
+            record.warnings.append(f"manifest ignored: {exc}")
+            return None
+        record.display_name = manifest.display_name
+        record.declared = [g.to_dict() for g in manifest.generators]
+        if not api_supported(manifest.api, API_VERSION):
+            record.status = "failed"
+            record.error = (f"the plugin needs Genloom plugin API {manifest.api}, and this Genloom has "
+                            f"{API_VERSION}; update Genloom, or install a version of the plugin made for "
+                            f"API {API_VERSION}")
+        return manifest
+
+    def _load_one(self, candidate: _Candidate, record: PluginRecord,
+                  manifest: PluginManifest | None = None) -> None:
         try:
             module = candidate.load()
         except BaseException as exc:  # noqa: BLE001 - a plugin may raise anything, even SystemExit
@@ -197,6 +336,9 @@ class PluginManager:
             self.models[model.id] = model
         record.generators = [s.id for s in specs]
         record.models = [m.id for m in models]
+        if manifest is not None:
+            record.warnings += [f"manifest: {p}" for p in
+                                manifest_mismatches(manifest, candidate.name, specs, models)]
 
     def _check_hook_names(self, name: str, module: ModuleType) -> None:
         """A misspelt hook would silently never be called: refuse it, naming the close match."""
@@ -216,6 +358,9 @@ class PluginManager:
         seen: set[str] = set()
         out = []
         for spec in specs:
+            problem = check_generator_id(spec.id, name)
+            if problem:
+                raise PluginFailure(problem)
             if spec.id in self.generators or spec.id in seen:
                 other = self.generators[spec.id].plugin if spec.id in self.generators else name
                 raise PluginFailure(
@@ -261,10 +406,11 @@ class PluginManager:
         if self.config.entry_points:
             yield from _entry_point_candidates()
         for folder in self.config.plugin_dirs:
-            yield from _folder_candidates(Path(folder))
+            origin = self.config.dir_origins.get(folder, "plugin folder")
+            yield from _folder_candidates(Path(folder), f"{origin} {folder}")
         for entry in self.config.modules:
             name, module_name = _module_plugin_name(entry)
-            yield _Candidate(name=name, source="module", location=module_name,
+            yield _Candidate(name=name, source="module", location=module_name, origin="explicit module",
                              load=functools.partial(importlib.import_module, module_name))
 
     # -- queries -------------------------------------------------------------------
@@ -280,6 +426,7 @@ class PluginManager:
             internal = internal_generator(generator_id) if isinstance(generator_id, str) else None
             if internal is not None:
                 return internal  # core's own (the draft cut): never listed, never a plugin's
+            self._refuse_if_disabled(generator_id)
             close = difflib.get_close_matches(generator_id, list(self.generators), n=3)
             hint = f" Did you mean {', '.join(close)}?" if close else ""
             failed = [r.name for r in self.plugins.values() if r.status == "failed"]
@@ -289,6 +436,20 @@ class PluginManager:
                 f"no generator called {generator_id!r}.{hint}",
                 remedy=Remedy("list_plugins" if failed else "list_generators"),
             ) from None
+
+    def _refuse_if_disabled(self, generator_id: object) -> None:
+        """Raise PluginDisabledError when ``generator_id`` is a disabled plugin's (by its
+        manifest, or by the id prefix every generator id carries)."""
+        if not isinstance(generator_id, str):
+            return
+        for record in self.plugins.values():
+            if record.status != "disabled":
+                continue
+            declared = {g["id"] for g in record.declared}
+            if generator_id in declared or generator_id.startswith(record.name + "."):
+                raise PluginDisabledError(
+                    f"generator {generator_id!r} belongs to the plugin {record.name!r}, which is disabled",
+                    record.name)
 
     def failed(self) -> list[PluginRecord]:
         return [r for r in self.plugins.values() if r.status == "failed"]
@@ -323,14 +484,15 @@ def _entry_point_candidates() -> Iterable[_Candidate]:
 
     for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
         dist = getattr(ep, "dist", None)
+        distribution = dist.name if dist is not None else ""
         yield _Candidate(
             name=ep.name, source="entry point", location=ep.value, load=ep.load,
-            version=dist.version if dist is not None else "",
-            distribution=dist.name if dist is not None else "",
+            version=dist.version if dist is not None else "", distribution=distribution,
+            origin=f"entry point of {distribution or 'an unknown distribution'}",
         )
 
 
-def _folder_candidates(folder: Path) -> Iterable[_Candidate]:
+def _folder_candidates(folder: Path, origin: str) -> Iterable[_Candidate]:
     if not folder.is_dir():
         return
     for entry in sorted(folder.iterdir()):
@@ -344,7 +506,7 @@ def _folder_candidates(folder: Path) -> Iterable[_Candidate]:
             continue
         if not name.isidentifier():
             continue
-        yield _Candidate(name=name, source="folder", location=str(entry),
+        yield _Candidate(name=plugin_name_for(name), source="folder", location=str(entry), origin=origin,
                          load=functools.partial(_import_file, name, init, search))
 
 
@@ -359,14 +521,20 @@ def _module_plugin_name(entry: str) -> tuple[str, str]:
         return name, module_name
     parts = entry.split(".")
     if len(parts) > 1 and parts[-1] == "plugin":
-        return parts[-2], entry
-    return parts[-1], entry
+        return plugin_name_for(parts[-2]), entry
+    return plugin_name_for(parts[-1]), entry
 
 
 def _import_file(name: str, init: Path, search: list[str] | None) -> ModuleType:
     module_name = FOLDER_MODULE_PREFIX + name
-    if module_name in sys.modules:
-        return sys.modules[module_name]
+    loaded = sys.modules.get(module_name)
+    if loaded is not None:
+        if Path(getattr(loaded, "__file__", "") or "") == init:
+            return loaded
+        # The plugin moved (or another folder has one of that name): import it afresh from
+        # here, so its bundled model paths and code are the ones on disk now.
+        for key in [k for k in sys.modules if k == module_name or k.startswith(module_name + ".")]:
+            del sys.modules[key]
     spec = importlib.util.spec_from_file_location(module_name, init, submodule_search_locations=search)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot import a plugin from {init}")

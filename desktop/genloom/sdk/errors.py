@@ -8,7 +8,7 @@ from typing import Any
 
 #: The remedies an error can name; each front end phrases every one (see :func:`explain`).
 REMEDY_ACTIONS = ("give_input", "create_project", "check_project", "list_assets", "list_jobs",
-                  "list_generators", "list_plugins", "list_conversations")
+                  "list_generators", "list_plugins", "list_conversations", "enable_plugin", "list_models")
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,8 @@ COUNT_MAX: int = 1000
 #: The most seeds a batching generator may take in one run (``GeneratorSpec.batch_size``).
 BATCH_MAX: int = 64
 
-_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_-]*)+$")
+#: The form of a generator id: dotted lower case, ``<plugin>.<generator>``. Since API 1.2.
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_-]*)+$")
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ class GeneratorSpec:
     plugin_version: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
-        if not _ID.match(self.id):
+        if not ID_PATTERN.match(self.id):
             raise ValueError(
                 f"generator id {self.id!r} must be dotted lower-case, like 'myplugin.text_to_image'"
             )

@@ -63,7 +63,7 @@ def test_keyframes_are_followed_by_motion_clips_on_the_same_shot(
     engine = genloom_engine(board_plugins)
     follow(engine, boards)
     plans = plan_takes(boards, board_plugins, board_id, tracks=("picture",))
-    assert plans[0].follow_up == {"generator": "bltest.motion", "role": "image", "model": "",
+    assert plans[0].follow_up == {"generator": "bltest_motion.motion", "role": "image", "model": "",
                                   "params": {"camera": "zoom_in", "duration": 2.0}}
     jobs = queue_takes(engine, boards, board_id, tracks=("picture",))
     engine.wait([j.id for j in jobs], timeout=120)

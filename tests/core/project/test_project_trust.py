@@ -162,9 +162,9 @@ def test_repair_moves_unused_files_to_quarantine_instead_of_deleting(project):
 # -- finding 7: opening a project keeps the scratch folder of a running job ------------------
 
 def test_opening_a_project_keeps_a_running_jobs_old_scratch_folder(project):
-    running = project.jobs.enqueue("gltest.echo", {"prompt": "x"}, seed=1)
+    running = project.jobs.enqueue("gltest_basic.echo", {"prompt": "x"}, seed=1)
     project.jobs.claim_next("engine-a")
-    finished = project.jobs.enqueue("gltest.echo", {"prompt": "y"}, seed=1)
+    finished = project.jobs.enqueue("gltest_basic.echo", {"prompt": "y"}, seed=1)
     project.jobs.fail(finished.id, "done with it")
     old = time.time() - 2 * SCRATCH_MAX_AGE_S
     live = project.tmp_dir() / f"job-{running.id}-aaaa"
@@ -235,7 +235,7 @@ def _dead_pid() -> int:
 def test_a_job_held_by_a_live_engine_is_never_taken_by_another(project):
     import socket
 
-    job = project.jobs.enqueue("gltest.echo", {"prompt": "x"}, seed=1)
+    job = project.jobs.enqueue("gltest_basic.echo", {"prompt": "x"}, seed=1)
     live = f"{socket.gethostname()}:{os.getppid()}:aaaa"
     project.jobs.claim_next(live)
     assert project.jobs.recover_orphans(stale_after=30) == []
@@ -253,7 +253,7 @@ def test_a_job_held_by_a_live_engine_is_never_taken_by_another(project):
 def test_the_lease_of_an_engine_whose_process_is_gone_lapses_at_once(project):
     import socket
 
-    job = project.jobs.enqueue("gltest.echo", {"prompt": "x"}, seed=1)
+    job = project.jobs.enqueue("gltest_basic.echo", {"prompt": "x"}, seed=1)
     project.jobs.claim_next(f"{socket.gethostname()}:{_dead_pid()}:bbbb")
     (recovered,) = project.jobs.recover_orphans(stale_after=30)
     assert recovered.id == job.id and recovered.state == "queued"
