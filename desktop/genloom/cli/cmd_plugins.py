@@ -10,6 +10,7 @@ from genloom.cli.context import emit_json, load_plugins, load_settings
 if TYPE_CHECKING:
     import argparse
 
+    from genloom.core.plugins import PluginManager, PluginRecord
     from genloom.core.settings import Settings
     from genloom.sdk.params import Param
 
@@ -22,44 +23,78 @@ def plugins(args: argparse.Namespace) -> int:
     settings = load_settings()
     if args.action in ("enable", "disable"):
         return _toggle(settings, args)
-    manager = load_plugins(settings)
-    records = list(manager.plugins.values())
+    if getattr(args, "no_load", False):
+        from genloom.core.plugins import PluginConfig, PluginManager
+
+        manager = PluginManager(PluginConfig.from_settings(settings))
+        records = manager.survey()
+    else:
+        manager = load_plugins(settings)
+        records = list(manager.plugins.values())
+    failed = [r for r in records if r.status == "failed"]
+    exit_code = codes.EXIT_PLUGINS if failed else codes.EXIT_OK
+    if getattr(args, "trace", False):
+        return _trace(manager, args) or exit_code
     if args.json:
         emit_json([r.to_dict() for r in records])
-        return codes.EXIT_OK
+        return exit_code
     for record in records:
-        where = f"{record.source} {record.location}"
-        version = f" {record.version}" if record.version else ""
-        print(f"{record.name}{version}  [{record.status}]  {where}")
-        if record.generators:
-            print("    generators: " + ", ".join(record.generators))
-        if record.models:
-            print("    models: " + ", ".join(record.models))
-        if record.status == "failed":
-            lines = record.error.splitlines()
-            shown = lines if args.traceback else lines[:1] + lines[-1:] if len(lines) > 1 else lines
-            for line in shown:
-                print("    " + line)
-        for warning in record.warnings:
-            print("    warning: " + warning)
-    failed = manager.failed()
+        _print_record(record, args)
     if failed and not args.traceback:
         print(f"\n{len(failed)} plugin(s) failed; `genloom plugins --traceback` shows why in full")
-    return codes.EXIT_OK
+    return exit_code
+
+
+def _print_record(record: PluginRecord, args: argparse.Namespace) -> None:
+    where = f"{record.source} {record.location}"
+    version = f" {record.version}" if record.version else ""
+    title = f" ({record.display_name})" if record.display_name and record.display_name != record.name else ""
+    print(f"{record.name}{title}{version}  [{record.status}]  {where}")
+    summary = record.generator_summary()
+    if summary:
+        print("    generators: " + summary)
+    if not record.manifest:
+        print("    no manifest (genloom-plugin.toml): listed only after its import")
+    if record.models:
+        print("    models: " + ", ".join(record.models))
+    if record.status == "failed":
+        lines = record.error.splitlines()
+        shown = lines if args.traceback else lines[:1] + lines[-1:] if len(lines) > 1 else lines
+        for line in shown:
+            print("    " + line)
+    for warning in record.warnings:
+        print("    warning: " + warning)
+
+
+def _trace(manager: PluginManager, args: argparse.Namespace) -> int:
+    """Where each plugin was found, in order, and what became of it."""
+    if not manager.trace:
+        manager.load()
+    if args.json:
+        emit_json([step.to_dict() for step in manager.trace])
+        return 0
+    print("plugins are looked for in this order: entry points (by name), the plugin folders "
+          "(user plugins folder, settings.plugin_dirs, GENLOOM_PLUGIN_PATH), explicit modules")
+    for step in manager.trace:
+        print(f"{step.order:>3}. {step.name}  [{step.outcome}]  {step.source} {step.location}")
+        print(f"       found through: {step.origin}")
+        if step.reason:
+            print(f"       why: {step.reason}")
+    return 0
 
 
 def _toggle(settings: Settings, args: argparse.Namespace) -> int:
+    from genloom.core.plugins import PluginConfig, PluginManager, set_plugin_enabled
     from genloom.sdk.errors import GenloomError
 
     if not args.name:
         raise GenloomError(f"name the plugin to {args.action}: genloom plugins {args.action} NAME")
-    disabled = set(settings.disabled_plugins)
-    if args.action == "disable":
-        disabled.add(args.name)
-    else:
-        disabled.discard(args.name)
-    settings.disabled_plugins = sorted(disabled)
-    settings.save()
+    known = [r.name for r in PluginManager(PluginConfig.from_settings(settings)).survey()]
+    changed = set_plugin_enabled(settings, args.name, args.action == "enable", known)
+    if not changed:
+        state = "enabled (it is not disabled)" if args.action == "enable" else "disabled"
+        print(f"plugin {args.name} is already {state}; nothing changed")
+        return codes.EXIT_OK
     print(f"plugin {args.name} {args.action}d (takes effect the next time plugins load)")
     return codes.EXIT_OK
 

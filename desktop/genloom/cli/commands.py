@@ -114,6 +114,10 @@ def register_all(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
                                            "a snapshot id (default: before the last change)")
     p.add_argument("--traceback", action="store_true", help="show the full traceback of failed plugins")
     _plugin_install_options(p)
+    p.add_argument("--trace", action="store_true",
+                   help="show where each plugin was found, in order, and why one was skipped or failed")
+    p.add_argument("--no-load", action="store_true",
+                   help="list what the plugins' manifests declare, importing no plugin")
     _finish(p, "cmd_plugins:plugins", project=False)
 
     p = sub.add_parser("generators", help="list the generators plugins offer, or show one's parameters")

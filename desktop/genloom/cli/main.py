@@ -20,6 +20,8 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_PROJECT, EXIT_INTERRUPTED
 EXIT_TERMINATED = 143
 #: ``genloom verify``: the worst verdict of the files checked.
 EXIT_TAMPERED, EXIT_NO_CREDENTIALS = 5, 6
+#: ``genloom plugins``: at least one plugin failed to load (the listing says why).
+EXIT_PLUGINS = 7
 
 #: Every exit code and what it means: the one table ``--help`` shows.
 EXIT_CODES: tuple[tuple[int, str], ...] = (
@@ -30,6 +32,7 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
     (EXIT_PROJECT, "the project cannot be opened or is damaged (newer schema, damaged database or file)"),
     (EXIT_TAMPERED, "verify: a file's content credentials do not match it (changed after signing)"),
     (EXIT_NO_CREDENTIALS, "verify: a file carries no content credentials (and none was tampered with)"),
+    (EXIT_PLUGINS, "plugins: at least one plugin failed to load (the listing says why)"),
     (EXIT_INTERRUPTED, "interrupted with Ctrl-C (running jobs were cancelled cleanly)"),
     (EXIT_TERMINATED, "stopped by SIGTERM (a running job was put back in the queue)"),
 )

@@ -166,6 +166,17 @@ class PluginRecord:
                 "declared_generators": [dict(g) for g in self.declared], "origin": self.origin}
 
 
+    def generator_summary(self) -> str:
+        """Its generators for a listing: the loaded ones, or (not loaded) what its
+        manifest declares, marked unavailable."""
+        if self.generators:
+            return ", ".join(self.generators)
+        declared = ", ".join(g["id"] for g in self.declared)
+        if declared and self.status != "loaded":
+            return f"{declared} (unavailable: plugin {self.status})"
+        return declared
+
+
 @dataclass
 class TraceStep:
     """One plugin found during discovery, in the order found, and what became of it."""
@@ -477,6 +488,41 @@ class PluginManager:
                     f"genloom_identify_model returned {type(result).__name__}, expected ModelMatch or None"
                 )
         return matches
+
+
+def set_plugin_enabled(settings: Settings, name: str, enabled: bool, known: Iterable[str]) -> bool:
+    """Enable or disable the plugin ``name`` in ``settings`` (saved); False when it already was.
+
+    ``known`` are the plugins found (:meth:`PluginManager.survey` names them without
+    importing any). Disabling a name no plugin has is refused, naming the plugins, so a
+    typo cannot pass for success; enabling works for any disabled name, even a plugin
+    since removed, so the list can be cleaned.
+    """
+    disabled = set(settings.disabled_plugins)
+    if enabled:
+        if name not in disabled:
+            return False
+        disabled.discard(name)
+    else:
+        names = sorted(set(known))
+        if name not in names:
+            close = difflib.get_close_matches(name, names, n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            raise UnknownPluginError(f"no plugin called {name!r}; {hint}the plugins are "
+                                     f"{', '.join(names) or '(none)'}", remedy=Remedy("list_plugins"))
+        if name in disabled:
+            return False
+        disabled.add(name)
+    settings.disabled_plugins = sorted(disabled)
+    settings.save()
+    return True
+
+
+class UnknownPluginError(GenloomError, KeyError):
+    """No plugin has this name."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 def _entry_point_candidates() -> Iterable[_Candidate]:

@@ -230,7 +230,7 @@ def test_motion_adapter_vits_and_musicgen_folders_are_identified_with_their_arch
     }
     for entry in user_models:
         if entry.title in ("tts", "music"):
-            assert entry.plugins == ("genloom_audio",)
+            assert entry.plugins == ("audio",)
             continue
         assert "no installed plugin generates" in entry.reason and "transformers model" not in entry.reason
     real_library.close()

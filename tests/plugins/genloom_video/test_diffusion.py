@@ -136,12 +136,12 @@ def test_the_library_identifies_adapters_and_video_pipelines(video_plugins, tiny
     from pathlib import Path
 
     matches = dict(video_plugins.identify_model(Path(tiny_adapter)))
-    assert matches["genloom_video"].kind == "motion-adapter"
+    assert matches["video"].kind == "motion-adapter"
     matches = dict(video_plugins.identify_model(Path(tiny_cogvideox.path)))
-    assert matches["genloom_video"].kind == "diffusers-video"
-    assert matches["genloom_video"].architecture == "CogVideoX"
-    assert "genloom_image" not in matches
-    assert "genloom_video" not in dict(video_plugins.identify_model(Path(tiny_sd.path)))
+    assert matches["video"].kind == "diffusers-video"
+    assert matches["video"].architecture == "CogVideoX"
+    assert "image" not in matches
+    assert "video" not in dict(video_plugins.identify_model(Path(tiny_sd.path)))
 
 
 def test_the_engine_makes_a_clip_with_the_bundled_models(video_plugins, genloom_project, genloom_engine):

@@ -247,6 +247,7 @@ class Engine:
         A model the library refuses (pickle not allowed, custom code, no weights) or whose
         files are missing is refused here, before anything is queued, with the library's reason.
         """
+        self._refuse_model_for_modelless(spec, model)
         if model is None:
             if spec.default_model is None:
                 return None
@@ -275,8 +276,16 @@ class Engine:
             # RuntimeError: ~nouser/...; OSError: a name too long for the filesystem.
             raise InputError(f"model {_model_name(model)!r:.80} is not a usable path ({exc}); give a bundled "
                              "model id, a model library id or the path of a model file or folder") from None
+        resolved = resolved.check_usable()
+        _check_model_kind(spec, resolved.ref, resolved.entry is not None)
         # Consent stays in the model library: the worker asks it at load, for the files as they are then.
-        return untrusted_model(resolved.check_usable().ref.to_dict())
+        return untrusted_model(resolved.ref.to_dict())
+
+    def _refuse_model_for_modelless(self, spec: GeneratorSpec, model: object) -> None:
+        """A generator that loads no model refuses one, rather than recording a model it ignored."""
+        if model is not None and not spec.model_kinds and spec.default_model is None:
+            raise InputError(f"{spec.id} loads no model, so model {_model_name(model)!r:.80} cannot be used "
+                             "with it; leave the model out")
 
     def model_library(self) -> ModelLibrary:
         """The model library this engine resolves models with (opened on first use)."""
@@ -605,6 +614,20 @@ def _is_busy(exc: sqlite3.OperationalError) -> bool:
     """True for SQLite's "database is locked" / "busy": another process holds the lock."""
     text = str(exc).lower()
     return "locked" in text or "busy" in text
+
+
+def _check_model_kind(spec: GeneratorSpec, ref: ModelRef, in_library: bool) -> None:
+    """Refuse a library model whose kind the generator does not load (before anything is queued).
+
+    A plugin's own model id (not in the library) has no kind to check; nor has a model the
+    library could not identify, which the generator then judges at load.
+    """
+    if not in_library or not ref.kind or not spec.model_kinds or ref.kind in spec.model_kinds:
+        return
+    raise InputError(
+        f"model {ref.title or ref.id} ({ref.id}) is a {ref.kind} model, and {spec.id} loads "
+        f"{' or '.join(spec.model_kinds)} models; choose a model of one of those kinds",
+        remedy=Remedy("list_models"))
 
 
 def _model_name(model: object) -> str:

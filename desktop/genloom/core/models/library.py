@@ -406,8 +406,15 @@ class ModelLibrary:
         if self._bundled_checked or self.plugins is None:
             return
         self._bundled_checked = True
-        listed = {m.details.get("bundled_id") for m in self.store.entries()}
-        if all(model_id in listed for model_id in self.plugins.models):
+        # Where the index has each bundled model: a plugin reinstalled or moved ships it
+        # from elsewhere now, and recipes name it by id and hash, so the index must follow.
+        listed: dict[str, set[str]] = {}
+        for entry in self.store.entries():
+            bundled_id = entry.details.get("bundled_id")
+            if bundled_id:
+                listed.setdefault(bundled_id, set()).update(loc.path for loc in entry.locations)
+        if all({str(model.path), str(Path(model.path).resolve())} & listed.get(model_id, set())
+               for model_id, model in self.plugins.models.items()):
             return
         self.scan_bundled()
 

@@ -10,8 +10,10 @@ weight files.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
+import types
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +31,19 @@ def cuda_allocated(device: str) -> int | None:
 
 
 def module_bytes(obj: Any, _depth: int = 0, _seen: set[int] | None = None) -> int:
-    """Bytes of the parameters and buffers of the torch modules ``obj`` holds (shared tensors once)."""
+    """Bytes of the parameters and buffers of the torch modules ``obj`` holds (shared tensors once).
+
+    Only what it understands is looked into: torch modules and tensors, dicts, lists and
+    tuples, a diffusers pipeline's ``components`` and the attributes of plain objects.
+    Modules, classes and functions a generator keeps (``self._torch = torch``) are
+    skipped: looking into them runs arbitrary library code (torch's lazy ``ctypes``
+    loaders open shared libraries on attribute access).
+    """
     torch = sys.modules.get("torch")
     if torch is None or _depth > 3:
         return 0
     seen = _seen if _seen is not None else set()
-    if id(obj) in seen:
+    if id(obj) in seen or _opaque(obj):
         return 0
     seen.add(id(obj))
     if isinstance(obj, torch.nn.Module):
@@ -51,13 +60,32 @@ def module_bytes(obj: Any, _depth: int = 0, _seen: set[int] | None = None) -> in
         children = list(obj.values())
     elif isinstance(obj, (list, tuple)):
         children = list(obj)
-    elif hasattr(obj, "components") and isinstance(getattr(obj, "components", None), dict):
-        children = list(obj.components.values())  # a diffusers pipeline
-    elif hasattr(obj, "__dict__"):
-        children = list(vars(obj).values())
     else:
-        return 0
+        attributes = getattr(obj, "__dict__", None)  # the instance's own, never a class's lookup hooks
+        if not isinstance(attributes, dict):
+            return 0
+        components = attributes.get("components") if "components" in attributes else None
+        if components is None:
+            components = _pipeline_components(obj)
+        children = list(components.values()) if isinstance(components, dict) else list(attributes.values())
     return sum(module_bytes(child, _depth + 1, seen) for child in children)
+
+
+def _opaque(obj: Any) -> bool:
+    """What the size count never looks into: modules, classes, functions, methods and scalars."""
+    return isinstance(obj, (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType,
+                            types.MethodType, functools.partial, str, bytes, int, float, bool)) or obj is None
+
+
+def _pipeline_components(obj: Any) -> dict[str, Any] | None:
+    """A diffusers pipeline's ``components`` (a property on its class), else None."""
+    if not isinstance(getattr(type(obj), "components", None), property):
+        return None
+    try:
+        components = obj.components
+    except Exception:  # noqa: BLE001 - a property of a third party's class may raise anything
+        return None
+    return components if isinstance(components, dict) else None
 
 
 def model_file_bytes(model: Any | None) -> int:
@@ -76,11 +104,14 @@ def model_file_bytes(model: Any | None) -> int:
 
 
 def generator_footprint(generator: Any, model: Any | None, device: str, cuda_before: int | None) -> int:
-    """The best available estimate of what a just-loaded generator holds, in bytes."""
-    after = cuda_allocated(device)
-    if cuda_before is not None and after is not None and after > cuda_before:
-        return after - cuda_before
-    return module_bytes(generator) or model_file_bytes(model)
+    """The best available estimate of what a just-loaded generator holds, in bytes; never raises."""
+    try:
+        after = cuda_allocated(device)
+        if cuda_before is not None and after is not None and after > cuda_before:
+            return after - cuda_before
+        return module_bytes(generator) or model_file_bytes(model)
+    except Exception:  # noqa: BLE001 - an estimate must never fail the job it is for
+        return model_file_bytes(model)
 
 
 def default_budget(device: str) -> int:
