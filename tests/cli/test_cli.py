@@ -63,11 +63,11 @@ def test_version_prints_and_exits_zero(cli):
 
 
 def test_plugins_lists_failures_with_the_reason(cli):
-    out = cli("plugins").stdout
+    out = cli("plugins", check_code=7).stdout  # EXIT_PLUGINS: some plugins failed
     assert "gltest_basic 1.2.3  [loaded]" in out
     assert "gltest_broken_import  [failed]" in out
     assert "needs a library that is not installed" in out
-    data = json.loads(cli("plugins", "--json").stdout)
+    data = json.loads(cli("plugins", "--json", check_code=7).stdout)
     by_name = {p["name"]: p for p in data}
     assert by_name["gltest_broken_hook"]["status"] == "failed"
     assert "Traceback" in by_name["gltest_broken_hook"]["error"]
@@ -76,9 +76,9 @@ def test_plugins_lists_failures_with_the_reason(cli):
 
 def test_plugins_disable_and_enable_persist(cli):
     cli("plugins", "disable", "gltest_basic")
-    assert "gltest_basic  [disabled]" in cli("plugins").stdout
+    assert "gltest_basic  [disabled]" in cli("plugins", check_code=7).stdout
     cli("plugins", "enable", "gltest_basic")
-    assert "[loaded]" in cli("plugins").stdout.split("gltest_basic", 1)[1].splitlines()[0]
+    assert "[loaded]" in cli("plugins", check_code=7).stdout.split("gltest_basic", 1)[1].splitlines()[0]
 
 
 def test_generators_list_and_show(cli):

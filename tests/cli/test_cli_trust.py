@@ -85,7 +85,7 @@ def test_a_hook_that_raises_systemexit_is_listed_as_failed(cli, tmp_path, raised
     (extra / "gltest_exits.py").write_text(
         "from genloom.sdk import hookimpl\n\n@hookimpl\ndef genloom_register_generators():\n"
         f"    raise {raised}\n")
-    data = {p["name"]: p for p in json.loads(cli("plugins", "--json").stdout)}
+    data = {p["name"]: p for p in json.loads(cli("plugins", "--json", code=7).stdout)}
     assert data["gltest_exits"]["status"] == "failed"
     assert raised.split("(")[0] in data["gltest_exits"]["error"]
     assert data["gltest_basic"]["status"] == "loaded"

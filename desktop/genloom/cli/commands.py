@@ -349,6 +349,10 @@ def register_all(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     q.add_argument("--with-model", action="store_true",
                    help="an image generator that ships and loads a small safetensors model")
     q.set_defaults(handler=lazy("cmd_plugin_new:plugin_new"))
+    q = plug.add_parser("validate", help="check a plugin folder or module file: manifest, hooks, ids, "
+                        "light import, same seed same bytes, cancel, no network (exit 1 if a check fails)")
+    q.add_argument("path", help="the plugin's package folder (with __init__.py) or module file")
+    _finish(q, "cmd_plugin_validate:plugin_validate", project=False)
 
     # bench
     p = sub.add_parser("bench", help="measure how fast this machine runs your generators and models")
