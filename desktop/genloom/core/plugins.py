@@ -594,6 +594,10 @@ def _import_file(name: str, init: Path, search: list[str] | None) -> ModuleType:
     return module
 
 
+#: Import a drop-in plugin file or package folder as Genloom does (``genloom plugin validate``).
+import_plugin_file = _import_file
+
+
 def _as_list(result: object, kind: type, hook: str, kind_name: str) -> list[Any]:
     if result is None:
         return []

@@ -131,8 +131,19 @@ def _child(path: Path) -> list[CheckResult]:
 
     attempts: list[str] = []
     _block_network(attempts)
-    from genloom.core.manifest import ManifestError, find_manifest, manifest_mismatches, read_manifest
-    from genloom.core.plugins import FOLDER_MODULE_PREFIX, PluginConfig, PluginManager, _import_file, plugin_name_for
+    from genloom.core.manifest import (
+        ManifestError,
+        find_manifest,
+        manifest_mismatches,
+        read_manifest,
+    )
+    from genloom.core.plugins import (
+        FOLDER_MODULE_PREFIX,
+        PluginConfig,
+        PluginManager,
+        import_plugin_file,
+        plugin_name_for,
+    )
 
     init, search = _entry(path)
     stem = path.stem if path.is_file() else path.name
@@ -140,7 +151,7 @@ def _child(path: Path) -> list[CheckResult]:
     checks: list[CheckResult] = []
     already = [m for m in HEAVY_MODULES if m in sys.modules]
     try:
-        _import_file(stem, init, search)
+        import_plugin_file(stem, init, search)
     except BaseException as exc:  # noqa: BLE001 - a plugin may raise anything at import
         if isinstance(exc, KeyboardInterrupt):
             raise
