@@ -26,7 +26,7 @@ def run_handler(args: argparse.Namespace) -> int:
     from genloom.core.boards.errors import BoardError
     from genloom.core.conversations.errors import ConversationError
     from genloom.core.models import ModelNotFoundError
-    from genloom.core.plugins import UnknownGeneratorError
+    from genloom.core.plugins import UnknownGeneratorError, UnknownPluginError
     from genloom.core.project import (
         AssetNotFoundError,
         JobNotFoundError,
@@ -56,7 +56,7 @@ def run_handler(args: argparse.Namespace) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return codes.EXIT_OK
-    except (ProjectNotFoundError, AssetNotFoundError, JobNotFoundError, UnknownGeneratorError,
+    except (ProjectNotFoundError, AssetNotFoundError, JobNotFoundError, UnknownGeneratorError, UnknownPluginError,
             ModelNotFoundError) as exc:
         say(exc)
         return codes.EXIT_NOT_FOUND
