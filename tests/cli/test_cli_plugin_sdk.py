@@ -164,3 +164,11 @@ def test_validate_fails_ids_under_another_plugins_name(genloom, tmp_path):
 def test_validate_refuses_a_path_that_is_no_plugin(genloom, tmp_path):
     result = genloom("plugin", "validate", tmp_path / "nothing", code=2)
     assert "is not a plugin: give a package folder (with __init__.py) or a module file (.py)" in result.stderr
+
+
+def test_generators_no_load_lists_what_manifests_declare(genloom):
+    out = genloom("generators", "--no-load").stdout
+    assert "shipsmodel.lookup                text   Lookup" in out
+    assert "procedural.pattern" in out and "keepsmod.echo" not in out  # keepsmod has no manifest
+    data = json.loads(genloom("generators", "--no-load", "--modality", "image", "--json").stdout)
+    assert {g["id"] for g in data} == {"procedural.pattern"}

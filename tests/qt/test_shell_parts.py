@@ -166,3 +166,20 @@ def test_the_app_words_every_remedy():
 
     assert set(APP_PHRASES) == set(REMEDY_ACTIONS)
     assert not any("--" in phrase for phrase in APP_PHRASES.values())
+
+
+def test_plugin_dialog_lists_a_broken_plugins_declared_generators_as_unavailable(qtbot, genloom_plugins, tmp_path):
+    import shutil
+
+    from tests.core.test_manifest import SDK_PLUGINS
+
+    shutil.copytree(SDK_PLUGINS / "shipsmodel", tmp_path / "shipsmodel")
+    (tmp_path / "shipsmodel" / "__init__.py").write_text("import no_such_library_genloom\n")
+    dialog = PluginDialog(genloom_plugins(dirs=[tmp_path]), Settings())
+    qtbot.addWidget(dialog)
+    (row,) = [i for i, r in enumerate(dialog.records) if r.name == "shipsmodel"]
+    assert dialog.table.item(row, 4).text() == ("shipsmodel.lookup, shipsmodel.plain "
+                                                "(unavailable: plugin failed)")
+    dialog.table.setCurrentCell(row, 1)
+    shown = dialog.detail.toPlainText()
+    assert "Ships a model" in shown and f"manifest: {tmp_path / 'shipsmodel' / 'genloom-plugin.toml'}" in shown

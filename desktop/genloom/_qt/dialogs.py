@@ -60,7 +60,7 @@ class PluginDialog(QDialog):
             check.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
             check.setCheckState(Qt.CheckState.Unchecked if record.name in disabled else Qt.CheckState.Checked)
             self.table.setItem(row, 0, check)
-            values = (record.name, record.version, record.status, ", ".join(record.generators) or "—",
+            values = (record.name, record.version, record.status, record.generator_summary() or "—",
                       f"{record.source}: {record.location}")
             for column, value in enumerate(values, start=1):
                 item = QTableWidgetItem(value)
@@ -103,8 +103,13 @@ class PluginDialog(QDialog):
         lines = [f"{record.name} {record.version} — {record.status}", f"from {record.source}: {record.location}"]
         if record.distribution:
             lines.append(f"distribution: {record.distribution}")
-        if record.generators:
-            lines.append("generators: " + ", ".join(record.generators))
+        if record.display_name and record.display_name != record.name:
+            lines.insert(1, record.display_name)
+        summary = record.generator_summary()
+        if summary:
+            lines.append("generators: " + summary)
+        lines.append(f"manifest: {record.manifest}" if record.manifest
+                     else "no manifest (genloom-plugin.toml): listed only after its import")
         if record.models:
             lines.append("models: " + ", ".join(record.models))
         lines += [f"warning: {w}" for w in record.warnings]

@@ -100,6 +100,8 @@ def _toggle(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def generators(args: argparse.Namespace) -> int:
+    if getattr(args, "no_load", False) and not args.generator:
+        return _declared_generators(args)
     manager = load_plugins(load_settings())
     if args.generator:
         spec = manager.generator(args.generator)
@@ -123,6 +125,21 @@ def generators(args: argparse.Namespace) -> int:
         return codes.EXIT_OK
     for spec in sorted(specs, key=lambda s: (s.modality, s.id)):
         print(f"{spec.id:<32} {spec.modality:<6} {spec.title}")
+    return codes.EXIT_OK
+
+
+def _declared_generators(args: argparse.Namespace) -> int:
+    """The generators the enabled plugins' manifests declare: fast, nothing imported."""
+    from genloom.core.plugins import PluginConfig, PluginManager
+
+    records = PluginManager(PluginConfig.from_settings(load_settings())).survey()
+    declared = [dict(g, plugin=r.name) for r in records if r.status != "disabled" for g in r.declared
+                if not args.modality or g["modality"] == args.modality]
+    if args.json:
+        emit_json(declared)
+        return codes.EXIT_OK
+    for item in sorted(declared, key=lambda g: (g["modality"], g["id"])):
+        print(f"{item['id']:<32} {item['modality']:<6} {item['title']}")
     return codes.EXIT_OK
 
 

@@ -123,6 +123,8 @@ def register_all(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p = sub.add_parser("generators", help="list the generators plugins offer, or show one's parameters")
     p.add_argument("generator", nargs="?", help="a generator id to show in full")
     p.add_argument("--modality", choices=("text", "image", "audio", "video", "code"))
+    p.add_argument("--no-load", action="store_true",
+                   help="list what the plugins' manifests declare (id, modality, title), importing no plugin")
     _finish(p, "cmd_plugins:generators", project=False)
 
     # generate / rerun
