@@ -27,6 +27,7 @@ from genloom.sdk.errors import GenloomError
 
 __all__ = [
     "GGUF_MAGIC",
+    "load_state_dict",
     "PICKLE_SUFFIXES",
     "SAFETENSORS_MAX_HEADER",
     "ModelFormatError",
@@ -262,3 +263,32 @@ def _unpickling_reason(exc: BaseException) -> str:
         if "GLOBAL" in line or "Unsupported" in line or "unsupported" in line:
             return line
     return lines[-1] if lines else type(exc).__name__
+
+
+def load_state_dict(ref: Any) -> dict[str, Any]:
+    """The tensors of a single-file model (a :class:`~genloom.sdk.ModelRef`) as CPU tensors.
+
+    safetensors opens directly; a pickle-based file is refused unless the user allowed
+    it (``ref.allow_pickle``, set by the worker from the model library), and even then
+    goes only through :func:`safe_torch_load`. Imports safetensors/torch when called.
+    Since API version 1.2.
+
+    :raises PickleRefusedError: a pickle file the user has not allowed, or an allowed
+        one that holds more than tensors.
+    :raises ModelFormatError: a file that is neither safetensors nor pickle.
+    """
+    path = Path(ref.path)
+    if path.suffix.lower() in (".safetensors", ".sft"):
+        from safetensors.torch import load_file
+
+        return load_file(str(path), device="cpu")
+    if is_pickle_file(path):
+        refuse_pickle(path, ref.allow_pickle)
+        loaded = safe_torch_load(path)
+        if isinstance(loaded, dict) and isinstance(loaded.get("state_dict"), dict):
+            loaded = loaded["state_dict"]
+        return dict(loaded)
+    raise ModelFormatError(
+        f"{path} is not a single-file checkpoint Genloom opens as tensors (use .safetensors); "
+        f"its model kind is {ref.kind or 'unknown'}"
+    )
