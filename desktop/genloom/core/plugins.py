@@ -152,11 +152,6 @@ class PluginRecord:
     #: Why this place was searched ("entry point", "user plugins folder", ...).
     origin: str = ""
 
-    @property
-    def available(self) -> bool:
-        """Whether its generators can be used now."""
-        return self.status == "loaded"
-
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "source": self.source, "location": self.location,
                 "status": self.status, "version": self.version, "distribution": self.distribution,

@@ -128,8 +128,8 @@ def _check_validation(spec: GeneratorSpec, values: dict[str, Any], report: Confo
     report.checks.append("bad parameter values are refused with errors naming the parameter")
 
 
-def _check_batch(generator, spec, values, inputs, model, device, dtype, seed, base: Path,
-                 report: ConformanceReport) -> None:
+def _check_batch(generator: Any, spec: GeneratorSpec, values: dict[str, Any], inputs: Any, model: Any,
+                 device: str, dtype: str, seed: int, base: Path, report: ConformanceReport) -> None:
     """A batching generator makes one output per seed, each the same as its seed alone."""
     seeds = (seed, seed + 1)
     request = _request(spec, values, inputs, model, device, dtype, seed, base / "run-batch", seeds)
@@ -149,15 +149,15 @@ def _check_batch(generator, spec, values, inputs, model, device, dtype, seed, ba
     report.checks.append("a batch makes one output per seed, each as its seed alone")
 
 
-def _request(spec, values, inputs, model, device, dtype, seed, out_dir: Path,
-             seeds: tuple[int, ...] = ()) -> Request:
+def _request(spec: GeneratorSpec, values: dict[str, Any], inputs: Any, model: Any, device: str, dtype: str,
+             seed: int, out_dir: Path, seeds: tuple[int, ...] = ()) -> Request:
     out_dir.mkdir(parents=True, exist_ok=True)
     return Request(generator_id=spec.id, params=dict(values), seed=seed, inputs=dict(inputs or {}),
                    model=model, device=device, dtype=dtype, output_dir=out_dir, seeds=seeds)
 
 
-def _run(generator, spec, values, inputs, model, device, dtype, seed, out_dir: Path,
-         report: ConformanceReport | None) -> list[Output]:
+def _run(generator: Any, spec: GeneratorSpec, values: dict[str, Any], inputs: Any, model: Any, device: str,
+         dtype: str, seed: int, out_dir: Path, report: ConformanceReport | None) -> list[Output]:
     state = RunState()
     outputs = generator.run(_request(spec, values, inputs, model, device, dtype, seed, out_dir), state)
     assert isinstance(outputs, list) and outputs, f"{spec.id}: run() must return a non-empty list of Output"

@@ -120,8 +120,8 @@ def _block_network(attempts: list[str]) -> None:
     def connect_ex(sock: socket.socket, address: Any) -> Any:
         return connect(sock, address)
 
-    socket.socket.connect = connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
+    socket.socket.connect = connect  # type: ignore[method-assign,assignment]
+    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign,assignment]
     socket.create_connection = lambda address, *a, **k: refuse(f"connection to {address!r}")  # type: ignore[assignment]
     socket.getaddrinfo = lambda host, *a, **k: refuse(f"name lookup of {host!r}")  # type: ignore[assignment]
 
@@ -206,15 +206,17 @@ def _generator_checks(manager: Any, generator_id: str) -> list[CheckResult]:
     elif spec.default_model:
         return [CheckResult(f"{generator_id}: contract", True, f"skipped: its default model "
                             f"{spec.default_model} is not bundled; run check_generator with a model in your tests")]
-    runs = [("contract", {"check_determinism": False, "check_cancel": False})]
+    # (check, check_determinism, check_cancel): one check_generator run each, so each passes or fails alone.
+    runs = [("contract", False, False)]
     if spec.uses_seed:
-        runs.append(("same seed, same bytes", {"check_determinism": True, "check_cancel": False}))
-    runs.append(("cancel honoured", {"check_determinism": False, "check_cancel": True}))
+        runs.append(("same seed, same bytes", True, False))
+    runs.append(("cancel honoured", False, True))
     results = []
     with tempfile.TemporaryDirectory(prefix="genloom-validate-") as scratch:
-        for i, (check, options) in enumerate(runs):
+        for i, (check, determinism, cancel) in enumerate(runs):
             try:
-                check_generator(spec, {}, model=model, workdir=Path(scratch) / str(i), **options)
+                check_generator(spec, {}, model=model, workdir=Path(scratch) / str(i),
+                                check_determinism=determinism, check_cancel=cancel)
             except AssertionError as exc:
                 results.append(CheckResult(f"{generator_id}: {check}", False, str(exc)))
             except Exception as exc:  # noqa: BLE001 - report the plugin's error, do not stop
