@@ -201,7 +201,9 @@ def find_manifest(location: str, source: str) -> Path | None:
     for base in spec.submodule_search_locations:
         package = Path(base).joinpath(*parts[1:])
         # "pkg.plugin" -> pkg/ (plugin.py is the entry module); "pkg.sub" may be a package itself.
-        for folder in ((package,) if package.is_dir() else ()) + (package.parent,):
+        # Never above the top-level package: site-packages holds no plugin's manifest.
+        folders = ((package,) if package.is_dir() else ()) + ((package.parent,) if len(parts) > 1 else ())
+        for folder in folders:
             found = _existing(folder / MANIFEST_FILE)
             if found is not None:
                 return found
