@@ -140,7 +140,7 @@ def test_a_failed_cell_shows_as_failed_and_the_rest_are_drawn(
         fixture_plugins: Any, genloom_project: Project, genloom_engine: Any) -> None:
     engine = genloom_engine(fixture_plugins)
     follow(engine)
-    sweep = submit_sweep(engine, "gltest.misbehave", ["how=raise,print"])
+    sweep = submit_sweep(engine, "gltest_basic.misbehave", ["how=raise,print"])
     grid = _wait_for_grid(engine, genloom_project, sweep.id)
     # text cells make an HTML sheet naming each cell; the failed one says so, with its error
     assert grid.generator_id == SHEET_ID and grid.suffix == ".html" and grid.kind == "text"
