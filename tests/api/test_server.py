@@ -240,7 +240,7 @@ def test_a_client_that_drops_a_stream_cancels_its_job(fixture_plugins, genloom_p
     engine = Engine(genloom_project, fixture_plugins, Settings()).start()
     server = ApiServer(engine, "127.0.0.1", 0).start()
     try:
-        body = {"model": "gltest.echo", "prompt": "hello", "stream": True,
+        body = {"model": "gltest_basic.echo", "prompt": "hello", "stream": True,
                 "genloom": {"params": {"steps": 50, "delay": 0.2}}}
         with _client(server).stream("POST", "/v1/completions", json=body) as response:
             lines = response.iter_lines()

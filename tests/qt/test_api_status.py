@@ -70,7 +70,7 @@ def test_turning_it_on_in_settings_serves_the_project_and_the_status_bar_says_wh
     assert client.get("/api/health").json()["project"] == genloom_project.name
     assert httpx.get(f"http://127.0.0.1:{port}/api/health").status_code == 401
     # A job sent over HTTP runs on the app's engine and lands in its project.
-    (job,) = client.post("/api/jobs", json={"generator": "gltest.echo", "params": {"prompt": "hi"},
+    (job,) = client.post("/api/jobs", json={"generator": "gltest_basic.echo", "params": {"prompt": "hi"},
                                             "seed": 3}).json()["jobs"]
     qtbot.waitUntil(lambda: genloom_project.jobs.get(job["id"]).state == "done", timeout=TIMEOUT)
     qtbot.waitUntil(lambda: window.gallery.model.total() == 1, timeout=TIMEOUT)

@@ -15,4 +15,8 @@ API_PHRASES: Phrasebook = {
     "list_generators": "GET /api/generators lists them all.",
     "list_plugins": "GET /api/plugins shows which plugins failed and why.",
     "list_conversations": "Conversations are not served by the API; the app and the command line list them.",
+    "enable_plugin": "Enable the plugin {subject} (the app's Tools > Plugins, or the command line's plugins "
+                     "enable) and restart the API.",
+    "list_models": "The model library (the app's Tools > Model library, or the command line's models list) "
+                   "lists the models with their kinds.",
 }
