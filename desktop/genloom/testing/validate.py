@@ -9,7 +9,8 @@ to reach it recorded. Checks, each passed or failed with its reason:
 - ``light import``: importing it loads none of torch, diffusers, transformers, onnxruntime;
 - ``ids``: generator ids are lower case and start with the plugin's name and a dot;
 - ``manifest``: ``genloom-plugin.toml`` is there, well formed, and matches the code;
-- per generator, through :func:`genloom.testing.check_generator`: ``contract`` (spec,
+- per generator, through :func:`genloom.testing.check_generator` with the defaults (and a
+  sample text where a text parameter's default is refused, such as an empty prompt): ``contract`` (spec,
   validation, load/run/unload, outputs, progress), ``same seed, same bytes`` and
   ``cancel honoured``;
 - ``no network``: nothing tried to open a network connection.
@@ -150,6 +151,9 @@ def _child(path: Path) -> list[CheckResult]:
     name = plugin_name_for(stem)
     checks: list[CheckResult] = []
     already = [m for m in HEAVY_MODULES if m in sys.modules]
+    # A package that imports itself by name (``from my_plugin.generator import ...``) finds
+    # itself from its folder even when not installed; appended, so nothing here shadows a module.
+    sys.path.append(str(path.parent))
     try:
         import_plugin_file(stem, init, search)
     except BaseException as exc:  # noqa: BLE001 - a plugin may raise anything at import
@@ -206,6 +210,7 @@ def _generator_checks(manager: Any, generator_id: str) -> list[CheckResult]:
     elif spec.default_model:
         return [CheckResult(f"{generator_id}: contract", True, f"skipped: its default model "
                             f"{spec.default_model} is not bundled; run check_generator with a model in your tests")]
+    params = _sample_params(spec)
     # (check, check_determinism, check_cancel): one check_generator run each, so each passes or fails alone.
     runs = [("contract", False, False)]
     if spec.uses_seed:
@@ -215,7 +220,7 @@ def _generator_checks(manager: Any, generator_id: str) -> list[CheckResult]:
     with tempfile.TemporaryDirectory(prefix="genloom-validate-") as scratch:
         for i, (check, determinism, cancel) in enumerate(runs):
             try:
-                check_generator(spec, {}, model=model, workdir=Path(scratch) / str(i),
+                check_generator(spec, params, model=model, workdir=Path(scratch) / str(i),
                                 check_determinism=determinism, check_cancel=cancel)
             except AssertionError as exc:
                 results.append(CheckResult(f"{generator_id}: {check}", False, str(exc)))
@@ -224,6 +229,27 @@ def _generator_checks(manager: Any, generator_id: str) -> list[CheckResult]:
             else:
                 results.append(CheckResult(f"{generator_id}: {check}", True))
     return results
+
+
+def _sample_params(spec: Any) -> dict[str, Any]:
+    """The defaults, plus a sample text for each text parameter whose default is refused
+    (a prompt that must not be empty): the checks run what a user could submit."""
+    from genloom.sdk import ParameterError, StringParam
+
+    params: dict[str, Any] = {}
+    for _ in spec.params:
+        try:
+            spec.validate_params(params)
+            return params
+        except ParameterError as exc:
+            try:
+                param = spec.param(exc.param)
+            except KeyError:
+                return params
+            if not isinstance(param, StringParam) or exc.param in params:
+                return params
+            params[exc.param] = "warp and weft"
+    return params
 
 
 def _network(attempts: list[str]) -> list[CheckResult]:
