@@ -19,18 +19,23 @@ import functools
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from genloom.core.plugins import PluginManager
     from genloom.sdk.spec import GeneratorSpec, InputSpec
 
-__all__ = ["internal_generator", "internal_generators", "pattern_input"]
+__all__ = ["internal_generator", "internal_generators", "pattern_input", "set_worker_plugins",
+           "worker_plugins"]
+
+_WORKER_PLUGINS: list[PluginManager] = []
 
 
 @functools.cache
 def internal_generators() -> dict[str, GeneratorSpec]:
     """Core's own generators by id (plain data; their code loads in the worker)."""
     from genloom.core.boards.cut import draft_cut_spec
+    from genloom.core.evaluation.job import evaluation_spec
     from genloom.core.evaluation.sweep_grid import sweep_grid_specs
 
-    specs = [draft_cut_spec(), *sweep_grid_specs()]
+    specs = [draft_cut_spec(), *sweep_grid_specs(), evaluation_spec()]
     return {spec.id: spec for spec in specs}
 
 
@@ -50,3 +55,19 @@ def pattern_input(spec: GeneratorSpec, role: str) -> InputSpec | None:
             if item.role == f"{head}.*":
                 return item
     return None
+
+
+def set_worker_plugins(plugins: PluginManager) -> None:
+    """Called by the worker once its plugins load: core's generators that run plugin code
+    (an evaluation runs the plugins' metrics) use the same plugins as the worker."""
+    _WORKER_PLUGINS[:] = [plugins]
+
+
+def worker_plugins() -> PluginManager:
+    """The worker's plugins (outside a worker: the ones the settings say, loaded now)."""
+    if not _WORKER_PLUGINS:
+        from genloom.core.plugins import PluginConfig, PluginManager
+        from genloom.core.settings import Settings
+
+        _WORKER_PLUGINS.append(PluginManager(PluginConfig.from_settings(Settings.load())).load())
+    return _WORKER_PLUGINS[0]

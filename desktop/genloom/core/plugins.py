@@ -49,6 +49,7 @@ from genloom.core.manifest import (
 )
 from genloom.sdk import API_VERSION, hookspecs
 from genloom.sdk.errors import GenloomError, Remedy
+from genloom.sdk.metrics import MetricSpec
 from genloom.sdk.models import BundledModel, ModelMatch
 from genloom.sdk.spec import GeneratorSpec
 
@@ -151,6 +152,7 @@ class PluginRecord:
     declared: list[dict[str, str]] = field(default_factory=list)
     #: Why this place was searched ("entry point", "user plugins folder", ...).
     origin: str = ""
+    metrics: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "source": self.source, "location": self.location,
@@ -158,7 +160,8 @@ class PluginRecord:
                 "error": self.error, "warnings": list(self.warnings),
                 "generators": list(self.generators), "models": list(self.models),
                 "manifest": self.manifest, "display_name": self.display_name or self.name,
-                "declared_generators": [dict(g) for g in self.declared], "origin": self.origin}
+                "declared_generators": [dict(g) for g in self.declared], "origin": self.origin,
+                "metrics": list(self.metrics)}
 
 
     def generator_summary(self) -> str:
@@ -217,6 +220,8 @@ class PluginManager:
         self.generators: dict[str, GeneratorSpec] = {}
         self.models: dict[str, BundledModel] = {}
         self.trace: list[TraceStep] = []
+        #: Evaluation metrics the plugins offer (core's own: :meth:`all_metrics`).
+        self.metrics: dict[str, MetricSpec] = {}
         self._loaded = False
 
     # -- loading -----------------------------------------------------------------
@@ -331,6 +336,7 @@ class PluginManager:
             self._check_hook_names(candidate.name, module)
             specs = self._collect_generators(candidate.name, record)
             models = self._collect_models(candidate.name)
+            metrics = self._collect_metrics(candidate.name)
         except PluginFailure as exc:
             self.pm.unregister(name=candidate.name)
             record.status = "failed"
@@ -340,11 +346,14 @@ class PluginManager:
             self.generators[spec.id] = spec
         for model in models:
             self.models[model.id] = model
+        for metric in metrics:
+            self.metrics[metric.id] = metric
         record.generators = [s.id for s in specs]
         record.models = [m.id for m in models]
         if manifest is not None:
             record.warnings += [f"manifest: {p}" for p in
                                 manifest_mismatches(manifest, candidate.name, specs, models)]
+        record.metrics = [m.id for m in metrics]
 
     def _check_hook_names(self, name: str, module: ModuleType) -> None:
         """A misspelt hook would silently never be called: refuse it, naming the close match."""
@@ -389,6 +398,29 @@ class PluginManager:
             if model.id in self.models:
                 raise PluginFailure(f"model id {model.id!r} is already registered by another plugin")
         return models
+
+    def _collect_metrics(self, name: str) -> list[MetricSpec]:
+        result = self._call_one(name, "genloom_register_metrics")
+        metrics = _as_list(result, MetricSpec, "genloom_register_metrics", "MetricSpec")
+        seen: set[str] = set()
+        for metric in metrics:
+            if metric.plugin != name:
+                raise PluginFailure(f"metric id {metric.id!r} does not start with the plugin's name; "
+                                    f"call it {name}.{metric.id.split('.', 1)[-1]}")
+            if metric.id in seen:
+                raise PluginFailure(f"metric id {metric.id!r} is registered twice")
+            seen.add(metric.id)
+        return metrics
+
+    def all_metrics(self) -> dict[str, MetricSpec]:
+        """Every metric by id: core's own (:mod:`genloom.core.evaluation.builtin`, through the
+        same hook a plugin implements), then the loaded plugins'."""
+        from genloom.core.evaluation import builtin
+
+        self.load()
+        found = dict(self.metrics)
+        found.update({spec.id: spec for spec in builtin.genloom_register_metrics()})
+        return found
 
     def _call_one(self, plugin_name: str, hook_name: str, **kwargs: Any) -> Any:
         """Call one plugin's implementation of a hook; None when it has none."""

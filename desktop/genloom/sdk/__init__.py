@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # the names below load on first use (see __getattr__)
         refuse_pickle,
         safe_torch_load,
     )
+    from genloom.sdk.metrics import MetricAsset, MetricContext, MetricSpec
     from genloom.sdk.models import BundledModel, ModelMatch, ModelRef
     from genloom.sdk.params import BoolParam, ChoiceParam, FloatParam, IntParam, Param, StringParam
     from genloom.sdk.run import (
@@ -61,7 +62,7 @@ if TYPE_CHECKING:  # the names below load on first use (see __getattr__)
     hookimpl: pluggy.HookimplMarker
 
 #: The plugin API version, "major.minor". A plugin may check it at import.
-API_VERSION = "1.2"
+API_VERSION = "1.3"
 
 # Each public name and the submodule that defines it. They are imported on first
 # use, so that importing ``genloom.sdk`` (which the shell does before its window
@@ -80,6 +81,9 @@ _WHERE = {
     "read_safetensors_header": "formats",
     "refuse_pickle": "formats",
     "safe_torch_load": "formats",
+    "MetricAsset": "metrics",
+    "MetricContext": "metrics",
+    "MetricSpec": "metrics",
     "BundledModel": "models",
     "ModelMatch": "models",
     "ModelRef": "models",
@@ -146,6 +150,9 @@ __all__ = [
     "InputError",
     "InputSpec",
     "IntParam",
+    "MetricAsset",
+    "MetricContext",
+    "MetricSpec",
     "ModelFormatError",
     "ModelMatch",
     "ModelRef",

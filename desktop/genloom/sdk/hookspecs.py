@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pluggy
 
+from genloom.sdk.metrics import MetricSpec
 from genloom.sdk.models import BundledModel, ModelMatch
 from genloom.sdk.spec import GeneratorSpec
 
@@ -59,4 +60,17 @@ def genloom_identify_model(path: Path) -> ModelMatch | None:
         all matches are kept.
 
     Since API version 1.
+    """
+
+
+@hookspec
+def genloom_register_metrics() -> list[MetricSpec]:
+    """Return the evaluation metrics this plugin offers.
+
+    :returns: a list of :class:`~genloom.sdk.MetricSpec`; each id must start with the
+        plugin's name and a dot (``"myplugin.contrast"``) and be unique. The functions
+        they carry run in the worker process during an evaluation job; one that raises
+        fails only its own metric (the evaluation reports it and goes on).
+
+    Called once per process when plugins load. Since API version 1.3.
     """

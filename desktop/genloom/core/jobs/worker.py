@@ -31,6 +31,7 @@ from typing import IO, TYPE_CHECKING, Any
 from genloom import __version__
 from genloom.core import paths
 from genloom.core.devices import resolve_device
+from genloom.core.internal import set_worker_plugins
 from genloom.core.jobs.protocol import FrameWriter, read_frame
 from genloom.core.models.memory import (
     cuda_allocated,
@@ -125,6 +126,7 @@ class Worker:
         """Apply an ``init`` command: the plugins to load, the cache size, the memory budget
         and the CPU threads (also how a Ray actor sets up its worker). Returns the plugins."""
         self.plugins = plugins = PluginManager(PluginConfig.from_dict(message["plugins"])).load()
+        set_worker_plugins(plugins)  # core's evaluation job runs these plugins' metrics
         self.max_loaded = max(1, int(message.get("max_loaded", 2)))
         self.memory_budget_mb = _memory_budget_mb(message)
         set_cpu_threads(int(message.get("cpu_threads") or 0))

@@ -14,6 +14,7 @@ shots, takes, the job links that attach finished jobs' assets as takes, and the
 boards' undo log.
 Then conversations (conversations, messages as a tree, conversation_search).
 Then evaluation: judgements (with their entries) and sweeps (with their cells).
+Then the evaluation metrics: evaluations, metric_values, set_results.
 """
 
 from __future__ import annotations
@@ -317,6 +318,45 @@ def _judgements_and_sweeps(conn: sqlite3.Connection, root: Path) -> None:
     """)
 
 
+def _evaluation(conn: sqlite3.Connection, root: Path) -> None:
+    # One row per evaluation job; per-asset values and per-set (per-group) results keyed by
+    # metric id + version, so a metric whose numbers change meaning never mixes with old ones.
+    _execute_script(conn, """
+        CREATE TABLE evaluations (
+            id              INTEGER PRIMARY KEY,
+            job_id          INTEGER NOT NULL UNIQUE,
+            report_asset_id INTEGER REFERENCES assets (id) ON DELETE SET NULL,
+            set_key         TEXT    NOT NULL,
+            set_label       TEXT    NOT NULL DEFAULT '',
+            group_by        TEXT    NOT NULL DEFAULT 'none',
+            created         REAL    NOT NULL,
+            failures        TEXT    NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX evaluations_set ON evaluations (set_key, created);
+        CREATE TABLE metric_values (
+            evaluation_id INTEGER NOT NULL REFERENCES evaluations (id) ON DELETE CASCADE,
+            asset_id      INTEGER NOT NULL REFERENCES assets (id) ON DELETE CASCADE,
+            metric_id     TEXT    NOT NULL,
+            version       INTEGER NOT NULL,
+            value         REAL,
+            error         TEXT    NOT NULL DEFAULT '',
+            PRIMARY KEY (evaluation_id, asset_id, metric_id)
+        );
+        CREATE INDEX metric_values_asset ON metric_values (asset_id, metric_id, version);
+        CREATE TABLE set_results (
+            evaluation_id INTEGER NOT NULL REFERENCES evaluations (id) ON DELETE CASCADE,
+            group_name    TEXT    NOT NULL,
+            metric_id     TEXT    NOT NULL,
+            version       INTEGER NOT NULL,
+            value         REAL,
+            mean          REAL,
+            count         INTEGER NOT NULL DEFAULT 0,
+            error         TEXT    NOT NULL DEFAULT '',
+            PRIMARY KEY (evaluation_id, group_name, metric_id)
+        )
+    """)
+
+
 def _execute_script(conn: sqlite3.Connection, script: str) -> None:
     # Not executescript(): it commits first, which would break the one
     # transaction a migration must run in.
@@ -328,7 +368,7 @@ def _execute_script(conn: sqlite3.Connection, script: str) -> None:
 #: ``MIGRATIONS[i]`` moves a database from schema version ``i`` to ``i + 1``.
 MIGRATIONS: tuple[Migration, ...] = (_v1_assets, _v2_jobs_and_search, _v3_job_seed_count,
                                      _boards, _board_follow_ups, _conversations,
-                                     _judgements_and_sweeps)
+                                     _judgements_and_sweeps, _evaluation)
 
 #: The schema version this code writes, and the newest it reads.
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,117 @@
+"""Code metrics: parse rate (ast), linter findings (ruff) and test pass rate.
+
+Generated code is never run in this process: the tests run in a child Python with a
+timeout, in a scratch folder, and ruff runs as ``python -m ruff``.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from genloom.core.evaluation.text_metrics import read_text
+from genloom.sdk.errors import InputError
+from genloom.sdk.metrics import MetricAsset, MetricContext
+
+__all__ = ["TEST_TIMEOUT_S", "lint_findings", "parses", "prompt_tests", "test_pass_rate"]
+
+#: How long one asset's tests may run before they count as failed.
+TEST_TIMEOUT_S = 10.0
+_LINT_TIMEOUT_S = 60.0
+
+_ASSERT = re.compile(r"^\s*assert\s.+$", re.MULTILINE)
+
+# Runs in the child: the code, then each test, counting what passes. Plain text in, JSON out.
+_HARNESS = r'''
+import doctest, json, sys
+code = open(sys.argv[1], encoding="utf-8").read()
+tests = json.load(open(sys.argv[2], encoding="utf-8"))
+passed = total = 0
+scope = {"__name__": "genloom_eval_candidate"}
+try:
+    exec(compile(code, "candidate.py", "exec"), scope)
+    loaded = True
+except BaseException:
+    loaded = False
+for kind, text in tests:
+    if kind == "assert":
+        total += 1
+        if loaded:
+            try:
+                exec(compile(text, "test", "exec"), dict(scope))
+                passed += 1
+            except BaseException:
+                pass
+    else:
+        test = doctest.DocTestParser().get_doctest(text, dict(scope), "prompt", None, 0)
+        total += len(test.examples)
+        if loaded and test.examples:
+            runner = doctest.DocTestRunner(verbose=False, optionflags=doctest.ELLIPSIS)
+            result = runner.run(test, out=lambda s: None)
+            passed += result.attempted - result.failed
+print(json.dumps({"passed": passed, "total": total}))
+'''
+
+
+def parses(asset: MetricAsset, context: MetricContext) -> float:
+    """1 when the file is Python that parses, 0 when it does not."""
+    try:
+        ast.parse(read_text(asset.path))
+    except (SyntaxError, ValueError):
+        return 0.0
+    return 1.0
+
+
+def lint_findings(asset: MetricAsset, context: MetricContext) -> float:
+    """How many findings ruff's default rules report for the file."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache", "--exit-zero",
+             "--output-format", "json", str(asset.path)],
+            capture_output=True, text=True, timeout=_LINT_TIMEOUT_S, cwd=context.scratch)
+    except subprocess.TimeoutExpired:
+        raise InputError(f"ruff took longer than {_LINT_TIMEOUT_S:g} s on the file") from None
+    if done.returncode != 0:
+        raise InputError(f"ruff could not check the file: {done.stderr.strip()[-300:]}"
+                         if "No module named ruff" not in done.stderr else
+                         "ruff is not installed in Genloom's Python; install it (pip install ruff)")
+    return float(len(json.loads(done.stdout or "[]")))
+
+
+def prompt_tests(prompt: str) -> list[tuple[str, str]]:
+    """The tests a prompt carries: doctest examples (``>>>``) and ``assert`` lines."""
+    tests: list[tuple[str, str]] = []
+    if ">>>" in prompt:
+        tests.append(("doctest", prompt))
+    tests += [("assert", line.strip()) for line in _ASSERT.findall(prompt)
+              if not line.lstrip().startswith(">>>")]
+    return tests
+
+
+def test_pass_rate(asset: MetricAsset, context: MetricContext) -> float | None:
+    """Share of the prompt's tests the code passes (None: the prompt carries no tests)."""
+    tests = prompt_tests(asset.prompt)
+    if not tests:
+        return None
+    folder = Path(context.scratch) / f"tests-{asset.asset_id or 'x'}"
+    folder.mkdir(parents=True, exist_ok=True)
+    code_file, tests_file, harness = folder / "candidate.py", folder / "tests.json", folder / "harness.py"
+    code_file.write_text(read_text(asset.path), encoding="utf-8")
+    tests_file.write_text(json.dumps(tests), encoding="utf-8")
+    harness.write_text(_HARNESS, encoding="utf-8")
+    try:
+        done = subprocess.run([sys.executable, "-I", str(harness), str(code_file), str(tests_file)],
+                              capture_output=True, text=True, timeout=TEST_TIMEOUT_S, cwd=folder,
+                              stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return 0.0  # a hanging candidate passes nothing
+    try:
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        return 0.0  # the candidate ended the child (sys.exit, os._exit...) before the report
+    total = int(result.get("total", 0))
+    return int(result.get("passed", 0)) / total if total else None
