@@ -86,7 +86,8 @@ def prompt_tests(prompt: str) -> list[tuple[str, str]]:
     """The tests a prompt carries: doctest examples (``>>>``) and ``assert`` lines."""
     tests: list[tuple[str, str]] = []
     if ">>>" in prompt:
-        tests.append(("doctest", prompt))
+        # The assert lines are tests of their own, not the expected output of an example.
+        tests.append(("doctest", _ASSERT.sub("", prompt)))
     tests += [("assert", line.strip()) for line in _ASSERT.findall(prompt)
               if not line.lstrip().startswith(">>>")]
     return tests
