@@ -269,6 +269,8 @@ def register_all(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     _register_boards(sub)
     # conversations
     _register_chat(sub)
+    # evaluation
+    _register_eval(sub)
     # verify
     p = sub.add_parser("verify", help="check files' content credentials: valid, tampered or absent, and "
                                       "who signed them (exit 0 when all are valid)")
@@ -528,3 +530,29 @@ def _register_chat(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     c = actions.add_parser("delete", help="delete conversations (their answers stay as assets)")
     c.add_argument("conversation", type=row_id, nargs="+")
     _finish(c, "cmd_chat:delete_conversation")
+
+
+def _register_eval(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("eval", help="measure a set of assets with offline metrics and write a report "
+                                    "(HTML with charts, and JSON)")
+    p.add_argument("assets", type=row_id, nargs="*", metavar="ASSET",
+                   help="the assets to measure (or choose a set with --tag, --search, --batch, --parent)")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--tag", help="every asset with this tag")
+    which.add_argument("--search", metavar="QUERY", help="the assets a search finds")
+    which.add_argument("--batch", type=row_id, metavar="ASSET",
+                       help="the assets made by the same submission as this one")
+    which.add_argument("--parent", type=row_id, metavar="ASSET",
+                       help="the children of this asset (a sweep's cells)")
+    p.add_argument("--metric", "-m", action="append", metavar="ID",
+                   help="a metric to compute (repeatable; default: every one that applies; "
+                        "see --list-metrics)")
+    p.add_argument("--group-by", nargs="+", metavar="HOW",
+                   help="compare groups: generator, model, or param NAME (such as: param steps)")
+    p.add_argument("--reference-model", metavar="MODEL",
+                   help="the language model perplexity is measured under (default: the bundled text model)")
+    p.add_argument("--out", metavar="DIR", default=".",
+                   help="folder for evaluation-ID.html and .json (default: the current folder)")
+    p.add_argument("--list-metrics", action="store_true", help="list the metrics and what they measure")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+    _finish(p, "cmd_eval:evaluate")
