@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from genloom._qt.api_status import ApiController
     from genloom._qt.chat_view import ChatView
+    from genloom._qt.evaluate_view import EvaluateView
     from genloom._qt.gallery import GalleryWidget
     from genloom._qt.generate_panel import GeneratePanel
     from genloom._qt.inspector import InspectorWidget
@@ -58,6 +59,7 @@ class MainWindow(QMainWindow):
         self.gallery: GalleryWidget | None = None
         self.inspector: InspectorWidget | None = None
         self.storyboard: StoryboardView | None = None
+        self.evaluate: EvaluateView | None = None
         self.chat: ChatView | None = None
         self.compare_dialog: QDialog | None = None  # the newest, kept while open
         self.leaderboard_dialog: QDialog | None = None
@@ -109,6 +111,7 @@ class MainWindow(QMainWindow):
         from PySide6.QtWidgets import QSplitter, QTabWidget
 
         from genloom._qt.chat_view import ChatView
+        from genloom._qt.evaluate_view import EvaluateView
         from genloom._qt.gallery import GalleryWidget
         from genloom._qt.generate_panel import GeneratePanel
         from genloom._qt.inspector import InspectorWidget
@@ -153,6 +156,9 @@ class MainWindow(QMainWindow):
         centre.addTab(self.storyboard, "Storyboard")
         self.chat = ChatView(projects)
         centre.addTab(self.chat, "Chat")
+        self.evaluate = EvaluateView(project, plugins, lambda: self.engine,
+                                     selection=self.gallery.selected_ids)
+        centre.addTab(self.evaluate, "Evaluate")
         self.setCentralWidget(centre)
         self.queue.set_project(project)
         self._wire()
@@ -239,6 +245,11 @@ class MainWindow(QMainWindow):
             self.storyboard.status.connect(self.statusBar().showMessage)
         if self.chat is not None:
             self.chat.status.connect(self.statusBar().showMessage)
+        if self.evaluate is not None:
+            self.evaluate.status.connect(self.statusBar().showMessage)
+            projects.bridge.job_progress.connect(
+                lambda p: self.evaluate.show_progress(p.job_id, p.step, p.total, p.message)
+                if self.evaluate is not None else None)
         projects.message.connect(self.statusBar().showMessage)
         projects.project_changed.connect(self._on_project_changed)
         engine_events = projects.bridge.events
@@ -514,6 +525,8 @@ class MainWindow(QMainWindow):
         self.queue.set_project(project)
         if self.storyboard is not None:
             self.storyboard.set_project(project)
+        if self.evaluate is not None:
+            self.evaluate.set_project(project)
         fill_recent(self)
         self._show_project(project)
 

@@ -124,8 +124,12 @@ def applicable_metrics(metrics: dict[str, MetricSpec], assets: Sequence[Asset],
 
 def queue_evaluation(engine: Engine, selection: EvalSet, *, metrics: Sequence[str] | None = None,
                      group_by: str | Sequence[str] | None = None,
-                     reference_model: str | None = None) -> Job:
-    """Queue the evaluation of ``selection`` (``metrics``: ids; default every one that applies)."""
+                     reference_model: str | None = None, skip_inapplicable: bool = False) -> Job:
+    """Queue the evaluation of ``selection`` (``metrics``: ids; default every one that applies).
+
+    A named metric that measures none of the set's assets, or whose model is missing, is
+    refused, or with ``skip_inapplicable`` left out (a view offering every metric).
+    """
     from genloom.core.evaluation.store import evaluations_of
 
     how, name = parse_group_by(group_by)
@@ -144,6 +148,8 @@ def queue_evaluation(engine: Engine, selection: EvalSet, *, metrics: Sequence[st
                                      f"did you mean {', '.join(close)}?" if close else
                                      f"use one of {', '.join(sorted(available))}")
             spec = available[metric_id]
+            if skip_inapplicable and spec not in applicable_metrics({spec.id: spec}, assets, models):
+                continue
             if spec.needs_model and spec.needs_model not in models:
                 raise ParameterError("metric", metric_id, f"needs a {spec.needs_model.replace('_', ' ')} "
                                      "model and none is available", "add one to the model library")
@@ -152,6 +158,9 @@ def queue_evaluation(engine: Engine, selection: EvalSet, *, metrics: Sequence[st
                                      f"(it measures {', '.join(spec.modalities)})",
                                      "choose a metric for the set's kinds")
             chosen.append(spec)
+        if not chosen:
+            raise ParameterError("metrics", ", ".join(metrics)[:80], "measure none of the set's assets",
+                                 "choose metrics for the set's kinds")
     else:
         chosen = applicable_metrics(available, assets, models)
         if not chosen:
