@@ -38,7 +38,7 @@ def test_an_evaluation_runs_in_the_worker_and_a_failing_metric_fails_alone(
     report = genloom_project.get_asset(done.asset_ids[0])
     assert report.generator_id == EVAL_GENERATOR and report.suffix == ".json"
     assert {p.id for p in genloom_project.parents(report.id)} == set(ids)
-    evaluation = evaluations_of(genloom_project).for_job(job.id)
+    evaluation = evaluations_of(genloom_project).record(done)  # at once, or as the listener did
     assert evaluation is not None and evaluation.group_by == "param:steps"
     assert "glmetric_bad.boom" in evaluation.report["failures"]
     # the flat grey images: no sharpness, identical (no diversity), one brightness
