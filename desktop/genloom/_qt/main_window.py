@@ -539,6 +539,11 @@ class MainWindow(QMainWindow):
         if self.centre_tabs is not None and self.storyboard is not None:
             self.centre_tabs.setCurrentWidget(self.storyboard)
 
+    def show_evaluate(self) -> None:
+        """Bring the Evaluate tab to the front."""
+        if self.centre_tabs is not None and self.evaluate is not None:
+            self.centre_tabs.setCurrentWidget(self.evaluate)
+
     def show_gallery(self) -> None:
         """Bring the Gallery tab (gallery and inspector) to the front."""
         if self.centre_tabs is not None:

@@ -107,7 +107,8 @@ def resolve_set(project: Project, selection: EvalSet) -> list[Asset]:
 
 def parse_group_by(group_by: str | Sequence[str] | None) -> tuple[str, str]:
     """``(how, parameter)`` from ``"generator"``, ``"model"``, ``("param", NAME)`` or
-    ``"param:NAME"``; ``("none", "")`` for none."""
+    ``"param:NAME"``; ``("none", "")`` for none. NAME may list several parameters with
+    commas (``"scheduler,steps"``): a group per combination of their values."""
     if group_by is None or group_by == "" or group_by == "none":
         return "none", ""
     if isinstance(group_by, str):
@@ -117,13 +118,14 @@ def parse_group_by(group_by: str | Sequence[str] | None) -> tuple[str, str]:
     if how not in GROUP_BY:
         raise ParameterError("group by", how, "is not a grouping",
                              "group by generator, model or param NAME")
-    if how == "param" and not name.strip():
+    name = ",".join(n.strip() for n in name.split(",") if n.strip())
+    if how == "param" and not name:
         raise ParameterError("group by", "param", "names no parameter",
                              "name the parameter, such as steps or scheduler")
     if how != "param" and name:
         raise ParameterError("group by", f"{how} {name}", "takes no parameter name",
                              "give a name only with param")
-    return how, name.strip()
+    return how, name
 
 
 def group_of(asset: Asset, how: str, name: str = "") -> str:
@@ -134,6 +136,9 @@ def group_of(asset: Asset, how: str, name: str = "") -> str:
         return asset.model_id or "(no model)"
     if how == "param":
         params = asset.recipe.get("params") if isinstance(asset.recipe, dict) else None
-        value = params.get(name) if isinstance(params, dict) else None
-        return f"{name}={value}" if value is not None else f"{name}=(unset)"
+        parts = []
+        for one in name.split(","):
+            value = params.get(one.strip()) if isinstance(params, dict) else None
+            parts.append(f"{one.strip()}={value if value is not None else '(unset)'}")
+        return ", ".join(parts)
     return "all"
