@@ -59,7 +59,7 @@ class MetricContext:
         return bool(self.is_cancelled())
 
 
-PerAsset = Callable[[MetricAsset, MetricContext], float]
+PerAsset = Callable[[MetricAsset, MetricContext], float | None]
 PerSet = Callable[[Sequence[MetricAsset], MetricContext], float]
 
 

@@ -106,7 +106,7 @@ def key_stability(asset: MetricAsset, context: MetricContext) -> float | None:
     for start in range(0, len(measures) - _KEY_WINDOW_BARS + 1, _KEY_WINDOW_BARS):
         from music21 import stream
 
-        window = stream.Stream()
+        window: Any = stream.Stream()
         for measure in measures[start:start + _KEY_WINDOW_BARS]:
             for note in measure.recurse().notes:
                 window.append(note.__deepcopy__())

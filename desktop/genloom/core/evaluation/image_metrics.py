@@ -103,7 +103,7 @@ def clip_agreement(asset: MetricAsset, context: MetricContext) -> float | None:
         import torch
         from transformers import AutoTokenizer, CLIPModel
 
-        model = CLIPModel.from_pretrained(str(folder), use_safetensors=True, local_files_only=True)
+        model: Any = CLIPModel.from_pretrained(str(folder), use_safetensors=True, local_files_only=True)
         model.to(context.device).eval()
         tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
         context.cache[key] = (torch, model, tokenizer)

@@ -108,7 +108,8 @@ def model_choices(plugins: PluginManager, library: Any = None,
                 break
     if library is not None:
         for entry in library.models():
-            if "clip" in (entry.architecture or "").lower() and entry.status != "missing":
+            names = f"{entry.architecture} {(entry.details or {}).get('architectures', '')}"
+            if "clip" in names.lower() and entry.status != "missing":
                 chosen["clip"] = {"source": "library", "id": entry.hash, "sub": ""}
                 break
     return chosen
@@ -233,7 +234,8 @@ class Evaluate:
                 models[str(role)] = _model_path(ref, plugins)
             except Exception as exc:  # noqa: BLE001 - one missing model fails only its metrics
                 model_errors[str(role)] = str(exc)
-        assets, groups = [], {}
+        assets: list[MetricAsset] = []
+        groups: dict[int, str] = {}
         for entry in plan["assets"]:
             item = request.inputs.get(entry.get("role", ""))
             if item is None:

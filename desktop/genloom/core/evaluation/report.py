@@ -196,16 +196,16 @@ def render_html(data: dict[str, Any], project: Project | None = None) -> str:
     out.append("</tr>")
     for index, row in enumerate(assets):
         thumb = _thumbnail(project, row.get("asset_id")) if index < _THUMBNAILS else ""
-        cells = []
+        row_cells: list[str] = []
         for mid in per_asset:
             error = row.get("errors", {}).get(mid)
             shown = format_value(row.get("values", {}).get(mid)) if mid in row.get("values", {}) else ""
-            cells.append(f"<td title=\"{html.escape(str(error).splitlines()[0])}\">failed</td>"
+            row_cells.append(f"<td title=\"{html.escape(str(error).splitlines()[0])}\">failed</td>"
                          if error else f"<td>{shown}</td>")
         out.append(f"<tr><td>{thumb}</td><td>{format_value(row.get('asset_id'))}</td>"
                    f"<td class=\"l\">{html.escape(str(row.get('group', '')))}</td>"
                    f"<td class=\"l\">{html.escape(str(row.get('prompt', ''))[:80])}</td>"
-                   f"<td>{format_value(row.get('seed'))}</td>{''.join(cells)}</tr>")
+                   f"<td>{format_value(row.get('seed'))}</td>{''.join(row_cells)}</tr>")
     out.append("</table>")
     if data.get("failures"):
         out.append("<h2>Failures</h2><p class=\"muted\">A metric that failed is left out where it failed; "

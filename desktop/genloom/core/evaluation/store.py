@@ -57,6 +57,10 @@ def _float(value: Any) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _text(value: Any) -> str:
     return str(value)[:_TEXT_LIMIT] if value else ""
 
@@ -82,20 +86,19 @@ class Evaluations:
         if not isinstance(report, dict) or report.get("format") != REPORT_FORMAT:
             raise InputError(f"asset {asset.id} is not an evaluation report")
         allowed = set(job.inputs.values())
-        metrics = report.get("metrics") if isinstance(report.get("metrics"), dict) else {}
+        metrics = _dict(report.get("metrics"))
         versions = {str(k): int(v.get("version", 1)) for k, v in metrics.items()
                     if isinstance(v, dict) and isinstance(v.get("version", 1), int)}
         rows = []
         for row in report.get("assets") or []:
             if not isinstance(row, dict) or row.get("asset_id") not in allowed:
                 continue
-            values = row.get("values") if isinstance(row.get("values"), dict) else {}
-            errors = row.get("errors") if isinstance(row.get("errors"), dict) else {}
+            values, errors = _dict(row.get("values")), _dict(row.get("errors"))
             for metric_id, value in values.items():
                 if metric_id in versions:
                     rows.append((row["asset_id"], metric_id, versions[metric_id], _float(value),
                                  _text(errors.get(metric_id))))
-        groups = report.get("groups") if isinstance(report.get("groups"), dict) else {}
+        groups = _dict(report.get("groups"))
         set_rows = []
         for group, entries in groups.items():
             if not isinstance(entries, dict):
@@ -107,8 +110,7 @@ class Evaluations:
                                      _float(entry.get("value")), _float(entry.get("mean")),
                                      count if isinstance(count, int) and not isinstance(count, bool) else 0,
                                      _text(entry.get("error"))))
-        selection = report.get("set") if isinstance(report.get("set"), dict) else {}
-        failures = report.get("failures") if isinstance(report.get("failures"), dict) else {}
+        selection, failures = _dict(report.get("set")), _dict(report.get("failures"))
         with self.project.db.transaction() as conn:
             if conn.execute("SELECT 1 FROM evaluations WHERE job_id = ?", (job.id,)).fetchone():
                 pass  # another thread recorded it first
@@ -174,7 +176,7 @@ class Evaluations:
 
     def set_results(self, evaluation_id: int) -> list[tuple[str, str, int, float | None, float | None, int, str]]:
         """(group, metric id, version, set value, mean of the asset values, count, error) rows."""
-        return [tuple(r) for r in self.project.db.connection().execute(  # type: ignore[misc]
+        return [tuple(r) for r in self.project.db.connection().execute(
             "SELECT group_name, metric_id, version, value, mean, count, error FROM set_results "
             "WHERE evaluation_id = ? ORDER BY group_name, metric_id", (evaluation_id,))]
 

@@ -6,6 +6,7 @@ import math
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from genloom.sdk.errors import InputError
 from genloom.sdk.metrics import MetricAsset, MetricContext
@@ -67,7 +68,7 @@ def perplexity(text: str, context: MetricContext) -> float:
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
-        model = AutoModelForCausalLM.from_pretrained(str(folder), local_files_only=True,
+        model: Any = AutoModelForCausalLM.from_pretrained(str(folder), local_files_only=True,
                                                      use_safetensors=True)
         model.to(context.device).eval()
         context.cache[key] = (torch, tokenizer, model)

@@ -52,8 +52,8 @@ def temporal_consistency(asset: MetricAsset, context: MetricContext) -> float | 
     for grey in _grey_frames(asset, context):
         current = torch.from_numpy(_small(grey)).double()[None, None] / 255.0
         if previous is not None:
-            scores.append(float(structural_similarity_index_measure(
-                previous, current, data_range=1.0, kernel_size=7)))
+            score = structural_similarity_index_measure(previous, current, data_range=1.0, kernel_size=7)
+            scores.append(float(score[0] if isinstance(score, tuple) else score))
         previous = current
     if previous is None:
         raise InputError("the video has no frames")
