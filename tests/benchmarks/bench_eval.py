@@ -33,7 +33,7 @@ try:
 except ModuleNotFoundError:  # run as a script
     from _report import report  # type: ignore[no-redef]
 
-SET_SIZE = 4
+SET_SIZE = 3
 ROOT = Path(__file__).parents[2]
 
 CASES: list[tuple[str, str, str, dict[str, Any]]] = [

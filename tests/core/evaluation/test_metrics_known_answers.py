@@ -189,3 +189,11 @@ def test_a_flashing_video_flickers_and_is_not_consistent(tmp_path: Path, context
     write_video(tmp_path / "noise.mp4", noise, fps=12)
     assert video_metrics.flicker(_asset(tmp_path / "flash.mp4", "video"), context) > 0.6
     assert video_metrics.temporal_consistency(_asset(tmp_path / "noise.mp4", "video"), context) < 0.3
+
+
+def test_a_large_set_is_measured_on_a_fixed_sample_of_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(image_metrics, "MAX_PAIRS", 50)
+    pairs = image_metrics._pairs(200)
+    assert len(pairs) == 50 and len(set(pairs)) == 50 and all(i < j for i, j in pairs)
+    assert image_metrics._pairs(200) == pairs
+    assert len(image_metrics._pairs(10)) == 45
