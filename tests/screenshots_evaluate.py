@@ -6,7 +6,9 @@ It makes a small set with the bundled image model (prompt "red heart": three
 schedulers x two step counts x three seeds) through the real engine and worker, runs
 the evaluation grouped by scheduler and steps, writes the report to
 ``docs/evaluation/sample-report.html`` and ``.json``, then opens the app on the Evaluate
-tab, evaluates the same set there and saves ``docs/images/evaluate-view.png``.
+tab with the same choices and that evaluation shown, and saves
+``docs/images/evaluate-view.png``. ``GENLOOM_HOME`` set to an earlier run's home reuses
+its images (the evaluation runs again).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ PROMPT = "red heart"
 
 def main(root: str) -> int:
     repo = Path(root).resolve()
-    home = Path(tempfile.mkdtemp(prefix="genloom-eval-shots-"))
+    home = Path(os.environ.get("GENLOOM_HOME") or tempfile.mkdtemp(prefix="genloom-eval-shots-"))
     os.environ["GENLOOM_HOME"] = str(home)
     from genloom.core.evaluation import EvalSet
     from genloom.core.evaluation.job import queue_evaluation
@@ -38,17 +40,19 @@ def main(root: str) -> int:
 
     plugins = PluginManager(PluginConfig.from_settings(Settings())).load()
     project_path = home / "projects" / "Schedulers"
-    project = Project.create(project_path, name="Schedulers")
+    reuse = project_path.is_dir()
+    project = Project.open(project_path) if reuse else Project.create(project_path, name="Schedulers")
     engine = Engine(project, plugins, Settings()).start()
-    jobs = []
-    for scheduler in SCHEDULERS:
-        for steps in STEPS:
-            jobs += engine.submit("image.text_to_image", {"prompt": PROMPT, "scheduler": scheduler,
-                                                          "steps": steps}, seed=11, count=SEEDS)
-    done = engine.wait([j.id for j in jobs], timeout=3600)
-    for job in done:
-        for asset_id in job.asset_ids:
-            project.add_tags(asset_id, ["scheduler-sweep"])
+    if not reuse:
+        jobs = []
+        for scheduler in SCHEDULERS:
+            for steps in STEPS:
+                jobs += engine.submit("image.text_to_image", {"prompt": PROMPT, "scheduler": scheduler,
+                                                              "steps": steps}, seed=11, count=SEEDS)
+        done = engine.wait([j.id for j in jobs], timeout=3600)
+        for job in done:
+            for asset_id in job.asset_ids:
+                project.add_tags(asset_id, ["scheduler-sweep"])
     selection = EvalSet("tag", "scheduler-sweep")
     job = queue_evaluation(engine, selection, group_by="param:scheduler,steps",
                            metrics=["genloom.sharpness", "genloom.vae_diversity",
@@ -92,10 +96,8 @@ def main(root: str) -> int:
         item = view.metrics.item(i)
         item.setCheckState(Qt.CheckState.Checked if item.data(Qt.ItemDataRole.UserRole) in wanted
                            else Qt.CheckState.Unchecked)
-    view.run()
-    deadline = time.monotonic() + 900
-    while view.evaluation is None and time.monotonic() < deadline:
-        settle(0.2)
+    view.show_evaluation(evaluations_of(view.project).get(evaluation.id))
+    view.message.setText("Done.")
     settle(1.0)
     out = repo / "docs" / "images" / "evaluate-view.png"
     pixmap = QApplication.primaryScreen().grabWindow(window.winId())

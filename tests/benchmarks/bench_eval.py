@@ -8,6 +8,7 @@ that applies is computed on them as an evaluation job computes it (the same
 :func:`~genloom.core.evaluation.compute.compute`, in this process, with the models
 loaded once per run): the per-set metrics' cost is shared by the set's assets. The ratio
 is metric time per asset over generation time per asset. Goal: under 10% (0.10x).
+``GENLOOM_BENCH_ONLY=audio,code`` measures only those modalities.
 
 - image: ``image.text_to_image`` (emoji LDM, 32 px, 25 steps); sharpness, VAE and MS-SSIM diversity
 - text: ``text.complete`` (Fortune Llama, 100 new tokens); distinct-1/2, self-BLEU,
@@ -22,6 +23,7 @@ is metric time per asset over generation time per asset. Goal: under 10% (0.10x)
 
 from __future__ import annotations
 
+import os
 import statistics
 import tempfile
 import time
@@ -103,7 +105,10 @@ def main() -> None:
     out = Path(tempfile.mkdtemp(prefix="bench-eval-"))
     print(f"{SET_SIZE} assets per modality; metric models: "
           + ", ".join(f"{r}={ref['id']}" for r, ref in refs.items()))
+    only = [m for m in os.environ.get("GENLOOM_BENCH_ONLY", "").split(",") if m]
     for modality, _, generator_id, params in CASES:
+        if only and modality not in only:
+            continue
         make_s, outputs = _make(plugins, generator_id, params, out)
         assets = _files(outputs, out, modality, str(params.get("prompt", "")))
         kinds = {(a.kind, a.path.suffix) for a in assets}

@@ -266,6 +266,13 @@ class EvaluateView(QWidget):
 
     # -- results -----------------------------------------------------------------------
 
+    def show_evaluation(self, evaluation: Evaluation) -> None:
+        """Show a recorded evaluation (one run earlier, or from the command line)."""
+        self.evaluation = evaluation
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1)
+        self._show(evaluation)
+
     def _show(self, evaluation: Evaluation | None) -> None:
         from genloom.core.evaluation.report import format_value, headline
 

@@ -61,7 +61,16 @@ def silence_share(asset: MetricAsset, context: MetricContext) -> float:
     return float(np.mean(rms < threshold))
 
 
-def _score(asset: MetricAsset) -> Any:
+def _score(asset: MetricAsset, context: MetricContext) -> Any:
+    """The tune as a music21 score, parsed once per job for both symbolic metrics."""
+    key = f"music21:{asset.path}"
+    if key not in context.cache:
+        context.cache.clear() if len(context.cache) > 64 else None
+        context.cache[key] = _parse(asset)
+    return context.cache[key]
+
+
+def _parse(asset: MetricAsset) -> Any:
     from music21 import converter
 
     try:
@@ -82,7 +91,7 @@ def _measures(score: Any) -> list[Any]:
 def bar_consistency(asset: MetricAsset, context: MetricContext) -> float | None:
     """Share of the inner bars (not the first or last, which may be a pickup and its
     completion) that last exactly what their time signature says."""
-    measures = _measures(_score(asset))
+    measures = _measures(_score(asset, context))
     inner = measures[1:-1] if len(measures) > 2 else measures
     if not inner:
         return None
@@ -97,22 +106,29 @@ def bar_consistency(asset: MetricAsset, context: MetricContext) -> float | None:
 def key_stability(asset: MetricAsset, context: MetricContext) -> float | None:
     """Share of 4-bar windows whose estimated key (Krumhansl-Schmuckler, music21) is the
     whole tune's key."""
-    score = _score(asset)
+    score = _score(asset, context)
     measures = _measures(score)
     if len(measures) < _KEY_WINDOW_BARS:
         return None
-    whole = score.analyze("key")
+    from music21 import analysis, stream
+
+    def key_of(part: Any) -> tuple[str, str]:
+        # process() gives the best key alone; analyze("key") also builds all 23 runners-up
+        # as Key objects, which is nine tenths of its time.
+        (tonic, mode, _), _ = analysis.discrete.KrumhanslSchmuckler().process(part)
+        return tonic.name, mode
+
+    whole = key_of(score)
     same = total = 0
     for start in range(0, len(measures) - _KEY_WINDOW_BARS + 1, _KEY_WINDOW_BARS):
-        from music21 import stream
-
+        # The window's notes, in a plain stream (no copies: a note may sit in several
+        # streams); key analysis weighs pitch classes by duration, not by position.
         window: Any = stream.Stream()
         for measure in measures[start:start + _KEY_WINDOW_BARS]:
             for note in measure.recurse().notes:
-                window.append(note.__deepcopy__())
-        if not list(window.notes):
+                window.insert(0, note)
+        if not window.notes:
             continue
         total += 1
-        local = window.analyze("key")
-        same += (local.tonic.name, local.mode) == (whole.tonic.name, whole.mode)
+        same += key_of(window) == whole
     return same / total if total else None
