@@ -29,9 +29,9 @@ def main(root: str) -> int:
     repo = Path(root).resolve()
     home = Path(os.environ.get("GENLOOM_HOME") or tempfile.mkdtemp(prefix="genloom-eval-shots-"))
     os.environ["GENLOOM_HOME"] = str(home)
-    from genloom.core.evaluation import EvalSet
     from genloom.core.evaluation.job import queue_evaluation
     from genloom.core.evaluation.report import write_report
+    from genloom.core.evaluation.sets import EvalSet
     from genloom.core.evaluation.store import evaluations_of
     from genloom.core.jobs.engine import Engine
     from genloom.core.plugins import PluginConfig, PluginManager

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from genloom.core.evaluation import EVAL_GENERATOR, EvalSet
 from genloom.core.evaluation.job import queue_evaluation
+from genloom.core.evaluation.sets import EVAL_GENERATOR, EvalSet
 from genloom.core.evaluation.store import evaluations_of
 from genloom.core.project import Project
 from genloom.sdk.errors import ParameterError

@@ -7,9 +7,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from genloom.core.evaluation import EvalSet
 from genloom.core.evaluation.job import queue_evaluation
-from genloom.core.evaluation.sets import resolve_set
+from genloom.core.evaluation.sets import EvalSet, resolve_set
 from genloom.core.evaluation.store import evaluations_of
 from genloom.core.project import SCHEMA_VERSION, Project
 from genloom.core.project.migrations import MIGRATIONS, migrate, user_version
