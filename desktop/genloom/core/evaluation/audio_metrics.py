@@ -22,20 +22,26 @@ _WINDOW_S = 0.05
 _KEY_WINDOW_BARS = 4
 
 
-def _samples(asset: MetricAsset) -> tuple[Any, int]:
+def _samples(asset: MetricAsset, context: MetricContext) -> tuple[Any, int]:
+    """The decoded file, once per job for the three sample metrics (the newest file only:
+    a set's files are measured one after another)."""
     from genloom.sdk.audio import read_audio
 
-    samples, rate = read_audio(asset.path)
-    if samples.shape[0] == 0:
-        raise InputError("the audio file has no samples")
-    return samples, rate
+    key = "audio-samples"
+    cached = context.cache.get(key)
+    if cached is None or cached[0] != asset.path:
+        samples, rate = read_audio(asset.path)
+        if samples.shape[0] == 0:
+            raise InputError("the audio file has no samples")
+        cached = context.cache[key] = (asset.path, samples, rate)
+    return cached[1], cached[2]
 
 
 def loudness(asset: MetricAsset, context: MetricContext) -> float | None:
     """Integrated loudness in LUFS (None: shorter than 0.4 s or silent, so unmeasurable)."""
     from genloom.sdk.audio import loudness_lufs
 
-    samples, rate = _samples(asset)
+    samples, rate = _samples(asset, context)
     return loudness_lufs(samples, rate)
 
 
@@ -43,7 +49,7 @@ def clipping_share(asset: MetricAsset, context: MetricContext) -> float:
     """Share of samples at full scale."""
     import numpy as np
 
-    samples, _ = _samples(asset)
+    samples, _ = _samples(asset, context)
     return float(np.mean(np.abs(samples) >= CLIP_LEVEL))
 
 
@@ -51,7 +57,7 @@ def silence_share(asset: MetricAsset, context: MetricContext) -> float:
     """Share of 50 ms windows (all channels together) quieter than -60 dBFS RMS."""
     import numpy as np
 
-    samples, rate = _samples(asset)
+    samples, rate = _samples(asset, context)
     mono = np.mean(samples.astype(np.float64), axis=1)
     size = max(1, int(rate * _WINDOW_S))
     count = max(1, len(mono) // size)

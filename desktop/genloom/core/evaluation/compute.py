@@ -53,8 +53,9 @@ def compute(assets: Sequence[MetricAsset], groups: Mapping[int, str], metrics: S
     group_names = names if names == [ALL_GROUP] else [*names, ALL_GROUP]
     members = {g: [i for i in range(len(assets)) if g == ALL_GROUP or groups.get(i, ALL_GROUP) == g]
                for g in group_names}
-    asset_jobs = [(m, i) for m in metrics if m.per_asset is not None
-                  for i, a in enumerate(assets) if m.applies_to(a.kind, a.path.suffix)]
+    # Asset by asset, so a metric family can keep one decoded file between its metrics.
+    asset_jobs = [(m, i) for i, a in enumerate(assets) for m in metrics
+                  if m.per_asset is not None and m.applies_to(a.kind, a.path.suffix)]
     set_jobs = []
     for metric in metrics:
         if metric.per_set is None:
