@@ -44,13 +44,16 @@ class MetricContext:
     ``device`` is the torch device to use; ``models`` maps a role (``"image_vae"``,
     ``"reference_text"``, ``"clip"``) to the folder of a model chosen for it (absent:
     none available); ``cache`` keeps loaded models between assets of one job (key it
-    by your metric id); ``scratch`` is an empty folder for temporary files.
+    by your metric id); ``scratch`` is an empty folder for temporary files; ``assets``
+    are all the assets of the evaluation (a per-asset metric may measure them in one
+    batch on its first call and keep the answers in ``cache``).
     """
 
     device: str = "cpu"
     models: dict[str, Path] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)
     scratch: Path = Path(".")
+    assets: Sequence[MetricAsset] = ()
     is_cancelled: Callable[[], bool] = lambda: False
 
     @property

@@ -197,3 +197,13 @@ def test_a_large_set_is_measured_on_a_fixed_sample_of_pairs(monkeypatch: pytest.
     assert len(pairs) == 50 and len(set(pairs)) == 50 and all(i < j for i, j in pairs)
     assert image_metrics._pairs(200) == pairs
     assert len(image_metrics._pairs(10)) == 45
+
+
+def test_ruff_runs_once_for_all_the_files_of_an_evaluation(tmp_path: Path, context: MetricContext) -> None:
+    clean = _text(tmp_path, "clean2", "def f(x):\n    return x + 1\n", "code", ".py")
+    messy = _text(tmp_path, "messy2", "def f(x):\n    return y\n", "code", ".py")
+    context.assets = (clean, messy)
+    assert code_metrics.lint_findings(clean, context) == 0.0
+    assert set(context.cache["ruff-findings"]) == {str(clean.path), str(messy.path)}
+    messy.path.write_text("import os\n", encoding="utf-8")  # already counted: not linted again
+    assert code_metrics.lint_findings(messy, context) == 1.0

@@ -67,19 +67,39 @@ def parses(asset: MetricAsset, context: MetricContext) -> float:
 
 
 def lint_findings(asset: MetricAsset, context: MetricContext) -> float:
-    """How many findings ruff's default rules report for the file."""
+    """How many findings ruff's default rules report for the file.
+
+    The first call lints every Python file of the evaluation in one ruff process (a
+    process per file would cost more than the linting) and keeps the counts.
+    """
+    counts: dict[str, int] = context.cache.setdefault("ruff-findings", {})
+    key = str(asset.path)
+    if key not in counts:
+        batch = {str(a.path) for a in context.assets if a.path.suffix.lower() == ".py"} - set(counts)
+        batch.add(key)
+        found = _ruff(sorted(batch), context)
+        counts.update({path: 0 for path in batch})
+        for finding in found:
+            name = str(finding.get("filename", ""))
+            if name in counts:
+                counts[name] += 1
+    return float(counts[key])
+
+
+def _ruff(paths: list[str], context: MetricContext) -> list[dict[str, object]]:
     try:
         done = subprocess.run(
             [sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache", "--exit-zero",
-             "--output-format", "json", str(asset.path)],
+             "--output-format", "json", *paths],
             capture_output=True, text=True, timeout=_LINT_TIMEOUT_S, cwd=context.scratch)
     except subprocess.TimeoutExpired:
-        raise InputError(f"ruff took longer than {_LINT_TIMEOUT_S:g} s on the file") from None
+        raise InputError(f"ruff took longer than {_LINT_TIMEOUT_S:g} s on the files") from None
     if done.returncode != 0:
-        raise InputError(f"ruff could not check the file: {done.stderr.strip()[-300:]}"
+        raise InputError(f"ruff could not check the files: {done.stderr.strip()[-300:]}"
                          if "No module named ruff" not in done.stderr else
                          "ruff is not installed in Genloom's Python; install it (pip install ruff)")
-    return float(len(json.loads(done.stdout or "[]")))
+    found = json.loads(done.stdout or "[]")
+    return [f for f in found if isinstance(f, dict)]
 
 
 def prompt_tests(prompt: str) -> list[tuple[str, str]]:

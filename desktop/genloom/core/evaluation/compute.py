@@ -49,6 +49,7 @@ def compute(assets: Sequence[MetricAsset], groups: Mapping[int, str], metrics: S
             progress: Callable[[int, int, str], None] | None = None) -> dict[str, Any]:
     """Measure ``assets`` (``groups``: index -> group name) with ``metrics``; the report data."""
     report = progress or (lambda step, total, message: None)
+    context.assets = tuple(assets)
     names = sorted(set(groups.values())) or [ALL_GROUP]
     group_names = names if names == [ALL_GROUP] else [*names, ALL_GROUP]
     members = {g: [i for i in range(len(assets)) if g == ALL_GROUP or groups.get(i, ALL_GROUP) == g]
