@@ -127,6 +127,12 @@ def register_all(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
                    help="list what the plugins' manifests declare (id, modality, title), importing no plugin")
     _finish(p, "cmd_plugins:generators", project=False)
 
+    p = sub.add_parser("doctor", help="diagnostics for a bug report: Python, torch and its device, "
+                                      "ONNX Runtime, Qt, missing system libraries, disk, model folders")
+    p.add_argument("--smoke", action="store_true",
+                   help="also make one tiny image with a bundled generator in a throwaway project")
+    _finish(p, "cmd_doctor:doctor", project=False)
+
     # generate / rerun
     p = sub.add_parser("generate", help="run a generator and store what it makes in the project")
     p.add_argument("generator", help="generator id (see `genloom generators`)")
