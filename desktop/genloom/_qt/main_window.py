@@ -582,6 +582,12 @@ class MainWindow(QMainWindow):
 
         show_benchmarks(self.plugins, self)
 
+    def show_diagnostics(self) -> None:
+        from genloom._qt.diagnostics_dialog import DiagnosticsDialog
+
+        self.diagnostics_dialog = DiagnosticsDialog(self)
+        self.diagnostics_dialog.show()
+
     def show_settings(self) -> None:
         from genloom._qt.dialogs import SettingsDialog
 

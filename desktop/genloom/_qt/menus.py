@@ -81,6 +81,7 @@ def build_menus(window: MainWindow) -> None:
         QUrl.fromLocalFile(str(window.project.path))), None, "reveal")
 
     add_action(menus["help"], "Benchmarks…", window.show_benchmarks)
+    add_action(menus["help"], "Diagnostics…", window.show_diagnostics)
     add_action(menus["help"], "About Genloom", window.about)
 
 
