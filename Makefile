@@ -19,5 +19,5 @@ bench: setup
 	$(PY) -m tests.benchmarks
 
 lint: setup
-	$(PY) -m ruff check desktop plugins tests
+	$(PY) -m ruff check desktop plugins tests installer
 	$(PY) -m mypy

@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--remove-data", action="store_true",
                    help="also remove Genloom's data (the model index, plugins, logs); models stay")
     p = sub.add_parser("detect", help="say which GPU was found and which PyTorch build it gets")
+    p.add_argument("--uv", help=argparse.SUPPRESS)
     p.add_argument("--torch-backend", choices=("auto", *BACKENDS), default=None)
     p = sub.add_parser("lock", help="(maintainers) resolve a locked dependency set with uv")
     _common(p)
@@ -92,8 +93,9 @@ def _options(args: argparse.Namespace) -> inst.Options:
 
 
 def _install_from_bundle(opts: inst.Options, archive: Path) -> int:
-    opts.root.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".bundle-", dir=opts.root) as tmp:
+    # Beside the runtime folder (same disk, so no second copy elsewhere), not inside it.
+    opts.root.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".genloom-bundle-", dir=opts.root.parent) as tmp:
         print(f"Unpacking {archive}...", flush=True)
         stage, info = bundles.unpack(archive.expanduser().absolute(), Path(tmp))
         if info["platform"] != platform_key():

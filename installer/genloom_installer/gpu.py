@@ -56,7 +56,7 @@ def parse_nvidia_smi(text: str) -> GpuInfo | None:
     cuda = re.search(r"CUDA Version:\s*([0-9]+)\.([0-9]+)", text)
     # GPU rows: "|   0  NVIDIA GeForce RTX 4090        Off |   00000000:01:00.0  On |"
     names = tuple(m.group(1).strip() for m in re.finditer(
-        r"^\|\s+\d+\s+(.+?)\s+(?:On|Off)\s+\|\s+[0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:", text, re.M))
+        r"^\|\s+\d+\s+(.+?)\s+(?:On|Off|WDDM|TCC|MCDM)\s+\|\s+[0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:", text, re.M))
     if not names or driver is None:
         return None
     version = (int(cuda.group(1)), int(cuda.group(2))) if cuda else None
