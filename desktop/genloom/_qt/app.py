@@ -15,8 +15,12 @@ def main(argv: list[str] | None = None) -> int:
     app, window, _settings = start_application(argv)
 
     def complete() -> None:
-        finish_startup(window, argv)
+        first_run = finish_startup(window, argv)
         window.start_engine()
+        if first_run:
+            from genloom._qt.welcome import welcome
+
+            welcome(window)
 
     _watcher = after_first_paint(window, complete)
     _sigterm = close_on_sigterm(window)

@@ -110,8 +110,12 @@ def start_application(argv: list[str] | None = None) -> tuple[QApplication, Main
     return app, window, settings
 
 
-def finish_startup(window: MainWindow, argv: list[str] | None = None) -> None:
-    """Load plugins, open the project and fill the window (after it is on screen)."""
+def finish_startup(window: MainWindow, argv: list[str] | None = None) -> bool:
+    """Load plugins, open the project and fill the window (after it is on screen).
+
+    Returns whether this is the first run (:func:`genloom.core.welcome.is_first_run`): the
+    app then shows the welcome once the engine runs.
+    """
     from genloom._qt.resources import load_remaining_fonts
     from genloom.core import paths
     from genloom.core.logs import install_app_log
@@ -126,6 +130,9 @@ def finish_startup(window: MainWindow, argv: list[str] | None = None) -> None:
     settings = window.settings
     plugins = PluginManager(PluginConfig.from_settings(settings)).load()
     args = [a for a in (argv or sys.argv)[1:] if not a.startswith("-")]
+    from genloom.core.welcome import is_first_run
+
+    first_run = is_first_run(settings, args[0] if args else None)
     project, problem = open_start_project(settings, args[0] if args else None)
     if not problem:
         settings.remember_project(project.path)
@@ -139,6 +146,7 @@ def finish_startup(window: MainWindow, argv: list[str] | None = None) -> None:
 
         logging.getLogger("genloom").warning("%s", problem)
         window.report_problem("Cannot open project", problem)
+    return first_run and not problem
 
 
 def build_window(argv: list[str] | None = None) -> tuple[QApplication, MainWindow]:

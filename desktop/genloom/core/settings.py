@@ -78,6 +78,8 @@ class Settings:
     executor: str = "local"
     #: The Ray cluster's address for the ray executor ("local": a private one on this machine).
     ray_address: str = ""
+    #: The first run's welcome (examples, device, model folders) has been shown.
+    welcome_shown: bool = False
     schema_version: int = SCHEMA_VERSION
     _extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
