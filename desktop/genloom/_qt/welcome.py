@@ -70,8 +70,10 @@ class WelcomeDialog(QDialog):
         self.device.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
+        layout.addSpacing(6)
         layout.addWidget(_heading("Device"))
         layout.addWidget(self.device)
+        layout.addSpacing(6)
         layout.addWidget(_heading("Models you already have"))
         self.folders = find_model_folders() if folders is None else folders
         self.add_buttons: dict[Path, QPushButton] = {}
