@@ -132,3 +132,30 @@ def test_uv_comes_out_of_its_wheel(tmp_path):
         archive.writestr("uv/__init__.py", b"")
     program = uv_from_wheel(wheel, tmp_path / "tools")
     assert program.read_bytes() == b"#!/bin/sh\necho uv\n" and program.stat().st_mode & 0o111
+
+
+def test_the_locks_cover_every_dependency_of_pyproject():
+    """A dependency added to pyproject.toml without regenerating the locks fails here (the
+    installer would install an environment without it)."""
+    import re
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    root = Path(__file__).resolve().parents[2]
+    deps = tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]
+    environments = {
+        "linux-x86_64-cpu.txt": {"sys_platform": "linux", "platform_machine": "x86_64"},
+        "linux-x86_64-cuda.txt": {"sys_platform": "linux", "platform_machine": "x86_64"},
+        "windows-x86_64-cpu.txt": {"sys_platform": "win32", "platform_machine": "AMD64"},
+        "macos-arm64-mps.txt": {"sys_platform": "darwin", "platform_machine": "arm64"},
+    }
+    for lock, env in environments.items():
+        text = (root / "installer" / "locks" / lock).read_text()
+        pinned = {re.sub(r"[-_.]+", "-", line.split("==")[0]).lower()
+                  for line in text.splitlines() if "==" in line and not line.startswith((" ", "#"))}
+        for dep in deps:
+            req = Requirement(dep)
+            if req.marker and not req.marker.evaluate({**env, "python_version": "3.11"}):
+                continue
+            assert re.sub(r"[-_.]+", "-", req.name).lower() in pinned, f"{req.name} not in {lock}"
