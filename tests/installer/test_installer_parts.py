@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from genloom_installer import desktop, install
 from genloom_installer.backend import InstallerError
 from genloom_installer.bundle import BUNDLE_INFO, unpack
@@ -138,8 +139,8 @@ def test_the_locks_cover_every_dependency_of_pyproject():
     """A dependency added to pyproject.toml without regenerating the locks fails here (the
     installer would install an environment without it)."""
     import re
-    import tomllib
 
+    import tomllib
     from packaging.requirements import Requirement
 
     root = Path(__file__).resolve().parents[2]
