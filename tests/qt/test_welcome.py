@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from genloom._qt.main_window import MainWindow
-from genloom._qt.startup import finish_startup, start_application
+from genloom._qt.startup import finish_startup
 from genloom._qt.welcome import CHECKING_DEVICE, NONE_FOUND, WelcomeDialog, device_line
 from genloom.core.jobs.engine import Engine
 from genloom.core.models.discover import FoundFolder
@@ -31,7 +31,9 @@ def _window(qtbot, plugins, project) -> MainWindow:
 
 
 def test_only_the_very_first_start_is_a_first_run(qtbot, genloom_home):
-    _app, window, settings = start_application(["genloom-app"])
+    # The frame as start_application makes it, without its application-wide font and theme
+    # (which would change the sizes later tests in this process measure).
+    window = MainWindow(Settings.load())
     qtbot.addWidget(window)
     assert finish_startup(window, ["genloom-app"]) is True
     assert window.project.path.name == "My first project"
