@@ -44,6 +44,18 @@ def test_doctor_smoke_makes_one_image_with_a_bundled_generator(tmp_path):
     result = _doctor("--smoke")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Generation: procedural.pattern: made asset 1 (image)" in result.stdout
+    assert "Smoke test\n  Qt: loads and starts (offscreen)" in result.stdout
+
+
+def test_the_qt_check_names_the_library_to_install_when_qt_cannot_load(monkeypatch):
+    # A probe that fails the way a missing library makes PySide6 fail, in the same child.
+    monkeypatch.setattr(diagnostics, "QT_PROBE", "raise ImportError('libxkbcommon.so.0: cannot "
+                        "open shared object file: No such file or directory')")
+    section = diagnostics.Section("Smoke test")
+    diagnostics.qt_line(section)
+    [line] = section.lines
+    assert line.value.startswith("does not start: ImportError: libxkbcommon.so.0")
+    assert line.problem.endswith("sudo apt-get install libxkbcommon0")
 
 
 def test_the_device_choice_says_why():

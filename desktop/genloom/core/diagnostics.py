@@ -282,6 +282,32 @@ def models_section() -> Section:
     return section
 
 
+#: Loads the Qt modules the app uses and makes an application, offscreen: in a child, as
+#: only genloom._qt may import PySide6 and a missing library must not take this process down.
+QT_PROBE = ("import os; os.environ.setdefault('QT_QPA_PLATFORM', 'offscreen'); "
+            "from PySide6.QtWidgets import QApplication; from PySide6 import QtMultimedia, QtSvg; "
+            "app = QApplication(['genloom']); print(app.platformName())")
+
+
+def qt_line(section: Section) -> None:
+    """Whether Qt loads and starts here (the app's window needs it)."""
+    import subprocess
+
+    try:
+        result = subprocess.run([sys.executable, "-c", QT_PROBE], capture_output=True, text=True,
+                                timeout=120, check=False)
+    except (OSError, subprocess.SubprocessError) as exc:
+        section.add("Qt", f"could not be checked ({exc})")
+        return
+    if result.returncode == 0:
+        section.add("Qt", f"loads and starts ({result.stdout.strip() or 'offscreen'})")
+        return
+    from genloom.core.system_libs import install_hint
+
+    error = (result.stderr.strip().splitlines() or ["no message"])[-1]
+    section.add("Qt", f"does not start: {error[:300]}", install_hint(error))
+
+
 def smoke_test(folder: Path, generator: str = "procedural.pattern") -> Section:
     """Import, device, one tiny generation with a bundled generator into a throwaway project
     in ``folder``: what the installer runs to prove an installation works."""
@@ -291,6 +317,7 @@ def smoke_test(folder: Path, generator: str = "procedural.pattern") -> Section:
     from genloom.core.settings import Settings
 
     section = Section("Smoke test")
+    qt_line(section)
     settings = Settings.load()
     plugins = PluginManager(PluginConfig.from_settings(settings)).load()
     records = list(plugins.plugins.values())
