@@ -101,3 +101,16 @@ def test_cancel_stops_the_evaluation(qtbot: Any, metric_plugins: Any, genloom_pr
     assert genloom_project.jobs.get(view.job_id).state == "cancelled"
     qtbot.waitUntil(lambda: view.run_button.isEnabled(), timeout=10_000)
     assert not view.cancel_button.isEnabled()
+
+
+def test_the_leaderboard_is_a_section_and_follows_new_judgements(
+        qtbot: Any, metric_plugins: Any, genloom_project: Project) -> None:
+    from genloom.core.evaluation.judgements import judgements_of
+
+    ids = add_images(genloom_project, [1, 2])
+    view = _view(qtbot, genloom_project, metric_plugins, None, [])
+    titles = [view.sections.tabText(i) for i in range(view.sections.count())]
+    assert titles == ["Metrics", "Leaderboard"]
+    assert view.leaderboard.table.rowCount() == 0
+    judgements_of(genloom_project).record(ids, ids[0])
+    qtbot.waitUntil(lambda: view.leaderboard.table.rowCount() > 0, timeout=10_000)

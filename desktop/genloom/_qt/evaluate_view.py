@@ -128,6 +128,11 @@ class EvaluateView(QWidget):
         self.sections = QTabWidget()
         self.sections.setDocumentMode(True)
         self.sections.addTab(body, "Metrics")
+        from genloom._qt.leaderboard_view import LeaderboardView
+
+        #: The user's own judgements (Compare view), ranked.
+        self.leaderboard = LeaderboardView(project)
+        self.sections.addTab(self.leaderboard, "Leaderboard")
         layout.addWidget(self.sections, 1)
         self._fill_metrics()
         self._on_set_kind()
@@ -158,6 +163,7 @@ class EvaluateView(QWidget):
     def set_project(self, project: Project) -> None:
         self.project = project
         self._relay.attach(project)
+        self.leaderboard.set_project(project)
         self.job_id, self.evaluation = None, None
         self._show(None)
         self._set_running(False)
