@@ -60,7 +60,7 @@ def test_stored_dock_sizes_apply_to_the_frame_and_survive_the_fill(
     qtbot.addWidget(earlier)
     earlier.show()
     qtbot.waitExposed(earlier)
-    earlier.resizeDocks([earlier.generate_dock], [430], Qt.Orientation.Horizontal)
+    earlier.resizeDocks([earlier.generate_dock], [320], Qt.Orientation.Horizontal)
     earlier.resizeDocks([earlier.queue_dock], [300], Qt.Orientation.Vertical)
     qtbot.wait(50)
     earlier.close()  # stores geometry and dock state, closes the project
@@ -70,7 +70,7 @@ def test_stored_dock_sizes_apply_to_the_frame_and_survive_the_fill(
 
     window, first, filled = _frame_then_fill(qtbot, fixture_plugins, Project.open(genloom_project.path))
     assert first == filled
-    assert window.generate_dock.width() == 430
+    assert window.generate_dock.width() == 320
     assert window.queue_dock.height() == 300
 
 

@@ -95,10 +95,16 @@ class EvaluateView(QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self.report_button = QPushButton("Open report")
         self.report_button.clicked.connect(self.open_report)
-        for widget in (QLabel("Set"), self.set_kind, self.set_value, QLabel("Group by"), self.group_by,
-                       self.group_param, self.run_button, self.cancel_button, self.report_button):
+        # Two rows, so the tab does not widen the window's minimum on a small screen.
+        for widget in (QLabel("Set"), self.set_kind, self.set_value):
             top.addWidget(widget)
+        actions = QHBoxLayout()
+        for widget in (QLabel("Group by"), self.group_by, self.group_param, self.run_button,
+                       self.cancel_button, self.report_button):
+            actions.addWidget(widget)
+        actions.addStretch(1)
         layout.addLayout(top)
+        layout.addLayout(actions)
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
         self.message = QLabel("")
