@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from genloom.core.manifest import ManifestError, find_manifest, manifest_mismatches, read_manifest
+from genloom.sdk import API_VERSION
 
 ROOT = Path(__file__).resolve().parents[2]
 SDK_PLUGINS = ROOT / "tests" / "fixtures" / "sdk_plugins"
@@ -87,7 +88,7 @@ def test_a_plugin_asking_for_a_newer_api_is_not_imported(tmp_path, genloom_plugi
     _plugin(tmp_path, "future", 'name = "future"\napi = "1.99"\n', "raise SystemExit('imported')\n")
     record = genloom_plugins(dirs=[tmp_path]).plugins["future"]
     assert record.status == "failed"
-    assert record.error.startswith("the plugin needs Genloom plugin API 1.99, and this Genloom has 1.2")
+    assert record.error.startswith(f"the plugin needs Genloom plugin API 1.99, and this Genloom has {API_VERSION}")
 
 
 def test_a_manifest_that_disagrees_with_the_code_is_reported(tmp_path, genloom_plugins):
