@@ -440,6 +440,16 @@ class Engine:
         path = self.project.verified_path(asset)  # never feed a damaged file to a generator
         return {"asset_id": asset.id, "kind": asset.kind, "path": str(path), "metadata": asset.metadata}
 
+    def heartbeat(self, job_id: int) -> bool:
+        """Mark a running job alive; True when it is to stop (cancelled from elsewhere).
+        A database locked by another process skips this beat (the next one comes soon)."""
+        try:
+            return self.project.jobs.heartbeat(job_id, self.owner)
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc):
+                raise
+            return False
+
     def _follow(self, job: Job, spec: GeneratorSpec, worker: WorkerProcess, scratch: Path) -> None:
         started = time.monotonic()
         last_event = started
@@ -449,12 +459,7 @@ class Engine:
             now = time.monotonic()
             if now - last_beat >= HEARTBEAT_EVERY_S:
                 last_beat = now
-                try:
-                    stop = self.project.jobs.heartbeat(job.id, self.owner)
-                except sqlite3.OperationalError as exc:
-                    if not _is_busy(exc):
-                        raise
-                    stop = False  # locked by another process: beat again next time
+                stop = self.heartbeat(job.id)
                 if stop and job.id not in self._cancel_sent:
                     worker.send({"op": "cancel", "job_id": job.id})
                     self._cancel_sent.add(job.id)

@@ -344,12 +344,7 @@ class _Slot:
             now = time.monotonic()
             if now - last_beat >= HEARTBEAT_EVERY_S:
                 last_beat = now
-                try:
-                    stop = engine.project.jobs.heartbeat(job.id, engine.owner)
-                except sqlite3.OperationalError as exc:
-                    if not _is_busy(exc):
-                        raise
-                    stop = False
+                stop = engine.heartbeat(job.id)
                 if (stop or engine._stop.is_set()) and not self._cancel_sent:
                     self._cancel_sent = True
                     actor.cancel.remote(job.id)
