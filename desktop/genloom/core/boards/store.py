@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import time
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
@@ -38,6 +37,7 @@ from genloom.core.boards.model import (
     check_shot_values,
     track_for_kind,
 )
+from genloom.core.project.per_project import PerProject
 from genloom.sdk.errors import ParameterError
 
 if TYPE_CHECKING:
@@ -561,10 +561,6 @@ def _row_id(value: object) -> int:
     return -1  # found nowhere: the caller's "not found" error names the value
 
 
-_CACHE: weakref.WeakKeyDictionary[Project, Boards] = weakref.WeakKeyDictionary()
-_CACHE_LOCK = threading.Lock()
-
-
 def boards_of(project: Project) -> Boards:
     """The project's :class:`Boards`, one per open project.
 
@@ -572,12 +568,16 @@ def boards_of(project: Project) -> Boards:
     job was made for (the takes themselves were attached by the database as the job's
     results were stored).
     """
-    with _CACHE_LOCK:
-        boards = _CACHE.get(project)
-        if boards is None:
-            boards = _CACHE[project] = Boards(project)
-            project.events.job_changed.connect(_job_listener(weakref.ref(boards)))
-        return boards
+    return _BOARDS(project)
+
+
+def _new_boards(project: Project) -> Boards:
+    boards = Boards(project)
+    project.events.job_changed.connect(_job_listener(weakref.ref(boards)))
+    return boards
+
+
+_BOARDS: PerProject[Boards] = PerProject(_new_boards)
 
 
 def _job_listener(ref: weakref.ReferenceType[Boards]) -> Any:

@@ -14,14 +14,13 @@ compare view asks it before it opens.
 from __future__ import annotations
 
 import json
-import threading
 import time
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from genloom.core.events import Signal
+from genloom.core.project.per_project import PerProject
 from genloom.sdk.errors import GenloomError, Remedy
 
 if TYPE_CHECKING:
@@ -198,14 +197,9 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-_CACHE: weakref.WeakKeyDictionary[Project, Judgements] = weakref.WeakKeyDictionary()
-_CACHE_LOCK = threading.Lock()
+_JUDGEMENTS: PerProject[Judgements] = PerProject(Judgements)
 
 
 def judgements_of(project: Project) -> Judgements:
     """The project's :class:`Judgements`, one per open project (so views share its signal)."""
-    with _CACHE_LOCK:
-        found = _CACHE.get(project)
-        if found is None:
-            found = _CACHE[project] = Judgements(project)
-        return found
+    return _JUDGEMENTS(project)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 import time
 import weakref
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from genloom.core.evaluation.compute import REPORT_FORMAT
 from genloom.core.evaluation.sets import EVAL_GENERATOR
+from genloom.core.project.per_project import PerProject
 from genloom.sdk.errors import InputError
 
 if TYPE_CHECKING:
@@ -181,19 +181,19 @@ class Evaluations:
             "WHERE evaluation_id = ? ORDER BY group_name, metric_id", (evaluation_id,))]
 
 
-_CACHE: weakref.WeakKeyDictionary[Project, Evaluations] = weakref.WeakKeyDictionary()
-_CACHE_LOCK = threading.Lock()
-
-
 def evaluations_of(project: Project) -> Evaluations:
     """The project's :class:`Evaluations`, one per open project; it records each evaluation
     job's report as the job finishes (in whichever process ran it)."""
-    with _CACHE_LOCK:
-        found = _CACHE.get(project)
-        if found is None:
-            found = _CACHE[project] = Evaluations(project)
-            project.events.job_changed.connect(_listener(weakref.ref(found)))
-        return found
+    return _EVALUATIONS(project)
+
+
+def _new_evaluations(project: Project) -> Evaluations:
+    found = Evaluations(project)
+    project.events.job_changed.connect(_listener(weakref.ref(found)))
+    return found
+
+
+_EVALUATIONS: PerProject[Evaluations] = PerProject(_new_evaluations)
 
 
 def _listener(ref: weakref.ReferenceType[Evaluations]) -> Any:

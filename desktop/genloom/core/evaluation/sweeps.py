@@ -36,6 +36,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from genloom.core.project.per_project import PerProject
 from genloom.sdk.errors import ParameterError
 from genloom.sdk.models import ModelRef
 from genloom.sdk.params import ChoiceParam, FloatParam, IntParam, StringParam
@@ -347,17 +348,12 @@ def follow(engine: Engine) -> None:
     on_ended(None)  # type: ignore[arg-type]
 
 
-_CACHE: weakref.WeakKeyDictionary[Project, Sweeps] = weakref.WeakKeyDictionary()
-_CACHE_LOCK = threading.Lock()
+_SWEEPS: PerProject[Sweeps] = PerProject(Sweeps)
 
 
 def sweeps_of(project: Project) -> Sweeps:
     """The project's :class:`Sweeps`."""
-    with _CACHE_LOCK:
-        found = _CACHE.get(project)
-        if found is None:
-            found = _CACHE[project] = Sweeps(project)
-        return found
+    return _SWEEPS(project)
 
 
 # -- values ---------------------------------------------------------------------------
