@@ -28,7 +28,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -250,6 +250,7 @@ def run_benchmark(spec: GeneratorSpec, library: ModelLibrary, *, model: str | No
 
 def _model_ref(spec: GeneratorSpec, library: ModelLibrary, model: str | None) -> ModelRef | None:
     """The model as the worker would load it: resolved by the library, consent from it."""
+    from genloom.core.jobs.worker import with_consent
     from genloom.core.models import resolve_model
 
     name = model or spec.default_model
@@ -257,11 +258,7 @@ def _model_ref(spec: GeneratorSpec, library: ModelLibrary, model: str | None) ->
         if model:
             raise BenchError(f"{spec.id} takes no model; leave the model out")
         return None
-    ref = resolve_model(name, library).check_usable().ref
-    derived = str(paths.data_dir() / "derived" / ref.hash) if ref.hash else ""
-    if not ref.path:
-        return replace(ref, allow_pickle=False, derived_dir=derived)
-    return replace(ref, allow_pickle=library.pickle_consent(ref), derived_dir=derived)
+    return with_consent(resolve_model(name, library).check_usable().ref, lambda: library)
 
 
 def _measure(output: Output, spec: GeneratorSpec, params: Mapping[str, Any]) -> None:

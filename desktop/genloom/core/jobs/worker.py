@@ -24,6 +24,7 @@ import sys
 import threading
 import traceback
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -192,18 +193,14 @@ class Worker:
         })
 
     def _with_consent(self, model: ModelRef) -> ModelRef:
-        """``model`` with ``allow_pickle`` as the model library holds it for the files as they
-        are now: consent lives in the library, keyed by content hash, never in a job or recipe."""
-        # Derived files (an ONNX export) go next to Genloom's data, by content hash; never into
-        # the model's folder, which may be another tool's cache.
-        derived = str(paths.data_dir() / "derived" / model.hash) if _HASH.fullmatch(model.hash) else ""
-        if not model.path:
-            return replace(model, allow_pickle=False, derived_dir=derived)
+        return with_consent(model, self._library)
+
+    def _library(self) -> ModelLibrary:
         if self.library is None:
             from genloom.core.models import ModelLibrary
 
             self.library = ModelLibrary(None, hf_cache=False)
-        return replace(model, allow_pickle=self.library.pickle_consent(model), derived_dir=derived)
+        return self.library
 
     # -- the generator cache: LRU, bounded by count and by a memory budget per device ------
 
@@ -270,6 +267,17 @@ class Worker:
         self.events.send({"ev": "progress", "job_id": job_id, "step": progress.step,
                           "total": progress.total, "message": progress.message,
                           "partial_text": progress.partial_text}, progress.preview)
+
+
+def with_consent(model: ModelRef, library: Callable[[], ModelLibrary]) -> ModelRef:
+    """``model`` as a generator loads it: ``allow_pickle`` as the model library holds it for
+    the files as they are now (consent lives in the library, keyed by content hash, never in
+    a job or recipe), and its folder for derived files (an ONNX export): next to Genloom's
+    data, by content hash, never in the model's folder, which may be another tool's cache."""
+    derived = str(paths.data_dir() / "derived" / model.hash) if _HASH.fullmatch(model.hash) else ""
+    if not model.path:
+        return replace(model, allow_pickle=False, derived_dir=derived)
+    return replace(model, allow_pickle=library().pickle_consent(model), derived_dir=derived)
 
 
 def _materialise(output: Output, output_dir: Path, index: int) -> dict[str, Any]:
