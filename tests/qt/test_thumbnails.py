@@ -94,3 +94,55 @@ def test_a_broken_file_gives_an_error_tile_and_a_reason(qtbot, genloom_project):
     assert "cannot decode" in service.error(asset, 64)
     assert service.thumbnail(asset, 64) is not None  # the error tile
     service.shutdown()
+
+
+def _noise(width: int, height: int):
+    from PySide6.QtGui import QColor, QImage
+
+    image = QImage(width, height, QImage.Format.Format_RGB888)
+    for x in range(width):
+        for y in range(height):
+            image.setPixelColor(x, y, QColor((x * 37 + y * 11) % 256, (x * 5 + y * 91) % 256, (x * y) % 256))
+    return image
+
+
+def test_a_small_image_comes_fitted_to_its_box_as_a_painter_would_scale_it(qtbot, genloom_project):
+    """The gallery paints a thumbnail with one plain copy: the service enlarges a small
+    image to its box (in the pool thread) exactly as the delegate's unsmoothed painter did."""
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, Qt
+    from PySide6.QtGui import QImage, QPainter
+
+    source = _noise(20, 10)
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    assert source.save(buffer, "PNG")
+    asset = genloom_project.add_asset(bytes(data.data()), kind="image", suffix=".png")
+    service = ThumbnailService(genloom_project)
+    pixmap = _wait_for(qtbot, service, asset)
+    assert (pixmap.width(), pixmap.height()) == (64, 32)
+    painted = QImage(64, 32, QImage.Format.Format_RGB32)
+    painted.fill(Qt.GlobalColor.black)
+    painter = QPainter(painted)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.drawImage(QRect(0, 0, 64, 32), source)
+    painter.end()
+    assert pixmap.toImage().convertToFormat(QImage.Format.Format_RGB32) == painted
+    # The disk cache keeps the thumbnail as rendered: the enlarging is for painting only.
+    cached = QImage(str(thumbnail_cache_path(genloom_project.path, asset.hash, 64)))
+    assert (cached.width(), cached.height()) == (20, 10)
+    service.shutdown()
+
+
+def test_fitting_keeps_larger_thumbnails_and_gives_a_pixmap_format(qapp):
+    from PySide6.QtGui import QImage
+
+    from genloom._qt.thumbnails import fit_for_display
+
+    wide = fit_for_display(_noise(64, 40), 64)
+    assert (wide.width(), wide.height()) == (64, 40)
+    assert wide.format() == QImage.Format.Format_RGB32
+    tall = fit_for_display(_noise(7, 13), 160)
+    assert (tall.width(), tall.height()) == (86, 160)
+    alpha = QImage(8, 8, QImage.Format.Format_ARGB32)
+    assert fit_for_display(alpha, 16).format() == QImage.Format.Format_ARGB32_Premultiplied

@@ -42,6 +42,12 @@ if TYPE_CHECKING:
 ALIGN_CENTER = 0x84  # Qt.AlignHCenter | Qt.AlignVCenter, set as a property without the Qt enums
 T = TypeVar("T")
 
+#: The centre's tabs after the Gallery, in order: (attribute, title). Each is built the first
+#: time it is shown or asked for (its attribute, a menu entry, a shortcut), not at start-up:
+#: the three cost more than the rest of the window together (the Evaluate tab's leaderboard
+#: alone imports numpy), and most sessions never open some of them.
+LAZY_TABS = (("storyboard", "Storyboard"), ("chat", "Chat"), ("evaluate", "Evaluate"))
+
 
 class MainWindow(QMainWindow):
     """The application window: a frame first, then the panels over one :class:`ProjectController`."""
@@ -58,9 +64,8 @@ class MainWindow(QMainWindow):
         self.queue: QueuePanel | None = None
         self.gallery: GalleryWidget | None = None
         self.inspector: InspectorWidget | None = None
-        self.storyboard: StoryboardView | None = None
-        self.evaluate: EvaluateView | None = None
-        self.chat: ChatView | None = None
+        self._tabs_built: dict[str, QWidget] = {}  # the lazy tabs built so far, by attribute
+        self._tab_placeholders: dict[str, QWidget] = {}  # and the empty pages standing in for the others
         self.compare_dialog: QDialog | None = None  # the newest, kept while open
         self.leaderboard_dialog: QDialog | None = None
         self.centre_tabs: QTabWidget | None = None
@@ -110,15 +115,12 @@ class MainWindow(QMainWindow):
         from PySide6.QtCore import QEvent
         from PySide6.QtWidgets import QSplitter, QTabWidget
 
-        from genloom._qt.chat_view import ChatView
-        from genloom._qt.evaluate_view import EvaluateView
         from genloom._qt.gallery import GalleryWidget
         from genloom._qt.generate_panel import GeneratePanel
         from genloom._qt.inspector import InspectorWidget
         from genloom._qt.menus import build_menus
         from genloom._qt.project_controller import ProjectController
         from genloom._qt.queue_panel import QueuePanel
-        from genloom._qt.storyboard import StoryboardView
 
         if self.projects is not None:
             return
@@ -149,16 +151,13 @@ class MainWindow(QMainWindow):
         browse.setStretchFactor(0, 3)
         browse.setStretchFactor(1, 2)
         browse.setSizes([760, 440])
-        self.storyboard = StoryboardView(project, lambda: self.engine)
         self.centre_tabs = centre = QTabWidget()
         centre.setDocumentMode(True)
         centre.addTab(browse, "Gallery")
-        centre.addTab(self.storyboard, "Storyboard")
-        self.chat = ChatView(projects)
-        centre.addTab(self.chat, "Chat")
-        self.evaluate = EvaluateView(project, plugins, lambda: self.engine,
-                                     selection=self.gallery.selected_ids)
-        centre.addTab(self.evaluate, "Evaluate")
+        for name, title in LAZY_TABS:
+            self._tab_placeholders[name] = placeholder = QWidget()
+            centre.addTab(placeholder, title)
+        centre.currentChanged.connect(self._on_tab_shown)
         self.setCentralWidget(centre)
         self.queue.set_project(project)
         self._wire()
@@ -241,15 +240,6 @@ class MainWindow(QMainWindow):
         queue.retry_requested.connect(self.retry_job)
         queue.move_requested.connect(self.move_job)
         panel.status.connect(self.statusBar().showMessage)
-        if self.storyboard is not None:
-            self.storyboard.status.connect(self.statusBar().showMessage)
-        if self.chat is not None:
-            self.chat.status.connect(self.statusBar().showMessage)
-        if self.evaluate is not None:
-            self.evaluate.status.connect(self.statusBar().showMessage)
-            projects.bridge.job_progress.connect(
-                lambda p: self.evaluate.show_progress(p.job_id, p.step, p.total, p.message)
-                if self.evaluate is not None else None)
         projects.message.connect(self.statusBar().showMessage)
         projects.project_changed.connect(self._on_project_changed)
         engine_events = projects.bridge.events
@@ -257,6 +247,79 @@ class MainWindow(QMainWindow):
         engine_events.job_failed.connect(self._on_job_failed)
         engine_events.worker_started.connect(lambda pid: self.status_worker.setText(f"worker ready (pid {pid})"))
         engine_events.worker_stopped.connect(lambda why: self.status_worker.setText(f"worker restarted: {why}"))
+
+    # -- the lazy tabs ---------------------------------------------------------------------------
+
+    @property
+    def storyboard(self) -> StoryboardView | None:
+        """The Storyboard tab's view, built on first use (None before :meth:`finish_startup`)."""
+        return self._lazy_tab("storyboard")  # type: ignore[return-value]
+
+    @property
+    def chat(self) -> ChatView | None:
+        """The Chat tab's view, built on first use (None before :meth:`finish_startup`)."""
+        return self._lazy_tab("chat")  # type: ignore[return-value]
+
+    @property
+    def evaluate(self) -> EvaluateView | None:
+        """The Evaluate tab's view, built on first use (None before :meth:`finish_startup`)."""
+        return self._lazy_tab("evaluate")  # type: ignore[return-value]
+
+    def _lazy_tab(self, name: str) -> QWidget | None:
+        """The tab ``name``, building it in place of its placeholder if not yet built."""
+        built = self._tabs_built.get(name)
+        if built is not None or self.centre_tabs is None:
+            return built
+        tabs, placeholder = self.centre_tabs, self._tab_placeholders.pop(name)
+        view = self._build_tab(name)
+        index = tabs.indexOf(placeholder)
+        shown = tabs.currentIndex() == index
+        # Swapping the page moves the current tab for a moment: nobody outside hears of it.
+        tabs.blockSignals(True)
+        try:
+            tabs.removeTab(index)
+            tabs.insertTab(index, view, dict(LAZY_TABS)[name])
+            if shown:
+                tabs.setCurrentIndex(index)
+        finally:
+            tabs.blockSignals(False)
+        placeholder.deleteLater()
+        self._tabs_built[name] = view
+        return view
+
+    def _build_tab(self, name: str) -> QWidget:
+        """A lazy tab's view over the open project, wired to the status bar and the engine."""
+        projects = self._projects()
+        show_message = self.statusBar().showMessage
+        if name == "storyboard":
+            from genloom._qt.storyboard import StoryboardView
+
+            storyboard = StoryboardView(projects.project, lambda: self.engine)
+            storyboard.status.connect(show_message)
+            return storyboard
+        if name == "chat":
+            from genloom._qt.chat_view import ChatView
+
+            chat = ChatView(projects)  # follows the controller's project changes itself
+            chat.status.connect(show_message)
+            return chat
+        from genloom._qt.evaluate_view import EvaluateView
+
+        assert self.gallery is not None
+        evaluate = EvaluateView(projects.project, projects.plugins, lambda: self.engine,
+                                selection=self.gallery.selected_ids)
+        evaluate.status.connect(show_message)
+        projects.bridge.job_progress.connect(
+            lambda p: evaluate.show_progress(p.job_id, p.step, p.total, p.message))
+        return evaluate
+
+    def _on_tab_shown(self, index: int) -> None:
+        """Build a lazy tab as it comes to the front (clicked, or by keyboard), before it paints."""
+        assert self.centre_tabs is not None
+        page = self.centre_tabs.widget(index)
+        for name, placeholder in list(self._tab_placeholders.items()):
+            if placeholder is page:
+                self._lazy_tab(name)
 
     # -- jobs ----------------------------------------------------------------------------------
 
@@ -523,10 +586,10 @@ class MainWindow(QMainWindow):
         self.inspector.set_project(project)
         self.inspector.show_asset(None)
         self.queue.set_project(project)
-        if self.storyboard is not None:
-            self.storyboard.set_project(project)
-        if self.evaluate is not None:
-            self.evaluate.set_project(project)
+        for name in ("storyboard", "evaluate"):  # a tab not built yet is built over the new project
+            view = self._tabs_built.get(name)
+            if view is not None:
+                view.set_project(project)  # type: ignore[attr-defined]
         fill_recent(self)
         self._show_project(project)
 

@@ -16,6 +16,12 @@ in any thread because it only uses ``QImage``):
   other audio formats get a tile with a note icon;
 - text and code: the first lines drawn on a tile (code in a monospaced font).
 
+The service hands out each thumbnail as the gallery paints it, already fitted to the
+``size``² box (a small image enlarged, pixel for pixel as an unsmoothed painter would
+scale it) and in a 32-bit format a pixmap takes without converting; both are done in the
+pool thread, so painting a cell is one plain copy and the GUI thread never scales a
+thumbnail or converts its pixels. The disk cache keeps the thumbnail as rendered.
+
 Finished thumbnails are written as PNG to
 ``<project>/cache/thumbs/<asset hash>-<size>.png`` (temp file + rename, so a
 crash never leaves half a PNG), and read back from there after a restart.
@@ -322,6 +328,20 @@ def error_tile(size: int) -> QImage:
     return image
 
 
+def fit_for_display(image: QImage, size: int) -> QImage:
+    """``image`` as a ``size``² box shows it: enlarged to fit when smaller (keeping its
+    aspect; nearest pixel, as a painter without smooth scaling draws it), in the 32-bit
+    format a pixmap uses (premultiplied when it has alpha), so turning it into a pixmap
+    and painting it copy pixels without converting or scaling them."""
+    fitted = image.size().scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio)
+    if fitted.width() > image.width() and fitted.height() > image.height():
+        image = image.scaled(fitted, Qt.AspectRatioMode.IgnoreAspectRatio,
+                             Qt.TransformationMode.FastTransformation)
+    wanted = (QImage.Format.Format_ARGB32_Premultiplied if image.hasAlphaChannel()
+              else QImage.Format.Format_RGB32)
+    return image if image.format() == wanted else image.convertToFormat(wanted)
+
+
 # -- the service (GUI thread) ---------------------------------------------------------
 
 
@@ -351,7 +371,7 @@ class _Job:
         image: QImage | None = None
         error = ""
         try:
-            image = self._load_cached() or self._render_and_store()
+            image = fit_for_display(self._load_cached() or self._render_and_store(), self.key[1])
         except Exception as exc:  # shown on the tile and logged; never lost
             error = f"{type(exc).__name__}: {exc}"
             log.warning("thumbnail of %s failed: %s", self.source, error)
@@ -446,6 +466,10 @@ class ThumbnailService(QObject):
         key = (asset.hash, size)
         if project is None or key in self._memory or key in self._running:
             return
+        with self._lock:
+            if key in self._queue:  # asked again while waiting (each paint of its cell): first now
+                self._queue.move_to_end(key)
+                return
         try:
             # Derived from the hash and checked (a crafted row's path is never read, and
             # its hash never names a cache file outside the project).
