@@ -9,7 +9,6 @@ painted (QtSvg is imported only then).
 from __future__ import annotations
 
 from functools import cache
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +22,24 @@ _icon_colour = "#c9cfda"
 _cloned_engines: list[QIconEngine] = []
 
 
+@cache
+def _resources_folder() -> Path:
+    """The folder of ``genloom.resources``. Read straight from the package, not through
+    ``importlib.resources`` (seven modules to import before the first paint, and a reader
+    built on each call); that only where the package is not a folder (a zip)."""
+    import genloom.resources
+
+    folder = Path(genloom.resources.__file__).parent
+    if folder.is_dir():
+        return folder
+    from importlib.resources import files
+
+    return Path(str(files("genloom.resources")))
+
+
 def resource_path(*parts: str) -> Path:
-    return Path(str(files("genloom.resources").joinpath(*parts)))
+    """A file bundled in ``genloom.resources``."""
+    return _resources_folder().joinpath(*parts)
 
 
 def _add_font(name: str) -> str:
