@@ -90,6 +90,10 @@ _DECORATION_ROLE = int(Qt.ItemDataRole.DecorationRole.value)
 _TOOLTIP_ROLE = int(Qt.ItemDataRole.ToolTipRole.value)
 _ASSET_ROLE = int(ASSET_ROLE)
 _ASSET_ID_ROLE = int(ASSET_ID_ROLE)
+#: A cell's flags (what QAbstractListModel gives a valid index, and it can be dragged out).
+_CELL_FLAGS = (Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemNeverHasChildren
+               | Qt.ItemFlag.ItemIsDragEnabled)
+_NO_FLAGS = Qt.ItemFlag.NoItemFlags
 
 ORDER_LABELS = {"newest": "Newest first", "oldest": "Oldest first", "rating": "Best rated"}
 
@@ -234,8 +238,9 @@ class GalleryModel(QAbstractListModel):
         return asset, self._thumbnails.thumbnail(asset, THUMBNAIL_SIZE)
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        base = super().flags(index)
-        return base | Qt.ItemFlag.ItemIsDragEnabled if index.isValid() else base
+        # Asked for every cell painted: a constant, not a call to the base class and an
+        # enum operation each time.
+        return _CELL_FLAGS if index.isValid() else _NO_FLAGS
 
     def mimeTypes(self) -> list[str]:  # noqa: N802
         return ["text/uri-list"]
@@ -416,7 +421,8 @@ class AssetDelegate(QStyledItemDelegate):
         self._badges: dict[tuple[str, int, float], QPixmap] = {}
         self._placeholders: dict[float, QPixmap] = {}
         self._scaled_cache: OrderedDict[tuple[int, int, int, float], QPixmap] = OrderedDict()
-        self._elided: dict[tuple[str, int, str], str] = {}
+        self._elided: dict[tuple[str, int], str] = {}
+        self._elided_font: QFont | None = None  # the font the elided captions were made for
 
     def cell_size(self) -> QSize:
         """The size of one cell (the view's grid size)."""
@@ -449,15 +455,14 @@ class AssetDelegate(QStyledItemDelegate):
         state = option.state.value
         selected = bool(state & _SELECTED)
         ratio = _device_ratio(painter)
-        cell_rect = QRectF(rect).adjusted(2, 2, -2, -2)
         if selected:
             painter.setPen(QPen(palette.highlight().color(), 2))
             painter.setBrush(palette.highlight().color().darker(160))
-            painter.drawRoundedRect(cell_rect, 6, 6)
+            painter.drawRoundedRect(QRectF(rect).adjusted(2, 2, -2, -2), 6, 6)
         elif state & _MOUSE_OVER:
             painter.setPen(_NO_PEN)
             painter.setBrush(palette.alternateBase())
-            painter.drawRoundedRect(cell_rect, 6, 6)
+            painter.drawRoundedRect(QRectF(rect).adjusted(2, 2, -2, -2), 6, 6)
 
         thumb = self._thumb
         box = QRect(rect.left() + pad, rect.top() + pad, thumb, thumb)
@@ -490,11 +495,13 @@ class AssetDelegate(QStyledItemDelegate):
         painter.setPen(palette.highlightedText().color() if selected else palette.text().color())
         font = option.font
         painter.setFont(font)
-        key = (caption, caption_rect.width(), font.key())
+        if font != self._elided_font:  # a compare in C++, cheaper than the font's key per cell
+            self._elided.clear()
+            self._elided_font = QFont(font)
+        key = (caption, thumb)
         text = self._elided.get(key)
         if text is None:
-            text = painter.fontMetrics().elidedText(caption, Qt.TextElideMode.ElideRight,
-                                                    caption_rect.width())
+            text = painter.fontMetrics().elidedText(caption, Qt.TextElideMode.ElideRight, thumb)
             if len(self._elided) >= _ELIDED_CACHE:
                 self._elided.clear()
             self._elided[key] = text

@@ -89,8 +89,11 @@ def paint_stars(painter: QPainter, rect: QRectF, rating: int, *, hollow_off: boo
     """Paint five stars in ``rect``, the first ``rating`` of them filled.
 
     A gallery repaints dozens of cells per scroll step, so each distinct row of
-    stars is drawn once into a pixmap and reused.
+    stars is drawn once into a pixmap and reused; a row with nothing to draw (no
+    rating, and off stars not drawn) is not drawn at all.
     """
+    if rating <= 0 and not hollow_off:
+        return
     ratio = painter.device().devicePixelRatioF() if painter.device() is not None else 1.0
     key = (rating, round(rect.width()), round(rect.height()), hollow_off, off_color.rgba(), ratio)
     row = _STAR_ROWS.get(key)
