@@ -270,8 +270,9 @@ class MainWindow(QMainWindow):
         built = self._tabs_built.get(name)
         if built is not None or self.centre_tabs is None:
             return built
-        tabs, placeholder = self.centre_tabs, self._tab_placeholders.pop(name)
-        view = self._build_tab(name)
+        tabs, placeholder = self.centre_tabs, self._tab_placeholders[name]
+        view = self._build_tab(name)  # if this raises, the placeholder stays for the next try
+        del self._tab_placeholders[name]
         index = tabs.indexOf(placeholder)
         shown = tabs.currentIndex() == index
         # Swapping the page moves the current tab for a moment: nobody outside hears of it.
