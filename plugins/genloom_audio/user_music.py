@@ -78,7 +78,9 @@ class TextToMusicGenerator:
             raise InputError(f"{model.path}: {match.details['refused']}")
         import torch
 
-        torch_dtype = getattr(torch, dtype) if device != "cpu" else torch.float32
+        from genloom.sdk.placement import resolve_dtype
+
+        torch_dtype = getattr(torch, resolve_dtype(device, dtype))
         self.device, self.kind = device, match.kind
         if match.kind == MUSICGEN_KIND:
             self._load_musicgen(Path(model.path), match.architecture, torch_dtype)

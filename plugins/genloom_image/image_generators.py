@@ -142,7 +142,7 @@ class DiffusionGenerator:
         if backend == "torch":
             applied["memory"] = apply_memory_options(
                 self.loaded.pipe, self.device, params.get("memory_saving", "auto"), width, height,
-                params.get("cpu_offload", False), extras["memory"])
+                params.get("cpu_offload", False), extras["memory"], extras.get("placement"))
             applied["loras"] = apply_loras(self.loaded.pipe, loras, extras["loras"])
         return applied
 
@@ -215,11 +215,20 @@ class DiffusionGenerator:
                         "pipeline": type(pipe).__name__}
             if providers:
                 metadata["onnx_providers"] = providers
+            metadata["runtime"] = self._runtime(pipe, backend, providers)
             for key in ("loras", "memory"):
                 if applied.get(key):
                     metadata[key] = applied[key]
             outputs.append(Output(kind="image", path=path, metadata=metadata))
         return outputs
+
+
+    def _runtime(self, pipe: Any, backend: str, providers: list[str]) -> dict[str, Any]:
+        """What ran (device, dtype, placement, attention or ONNX providers and any fallback)."""
+        from genloom_image.memory import pipeline_runtime
+
+        fallback = self.loaded.extras.get("onnx", {}).get("fallback", "") if backend != "torch" else ""
+        return pipeline_runtime(pipe, self.device, self.loaded.extras.get("memory", {}), providers, fallback)
 
 
 def size_rule(pipe: Any) -> SizeRule:

@@ -1,10 +1,24 @@
-"""Fitting a pipeline into the device: attention slicing, VAE tiling, CPU offload."""
+"""Fitting a pipeline into the device: placement under the VRAM budget, attention slicing,
+VAE tiling, CPU offload; and the record of what ran (device, dtype, attention, offload).
+
+The rules (dtype, placement) belong to :mod:`genloom.sdk.placement`; this module applies
+them to a diffusers pipeline.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from genloom.sdk import ParameterError
+from genloom.sdk.placement import (
+    Placement,
+    choose_placement,
+    memory_budget_bytes,
+    place_pipeline,
+    runtime_record,
+    weights_footprint,
+)
 
 #: Below this much free CUDA memory, 'auto' turns attention slicing on.
 LOW_VRAM_BYTES = 6 * 1024**3
@@ -22,11 +36,22 @@ def free_cuda_bytes(device: str) -> int | None:
     return int(free)
 
 
+def load_placement(path: Path, device: str, dtype: str) -> Placement:
+    """Where a pipeline loaded from ``path`` goes: on a CUDA GPU by its weights against the
+    VRAM budget (:func:`genloom.sdk.placement.choose_placement`), elsewhere on the device."""
+    if not device.startswith("cuda"):
+        return Placement("device", f"{device} is not a CUDA GPU; offloading applies to CUDA only")
+    return choose_placement(weights_footprint(path, dtype), memory_budget_bytes(device))
+
+
 def apply_memory_options(pipe: Any, device: str, mode: str, width: int, height: int,
-                         cpu_offload: bool, state: dict[str, Any]) -> dict[str, bool]:
+                         cpu_offload: bool, state: dict[str, Any],
+                         placement: Placement | None = None) -> dict[str, Any]:
     """Turn slicing/tiling/offload on or off for this run; returns what is on.
 
-    ``state`` remembers what this pipeline had, so a later run can undo it.
+    ``state`` remembers what this pipeline had, so a later run can undo it. ``placement``
+    is where the pipeline went when it loaded; ``cpu_offload`` asks for at least model
+    offload on top of it, and turning it off again goes back to ``placement``.
     """
     if cpu_offload and not device.startswith("cuda"):
         raise ParameterError("cpu_offload", True, f"only applies to CUDA GPUs, and this job runs on {device}",
@@ -41,11 +66,35 @@ def apply_memory_options(pipe: Any, device: str, mode: str, width: int, height: 
     vae = getattr(pipe, "vae", None)
     if tiling != state.get("tiling", False) and hasattr(vae, "enable_tiling"):
         vae.enable_tiling() if tiling else vae.disable_tiling()
-    if cpu_offload != state.get("offload", False):
-        if cpu_offload:
-            pipe.enable_model_cpu_offload(device=device)
-        else:
-            pipe.remove_all_hooks()
-            pipe.to(device)
-    state.update(slicing=slicing, tiling=tiling, offload=cpu_offload)
-    return {"attention_slicing": slicing, "vae_tiling": tiling, "cpu_offload": cpu_offload}
+    base = placement or Placement("device", "loaded on the device")
+    wanted = base
+    if cpu_offload and base.mode == "device":
+        wanted = Placement("model_offload", "cpu_offload was asked for")
+    if wanted.mode != state.get("placement", base.mode):
+        place_pipeline(pipe, device, wanted)
+    state.update(slicing=slicing, tiling=tiling, offload=cpu_offload, placement=wanted.mode,
+                 placement_reason=wanted.reason)
+    return {"attention_slicing": slicing, "vae_tiling": tiling, "cpu_offload": wanted.mode != "device",
+            "placement": wanted.mode}
+
+
+def attention_name(pipe: Any) -> str:
+    """The attention processor the pipeline's denoiser runs (``AttnProcessor2_0``: PyTorch SDPA)."""
+    denoiser = getattr(pipe, "unet", None) or getattr(pipe, "transformer", None)
+    processors = getattr(denoiser, "attn_processors", None)
+    if not isinstance(processors, dict) or not processors:
+        return ""
+    names = sorted({type(p).__name__ for p in processors.values()})
+    return "+".join(names)
+
+
+def pipeline_runtime(pipe: Any, device: str, memory_state: dict[str, Any], providers: list[str],
+                     fallback: str) -> dict[str, Any]:
+    """The runtime record of one run (see :func:`genloom.sdk.placement.runtime_record`)."""
+    denoiser = getattr(pipe, "unet", None) or getattr(pipe, "transformer", None)
+    dtype = str(getattr(denoiser, "dtype", "")).removeprefix("torch.") or "float32"
+    placement = Placement(memory_state.get("placement", "device"), memory_state.get("placement_reason", ""))
+    actual = "cpu" if fallback else device
+    return runtime_record(actual, dtype, placement=None if providers else placement,
+                          attention="" if providers else attention_name(pipe), providers=providers,
+                          fallback=fallback)

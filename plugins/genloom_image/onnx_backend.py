@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from genloom.sdk import ParameterError, onnx_session
+from genloom.sdk.placement import onnx_fallback
 from genloom_image.onnx_export import ONNX_FILES
 
 
@@ -135,6 +136,8 @@ def onnx_pipeline(loaded: Any, task: str, device: str) -> tuple[Any, list[str]]:
         )
         cache["components"] = components
         cache["providers"] = providers
+        # onnx_session logged it; the outputs' runtime record says it too (never a silent CPU run).
+        cache["fallback"] = onnx_fallback(device, providers, ort.get_available_providers())
         cache["base"] = diffusers.StableDiffusionPipeline(**components, requires_safety_checker=False)
     if task not in cache:
         cls = {"txt2img": diffusers.StableDiffusionPipeline, "img2img": diffusers.StableDiffusionImg2ImgPipeline,

@@ -24,10 +24,9 @@ from genloom.sdk import (
     refuse_pickle,
     safe_torch_load,
 )
+from genloom.sdk.placement import Placement, canonical_dtype, place_pipeline, resolve_dtype
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "models" / "emoji-ldm-32"
-DTYPES = {"float32": "float32", "fp32": "float32", "float16": "float16", "fp16": "float16",
-          "half": "float16", "bfloat16": "bfloat16", "bf16": "bfloat16"}
 
 
 class ModelLoadError(GenloomError):
@@ -62,13 +61,18 @@ def model_path(model: ModelRef | None) -> tuple[Path, bool]:
 def acquire(model: ModelRef | None, device: str, dtype: str) -> LoadedModel:
     """Load (or reuse) the pipeline for ``model`` on ``device``; call :func:`release` after."""
     path, allow_pickle = model_path(model)
-    key = (str(path.resolve()), device, DTYPES.get(dtype, dtype))
+    key = (str(path.resolve()), device, resolve_dtype(device, dtype))
     with _LOCK:
         loaded = _LOADED.get(key)
         if loaded is None:
-            pipe = load_pipeline(path, device, key[2], allow_pickle, kind=model.kind if model else "")
+            from genloom_image.memory import load_placement
+
+            placement = load_placement(path, device, key[2])
+            pipe = load_pipeline(path, device, key[2], allow_pickle, kind=model.kind if model else "",
+                                 placement=placement)
             derived_dir = Path(model.derived_dir) if model is not None and model.derived_dir else None
             loaded = _LOADED[key] = LoadedModel(key=key, pipe=pipe, path=path, derived_dir=derived_dir)
+            loaded.extras["placement"] = placement
         loaded.users += 1
         return loaded
 
@@ -107,11 +111,13 @@ def torch_dtype(name: str) -> Any:
     """The torch dtype for a Genloom dtype name."""
     import torch
 
-    return {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}[name]
+    return getattr(torch, canonical_dtype(name))
 
 
-def load_pipeline(path: Path, device: str, dtype: str, allow_pickle: bool = False, kind: str = "") -> Any:
-    """A text-to-image pipeline from a diffusers folder or a single-file checkpoint."""
+def load_pipeline(path: Path, device: str, dtype: str, allow_pickle: bool = False, kind: str = "",
+                  placement: Placement | None = None) -> Any:
+    """A text-to-image pipeline from a diffusers folder or a single-file checkpoint, placed
+    on ``device`` as ``placement`` says (default: wholly on the device)."""
     if kind == "lora":
         raise ModelLoadError(f"{path} is a LoRA, not a base model; choose a base model and add the LoRA "
                              "in the 'loras' parameter")
@@ -125,7 +131,8 @@ def load_pipeline(path: Path, device: str, dtype: str, allow_pickle: bool = Fals
     else:
         pipe = _load_single_file(path, dtype, allow_pickle)
     pipe.set_progress_bar_config(disable=True)
-    return pipe.to(device)
+    place_pipeline(pipe, device, placement or Placement("device", ""))
+    return pipe
 
 
 def _load_folder(path: Path, dtype: str) -> Any:

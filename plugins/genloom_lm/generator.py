@@ -88,7 +88,7 @@ class LanguageModelGenerator:
             seconds = time.perf_counter() - started
             cancelled = result.stop_reason == "cancelled"
             meta = {**prompt.metadata, "seed": seed,
-                    "backend": backend.name, "dtype": backend.dtype,
+                    "backend": backend.name, "dtype": backend.dtype, "runtime": backend.runtime,
                     "model_architecture": self.folder.architecture if self.folder else "",
                     "prompt_tokens": len(prompt.ids), "generated_tokens": result.tokens,
                     "stop_reason": result.stop_reason,

@@ -9,6 +9,13 @@ import os
 from typing import Any
 
 from genloom.sdk import InputError
+from genloom.sdk.placement import (
+    WEIGHTS_SHARE,
+    Placement,
+    choose_placement,
+    memory_budget_bytes,
+    weights_footprint,
+)
 from genloom_lm.model_folder import ModelFolder
 
 
@@ -34,25 +41,30 @@ def load_tokenizer(folder: ModelFolder) -> Any:
 
 
 def torch_dtype_for(device: str, dtype: str, folder: ModelFolder) -> Any:
-    """The dtype to run in: the worker's choice (CUDA/MPS fp16, CPU fp32), except that a
-    model trained in bf16 runs in bf16 on a CUDA GPU that supports it (fp16 can overflow)."""
+    """The torch dtype to run in: :func:`genloom.sdk.placement.resolve_dtype` for ``device``, the
+    worker's choice and the dtype the model's config says it was trained in."""
     import torch
 
-    chosen = getattr(torch, dtype, None)
-    if not isinstance(chosen, torch.dtype):
-        raise InputError(f"dtype {dtype!r} is not a torch dtype; use float32, float16 or bfloat16")
+    from genloom.sdk.placement import resolve_dtype
+
     trained = str(folder.config.get("dtype") or folder.config.get("torch_dtype") or "")
-    if device.startswith("cuda") and chosen == torch.float16 and trained == "bfloat16" \
-            and torch.cuda.is_bf16_supported():
-        return torch.bfloat16
-    if device == "cpu" and chosen in (torch.float16, torch.bfloat16):
-        return torch.float32  # half precision on CPU is slow and loses accuracy
-    return chosen
+    return getattr(torch, resolve_dtype(device, dtype, trained=trained))
+
+
+def lm_placement(folder: ModelFolder, device: str, dtype: Any) -> Placement:
+    """Where the model goes: wholly on ``device``, or (a CUDA GPU whose budget it exceeds)
+    split between the GPU and system memory by accelerate's device map."""
+    if not device.startswith("cuda") or folder.pickle_file is not None:
+        return Placement("device", f"loaded wholly on {device}")
+    name = str(dtype).removeprefix("torch.")
+    return choose_placement(weights_footprint(folder.path, name), memory_budget_bytes(device))
 
 
 def load_torch_model(folder: ModelFolder, device: str, dtype: str) -> Any:
     """The model on ``device`` in eval mode, from safetensors (or an allowed pickle file,
-    opened with weights-only loading).
+    opened with weights-only loading). A model over the VRAM budget is split between the
+    GPU and system memory (accelerate's ``device_map`` with ``max_memory``); the chosen
+    :class:`~genloom.sdk.placement.Placement` is kept as ``model.genloom_placement``.
 
     ``trust_remote_code=False`` everywhere: a folder's own code is never run, and
     transformers never stops to ask about it (the model library refuses such folders
@@ -64,16 +76,25 @@ def load_torch_model(folder: ModelFolder, device: str, dtype: str) -> Any:
 
     hf_logging.disable_progress_bar()  # the job's own progress is what the user sees
     torch_dtype = torch_dtype_for(device, dtype, folder)
+    placement = lm_placement(folder, device, torch_dtype)
+    split: dict[str, Any] = {}
+    if placement.mode != "device":
+        index = int(device.partition(":")[2] or 0)
+        split = {"device_map": "auto",
+                 "max_memory": {index: int(memory_budget_bytes(device) * WEIGHTS_SHARE), "cpu": "1024GiB"}}
     try:
         if folder.pickle_file is None:
             model = AutoModelForCausalLM.from_pretrained(
-                folder.path, local_files_only=True, use_safetensors=True, dtype=torch_dtype, trust_remote_code=False)
+                folder.path, local_files_only=True, use_safetensors=True, dtype=torch_dtype, trust_remote_code=False,
+                **split)
         else:
             model = _from_allowed_pickle(folder, torch_dtype)
     except (OSError, ValueError, KeyError) as exc:
         raise InputError(f"transformers could not load the model in {folder.path}: {exc}") from exc
-    model.to(device)
+    if not split:
+        model.to(device)
     model.eval()
+    model.genloom_placement = placement
     return model
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from genloom.sdk import ParameterError, onnx_session
+from genloom.sdk.placement import onnx_fallback, runtime_record
 from genloom_lm.model_folder import ModelFolder
 from genloom_lm.settings import GenerationSettings
 from genloom_lm.streaming import TokenStream
@@ -39,6 +40,11 @@ class OnnxBackend:
                 f"use backend=torch, or export the model with "
                 f"`python plugins/genloom_lm/training/export_onnx.py {folder.path} --out {out}`")
         self.session, self.providers = onnx_session(path, device)
+        import onnxruntime as ort
+
+        self.device = device
+        # onnx_session logged a fallback to the CPU; the runtime record puts it in the recipe.
+        self.fallback = onnx_fallback(device, self.providers, ort.get_available_providers())
         inputs = {i.name: i for i in self.session.get_inputs()}
         self.input_names = set(inputs)
         self.past_names = sorted((n for n in inputs if n.startswith("past_key_values.")),
@@ -62,6 +68,12 @@ class OnnxBackend:
     @property
     def dtype(self) -> str:
         return self.cache_dtype
+
+    @property
+    def runtime(self) -> dict[str, Any]:
+        """What runs: the device the providers give, the cache dtype, the providers and any fallback."""
+        return runtime_record("cpu" if self.fallback or self.providers[:1] == ["CPUExecutionProvider"]
+                              else self.device, self.dtype, providers=self.providers, fallback=self.fallback)
 
     def generate(self, input_ids: list[int], settings: GenerationSettings, seed: int,
                  stream: TokenStream, eos_ids: list[int], pad_id: int,

@@ -35,6 +35,15 @@ class TorchBackend:
     def dtype(self) -> str:
         return str(self.model.dtype).removeprefix("torch.")
 
+    @property
+    def runtime(self) -> dict[str, Any]:
+        """What runs: device, dtype, placement and attention (``sdpa``: PyTorch's fused kernels)."""
+        from genloom.sdk.placement import runtime_record
+
+        attention = str(getattr(self.model.config, "_attn_implementation", "") or "")
+        return runtime_record(self.device, self.dtype, placement=getattr(self.model, "genloom_placement", None),
+                              attention=attention)
+
     def generate(self, input_ids: list[int], settings: GenerationSettings, seed: int,
                  stream: TokenStream, eos_ids: list[int], pad_id: int,
                  first_allowed: tuple[int, ...] | None = None) -> GenerationResult:

@@ -28,7 +28,7 @@ from genloom.sdk.formats import read_json_config
 from genloom_video import __version__
 from genloom_video.identify import IMAGE_ONLY
 from genloom_video.output import clip_output
-from genloom_video.sd import ModelLoadError, model_folder, torch_dtype
+from genloom_video.sd import ModelLoadError, model_folder, place, torch_dtype
 
 BUNDLED_ADAPTER = Path(__file__).resolve().parent / "models" / "emoji-motion"
 SD_PIPELINES = ("StableDiffusionPipeline", "AnimateDiffPipeline")
@@ -134,7 +134,7 @@ class VideoDiffusion:
         for component in pipe.components.values():
             if hasattr(component, "eval"):
                 component.eval()
-        pipe = pipe.to(self.device)
+        pipe = place(pipe, self.folder, self.device, self.dtype)
         vae = getattr(pipe, "vae", None)
         for method in ("enable_slicing",):
             if vae is not None and hasattr(vae, method):

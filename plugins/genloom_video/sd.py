@@ -12,9 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from genloom.sdk import CancelledError, GenloomError, ModelRef, PickleRefusedError, RunState
-
-DTYPES = {"float32": "float32", "fp32": "float32", "float16": "float16", "fp16": "float16",
-          "half": "float16", "bfloat16": "bfloat16", "bf16": "bfloat16"}
+from genloom.sdk.placement import (
+    Placement,
+    canonical_dtype,
+    choose_placement,
+    memory_budget_bytes,
+    place_pipeline,
+    weights_footprint,
+)
 
 
 class ModelLoadError(GenloomError):
@@ -22,9 +27,22 @@ class ModelLoadError(GenloomError):
 
 
 def torch_dtype(name: str) -> Any:
+    """The torch dtype for a dtype name (``fp16``, ``float16``...; genloom.sdk.placement knows the names)."""
     import torch
 
-    return {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}[DTYPES.get(name, name)]
+    return getattr(torch, canonical_dtype(name))
+
+
+def place(pipe: Any, folder: Path, device: str, dtype: str) -> Any:
+    """Put ``pipe`` on ``device``: wholly, or offloaded when its weights exceed the VRAM budget
+    (the rule is genloom.sdk.placement's, the same as the image plugin's). Returns ``pipe``."""
+    if device.startswith("cuda"):
+        placement = choose_placement(weights_footprint(folder, dtype), memory_budget_bytes(device))
+    else:
+        placement = Placement("device", f"{device} is not a CUDA GPU")
+    place_pipeline(pipe, device, placement)
+    pipe.genloom_placement = placement
+    return pipe
 
 
 def model_folder(model: ModelRef | None) -> Path:
@@ -59,7 +77,7 @@ def load_image_pipeline(model: ModelRef | None, device: str, dtype: str) -> Any:
         raise ModelLoadError(f"diffusers could not load {path} as a Stable Diffusion 1.x-family model: {exc}; "
                              "choose an SD 1.x model folder") from exc
     pipe.set_progress_bar_config(disable=True)
-    return pipe.to(device)
+    return place(pipe, path, device, dtype)
 
 
 def native_size(pipe: Any) -> int:

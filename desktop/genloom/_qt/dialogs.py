@@ -141,6 +141,8 @@ class SettingsDialog(QDialog):
     """Device, memory budget, plugin folders, theme, job time-outs and the local API."""
 
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        from genloom.core.settings import DTYPE_CHOICES
+
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.settings = settings
@@ -150,6 +152,11 @@ class SettingsDialog(QDialog):
         self.device.addItems(["auto", "cpu", "cuda", "mps"])
         self.device.setCurrentText(settings.device)
         self.device.setToolTip("auto picks CUDA, then Apple MPS, then the CPU; cuda:1 picks a second GPU")
+        self.dtype = QComboBox()
+        self.dtype.addItems(list(DTYPE_CHOICES))
+        self.dtype.setCurrentText(settings.dtype)
+        self.dtype.setToolTip("The precision models run in on a GPU: auto is float16 (bfloat16 for models "
+                              "trained in it, where the GPU has it); the CPU always runs float32")
         self.cache = QSpinBox()
         self.cache.setRange(1, 16)
         self.cache.setValue(settings.max_loaded_generators)
@@ -160,8 +167,10 @@ class SettingsDialog(QDialog):
         self.budget.setSuffix(" MB")
         self.budget.setSpecialValueText("automatic")
         self.budget.setValue(settings.model_memory_budget_mb)
-        self.budget.setToolTip("Memory loaded models may use per device; beyond it the least recently used "
-                               "are unloaded. Automatic: 90% of a GPU's memory, half the RAM.")
+        self.budget.setToolTip("Memory loaded models may use per device (the VRAM budget on a GPU); beyond it "
+                               "the least recently used are unloaded, and a model bigger than it is "
+                               "offloaded to system memory part by part. Automatic: 90% of a GPU's "
+                               "memory, half the RAM.")
         self.threads = QSpinBox()
         self.threads.setRange(0, 1024)
         self.threads.setSpecialValueText("one per core")
@@ -189,8 +198,9 @@ class SettingsDialog(QDialog):
         dirs_row.addWidget(remove)
         dirs_row.addStretch(1)
         form.addRow("Device", self.device)
+        form.addRow("Precision (dtype)", self.dtype)
         form.addRow("Loaded generators kept", self.cache)
-        form.addRow("Model memory budget", self.budget)
+        form.addRow("Model memory (VRAM) budget", self.budget)
         form.addRow("CPU threads for models", self.threads)
         form.addRow("Hung job time-out", self.stall)
         form.addRow("Theme", self.theme)
@@ -226,12 +236,13 @@ class SettingsDialog(QDialog):
     def _save(self) -> None:
         from genloom.core.settings import SettingsError
 
-        previous = (self.settings.device, self.settings.max_loaded_generators, self.settings.stall_timeout_s,
+        previous = (self.settings.device, self.settings.dtype, self.settings.max_loaded_generators, self.settings.stall_timeout_s,
                     self.settings.theme, list(self.settings.plugin_dirs), self.settings.model_memory_budget_mb,
                     self.settings.cpu_threads, self.settings.api_enabled, self.settings.api_port)
         self.settings.api_enabled = self.api_enabled.isChecked()
         self.settings.api_port = self.api_port.value()
         self.settings.device = self.device.currentText().strip()
+        self.settings.dtype = self.dtype.currentText()
         self.settings.max_loaded_generators = self.cache.value()
         self.settings.model_memory_budget_mb = self.budget.value()
         self.settings.cpu_threads = self.threads.value()
@@ -241,7 +252,7 @@ class SettingsDialog(QDialog):
         try:
             self.settings.save()
         except (SettingsError, OSError) as exc:
-            (self.settings.device, self.settings.max_loaded_generators, self.settings.stall_timeout_s,
+            (self.settings.device, self.settings.dtype, self.settings.max_loaded_generators, self.settings.stall_timeout_s,
              self.settings.theme, self.settings.plugin_dirs, self.settings.model_memory_budget_mb,
              self.settings.cpu_threads, self.settings.api_enabled, self.settings.api_port) = previous
             self.error.setText(str(exc))

@@ -9,9 +9,9 @@ from __future__ import annotations
 import sys
 
 from genloom.sdk.errors import GenloomError
+from genloom.sdk.placement import DEFAULT_DTYPES  # the one owner of the dtype rule
 
-#: The dtype each device type uses unless a generator asks for another.
-DEFAULT_DTYPES = {"cuda": "float16", "mps": "float16", "cpu": "float32"}
+__all__ = ["DEFAULT_DTYPES", "DeviceError", "available_device_types", "check_device_name", "resolve_device"]
 
 
 class DeviceError(GenloomError):

@@ -94,16 +94,19 @@ def _check_numbers(value: Any, source: str, depth: int) -> None:
 
 
 def build_recipe(*, job: Job, spec: GeneratorSpec, device: str, dtype: str,
-                 libraries: dict[str, str], seed: int | None = None) -> dict[str, Any]:
+                 libraries: dict[str, str], seed: int | None = None,
+                 runtime: Any = None) -> dict[str, Any]:
     """The recipe stored with each asset a job made.
 
     ``job`` is the finished :class:`~genloom.core.project.Job`; ``spec`` its
     generator's spec. ``seed`` is the one this output was made with (a job of
     several seeds makes one output per seed; default: the job's first seed), so
     re-running the recipe makes exactly this output. Parameters are complete
-    (defaults filled in), inputs are asset ids.
+    (defaults filled in), inputs are asset ids. ``runtime`` is what the generator says
+    actually ran (its output's ``metadata["runtime"]``: device, dtype, placement,
+    attention, ONNX Runtime providers and any fallback); only those keys, as text, are kept.
     """
-    return {
+    recipe = {
         "recipe_version": RECIPE_VERSION,
         "generator": {"id": job.generator_id, "plugin": spec.plugin,
                       "plugin_version": spec.plugin_version, "modality": spec.modality},
@@ -119,6 +122,26 @@ def build_recipe(*, job: Job, spec: GeneratorSpec, device: str, dtype: str,
         "batch": job.batch,
         "made": time.time(),
     }
+    checked = runtime_of(runtime)
+    if checked:
+        recipe["runtime"] = checked
+    return recipe
+
+
+#: The keys of a generator's runtime record (genloom.sdk.placement.runtime_record) a recipe keeps.
+_RUNTIME_TEXT = ("device", "dtype", "placement", "placement_reason", "attention", "fallback")
+
+
+def runtime_of(record: Any) -> dict[str, Any]:
+    """The parts of a generator's runtime record a recipe keeps: known keys with text values
+    (a plugin's metadata is not trusted to be anything else)."""
+    if not isinstance(record, Mapping):
+        return {}
+    kept: dict[str, Any] = {k: record[k][:1000] for k in _RUNTIME_TEXT if isinstance(record.get(k), str)}
+    providers = record.get("providers")
+    if isinstance(providers, (list, tuple)) and all(isinstance(p, str) for p in providers):
+        kept["providers"] = [p[:100] for p in providers[:16]]
+    return kept
 
 
 def prompt_of(spec: GeneratorSpec, params: dict[str, Any]) -> str:

@@ -17,6 +17,8 @@ from genloom.core import paths
 
 SCHEMA_VERSION = 1
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+#: The precisions a user may choose (genloom.sdk.placement.resolve_dtype applies them per device).
+DTYPE_CHOICES = ("auto", "float16", "bfloat16", "float32")
 #: Where jobs run: this machine's worker process, or a Ray cluster.
 EXECUTORS = ("local", "ray")
 
@@ -35,10 +37,16 @@ class Settings:
     plugin_dirs: list[str] = field(default_factory=list)
     #: "auto" (CUDA, then MPS, then CPU) or a device type or "cuda:1".
     device: str = "auto"
+    #: The precision models run in: "auto" (float32 on the CPU, float16 on a GPU, bfloat16 for
+    #: models trained in it where the GPU has it), or float16, bfloat16 or float32 on GPUs
+    #: (the CPU always runs float32). genloom.sdk.placement.resolve_dtype owns the rule.
+    dtype: str = "auto"
     #: How many loaded generators the worker keeps cached.
     max_loaded_generators: int = 2
-    #: Memory the worker's loaded models may hold per device, in MB; beyond it the least
-    #: recently used are unloaded. 0: automatic (90% of a GPU's memory, half the RAM).
+    #: Memory the worker's loaded models may hold per device, in MB (the VRAM budget on a GPU);
+    #: beyond it the least recently used are unloaded, and a model bigger than it alone is
+    #: offloaded to system memory part by part (genloom.sdk.placement.choose_placement).
+    #: 0: automatic (90% of a GPU's memory, half the RAM).
     model_memory_budget_mb: int = 0
     #: CPU threads a model may use (torch and ONNX Runtime alike); 0: one per core.
     cpu_threads: int = 0
@@ -88,6 +96,8 @@ class Settings:
             raise SettingsError(
                 f"device: {self.device!r} is not a device; use one of {', '.join(DEVICE_CHOICES)} or cuda:N"
             )
+        if not isinstance(self.dtype, str) or self.dtype not in DTYPE_CHOICES:
+            raise SettingsError(f"dtype: {self.dtype!r} is not a precision; use one of {', '.join(DTYPE_CHOICES)}")
         if self.max_loaded_generators < 1:
             raise SettingsError(
                 f"max_loaded_generators: {self.max_loaded_generators} must be at least 1"

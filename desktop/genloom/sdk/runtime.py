@@ -6,6 +6,7 @@ this module costs nothing.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -110,7 +111,9 @@ def onnx_session(path: Path | str, device: str,
     device allows) unless ``providers`` is given. ``active_providers`` is what
     the session actually uses (``session.get_providers()``): onnxruntime falls
     back to the CPU silently when a GPU provider fails to start, so record
-    this, not the request. When a CPU thread count is set (:func:`cpu_threads`), the
+    this, not the request; such a fallback is logged as a warning here, and
+    :func:`genloom.sdk.placement.onnx_fallback` gives the same text for the job's record.
+    When a CPU thread count is set (:func:`cpu_threads`), the
     session's intra-op threads follow it unless ``session_options`` names its own.
 
     :raises OnnxRuntimeError: the file is missing or onnxruntime cannot open it.
@@ -137,4 +140,10 @@ def onnx_session(path: Path | str, device: str,
         session = ort.InferenceSession(str(path), sess_options=session_options, providers=requested)
     except Exception as exc:  # onnxruntime raises its own exception types
         raise OnnxRuntimeError(f"onnxruntime could not open {path} with providers {requested}: {exc}") from exc
-    return session, list(session.get_providers())
+    active = list(session.get_providers())
+    from genloom.sdk.placement import onnx_fallback
+
+    fallback = onnx_fallback(device, active, ort.get_available_providers())
+    if fallback:
+        logging.getLogger("genloom.runtime").warning("%s: %s", path.name, fallback)
+    return session, active

@@ -375,7 +375,7 @@ class Engine:
         """What a worker is set up with (its ``init`` command): plugins, cache, budget, threads."""
         return {"plugins": self.plugins.config.to_dict(), "max_loaded": self.settings.max_loaded_generators,
                 "memory_budget_mb": self.settings.model_memory_budget_mb,
-                "cpu_threads": self.settings.cpu_threads}
+                "dtype": self.settings.dtype, "cpu_threads": self.settings.cpu_threads}
 
     def _ensure_worker(self) -> WorkerProcess:
         if self._worker is not None and self._worker.alive():
@@ -541,7 +541,8 @@ class Engine:
         items = []
         for output, seed in zip(outputs, seeds, strict=True):
             recipe = build_recipe(job=job, spec=spec, seed=seed, device=message.get("device", ""),
-                                  dtype=message.get("dtype", ""), libraries=message.get("libraries", {}))
+                                  dtype=message.get("dtype", ""), libraries=message.get("libraries", {}),
+                                  runtime=output.metadata.get("runtime"))
             text = output.text or ""
             if not text and output.kind in ("text", "code"):
                 with open(output.path, encoding="utf-8", errors="replace") as handle:

@@ -43,6 +43,7 @@ from genloom.core.models.memory import (
 from genloom.core.plugins import PluginConfig, PluginManager
 from genloom.sdk.errors import CancelledError, GenloomError, InputError, ParameterError
 from genloom.sdk.models import ModelRef
+from genloom.sdk.placement import resolve_dtype, set_memory_budget
 from genloom.sdk.run import Generator, InputAsset, Output, Progress, Request, RunState
 from genloom.sdk.runtime import apply_cpu_threads, set_cpu_threads
 
@@ -72,6 +73,8 @@ class Worker:
         #: Estimated bytes each cached generator holds, and the per-device budget (0: automatic).
         self.footprints: dict[CacheKey, int] = {}
         self.memory_budget_mb = 0
+        #: The user's dtype choice ("auto": each device's default); see genloom.sdk.placement.
+        self.dtype_preference = "auto"
         self.commands: queue.Queue[dict[str, Any]] = queue.Queue()
         self.current: tuple[int, RunState] | None = None
         self.early_cancels: set[int] = set()
@@ -124,12 +127,14 @@ class Worker:
                 self.run_job(message["job"])
 
     def configure(self, message: dict[str, Any]) -> PluginManager:
-        """Apply an ``init`` command: the plugins to load, the cache size, the memory budget
-        and the CPU threads (also how a Ray actor sets up its worker). Returns the plugins."""
+        """Apply an ``init`` command: the plugins to load, the cache size, the memory budget,
+        the dtype choice and the CPU threads (also how a Ray actor sets up its worker). Returns the plugins."""
         self.plugins = plugins = PluginManager(PluginConfig.from_dict(message["plugins"])).load()
         set_worker_plugins(plugins)  # core's evaluation job runs these plugins' metrics
         self.max_loaded = max(1, int(message.get("max_loaded", 2)))
         self.memory_budget_mb = _memory_budget_mb(message)
+        set_memory_budget(self.memory_budget_mb)  # plugins place models (offload) by the same budget
+        self.dtype_preference = str(message.get("dtype") or "auto")
         set_cpu_threads(int(message.get("cpu_threads") or 0))
         return plugins
 
@@ -157,7 +162,8 @@ class Worker:
         assert self.plugins is not None, "worker received a job before init"
         job_id = job["job_id"]
         spec = self.plugins.generator(job["generator_id"])
-        device, dtype = resolve_device(job.get("device") or "auto", spec.devices)
+        device, _default = resolve_device(job.get("device") or "auto", spec.devices)
+        dtype = resolve_dtype(device, self.dtype_preference)
         model = self._with_consent(ModelRef.from_dict(job["model"])) if job.get("model") else None
         generator = self._generator(spec, model, device, dtype, job_id)
         state.raise_if_cancelled()

@@ -11,11 +11,12 @@ weight files.
 from __future__ import annotations
 
 import functools
-import os
 import sys
 import types
 from pathlib import Path
 from typing import Any
+
+from genloom.sdk.placement import default_memory_budget
 
 __all__ = ["cuda_allocated", "default_budget", "generator_footprint", "model_file_bytes", "module_bytes"]
 
@@ -115,11 +116,6 @@ def generator_footprint(generator: Any, model: Any | None, device: str, cuda_bef
 
 
 def default_budget(device: str) -> int:
-    """The automatic budget for ``device``: 90% of the GPU's memory, or half the machine's RAM."""
-    torch = sys.modules.get("torch")
-    if torch is not None and device.startswith("cuda") and torch.cuda.is_available():
-        return int(torch.cuda.get_device_properties(device).total_memory * 0.9)
-    try:
-        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") * 0.5)
-    except (AttributeError, ValueError, OSError):
-        return 8 * 1024**3
+    """The automatic budget for ``device``: 90% of the GPU's memory, or half the machine's RAM
+    (:func:`genloom.sdk.placement.default_memory_budget` owns the rule; plugins place models by it)."""
+    return default_memory_budget(device)
