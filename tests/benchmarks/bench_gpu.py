@@ -10,7 +10,7 @@ What is measured, with the bundled models (``image.emoji-ldm-32``, ``text.fortun
 - *image plugin vs diffusers*: ``TextToImage.run`` on a loaded generator (validation,
   scheduler and memory set-up, previews, PNG) against the same pipeline object called
   directly with the same arguments, at 32 px (the native size: launch-bound on a GPU) and
-  128 px. Goal: within 3% (ratio <= 1.03).
+  128 px (GPU only). Goal: within 3% (ratio <= 1.03).
 - *text/code plugin vs transformers*: ``generator.run`` (streaming, stop criteria,
   progress) against ``model.generate`` on the same loaded model, greedy, exactly
   ``NEW_TOKENS`` tokens each. Goal: within 3%.
@@ -97,7 +97,7 @@ def _image(device: str, dtype: str, out: Path) -> dict[str, Any]:
     generator.load(None, device, dtype)
     pipe = generator.loaded.pipe
     results = {}
-    for side in (32, 128):
+    for side in (32, 128) if device == "cuda" else (32,):
         params = spec.validate_params({**IMAGE, "width": side, "height": side})
 
         def plugin(params: dict[str, Any] = params) -> object:
@@ -152,6 +152,13 @@ def main() -> None:
     import torch
 
     device, line = describe_device()
+    if device == "cpu":
+        from genloom.sdk.runtime import set_cpu_threads
+
+        # The CPU run only proves the script: one thread (GENLOOM_BENCH_THREADS to change), since
+        # torch's default of one per visible core crawls on a shared, oversubscribed machine.
+        set_cpu_threads(int(os.environ.get("GENLOOM_BENCH_THREADS", "1")))
+        line += f", {torch.get_num_threads()} thread(s)"
     print(line, f"; {ROUNDS} alternating rounds", flush=True)
     out = Path(tempfile.mkdtemp(prefix="bench-gpu-"))
     dtypes = ("float16", "float32") if device == "cuda" else ("float32",)

@@ -51,8 +51,9 @@ def test_bfloat16_only_where_the_gpu_has_it():
 def test_a_model_trained_in_bfloat16_runs_in_it_by_default_on_a_gpu_that_has_it():
     assert resolve_dtype("cuda", "auto", trained="bfloat16", bf16_supported=True) == "bfloat16"
     assert resolve_dtype("cuda", "auto", trained="torch.bfloat16", bf16_supported=False) == "float16"
-    # The user's explicit choice stands.
-    assert resolve_dtype("cuda", "float16", trained="bfloat16", bf16_supported=True) == "float16"
+    # Half precision for such a model is bf16 (the worker resolves auto to float16 before the
+    # plugin reads the model's config); full precision stays.
+    assert resolve_dtype("cuda", "float16", trained="bfloat16", bf16_supported=True) == "bfloat16"
     assert resolve_dtype("cuda", "float32", trained="bfloat16", bf16_supported=True) == "float32"
 
 

@@ -90,8 +90,9 @@ def resolve_dtype(device: str, requested: str = "auto", *, trained: str = "",
     ``bf16_supported``: whether the GPU does bf16 (``None``: ask torch, if loaded).
 
     The CPU always runs float32 (half precision there is slow and loses accuracy); a GPU
-    without bf16 gets float16 instead; on CUDA a model trained in bf16 runs in bf16 when
-    the default fp16 was asked for, since its activations can overflow fp16's range.
+    without bf16 gets float16 instead; on CUDA a model trained in bf16 runs in bf16 where
+    fp16 was asked for (the worker's ``auto`` arrives as fp16), since its activations can
+    overflow fp16's range; float32 asked for stays float32.
     """
     kind = _device_kind(device)
     if kind not in DEFAULT_DTYPES:
@@ -107,8 +108,8 @@ def resolve_dtype(device: str, requested: str = "auto", *, trained: str = "",
     if chosen == "bfloat16" and not bf16_supported:
         return "float16"
     trained_name = DTYPE_ALIASES.get(str(trained or "").lower().removeprefix("torch."), "")
-    if chosen == "float16" and auto and trained_name == "bfloat16" and bf16_supported:
-        return "bfloat16"
+    if chosen == "float16" and trained_name == "bfloat16" and bf16_supported:
+        return "bfloat16"  # the same half size, without fp16's overflow for this model
     return chosen
 
 
