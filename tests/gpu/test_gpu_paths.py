@@ -122,3 +122,13 @@ def test_text_matches_fp32_greedy_for_the_first_tokens(load):
     words = [o.text.split()[:2] for o in (full, half)]
     print(f"greedy fp32 {full.text!r} / bf16 {half.text!r}")
     assert words[0] == words[1]
+
+
+def test_text_over_a_small_vram_budget_is_split_with_system_memory_and_still_generates(load, monkeypatch):
+    sizes = weights_footprint(TEXT_MODEL.path, "float16")
+    budget_mb = max(1, max(mb for mb in range(1, 4096)
+                           if choose_placement(sizes, mb * 1024 * 1024).mode != "device"))
+    monkeypatch.setenv(MEMORY_BUDGET_ENV, str(budget_mb))
+    (out,) = load("text.complete", TEXT_MODEL).run(seed=1, prompt="A fool", max_new_tokens=16)
+    assert out.metadata["runtime"]["placement"] != "device", out.metadata["runtime"]
+    assert out.metadata["generated_tokens"] > 0
