@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ASSET_SELECT", "Asset", "asset_from_row"]
+__all__ = ["ASSET_SELECT", "Asset", "asset_from_row", "assets_from_rows"]
 
-#: Separates tag names in the aggregated ``tags`` column (tags never hold it).
+#: Separates tag names in the assets' ``tag_list`` column (tags never hold it: control
+#: characters are refused by :func:`genloom.core.project.tags.normalise_tags`).
 TAG_SEPARATOR = "\x1f"
 
 
@@ -24,6 +25,10 @@ class Asset:
     asset again (generator, model, parameters, seed, inputs); ``metadata`` is
     free-form data from the generator (width, duration, ...). ``rating`` is 0
     (unrated) to 5. ``tags`` are lower-case and sorted.
+
+    An asset read from the store parses its ``recipe`` and ``metadata`` JSON on
+    first access (a gallery page of 200 rarely looks at either); the values are
+    the same as if they had been parsed at once.
     """
 
     id: int
@@ -44,27 +49,68 @@ class Asset:
     model_id: str = ""
     job_id: int | None = None
 
+    def __getattr__(self, name: str) -> Any:
+        # Reached only for an attribute the instance lacks: the recipe or metadata of an
+        # asset read by _StoredAsset, whose JSON text waits under "_recipe"/"_metadata".
+        raw_key = _LAZY_JSON.get(name)
+        if raw_key is not None:
+            found = self.__dict__
+            if raw_key in found:
+                value = found[name] = _loads(found[raw_key])
+                return value
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
-#: Selects every column :func:`asset_from_row` reads, from ``assets a``.
-ASSET_SELECT = f"""
-    SELECT a.id, a.kind, a.hash, a.size, a.path, a.suffix, a.created, a.title, a.prompt,
-           a.recipe, a.metadata, a.rating, a.notes, a.generator_id, a.model_id, a.job_id,
-           (SELECT group_concat(t.name, '{TAG_SEPARATOR}') FROM asset_tags x
-              JOIN tags t ON t.id = x.tag_id WHERE x.asset_id = a.id) AS tags
-      FROM assets a
-"""
+
+#: The JSON fields parsed on first access, and where their text waits until then.
+_LAZY_JSON = {"recipe": "_recipe", "metadata": "_metadata"}
 
 
 def _loads(text: str) -> dict[str, Any]:
     return {} if text == "{}" else json.loads(text)  # most metadata is empty
 
 
-def asset_from_row(row: sqlite3.Row) -> Asset:
+class _StoredAsset:
+    """Builds an :class:`Asset` from a row, fast: a gallery page makes 200 of them.
+
+    The frozen dataclass's ``__init__`` sets each of 17 fields through
+    ``object.__setattr__`` and the JSON fields would be parsed at once; that was
+    most of the time a listing took. This plain class takes the row with ordinary
+    (fast) attribute stores, then becomes an :class:`Asset` (same instance layout:
+    a ``__dict__``, no slots), frozen from then on like any other.
+    """
+
+    def __init__(self, row: tuple[Any, ...]) -> None:
+        (self.id, self.kind, self.hash, self.size, self.path, self.suffix, self.created,
+         self.title, self.prompt, self._recipe, self._metadata, self.rating, self.notes,
+         self.generator_id, self.model_id, self.job_id, tags) = row
+        # Stored sorted (see the tag_list triggers in migrations.py), so only split here.
+        self.tags = tuple(tags.split(TAG_SEPARATOR)) if tags else ()
+
+
+#: Selects every column :func:`asset_from_row` reads, from ``assets a``. The tags come
+#: from the row's own ``tag_list`` copy, kept in step with ``asset_tags`` by triggers,
+#: instead of a subquery over ``asset_tags`` for every row.
+ASSET_SELECT = """
+    SELECT a.id, a.kind, a.hash, a.size, a.path, a.suffix, a.created, a.title, a.prompt,
+           a.recipe, a.metadata, a.rating, a.notes, a.generator_id, a.model_id, a.job_id,
+           a.tag_list
+      FROM assets a
+"""
+
+
+def asset_from_row(row: Iterable[Any]) -> Asset:
     """The :class:`Asset` of a row selected with :data:`ASSET_SELECT`."""
-    # By position, not by name: this runs for every row of every gallery page.
-    (asset_id, kind, digest, size, path, suffix, created, title, prompt, recipe, metadata,
-     rating, notes, generator_id, model_id, job_id, tags) = row
-    return Asset(asset_id, kind, digest, size, path, suffix, created, title, prompt,
-                 _loads(recipe), _loads(metadata), rating, notes,
-                 tuple(sorted(tags.split(TAG_SEPARATOR))) if tags else (),
-                 generator_id, model_id, job_id)
+    built: Any = _StoredAsset(tuple(row))
+    _setattr(built, "__class__", Asset)
+    return built
+
+
+def assets_from_rows(rows: Iterable[tuple[Any, ...]]) -> list[Asset]:
+    """The :class:`Asset` of every row selected with :data:`ASSET_SELECT`, in order."""
+    built = [_StoredAsset(row) for row in rows]
+    for asset in built:
+        _setattr(asset, "__class__", Asset)
+    return built  # type: ignore[return-value]
+
+
+_setattr = object.__setattr__  # Asset's own __setattr__ refuses (frozen)

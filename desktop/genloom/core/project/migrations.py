@@ -15,6 +15,8 @@ boards' undo log.
 Then conversations (conversations, messages as a tree, conversation_search).
 Then evaluation: judgements (with their entries) and sweeps (with their cells).
 Then the evaluation metrics: evaluations, metric_values, set_results.
+Then each asset's tag names copied into its row (``assets.tag_list``), kept in step by
+triggers, so that listing a page reads no tag tables.
 """
 
 from __future__ import annotations
@@ -357,6 +359,29 @@ def _evaluation(conn: sqlite3.Connection, root: Path) -> None:
     """)
 
 
+def _asset_tag_list(conn: sqlite3.Connection, root: Path) -> None:
+    # Listing 200 assets spent most of its SQL time on a per-row subquery over asset_tags
+    # and tags. The row now carries a copy of its tag names; asset_tags and tags stay the
+    # source of truth (tag filters, counts), and these triggers keep the copy in step with
+    # every change to them, in the same transaction, whoever writes (add, remove, a tag
+    # renamed, an asset or tag deleted by cascade). The copy is sorted: the inner ORDER BY
+    # fixes the order group_concat sees.
+    tag_list_of = ("(SELECT coalesce(group_concat(name, char(31)), '') FROM "
+                   "(SELECT t.name FROM asset_tags x JOIN tags t ON t.id = x.tag_id "
+                   "WHERE x.asset_id = assets.id ORDER BY t.name))")
+    conn.execute("ALTER TABLE assets ADD COLUMN tag_list TEXT NOT NULL DEFAULT ''")
+    conn.execute(f"UPDATE assets SET tag_list = {tag_list_of} "
+                 "WHERE id IN (SELECT asset_id FROM asset_tags)")
+    for name, event, ids in (
+            ("asset_tags_added", "INSERT ON asset_tags", "NEW.asset_id"),
+            ("asset_tags_removed", "DELETE ON asset_tags", "OLD.asset_id"),
+            ("asset_tags_moved", "UPDATE ON asset_tags", "OLD.asset_id, NEW.asset_id"),
+            ("tags_renamed", "UPDATE OF name ON tags",
+             "SELECT asset_id FROM asset_tags WHERE tag_id IN (OLD.id, NEW.id)")):
+        conn.execute(f"CREATE TRIGGER {name} AFTER {event} BEGIN "
+                     f"UPDATE assets SET tag_list = {tag_list_of} WHERE id IN ({ids}); END")
+
+
 def _execute_script(conn: sqlite3.Connection, script: str) -> None:
     # Not executescript(): it commits first, which would break the one
     # transaction a migration must run in.
@@ -368,7 +393,7 @@ def _execute_script(conn: sqlite3.Connection, script: str) -> None:
 #: ``MIGRATIONS[i]`` moves a database from schema version ``i`` to ``i + 1``.
 MIGRATIONS: tuple[Migration, ...] = (_v1_assets, _v2_jobs_and_search, _v3_job_seed_count,
                                      _boards, _board_follow_ups, _conversations,
-                                     _judgements_and_sweeps, _evaluation)
+                                     _judgements_and_sweeps, _evaluation, _asset_tag_list)
 
 #: The schema version this code writes, and the newest it reads.
 SCHEMA_VERSION = len(MIGRATIONS)

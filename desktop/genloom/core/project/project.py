@@ -15,6 +15,7 @@ leaves a row without its whole file (at worst an unused file, which
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import time
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from genloom.core.project import tags as tag_sql
-from genloom.core.project.asset import ASSET_SELECT, Asset, asset_from_row
+from genloom.core.project.asset import ASSET_SELECT, Asset, assets_from_rows
 from genloom.core.project.asset_rows import (
     AssetRow,
     check_parents,
@@ -43,7 +44,13 @@ from genloom.core.project.errors import (
     ProjectNotFoundError,
     SchemaTooNewError,
 )
-from genloom.core.project.files import WRITE_PREFIX, fsync_dir, hash_file, normalise_suffix
+from genloom.core.project.files import (
+    WRITE_PREFIX,
+    fsync_dir,
+    hash_file,
+    make_fan_out,
+    normalise_suffix,
+)
 from genloom.core.project.incoming import Staged, stage
 from genloom.core.project.job import Job
 from genloom.core.project.jobs import JobQueue
@@ -111,6 +118,7 @@ class Project:
             raise DamagedProjectError(path, "genloom.db is missing but assets/ holds files")
         path.mkdir(parents=True, exist_ok=True)
         (path / "assets").mkdir(exist_ok=True)
+        make_fan_out(path / "assets")
         (path / "tmp").mkdir(exist_ok=True)
         db = Database(path / DB_NAME)
         try:
@@ -298,11 +306,16 @@ class Project:
         """The asset with this id; :class:`AssetNotFoundError` if there is none."""
         if not _is_row_id(asset_id):  # e.g. a 40-digit id typed by hand: SQLite cannot bind it
             raise AssetNotFoundError(asset_id, self.path)
-        row = self._db.connection().execute(ASSET_SELECT + " WHERE a.id = ?",
-                                            (asset_id,)).fetchone()
-        if row is None:
+        found = self._assets(ASSET_SELECT + " WHERE a.id = ?", (asset_id,))
+        if not found:
             raise AssetNotFoundError(asset_id, self.path)
-        return asset_from_row(row)
+        return found[0]
+
+    def _assets(self, sql: str, params: Sequence[Any]) -> list[Asset]:
+        """The assets of a query that selects :data:`ASSET_SELECT`'s columns, in order."""
+        cursor = self._db.connection().cursor()
+        cursor.row_factory = None  # plain tuples: a sqlite3.Row per row is not needed here
+        return assets_from_rows(cursor.execute(sql, params))
 
     def asset_path(self, asset: Asset | int) -> Path:
         """The absolute path of the asset's file, derived from its hash and suffix.
@@ -354,10 +367,9 @@ class Project:
         clause, params = query.where()
         if limit < 0 or offset < 0:
             raise ValueError(f"limit {limit} and offset {offset} must not be negative")
-        rows = self._db.connection().execute(
+        return self._assets(
             f"{ASSET_SELECT} {clause} ORDER BY {order_by(query.order)} LIMIT ? OFFSET ?",
             (*params, int(limit), int(offset)))
-        return [asset_from_row(row) for row in rows]
 
     def count_assets(self, where: AssetFilter | None = None, *, kind: str | None = None,
                      tag: str | None = None, min_rating: int | None = None,
@@ -379,28 +391,33 @@ class Project:
         match = fts_query(query)
         if not match:
             return []
-        rows = self._db.connection().execute(
-            f"""WITH hits AS (SELECT rowid AS id, rank FROM asset_search
-                               WHERE asset_search MATCH ? ORDER BY rank LIMIT ?)
-                {ASSET_SELECT} JOIN hits h ON h.id = a.id ORDER BY h.rank""",
-            (match, int(limit)))
-        return [asset_from_row(row) for row in rows]
+        # Two steps: the best ids from the index, then their rows by id, put in rank order
+        # here. One joined query made SQLite sort the joined rows, every column of them,
+        # by rank in a temporary b-tree.
+        ids = [row[0] for row in self._db.connection().execute(
+            "SELECT rowid FROM asset_search WHERE asset_search MATCH ? ORDER BY rank LIMIT ?",
+            (match, int(limit)))]
+        if not ids:
+            return []
+        found = {asset.id: asset for asset in self._assets(
+            f"{ASSET_SELECT} WHERE a.id IN (SELECT value FROM json_each(?))",
+            (json.dumps(ids),))}
+        # An id without a row: deleted between the two reads, so not shown.
+        return [found[asset_id] for asset_id in ids if asset_id in found]
 
     def parents(self, asset_id: int) -> list[Asset]:
         """The assets this one was made from, in the order they were given."""
         self.get_asset(asset_id)
-        rows = self._db.connection().execute(
+        return self._assets(
             f"{ASSET_SELECT} JOIN asset_parents p ON p.parent_id = a.id "
             "WHERE p.child_id = ? ORDER BY p.position", (asset_id,))
-        return [asset_from_row(row) for row in rows]
 
     def children(self, asset_id: int) -> list[Asset]:
         """The assets made from this one, oldest first."""
         self.get_asset(asset_id)
-        rows = self._db.connection().execute(
+        return self._assets(
             f"{ASSET_SELECT} JOIN asset_parents p ON p.child_id = a.id "
             "WHERE p.parent_id = ? ORDER BY a.created, a.id", (asset_id,))
-        return [asset_from_row(row) for row in rows]
 
     def all_tags(self) -> list[tuple[str, int]]:
         """Every tag in use and how many assets carry it, most used first."""
