@@ -12,14 +12,17 @@ import sys
 import time
 from pathlib import Path
 
-#: Other names a benchmark answers to (a branch's name for the benchmarks it added).
-ALIASES = {"evala": "bench_eval"}
+#: Other names for benchmarks (a branch's name for the benchmarks it added or owns).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "evala": ("bench_eval",),
+    "perfs": ("bench_store", "bench_gallery"),  # the store figures, and the gallery they feed
+}
 
 
 def main(argv: list[str]) -> int:
     here = Path(__file__).parent
     names = sorted(m.name for m in pkgutil.iter_modules([str(here)]) if m.name.startswith("bench_"))
-    argv = [ALIASES.get(n, n) for n in argv]
+    argv = [name for given in argv for name in ALIASES.get(given, (given,))]
     wanted = [n if n.startswith("bench_") else f"bench_{n}" for n in argv] or names
     unknown = sorted(set(wanted) - set(names))
     if unknown:

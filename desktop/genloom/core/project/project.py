@@ -400,7 +400,7 @@ class Project:
         if not ids:
             return []
         found = {asset.id: asset for asset in self._assets(
-            f"{ASSET_SELECT} WHERE a.id IN (SELECT value FROM json_each(?))",
+            f"{ASSET_SELECT} JOIN json_each(?) j ON a.id = j.value",
             (json.dumps(ids),))}
         # An id without a row: deleted between the two reads, so not shown.
         return [found[asset_id] for asset_id in ids if asset_id in found]
