@@ -197,7 +197,8 @@ class Project:
         and other entries unchanged for an hour.
         """
         folder = checked_inside(self.path, "tmp")  # never a link to somewhere else
-        folder.mkdir(exist_ok=True)
+        if not folder.is_dir():  # one stat; mkdir(exist_ok=True) fails, catches and stats
+            folder.mkdir(exist_ok=True)
         return folder
 
     def _meta(self, key: str) -> str | None:

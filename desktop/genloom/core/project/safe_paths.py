@@ -52,26 +52,28 @@ def checked_inside(root: Path, rel: str) -> Path:
     parts = rel.split("/")
     if rel.startswith("/") or any(part in ("", ".", "..") for part in parts):
         raise UnsafePathError(rel, "it is not a plain path inside the project")
-    current = root
+    # Joined as strings, not Paths: this runs several times for every asset added, and
+    # building a Path per component cost more than the lstat calls themselves.
+    current = os.fspath(root)
+    last = len(parts) - 1
     for index, part in enumerate(parts):
-        current = current / part
+        current = os.path.join(current, part)
         try:
             mode = os.lstat(current).st_mode
         except FileNotFoundError:
-            return root.joinpath(*parts)
+            break
         except OSError as exc:
-            raise UnsafePathError(current, f"it cannot be examined ({exc.strerror})") from None
+            raise UnsafePathError(Path(current), f"it cannot be examined ({exc.strerror})") from None
         if stat.S_ISLNK(mode):
-            raise UnsafePathError(current, f"it is a symbolic link to {_target(current)}")
-        last = index == len(parts) - 1
-        if not last and not stat.S_ISDIR(mode):
-            raise UnsafePathError(current, "it should be a folder but is not")
-        if last and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-            raise UnsafePathError(current, "it is not a regular file (a device, pipe or socket)")
-    return current
+            raise UnsafePathError(Path(current), f"it is a symbolic link to {_target(current)}")
+        if index < last and not stat.S_ISDIR(mode):
+            raise UnsafePathError(Path(current), "it should be a folder but is not")
+        if index == last and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            raise UnsafePathError(Path(current), "it is not a regular file (a device, pipe or socket)")
+    return root.joinpath(*parts)
 
 
-def _target(link: Path) -> str:
+def _target(link: str) -> str:
     try:
         return os.readlink(link)
     except OSError:
