@@ -63,35 +63,67 @@ SCHEDULER = dict(
 )
 
 
-def make_vae() -> AutoencoderKL:
-    """The autoencoder: two levels, so one 2x downsample (32 px -> 16 latents)."""
+def vae_channels_for(size: int) -> tuple[int, ...]:
+    """Default VAE widths: one level per 2x downsample, so every size gives 16x16 latents."""
+    return {32: (16, 32), 64: (16, 32, 64), 128: (32, 64, 64, 128)}.get(size, (16, 32))
+
+
+def make_vae(size: int = 32, channels: tuple[int, ...] | None = None) -> AutoencoderKL:
+    """The autoencoder: ``len(channels) - 1`` 2x downsamples (32 px -> 16 latents with two levels)."""
+    channels = channels or vae_channels_for(size)
     return AutoencoderKL(
         in_channels=3,
         out_channels=3,
-        down_block_types=("DownEncoderBlock2D", "DownEncoderBlock2D"),
-        up_block_types=("UpDecoderBlock2D", "UpDecoderBlock2D"),
-        block_out_channels=(16, 32),
+        down_block_types=("DownEncoderBlock2D",) * len(channels),
+        up_block_types=("UpDecoderBlock2D",) * len(channels),
+        block_out_channels=channels,
         layers_per_block=1,
         latent_channels=4,
         norm_num_groups=8,
-        sample_size=32,
+        sample_size=size,
     )
 
 
-def make_unet(cross_dim: int) -> UNet2DConditionModel:
-    """The denoiser on 4x16x16 latents, cross-attention at 8x8 and 4x4."""
+def make_unet(cross_dim: int, channels: tuple[int, ...] = (32, 64, 64), latent: int = 16) -> UNet2DConditionModel:
+    """The denoiser on 4 x latent x latent, cross-attention at the two lower levels."""
     return UNet2DConditionModel(
-        sample_size=16,
+        sample_size=latent,
         in_channels=4,
         out_channels=4,
         down_block_types=("DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"),
         up_block_types=("CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"),
-        block_out_channels=(32, 64, 64),
+        block_out_channels=channels,
         layers_per_block=1,
         cross_attention_dim=cross_dim,
         attention_head_dim=8,
         norm_num_groups=16,
     )
+
+
+def augment(x: torch.Tensor, flip_ok: torch.Tensor, g: torch.Generator, shift: int, jitter: float) -> torch.Tensor:
+    """Training-time augmentation of images in [-1, 1] on a white background (batched, seeded).
+
+    Mirrors where ``flip_ok`` allows (half the time), scales each channel's ink (distance from
+    white) by 1 +- ``jitter`` so white stays white and a red heart stays red, and moves the
+    picture by up to ``shift`` whole pixels over a white border (nearest-neighbour sampling of
+    an integer translation is exact).
+    """
+    b, _, h, w = x.shape
+    dev = x.device
+    flip = flip_ok & (torch.rand(b, generator=g, device=dev) < 0.5)
+    x = torch.where(flip[:, None, None, None], x.flip(-1), x)
+    gain = 1 + jitter * (2 * torch.rand(b, 3, 1, 1, generator=g, device=dev) - 1)
+    x = (1 - (1 - x) * gain).clamp(-1, 1)
+    if shift:
+        move = torch.randint(-shift, shift + 1, (b, 2), generator=g, device=dev).float()
+        theta = torch.zeros(b, 2, 3, device=dev)
+        theta[:, 0, 0] = theta[:, 1, 1] = 1
+        theta[:, 0, 2] = -2 * move[:, 0] / w
+        theta[:, 1, 2] = -2 * move[:, 1] / h
+        grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+        # Sample x - 1 (white is 0) with zero padding, so the uncovered border comes back white.
+        x = F.grid_sample(x - 1, grid, mode="nearest", padding_mode="zeros", align_corners=False) + 1
+    return x
 
 
 def make_text_encoder(tokenizer: CLIPTokenizer, width: int) -> CLIPTextModel:
@@ -136,6 +168,13 @@ class Budget:
 
     def spent(self) -> bool:
         return self.left() <= 0
+
+    def portion(self, share: float) -> Budget:
+        """A budget that ends after ``share`` of the time this one has left (a stage's part of the run)."""
+        part = Budget(None)
+        if self.deadline is not None:
+            part.deadline = time.time() + share * self.left()
+        return part
 
 
 def lr_at(step: int, total: int, peak: float, warmup: int = 200) -> float:
@@ -192,36 +231,56 @@ def make_optimizer(params: list[torch.nn.Parameter], lr: float, weight_decay: fl
     return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, fused=device.type == "cuda" or None)
 
 
-def train_vae(args: argparse.Namespace, images: torch.Tensor, budget: Budget) -> AutoencoderKL:
+def train_vae(args: argparse.Namespace, images: torch.Tensor, flip_ok: torch.Tensor, budget: Budget) -> AutoencoderKL:
     """Stage 1: fit the autoencoder; returns it (resumes or skips when done)."""
     if args.vae_from is not None:
         print(f"vae: reusing {args.vae_from}")
         return AutoencoderKL.from_pretrained(args.vae_from, local_files_only=True).to(args.device)
     torch.manual_seed(args.seed)
-    vae = make_vae().to(args.device)
+    vae = make_vae(images.shape[-1], args.vae_channels).to(args.device)
     opt = make_optimizer(list(vae.parameters()), args.vae_lr, 0.0, args.device)
     ckpt = Checkpoints(args.work, "vae")
     state = ckpt.load()
     start, elapsed0 = 0, 0.0
+    total = args.vae_steps
     if state is not None:
         vae.load_state_dict(state["model"])
         opt.load_state_dict(state["opt"])
         start, elapsed0 = int(state["step"]), float(state["elapsed"])
-    if start >= args.vae_steps:
+        total = int(state.get("total", total))  # a fitted schedule is kept on resume
+    if start >= total:
         return vae
+    # With --fit-to-budget the VAE gets --vae-share of the time left, its schedule fitted to it.
+    fit = args.fit_to_budget and budget.deadline is not None and state is None
+    if fit:
+        budget = budget.portion(args.vae_share)
+    fit_from, fit_at = 20, 60
     log = LossLog(args.work / "loss_vae.csv", start)
     print(f"vae: {sum(p.numel() for p in vae.parameters()) / 1e6:.2f}M params, from step {start}")
     t0, last_save, running = time.time(), time.time(), torch.zeros((), device=args.device)
     vae.train()
     for step, idx in batches(len(images), args.batch, args.seed, start, args.vae_steps):
+        if step >= total:
+            break
         if budget.spent():
             print(f"vae: time budget spent at step {step}; checkpointing", flush=True)
             ckpt.save({"model": vae.state_dict(), "opt": opt.state_dict(), "step": step,
-                       "elapsed": elapsed0 + time.time() - t0})
+                       "elapsed": elapsed0 + time.time() - t0, "total": total})
             break
+        if fit and step in (fit_from, fit_at) and args.device.type == "cuda":
+            torch.cuda.synchronize()
+        if fit and step == fit_from:
+            fit_t0 = time.time()
+        if fit and step == fit_at:
+            rate = (fit_at - fit_from) / (time.time() - fit_t0)
+            total = fitted_steps(step, rate, budget, args.vae_steps)
+            print(f"vae: {rate:.2f} steps/s, schedule fitted to {total} steps in {budget.left():.0f}s", flush=True)
         for group in opt.param_groups:
-            group["lr"] = lr_at(step, args.vae_steps, args.vae_lr)
-        x = images[idx.to(args.device)]
+            group["lr"] = lr_at(step, total, args.vae_lr)
+        idx = idx.to(args.device)
+        x = to_float(images[idx])
+        if args.augment:
+            x = augment(x, flip_ok[idx], step_rng(args.seed + 5, step, args.device), args.shift, args.jitter)
         with autocast(args.bf16, args.device):
             posterior = vae.encode(x).latent_dist
             z = posterior.mean + posterior.std * torch.randn(
@@ -241,21 +300,28 @@ def train_vae(args: argparse.Namespace, images: torch.Tensor, budget: Budget) ->
         if step % 25 == 0:
             log.add(step, loss.item(), elapsed)
         if step % 100 == 0:
-            print(f"vae step {step}/{args.vae_steps} loss {running.item():.4f} kl {kl.item():.1f} {elapsed:.0f}s",
+            print(f"vae step {step}/{total} loss {running.item():.4f} kl {kl.item():.1f} {elapsed:.0f}s",
                   flush=True)
-        if time.time() - last_save > args.save_every or step + 1 == args.vae_steps:
-            ckpt.save({"model": vae.state_dict(), "opt": opt.state_dict(), "step": step + 1, "elapsed": elapsed})
+        if time.time() - last_save > args.save_every or step + 1 == total:
+            ckpt.save({"model": vae.state_dict(), "opt": opt.state_dict(), "step": step + 1, "elapsed": elapsed,
+                       "total": total})
             last_save = time.time()
     return vae
 
 
+def to_float(images: torch.Tensor) -> torch.Tensor:
+    """uint8 (B,3,H,W) -> float in [-1, 1] (the set is kept as uint8: 4x less memory)."""
+    return images.float() / 127.5 - 1.0
+
+
 @torch.no_grad()
-def encode_all(vae: AutoencoderKL, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Latent means and standard deviations of every image (unscaled)."""
+def encode_all(vae: AutoencoderKL, images: torch.Tensor, mirror: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """Latent means and standard deviations of every image (unscaled), of its mirror image when asked."""
     vae.eval()
     means, stds = [], []
     for chunk in images.split(256):
-        dist = vae.encode(chunk).latent_dist
+        x = to_float(chunk)
+        dist = vae.encode(x.flip(-1) if mirror else x).latent_dist
         means.append(dist.mean)
         stds.append(dist.std)
     return torch.cat(means), torch.cat(stds)
@@ -273,20 +339,34 @@ def fitted_steps(step: int, rate: float, budget: Budget, cap: int) -> int:
 
 
 def train_unet(
-    args: argparse.Namespace, vae: AutoencoderKL, images: torch.Tensor, names: list[str], tokenizer: CLIPTokenizer,
-    budget: Budget,
+    args: argparse.Namespace, vae: AutoencoderKL, images: torch.Tensor, names: list[str], captions: list[str],
+    flip_ok: torch.Tensor, tokenizer: CLIPTokenizer, budget: Budget,
 ) -> tuple[UNet2DConditionModel, CLIPTextModel, float]:
-    """Stage 2: UNet + text encoder on cached latents; returns the EMA models and scale."""
+    """Stage 2: UNet + text encoder on cached latents; returns the EMA models and scale.
+
+    The latents of mirrored images are cached too (for the rows where ``flip_ok``); each
+    step uses one at random. Each sample's prompt is its caption or, with ``--name-prob``,
+    its bare name (what users type).
+    """
     device = args.device
     means, stds = encode_all(vae, images)
     scale = float(1.0 / means.std())
-    ids = tokenizer(names, padding="max_length", max_length=tokenizer.model_max_length, truncation=True,
-                    return_tensors="pt").input_ids.to(device)
+    if bool(flip_ok.any()):  # the mirrored latents double the cache, so only when some flip
+        flip_means, flip_stds = encode_all(vae, images, mirror=True)
+    else:
+        flip_means, flip_stds = means, stds
+
+    def tokenize(texts: list[str]) -> torch.Tensor:
+        return tokenizer(texts, padding="max_length", max_length=tokenizer.model_max_length, truncation=True,
+                         return_tensors="pt").input_ids.to(device)
+
+    ids = tokenize(names)
+    caption_ids = tokenize(captions)
     empty = tokenizer([""], padding="max_length", max_length=tokenizer.model_max_length,
                       return_tensors="pt").input_ids[0].to(device)
     torch.manual_seed(args.seed + 2)
     text = make_text_encoder(tokenizer, args.text_width)
-    unet = make_unet(args.text_width)
+    unet = make_unet(args.text_width, args.unet_channels, means.shape[-1])
     ema_unet, ema_text = copy.deepcopy(unet).to(device), copy.deepcopy(text).to(device)
     text, unet = text.to(device), unet.to(device)
     params = list(unet.parameters()) + list(text.parameters())
@@ -344,9 +424,14 @@ def train_unet(
         idx = idx.to(device)
         for group in opt.param_groups:
             group["lr"] = lr_at(step, total, args.unet_lr)
-        z = (means[idx] + stds[idx] * torch.randn(means[idx].shape, generator=g, device=device)) * scale
+        noise_z = torch.randn(means[idx].shape, generator=g, device=device)
+        z = (means[idx] + stds[idx] * noise_z) * scale
+        flip = (flip_ok[idx] & (torch.rand(len(idx), generator=g, device=device) < 0.5))[:, None, None, None]
         drop = torch.rand(len(idx), generator=g, device=device) < args.uncond_prob
-        tokens = torch.where(drop[:, None], empty, ids[idx])  # not a masked store, which syncs a GPU
+        use_name = torch.rand(len(idx), generator=g, device=device) < args.name_prob
+        prompt = torch.where(use_name[:, None], ids[idx], caption_ids[idx])
+        tokens = torch.where(drop[:, None], empty, prompt)  # not a masked store, which syncs a GPU
+        z = torch.where(flip, (flip_means[idx] + flip_stds[idx] * noise_z) * scale, z)
         noise = torch.randn(z.shape, generator=g, device=device)
         t = torch.randint(0, noise_sched.config.num_train_timesteps, (len(idx),), generator=g, device=device)
         noisy = noise_sched.add_noise(z, noise, t)
@@ -412,10 +497,19 @@ def load_archive(path: Path) -> dict[str, np.ndarray]:
         return {k: data[k] for k in data.files}
 
 
+def channels(text: str) -> tuple[int, ...]:
+    """'16,32,64' -> (16, 32, 64)."""
+    try:
+        return tuple(int(c) for c in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated widths like 16,32,64, got {text!r}") from None
+
+
 def parse_args() -> argparse.Namespace:
     """Command-line options (defaults are the settings of the shipped model)."""
     p = argparse.ArgumentParser(description="Train the bundled emoji latent diffusion model.")
-    p.add_argument("--data", type=Path, required=True, help="archive written by prepare_emoji.py (.npz or .npz.xz)")
+    p.add_argument("--data", type=Path, required=True,
+                   help="archive written by prepare_emoji.py or prepare_icons.py (.npz or .npz.xz)")
     p.add_argument("--work", type=Path, required=True, help="checkpoints and loss logs (outside the repo)")
     p.add_argument("--out", type=Path, required=True, help="model folder to write")
     p.add_argument("--curves", type=Path, default=Path(__file__).resolve().parent,
@@ -431,6 +525,16 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--unet-steps", type=int, default=3000)
     p.add_argument("--unet-lr", type=float, default=1e-3)
     p.add_argument("--text-width", type=int, default=128)
+    p.add_argument("--vae-channels", type=channels, default=None,
+                   help="VAE widths, one per level, e.g. 16,32,64 (default by image size: 16x16 latents)")
+    p.add_argument("--unet-channels", type=channels, default=(32, 64, 64), help="UNet widths of its three levels")
+    p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
+                   help="VAE-stage flips (where flip_ok), ink jitter and shifts; UNet-stage mirrored latents "
+                        "(default: on for prepare_icons.py archives)")
+    p.add_argument("--shift", type=int, default=3, help="largest augmentation shift in pixels")
+    p.add_argument("--jitter", type=float, default=0.12, help="ink gain jitter per channel")
+    p.add_argument("--name-prob", type=float, default=0.5,
+                   help="how often a sample is prompted with its bare name instead of its caption")
     p.add_argument("--max-tokens", type=int, default=24, help="tokenizer/text encoder length")
     p.add_argument("--uncond-prob", type=float, default=0.1)
     p.add_argument("--min-snr", type=float, default=5.0)
@@ -444,6 +548,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--fit-to-budget", action="store_true",
                    help="shorten the UNet schedule (--unet-steps is then the cap) to the steps that fit "
                         "--max-minutes, measured during the warm-up")
+    p.add_argument("--vae-share", type=float, default=0.25,
+                   help="with --fit-to-budget and a VAE to train: its share of the budget")
     p.add_argument("--vae-from", type=Path, default=None,
                    help="a trained VAE folder (diffusers AutoencoderKL) to reuse instead of stage 1")
     p.add_argument("--stage", choices=("all", "vae", "unet"), default="all")
@@ -463,18 +569,25 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     args.work.mkdir(parents=True, exist_ok=True)
     data = load_archive(args.data)
-    images = torch.from_numpy(data["images"]).permute(0, 3, 1, 2).float() / 127.5 - 1.0
-    images = images.to(args.device)  # 45 MB as float32: the whole set stays on the device
-    names = [str(n) for n in data["names"]]
+    # prepare_icons.py archives mark held-out names (never trained on) and where mirroring is allowed.
+    keep = data["split"] == "train" if "split" in data else np.ones(len(data["images"]), dtype=bool)
+    images = torch.from_numpy(data["images"][keep]).permute(0, 3, 1, 2).contiguous().to(args.device)
+    names = [str(n) for n in data["names"][keep]]
+    captions = [str(c) for c in data["captions"][keep]] if "captions" in data else names
+    flip_ok = torch.from_numpy(data["flip_ok"][keep] if "flip_ok" in data else np.zeros(len(names), dtype=bool))
+    flip_ok = flip_ok.to(args.device)
+    if args.augment is None:
+        args.augment = "flip_ok" in data
     where = torch.cuda.get_device_name(args.device) if use_cuda else f"cpu, {args.threads} threads"
-    print(f"{len(names)} emoji, {where}, bf16={args.bf16}, batch {args.batch}, budget {args.max_minutes} min")
-    vae = train_vae(args, images, budget)
+    print(f"{len(names)} images of {len(set(names))} names at {images.shape[-1]} px, {where}, bf16={args.bf16}, "
+          f"batch {args.batch}, augment={args.augment}, budget {args.max_minutes} min")
+    vae = train_vae(args, images, flip_ok, budget)
     if args.stage == "vae":
         return
     tok_dir = args.work / "tokenizer"
-    build_tokenizer(names, tok_dir, max_length=args.max_tokens)
+    build_tokenizer(sorted(set(names) | set(captions)), tok_dir, max_length=args.max_tokens)
     tokenizer = CLIPTokenizer.from_pretrained(tok_dir, local_files_only=True)
-    unet, text, scale = train_unet(args, vae, images, names, tokenizer, budget)
+    unet, text, scale = train_unet(args, vae, images, names, captions, flip_ok, tokenizer, budget)
     if args.stage == "all":
         export(args, vae, unet, text, tokenizer, scale)
 
