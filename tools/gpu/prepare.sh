@@ -16,6 +16,13 @@ if [ ! -f .gpu/image/emoji32.npz.xz ]; then
   $PY -c "import numpy as np; d = np.load('/tmp/emoji32.npz'); np.savez('/tmp/emoji32-plain.npz', **d)"
   xz -9e -c /tmp/emoji32-plain.npz > .gpu/image/emoji32.npz.xz
 fi
+# Image model v2 (tools/gpu/image_v2_run.sh): the emoji and icon set of prepare_icons.py
+# (needs its Debian packages; see that script), uncompressed then xz-compressed (~35 MB).
+if [ ! -f .gpu/image/icons64.npz.xz ]; then
+  [ -f /work/data/icons64.npz ] || $PY plugins/genloom_image/training/prepare_icons.py --out /work/data/icons64.npz
+  $PY -c "import numpy as np; d = np.load('/work/data/icons64.npz'); np.savez('/tmp/icons64-plain.npz', **d)"
+  xz -6 -T2 -c /tmp/icons64-plain.npz > .gpu/image/icons64.npz.xz
+fi
 # diffusers is not on the GPU image: carry the same version as the venv's (pure Python).
 VERSION=$($PY -c "import diffusers; print(diffusers.__version__)")
 python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 \

@@ -26,10 +26,12 @@ to 64 px (bilinear) before features and pixel distances are taken.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -194,6 +196,9 @@ def main() -> None:
     p.add_argument("--guidance", type=float, default=5.0)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--grid-captions", type=int, default=8)
+    p.add_argument("--cache", type=Path, default=None,
+                   help="folder for each model's scores and grid images; a later run with the same settings "
+                        "reuses them (so models can be added one at a time)")
     p.add_argument("--out-md", type=Path, required=True)
     p.add_argument("--out-png", type=Path, required=True)
     args = p.parse_args()
@@ -225,9 +230,18 @@ def main() -> None:
         real_row.append(data["images"][i])
     pictures: list[tuple[str, np.ndarray]] = [("real (held out)", np.stack(real_row))]
     for label, kind, folder in specs:
-        generate = (ldm_generator(folder, args.steps, args.guidance) if kind == "ldm"
-                    else family_generator(kind, folder))
-        row, images = score(label, kind, generate, feats, captions, real_features, args.diversity, args.seeds)
+        cached = args.cache / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', label)}.npz" if args.cache else None
+        if cached is not None and cached.exists():  # scored by an earlier run with the same settings
+            with np.load(cached) as f:
+                row, images = Row(**json.loads(str(f["row"]))), f["images"]
+            print(f"{label}: from {cached}")
+        else:
+            generate = (ldm_generator(folder, args.steps, args.guidance) if kind == "ldm"
+                        else family_generator(kind, folder))
+            row, images = score(label, kind, generate, feats, captions, real_features, args.diversity, args.seeds)
+            if cached is not None:
+                args.cache.mkdir(parents=True, exist_ok=True)
+                np.savez(cached, row=json.dumps(asdict(row)), images=images[: args.grid_captions])
         rows.append(row)
         pictures.append((label, images))
     args.out_md.write_text(markdown(rows, args, len(real)))
