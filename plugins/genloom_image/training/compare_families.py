@@ -109,9 +109,16 @@ def to64(images: np.ndarray) -> np.ndarray:
     return ((to_input(images).numpy() + 1) / 2).transpose(0, 2, 3, 1)  # type: ignore[attr-defined]
 
 
-def heldout_captions(data: dict[str, np.ndarray]) -> tuple[list[str], np.ndarray]:
-    """One caption per held-out name (its first colour rendering's, else its first), and the real images."""
-    held = np.flatnonzero(data["split"] == "heldout")
+def heldout_captions(data: dict[str, np.ndarray], subset: str = "all") -> tuple[list[str], np.ndarray]:
+    """One caption per held-out name (its first colour rendering's, else its first), and the real images.
+
+    ``subset`` 'emoji' or 'icons' keeps only those captions and images (for models trained on one kind).
+    """
+    held = data["split"] == "heldout"
+    if subset != "all":
+        is_emoji = np.char.find(data["captions"].astype(str), " emoji, ") >= 0
+        held &= is_emoji if subset == "emoji" else ~is_emoji
+    held = np.flatnonzero(held)
     chosen: dict[str, str] = {}
     for i in held:
         name, caption = str(data["names"][i]), str(data["captions"][i])
@@ -150,7 +157,7 @@ def score(label: str, kind: str, generate: Generate, feats: FeatureNet, captions
 def markdown(rows: list[Row], args: argparse.Namespace, n_real: int) -> str:
     """The results table with how it was measured."""
     lines = [
-        f"Held-out captions: {args.captions} (one image each, seed = position) vs {n_real} held-out real images; "
+        f"Held-out captions ({args.subset}): {args.captions} (one image each, seed = position) vs {n_real} held-out real images; "
         f"features: `features.py` network (128-d). Diversity: {args.diversity} held-out captions x {args.seeds} "
         f"seeds. Seed variety: {len(VARIETY_PROMPTS)} training prompts x {args.seeds} seeds. "
         f"Diffusion: {args.steps} Euler steps, guidance {args.guidance}. Time: CPU, {args.threads} threads, "
@@ -190,6 +197,8 @@ def main() -> None:
     p.add_argument("--features", type=Path, required=True, help="features.py network (.safetensors)")
     p.add_argument("--model", action="append", default=[], help="LABEL=KIND:FOLDER, KIND one of ldm, gan, vae")
     p.add_argument("--captions", type=int, default=200)
+    p.add_argument("--subset", choices=("all", "emoji", "icons"), default="all",
+                   help="held-out captions of one kind only (every model must know the caption words)")
     p.add_argument("--diversity", type=int, default=20)
     p.add_argument("--seeds", type=int, default=4)
     p.add_argument("--steps", type=int, default=25)
@@ -216,10 +225,14 @@ def main() -> None:
     with np.load(args.data) as f:
         data = {k: f[k] for k in f.files}
     feats = FeatureNet.load(args.features)
-    captions, real = heldout_captions(data)
+    captions, real = heldout_captions(data, args.subset)
     captions = captions[: args.captions]
     real_features = feats.features(real)
-    train_idx = np.random.default_rng(0).choice(np.flatnonzero(data["split"] == "train"), len(captions), False)
+    pool = np.flatnonzero(data["split"] == "train")
+    if args.subset != "all":
+        is_emoji = np.char.find(data["captions"][pool].astype(str), " emoji, ") >= 0
+        pool = pool[is_emoji if args.subset == "emoji" else ~is_emoji]
+    train_idx = np.random.default_rng(0).choice(pool, len(captions), False)
     baseline = feats.features(data["images"][train_idx])
     rows = [Row("real (train split)", "data", frechet_distance(real_features, baseline),
                 *precision_recall(real_features, baseline), float("nan"), float("nan"), float("nan"), float("nan"))]
