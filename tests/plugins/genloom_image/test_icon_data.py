@@ -182,3 +182,22 @@ def test_the_feature_network_learns_categories_and_round_trips(training, tmp_pat
     loaded = FeatureNet.load(tmp_path / "f.safetensors")
     assert loaded.labels == net.labels
     assert np.allclose(loaded.features(images[:4]), net.features(images[:4]))
+
+
+def test_the_comparison_uses_one_colour_caption_per_held_out_name(training):
+    from compare_families import heldout_captions
+
+    data = {
+        "captions": np.array(["cat emoji, cat, black line art", "cat emoji, cat", "dog emoji, dog",
+                              "folder icon, places", "tree emoji, plant"]),
+        "names": np.array(["cat", "cat", "dog", "folder", "tree"]),
+        "split": np.array(["heldout", "heldout", "heldout", "heldout", "train"]),
+        "images": np.arange(5)[:, None],
+    }
+    captions, real = heldout_captions(data)
+    assert sorted(captions) == ["cat emoji, cat", "dog emoji, dog", "folder icon, places"]
+    assert sorted(real[:, 0]) == [0, 1, 2, 3]
+    emoji, real_emoji = heldout_captions(data, "emoji")
+    assert sorted(emoji) == ["cat emoji, cat", "dog emoji, dog"] and sorted(real_emoji[:, 0]) == [0, 1, 2]
+    icons, _ = heldout_captions(data, "icons")
+    assert icons == ["folder icon, places"]
