@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from genloom.cli import main as codes
@@ -102,6 +103,8 @@ def _toggle(settings: Settings, args: argparse.Namespace) -> int:
 def generators(args: argparse.Namespace) -> int:
     if getattr(args, "no_load", False) and not args.generator:
         return _declared_generators(args)
+    if not args.generator and not args.json and _confirmed_generators(args):
+        return codes.EXIT_OK
     manager = load_plugins(load_settings())
     if args.generator:
         spec = manager.generator(args.generator)
@@ -125,7 +128,27 @@ def generators(args: argparse.Namespace) -> int:
         return codes.EXIT_OK
     for spec in sorted(specs, key=lambda s: (s.modality, s.id)):
         print(f"{spec.id:<32} {spec.modality:<6} {spec.title}")
+    for record in manager.failed():  # listed as unavailable, as `genloom plugins` lists them
+        declared = ", ".join(g["id"] for g in record.declared) or "not known (no manifest)"
+        print(f"genloom: plugin {record.name} failed to load; its generators are unavailable: "
+              f"{declared}; `genloom plugins` shows why", file=sys.stderr)
     return codes.EXIT_OK
+
+
+def _confirmed_generators(args: argparse.Namespace) -> bool:
+    """List the generators from the plugins' manifests when core confirms each manifest
+    matches its code (a clean load of the same files before); False when it cannot, and
+    the plugins must be imported."""
+    from genloom.core.plugins import PluginConfig, PluginManager
+
+    records = PluginManager(PluginConfig.from_settings(load_settings())).survey_confirmed()
+    if records is None:
+        return False
+    declared = [g for r in records if r.status != "disabled" for g in r.declared
+                if not args.modality or g["modality"] == args.modality]
+    for item in sorted(declared, key=lambda g: (g["modality"], g["id"])):
+        print(f"{item['id']:<32} {item['modality']:<6} {item['title']}")
+    return True
 
 
 def _declared_generators(args: argparse.Namespace) -> int:

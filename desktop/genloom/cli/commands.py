@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 from collections.abc import Callable
+from typing import Any, cast
 
 
 def row_id(text: str) -> int:
@@ -85,6 +86,44 @@ def _plugin_install_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--index-url", default="", metavar="URL", help="the package index to use")
     group.add_argument("--no-build-isolation", action="store_true",
                        help="build a project folder with the build tools already installed (offline)")
+
+
+class _OneCommand:
+    """Stands in for the subparsers action and builds only the parser of ``wanted``.
+
+    Parsing a command needs only its own parser; building all seventy-odd (with their
+    four hundred arguments) costs more than Python's own start-up.
+    """
+
+    def __init__(self, sub: argparse._SubParsersAction[argparse.ArgumentParser], wanted: str) -> None:
+        self.sub, self.wanted, self.found = sub, wanted, False
+
+    def add_parser(self, name: str, **kwargs: Any) -> Any:
+        if name == self.wanted or self.wanted in kwargs.get("aliases", ()):
+            self.found = True
+            return self.sub.add_parser(name, **kwargs)
+        return _NotBuilt()
+
+
+class _NotBuilt:
+    """The parser of a command not asked for: every call on it does nothing."""
+
+    def __getattr__(self, name: str) -> Callable[..., _NotBuilt]:
+        return self._nothing
+
+    def _nothing(self, *args: Any, **kwargs: Any) -> _NotBuilt:
+        return self
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], only: str | None = None) -> bool:
+    """Add the commands to ``sub``: all of them, or (``only``) just the one of that name;
+    False when there is no command called ``only`` (nothing was added then)."""
+    if only is None:
+        register_all(sub)
+        return True
+    one = _OneCommand(sub, only)
+    register_all(cast("argparse._SubParsersAction[argparse.ArgumentParser]", one))
+    return one.found
 
 
 def register_all(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

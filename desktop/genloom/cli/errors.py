@@ -23,20 +23,6 @@ def _on_sigterm(_signum: int, _frame: Any) -> None:
 
 
 def run_handler(args: argparse.Namespace) -> int:
-    from genloom.core.boards.errors import BoardError
-    from genloom.core.conversations.errors import ConversationError
-    from genloom.core.models import ModelNotFoundError
-    from genloom.core.plugins import UnknownGeneratorError, UnknownPluginError
-    from genloom.core.project import (
-        AssetNotFoundError,
-        JobNotFoundError,
-        JobStateError,
-        ProjectError,
-        ProjectNotFoundError,
-    )
-    from genloom.core.settings import SettingsError
-    from genloom.sdk.errors import GenloomError
-
     try:
         signal.signal(signal.SIGTERM, _on_sigterm)
     except ValueError:
@@ -56,36 +42,64 @@ def run_handler(args: argparse.Namespace) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return codes.EXIT_OK
-    except (ProjectNotFoundError, AssetNotFoundError, JobNotFoundError, UnknownGeneratorError, UnknownPluginError,
-            ModelNotFoundError) as exc:
+    except Exception as exc:
+        code = exit_code_for(exc)
+        if code is None:
+            raise
+        return code
+
+
+def exit_code_for(exc: Exception) -> int | None:
+    """Say ``exc`` and return the exit code it means; None for an error that is a bug.
+
+    The error classes are imported here, once an error happened, not before every command:
+    they bring most of core with them (projects, boards, models), which a command such as
+    ``genloom generators`` never needs.
+    """
+    from genloom.core.boards.errors import BoardError
+    from genloom.core.conversations.errors import ConversationError
+    from genloom.core.models import ModelNotFoundError
+    from genloom.core.plugins import UnknownGeneratorError, UnknownPluginError
+    from genloom.core.project import (
+        AssetNotFoundError,
+        JobNotFoundError,
+        JobStateError,
+        ProjectError,
+        ProjectNotFoundError,
+    )
+    from genloom.core.settings import SettingsError
+    from genloom.sdk.errors import GenloomError
+
+    if isinstance(exc, (ProjectNotFoundError, AssetNotFoundError, JobNotFoundError, UnknownGeneratorError,
+                        UnknownPluginError, ModelNotFoundError)):
         say(exc)
         return codes.EXIT_NOT_FOUND
-    except JobStateError as exc:
+    if isinstance(exc, JobStateError):
         say(exc)
         return codes.EXIT_USAGE
-    except BoardError as exc:  # a board, shot or take not found; a script that cannot be read
+    if isinstance(exc, (BoardError, ConversationError)):
+        # a board, shot, take, conversation or message not found; a script that cannot be
+        # read; a turn refused
         say(exc)
         return codes.EXIT_NOT_FOUND if isinstance(exc, LookupError) else codes.EXIT_USAGE
-    except ConversationError as exc:  # a conversation or message not found; a turn refused
-        say(exc)
-        return codes.EXIT_NOT_FOUND if isinstance(exc, LookupError) else codes.EXIT_USAGE
-    except ProjectError as exc:  # newer schema, damaged database or file, a link out
+    if isinstance(exc, ProjectError):  # newer schema, damaged database or file, a link out
         say(exc)
         return codes.EXIT_PROJECT
-    except sqlite3.OperationalError as exc:
+    if isinstance(exc, sqlite3.OperationalError):
         if "locked" in str(exc) or "busy" in str(exc):
             say(f"the project database is busy: another process has held its write lock "
-                 f"for longer than the wait allows ({exc}); try the command again")
+                f"for longer than the wait allows ({exc}); try the command again")
         else:
             say(f"the project database cannot be used: {exc}")
         return codes.EXIT_PROJECT
-    except sqlite3.DatabaseError as exc:
+    if isinstance(exc, sqlite3.DatabaseError):
         say(f"the project database is damaged: {exc}; run `genloom project check`, or "
-             "restore genloom.db from a backup")
+            "restore genloom.db from a backup")
         return codes.EXIT_PROJECT
-    except (GenloomError, SettingsError, ValueError) as exc:
+    if isinstance(exc, (GenloomError, SettingsError, ValueError)):
         say(exc)
         return codes.EXIT_USAGE
+    return None
 
 
 def say(exc: BaseException | str) -> None:

@@ -43,7 +43,9 @@ def exit_codes_text() -> str:
     return "exit codes:\n" + "\n".join(f"  {code:<5} {meaning}" for code, meaning in EXIT_CODES)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; with ``command``, only that command's parser is built
+    (all of them when there is no such command, so the usage error lists them)."""
     from genloom.cli import commands
 
     parser = argparse.ArgumentParser(
@@ -54,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"genloom {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.register_all(sub)
+    if not commands.register(sub, only=command):
+        commands.register(sub)
     return parser
 
 
@@ -63,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv in (["--version"], ["-V"]):
         print(f"genloom {__version__}")
         return EXIT_OK
-    parser = build_parser()
+    parser = build_parser(argv[0] if argv and not argv[0].startswith("-") else None)
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help()

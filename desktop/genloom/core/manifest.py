@@ -101,7 +101,7 @@ def check_generator_id(generator_id: str, plugin: str) -> str | None:
     The rules: lower case and dotted, and prefixed by the plugin's name and a dot, so a
     plugin cannot register generators under another plugin's name.
     """
-    from genloom.sdk.spec import ID_PATTERN
+    from genloom.sdk.names import ID_PATTERN
 
     if not ID_PATTERN.match(generator_id):
         return f"generator id {generator_id!r} must be dotted lower case, like '{plugin}.text_to_image'"
@@ -151,7 +151,7 @@ def read_manifest(file: Path) -> PluginManifest:
         problem = check_generator_id(gen.id, name)
         if problem:
             raise ManifestError(f"{file}: {where}: {problem}")
-        from genloom.sdk.spec import MODALITIES
+        from genloom.sdk.names import MODALITIES
 
         if gen.modality not in MODALITIES:
             raise ManifestError(f"{file}: {where}: modality {gen.modality!r} is not one of "

@@ -36,8 +36,6 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-import pluggy
-
 from genloom.core.manifest import (
     ManifestError,
     PluginManifest,
@@ -47,14 +45,22 @@ from genloom.core.manifest import (
     manifest_mismatches,
     read_manifest,
 )
-from genloom.sdk import API_VERSION, hookspecs
+from genloom.core.plugin_index import (
+    PluginIndex,
+    fingerprint_base,
+    manifest_is_enough,
+    plugin_fingerprint,
+)
+from genloom.sdk import API_VERSION
 from genloom.sdk.errors import GenloomError, Remedy
-from genloom.sdk.metrics import MetricSpec
-from genloom.sdk.models import BundledModel, ModelMatch
-from genloom.sdk.spec import GeneratorSpec
 
 if TYPE_CHECKING:
+    import pluggy
+
     from genloom.core.settings import Settings
+    from genloom.sdk.metrics import MetricSpec
+    from genloom.sdk.models import BundledModel, ModelMatch
+    from genloom.sdk.spec import GeneratorSpec
 
 ENTRY_POINT_GROUP = "genloom.plugins"
 #: Drop-in plugins are imported under this package prefix, so a plugin file
@@ -98,6 +104,9 @@ class PluginConfig:
     #: Why each folder of ``plugin_dirs`` is searched ("user plugins folder",
     #: "settings.plugin_dirs", "GENLOOM_PLUGIN_PATH"), for the trace.
     dir_origins: dict[str, str] = field(default_factory=dict)
+    #: Keep and use the machine's plugin index (:mod:`genloom.core.plugin_index`): the app's
+    #: own configuration does; a test's or a tool's explicit one leaves the data folder alone.
+    use_index: bool = False
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> PluginConfig:
@@ -120,12 +129,12 @@ class PluginConfig:
                 origins.setdefault(folder, "GENLOOM_PLUGIN_PATH")
         disabled += [n.strip() for n in os.environ.get("GENLOOM_DISABLE_PLUGINS", "").split(",") if n.strip()]
         return cls(entry_points=True, plugin_dirs=list(origins), disabled=sorted(set(disabled)),
-                   dir_origins=origins)
+                   dir_origins=origins, use_index=True)
 
     def to_dict(self) -> dict[str, Any]:
         return {"entry_points": self.entry_points, "plugin_dirs": list(self.plugin_dirs),
                 "modules": list(self.modules), "disabled": list(self.disabled),
-                "dir_origins": dict(self.dir_origins)}
+                "dir_origins": dict(self.dir_origins), "use_index": self.use_index}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PluginConfig:
@@ -214,8 +223,6 @@ class PluginManager:
 
     def __init__(self, config: PluginConfig | None = None) -> None:
         self.config = config or PluginConfig()
-        self.pm = pluggy.PluginManager("genloom")
-        self.pm.add_hookspecs(hookspecs)
         self.plugins: dict[str, PluginRecord] = {}
         self.generators: dict[str, GeneratorSpec] = {}
         self.models: dict[str, BundledModel] = {}
@@ -223,6 +230,21 @@ class PluginManager:
         #: Evaluation metrics the plugins offer (core's own: :meth:`all_metrics`).
         self.metrics: dict[str, MetricSpec] = {}
         self._loaded = False
+        self._index: PluginIndex | None = None
+        #: Each plugin's fingerprint (see plugin_index), for those with a manifest.
+        self._fingerprints: dict[str, str] = {}
+
+    @functools.cached_property
+    def pm(self) -> pluggy.PluginManager:
+        """pluggy's manager, made when a plugin is first registered: listing from
+        manifests (:meth:`survey`) needs neither pluggy nor the hook specifications."""
+        import pluggy
+
+        from genloom.sdk import hookspecs
+
+        pm = pluggy.PluginManager("genloom")
+        pm.add_hookspecs(hookspecs)
+        return pm
 
     # -- loading -----------------------------------------------------------------
 
@@ -232,6 +254,7 @@ class PluginManager:
             return self
         self._loaded = True
         self._discover(load=True)
+        self._remember_clean_loads()
         return self
 
     def survey(self) -> list[PluginRecord]:
@@ -244,10 +267,51 @@ class PluginManager:
             return list(self.plugins.values())
         return list(self._discover(load=False).values())
 
+    def survey_confirmed(self) -> list[PluginRecord] | None:
+        """:meth:`survey`, when every plugin not disabled may be listed from its manifest
+        (:func:`~genloom.core.plugin_index.manifest_is_enough`: a clean load of the same code
+        in the same environment); None when some plugin must be imported to know what it
+        offers (no manifest, a change since, or it failed or warned last time)."""
+        records = self.survey()
+        if not self.config.use_index:
+            return None
+        index = self._plugin_index()
+        for record in records:
+            if record.status == "disabled":
+                continue
+            fingerprint = self._fingerprints.get(record.name)
+            if record.status != "not loaded" or not manifest_is_enough(index, record.name, fingerprint):
+                return None
+        return records
+
+    def _plugin_index(self) -> PluginIndex:
+        if self._index is None:
+            self._index = PluginIndex.default()
+        return self._index
+
+    def _remember_clean_loads(self) -> None:
+        """Record in the index which plugins loaded cleanly, for :meth:`survey_confirmed`."""
+        if not self.config.use_index:
+            return
+        index = self._plugin_index()
+        for key, record in self.plugins.items():
+            if record.status == "disabled":
+                continue
+            declared = sorted(g["id"] for g in record.declared)
+            clean = (record.status == "loaded" and record.manifest and not record.warnings
+                     and sorted(record.generators) == declared)
+            fingerprint = self._fingerprints.get(key)
+            if clean and fingerprint is not None:
+                index.verdicts[key] = fingerprint
+            else:
+                index.verdicts.pop(key, None)
+        index.save()
+
     def _discover(self, load: bool) -> dict[str, PluginRecord]:
         records = self.plugins if load else {}
         trace = self.trace if load else []
         disabled = set(self.config.disabled)
+        base = fingerprint_base() if self.config.use_index else ""
         for order, candidate in enumerate(self._candidates(), start=1):
             step = TraceStep(order, candidate.name, candidate.source, candidate.location, candidate.origin,
                              "loaded", distribution=candidate.distribution)
@@ -269,6 +333,10 @@ class PluginManager:
                                   distribution=candidate.distribution, origin=candidate.origin)
             records[candidate.name] = record
             manifest = self._read_manifest(candidate, record)
+            if manifest is not None and base:
+                code = Path(candidate.location) if candidate.source == "folder" else manifest.folder
+                self._fingerprints[candidate.name] = plugin_fingerprint(
+                    base, code, [manifest.model_path(m) for m in manifest.models])
             if candidate.name in disabled:
                 record.status = "disabled"
                 step.outcome, step.reason = "disabled", "named in the disabled plugins"
@@ -357,6 +425,8 @@ class PluginManager:
 
     def _check_hook_names(self, name: str, module: ModuleType) -> None:
         """A misspelt hook would silently never be called: refuse it, naming the close match."""
+        from genloom.sdk import hookspecs
+
         known = [n for n in dir(hookspecs) if n.startswith("genloom_")]
         for attr in dir(module):
             if not attr.startswith("genloom_") or attr in known:
@@ -368,6 +438,8 @@ class PluginManager:
             raise PluginFailure(f"{attr} is not a Genloom hook{hint}")
 
     def _collect_generators(self, name: str, record: PluginRecord) -> list[GeneratorSpec]:
+        from genloom.sdk.spec import GeneratorSpec
+
         result = self._call_one(name, "genloom_register_generators")
         specs = _as_list(result, GeneratorSpec, "genloom_register_generators", "GeneratorSpec")
         seen: set[str] = set()
@@ -387,6 +459,8 @@ class PluginManager:
         return out
 
     def _collect_models(self, name: str) -> list[BundledModel]:
+        from genloom.sdk.models import BundledModel
+
         result = self._call_one(name, "genloom_register_models")
         models = _as_list(result, BundledModel, "genloom_register_models", "BundledModel")
         for model in models:
@@ -400,6 +474,8 @@ class PluginManager:
         return models
 
     def _collect_metrics(self, name: str) -> list[MetricSpec]:
+        from genloom.sdk.metrics import MetricSpec
+
         result = self._call_one(name, "genloom_register_metrics")
         metrics = _as_list(result, MetricSpec, "genloom_register_metrics", "MetricSpec")
         seen: set[str] = set()
@@ -442,7 +518,7 @@ class PluginManager:
 
     def _candidates(self) -> Iterable[_Candidate]:
         if self.config.entry_points:
-            yield from _entry_point_candidates()
+            yield from _entry_point_candidates(self._plugin_index() if self.config.use_index else None)
         for folder in self.config.plugin_dirs:
             origin = self.config.dir_origins.get(folder, "plugin folder")
             yield from _folder_candidates(Path(folder), f"{origin} {folder}")
@@ -498,6 +574,8 @@ class PluginManager:
         A plugin whose hook raises is skipped, and the error is added to its
         record's warnings; the other plugins' answers are still returned.
         """
+        from genloom.sdk.models import ModelMatch
+
         self.load()
         matches: list[tuple[str, ModelMatch]] = []
         for name, record in self.plugins.items():
@@ -552,17 +630,32 @@ class UnknownPluginError(GenloomError, KeyError):
         return str(self.args[0])
 
 
-def _entry_point_candidates() -> Iterable[_Candidate]:
-    from importlib.metadata import entry_points
+def _entry_point_candidates(index: PluginIndex | None = None) -> Iterable[_Candidate]:
+    """The entry point plugins: from ``index`` while the installed distributions are
+    unchanged (reading every distribution's metadata is most of a listing's time)."""
+    if index is not None:
+        found = index.plugin_entry_points(ENTRY_POINT_GROUP)
+        index.save()
+    else:
+        from importlib.metadata import entry_points
 
-    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-        dist = getattr(ep, "dist", None)
-        distribution = dist.name if dist is not None else ""
+        found = [{"name": ep.name, "value": ep.value,
+                  "distribution": ep.dist.name if getattr(ep, "dist", None) is not None else "",
+                  "version": ep.dist.version if getattr(ep, "dist", None) is not None else ""}
+                 for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name)]
+    for ep in found:
         yield _Candidate(
-            name=ep.name, source="entry point", location=ep.value, load=ep.load,
-            version=dist.version if dist is not None else "", distribution=distribution,
-            origin=f"entry point of {distribution or 'an unknown distribution'}",
+            name=ep["name"], source="entry point", location=ep["value"],
+            load=functools.partial(_load_entry_point, ep["name"], ep["value"]),
+            version=ep["version"], distribution=ep["distribution"],
+            origin=f"entry point of {ep['distribution'] or 'an unknown distribution'}",
         )
+
+
+def _load_entry_point(name: str, value: str) -> Any:
+    from importlib.metadata import EntryPoint
+
+    return EntryPoint(name=name, value=value, group=ENTRY_POINT_GROUP).load()
 
 
 def _folder_candidates(folder: Path, origin: str) -> Iterable[_Candidate]:

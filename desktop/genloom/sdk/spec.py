@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from genloom.sdk.errors import InputError, ParameterError
+from genloom.sdk.names import ID_PATTERN, MODALITIES
 from genloom.sdk.params import Param
 
 if TYPE_CHECKING:
@@ -15,9 +15,6 @@ if TYPE_CHECKING:
 
 __all__ = ["COUNT_MAX", "DEVICE_TYPES", "MODALITIES", "SEED_MAX", "GeneratorSpec", "InputSpec",
            "check_count", "check_seed"]
-
-#: The five kinds of media Genloom generates and stores.
-MODALITIES: tuple[str, ...] = ("text", "image", "audio", "video", "code")
 
 #: Device types a generator may support, in the order "auto" prefers them.
 DEVICE_TYPES: tuple[str, ...] = ("cuda", "mps", "cpu")
@@ -31,9 +28,6 @@ COUNT_MAX: int = 1000
 
 #: The most seeds a batching generator may take in one run (``GeneratorSpec.batch_size``).
 BATCH_MAX: int = 64
-
-#: The form of a generator id: dotted lower case, ``<plugin>.<generator>``. Since API 1.2.
-ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_-]*)+$")
 
 
 @dataclass(frozen=True)
