@@ -172,3 +172,40 @@ def test_generators_no_load_lists_what_manifests_declare(genloom):
     assert "procedural.pattern" in out and "keepsmod.echo" not in out  # keepsmod has no manifest
     data = json.loads(genloom("generators", "--no-load", "--modality", "image", "--json").stdout)
     assert {g["id"] for g in data} == {"procedural.pattern"}
+
+
+def _marked_copy(tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of shipsmodel that leaves a mark each time it is imported."""
+    folder = tmp_path / "plugins"
+    shutil.copytree(SDK_PLUGINS / "shipsmodel", folder / "shipsmodel")
+    init = folder / "shipsmodel" / "__init__.py"
+    mark = tmp_path / "imported"
+    init.write_text(init.read_text(encoding="utf-8")
+                    + f"\nwith open({str(mark)!r}, 'a') as _mark:\n    _mark.write('x')\n", encoding="utf-8")
+    return folder, mark
+
+
+def test_generators_lists_from_manifests_once_a_load_confirmed_them(genloom, tmp_path):
+    folder, mark = _marked_copy(tmp_path)
+    first = genloom("generators", plugin_path=(folder,)).stdout
+    assert mark.read_text() == "x"  # the first listing imports the plugin
+    second = genloom("generators", plugin_path=(folder,)).stdout
+    assert second == first and "shipsmodel.lookup                text   Lookup" in second
+    assert mark.read_text() == "x"  # the second lists from the confirmed manifest
+    genloom("generators", "--json", plugin_path=(folder,))  # parameters: only the code knows them
+    assert mark.read_text() == "xx"
+    init = folder / "shipsmodel" / "__init__.py"
+    init.write_text(init.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    assert genloom("generators", plugin_path=(folder,)).stdout == first
+    assert mark.read_text() == "xxx"  # changed code is imported again
+
+
+def test_generators_reports_a_broken_plugin_every_time(genloom, tmp_path):
+    folder = tmp_path / "plugins"
+    shutil.copytree(SDK_PLUGINS / "shipsmodel", folder / "shipsmodel")
+    (folder / "shipsmodel" / "__init__.py").write_text("raise ImportError('broken on purpose')\n")
+    for _ in range(2):
+        result = genloom("generators", plugin_path=(folder,))
+        assert "shipsmodel.lookup" not in result.stdout
+        assert ("plugin shipsmodel failed to load; its generators are unavailable: shipsmodel.lookup, "
+                "shipsmodel.plain") in result.stderr

@@ -1,0 +1,126 @@
+"""The plugin index (genloom.core.plugin_index): cached entry points, and when a plugin's
+manifest may stand for its code in a listing. Real plugin folders, real imports."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import pytest
+
+from genloom.core import paths
+from genloom.core.plugin_index import INDEX_FILE, PluginIndex, environment_stamp
+from genloom.core.plugins import ENTRY_POINT_GROUP, PluginConfig, PluginManager
+
+SDK_PLUGINS = Path(__file__).resolve().parents[1] / "fixtures" / "sdk_plugins"
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """A plugin folder holding a copy of the ``shipsmodel`` test plugin (with a manifest)."""
+    plugins = tmp_path / "plugins"
+    shutil.copytree(SDK_PLUGINS / "shipsmodel", plugins / "shipsmodel")
+    return plugins
+
+
+def manager(folder: Path, *, use_index: bool = True) -> PluginManager:
+    """A fresh manager, as each new process has, over ``folder`` only."""
+    return PluginManager(PluginConfig(entry_points=False, plugin_dirs=[str(folder)], use_index=use_index))
+
+
+def test_a_listing_is_confirmed_only_after_a_clean_load_of_the_same_code(folder):
+    assert manager(folder).survey_confirmed() is None  # never loaded: its code is unknown
+    loaded = manager(folder).load()
+    assert loaded.plugins["shipsmodel"].status == "loaded"
+    records = manager(folder).survey_confirmed()
+    assert records is not None
+    assert [g["id"] for g in records[0].declared] == ["shipsmodel.lookup", "shipsmodel.plain"]
+
+
+def test_a_changed_code_file_needs_the_import_again(folder):
+    manager(folder).load()
+    init = folder / "shipsmodel" / "__init__.py"
+    init.write_text(init.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    assert manager(folder).survey_confirmed() is None
+    manager(folder).load()
+    assert manager(folder).survey_confirmed() is not None
+
+
+def test_a_removed_bundled_model_needs_the_import_again(folder):
+    manager(folder).load()
+    shutil.rmtree(folder / "shipsmodel" / "models" / "voice")
+    assert manager(folder).survey_confirmed() is None
+    loaded = manager(folder).load()
+    assert loaded.plugins["shipsmodel"].status == "failed"  # the load says why
+    assert manager(folder).survey_confirmed() is None
+
+
+def test_a_plugin_whose_import_fails_is_never_listed_from_its_manifest(folder):
+    (folder / "shipsmodel" / "__init__.py").write_text("raise ImportError('broken on purpose')\n")
+    for _ in range(2):
+        loaded = manager(folder).load()
+        assert loaded.plugins["shipsmodel"].status == "failed"
+        assert manager(folder).survey_confirmed() is None
+
+
+def test_a_manifest_that_disagrees_with_the_code_is_not_enough(folder):
+    manifest = folder / "shipsmodel" / "genloom-plugin.toml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace('title = "Plain"', 'title = "Other"'),
+                        encoding="utf-8")
+    loaded = manager(folder).load()
+    assert any("title" in w for w in loaded.plugins["shipsmodel"].warnings)
+    assert manager(folder).survey_confirmed() is None
+
+
+def test_a_plugin_without_a_manifest_needs_its_import(tmp_path):
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    shutil.copy(SDK_PLUGINS / "keepsmod.py", folder / "keepsmod.py")
+    manager(folder).load()
+    assert manager(folder).survey_confirmed() is None
+
+
+def test_a_disabled_plugin_does_not_stop_a_confirmed_listing(folder, tmp_path):
+    shutil.copy(SDK_PLUGINS / "keepsmod.py", folder / "keepsmod.py")  # no manifest
+    config = PluginConfig(entry_points=False, plugin_dirs=[str(folder)], disabled=["keepsmod"], use_index=True)
+    PluginManager(config).load()
+    records = PluginManager(config).survey_confirmed()
+    assert records is not None
+    assert {r.name: r.status for r in records} == {"keepsmod": "disabled", "shipsmodel": "not loaded"}
+
+
+def test_a_manager_without_the_index_neither_writes_nor_uses_it(folder):
+    manager(folder, use_index=False).load()
+    assert not (paths.data_dir() / INDEX_FILE).exists()
+    assert manager(folder, use_index=False).survey_confirmed() is None
+
+
+def test_entry_points_are_read_again_only_when_the_environment_changed(genloom_home):
+    file = paths.data_dir() / INDEX_FILE
+    real = sorted(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP))
+    assert [e["name"] for e in PluginIndex(file).read().plugin_entry_points(ENTRY_POINT_GROUP)] == real
+    # A stored list under the current stamp is used as it is (nothing is read)...
+    stored = [{"name": "stored", "value": "nowhere.plugin", "distribution": "d", "version": "1"}]
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text(json.dumps({"format": 1, "stamp": environment_stamp(), "entry_points": stored,
+                                "verdicts": {}}), encoding="utf-8")
+    assert PluginIndex(file).read().plugin_entry_points(ENTRY_POINT_GROUP) == stored
+    # ...and one under another stamp (something was installed since) is read afresh.
+    file.write_text(json.dumps({"format": 1, "stamp": "other", "entry_points": stored,
+                                "verdicts": {"stored": "x"}}), encoding="utf-8")
+    index = PluginIndex(file).read()
+    assert [e["name"] for e in index.plugin_entry_points(ENTRY_POINT_GROUP)] == real
+    assert index.verdicts == {}
+
+
+@pytest.mark.parametrize("content", ["{not json", "[]", '{"format": 99, "stamp": "x"}'])
+def test_a_damaged_or_foreign_index_is_ignored_and_replaced(folder, content):
+    file = paths.data_dir() / INDEX_FILE
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text(content, encoding="utf-8")
+    assert manager(folder).survey_confirmed() is None
+    manager(folder).load()
+    assert json.loads(file.read_text(encoding="utf-8"))["format"] == 1
+    assert manager(folder).survey_confirmed() is not None
