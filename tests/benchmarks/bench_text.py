@@ -6,7 +6,9 @@ For each bundled model (``text.fortune-llama``, ``code.stdlib-llama``), in one p
 - *plugin vs generate*: ``generator.run`` in-process (streaming through the
   ``TokenStream``, stop/cancel criteria, progress reports, output building) against
   ``model.generate`` on the same loaded model with the same prompt and settings and no
-  streamer. Greedy, and sampled with the same seed, so both make the same tokens.
+  streamer. Greedy, and sampled with the same seed, so both make the same tokens: the
+  generator's defaults that choose tokens (repetition penalty 1.1; for code, no repeated
+  8-token run) are given to ``generate`` as well.
   Goal: the plugin reaches at least 0.95 of generate's tokens per second (ratio <= 1.05).
   Both make exactly ``NEW_TOKENS`` tokens (end-of-text is disabled in both).
 - *onnx vs torch*: the plugin's ONNX Runtime loop (KV cache) against its torch backend,
@@ -130,7 +132,12 @@ def _bench_model(module: str, generator_id: str, model_id: str, prompt: str) -> 
                   "token_healing": False, **sampling}
         output = _plugin_run(spec, generator, ref, params, 5, out_dir)
         tokens = output.metadata["generated_tokens"]
+        # The generator's own defaults that change which tokens come out go to generate too:
+        # the code generators never repeat an 8-token run (no_repeat_ngram_size 8, against
+        # loops in code), which made "same text: False" when the baseline went without it.
+        ngram = spec.validate_params(params).get("no_repeat_ngram_size", 0)
         kwargs: dict[str, Any] = {"max_new_tokens": NEW_TOKENS, "repetition_penalty": 1.1,
+                                  "no_repeat_ngram_size": ngram or None,
                                   "eos_token_id": eos, "pad_token_id": eos[0],
                                   "attention_mask": torch.ones_like(ids)}
         if sampling["temperature"] == 0.0:
