@@ -124,3 +124,15 @@ def test_a_damaged_or_foreign_index_is_ignored_and_replaced(folder, content):
     manager(folder).load()
     assert json.loads(file.read_text(encoding="utf-8"))["format"] == 1
     assert manager(folder).survey_confirmed() is not None
+
+
+def test_the_stamp_changes_with_installed_distributions_only(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(tmp_path))
+    before = environment_stamp()
+    (tmp_path / "notes.txt").write_text("not a distribution")  # e.g. the current folder
+    assert environment_stamp() == before
+    (tmp_path / "newpkg-1.0.dist-info").mkdir()  # what installing a distribution adds
+    installed = environment_stamp()
+    assert installed != before
+    (tmp_path / "newpkg-1.0.dist-info").rename(tmp_path / "newpkg-1.1.dist-info")  # an upgrade
+    assert environment_stamp() not in (before, installed)

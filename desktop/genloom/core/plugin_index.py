@@ -5,9 +5,9 @@ Two things are slow to learn and rarely change: the ``genloom.plugins`` entry po
 files) and whether a plugin's code registers what its manifest declares (only importing
 it tells). Both are kept in ``plugin-index.json`` in the data folder:
 
-- the entry points, with the *environment stamp* they were read under: the interpreter,
-  ``sys.path`` and the modification time of every folder on it (installing, upgrading or
-  removing a distribution adds or removes a folder in site-packages, which changes it);
+- the entry points, with the *environment stamp* they were read under: the interpreter
+  and every distribution's metadata folder on ``sys.path`` with its modification time
+  (installing, upgrading or removing a distribution adds, renames or rewrites one);
 - for each plugin whose last load was clean (loaded, no warning, the generators the code
   registered exactly those its manifest declares), the *fingerprint* of what that load
   depended on: the environment stamp, the plugin API's own files, and the size and
@@ -44,13 +44,28 @@ _CODE_SUFFIXES = (".py", ".toml")
 
 
 def environment_stamp() -> str:
-    """A hash of what decides which distributions (and so which entry points) are installed."""
-    parts = [sys.executable, sys.version, *sys.path]
+    """A hash of the installed distributions: for each folder on ``sys.path`` that holds
+    any, their ``*.dist-info`` / ``*.egg-info`` names and modification times.
+
+    Installing, upgrading or removing a distribution adds, renames or rewrites one of those
+    folders; other changes to a folder on the path (the current folder, when ``python -m``
+    put it there) leave the stamp alone, and so does running from another folder.
+    """
+    parts = [sys.executable, sys.version]
     for entry in sys.path:
         try:
-            parts.append(f"{os.stat(entry or '.').st_mtime_ns}")
-        except OSError:
-            parts.append("-")
+            names = sorted(n for n in os.listdir(entry or ".") if n.endswith((".dist-info", ".egg-info")))
+        except OSError:  # a missing folder, or a zip file (its own time stands for it)
+            try:
+                parts.append(f"{entry} {os.stat(entry).st_mtime_ns}")
+            except OSError:
+                pass
+            continue
+        for name in names:
+            try:
+                parts.append(f"{entry} {name} {os.stat(os.path.join(entry or '.', name)).st_mtime_ns}")
+            except OSError:
+                continue
     return _digest(parts)
 
 
