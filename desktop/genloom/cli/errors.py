@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import sqlite3
 import sys
 from typing import Any
 
@@ -56,6 +55,8 @@ def exit_code_for(exc: Exception) -> int | None:
     they bring most of core with them (projects, boards, models), which a command such as
     ``genloom generators`` never needs.
     """
+    import sqlite3
+
     from genloom.core.boards.errors import BoardError
     from genloom.core.conversations.errors import ConversationError
     from genloom.core.models import ModelNotFoundError

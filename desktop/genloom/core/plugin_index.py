@@ -28,7 +28,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -182,6 +181,8 @@ class PluginIndex:
                 "verdicts": dict(sorted(self.verdicts.items()))}
         if data == self._saved:
             return
+        import tempfile  # only when it changed: a listing that changes nothing never needs it
+
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".plugin-index-", dir=self.file.parent)
