@@ -6,7 +6,8 @@ read, nothing unpickled. The plugin's ``genloom_identify_model`` hook calls
 
 Kinds returned (what the image generators list in ``model_kinds``):
 ``"diffusers"`` (a pipeline folder), ``"sd-checkpoint"`` (a single-file
-Stable Diffusion family checkpoint), ``"vae"`` and ``"lora"``.
+Stable Diffusion family checkpoint), ``"vae"`` and ``"lora"``; the GAN and VAE folders
+(``"icon-gan"``, ``"icon-vae"``) are recognised by :mod:`genloom_image.families`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from genloom.sdk.formats import ModelFormatError, read_json_config, read_safetensors_header
 from genloom.sdk.models import ModelMatch
+from genloom_image.families import identify_family_folder
 
 __all__ = [
     "DIFFUSERS_IMAGE_PIPELINES",
@@ -72,7 +74,7 @@ def identify_image_model(path: Path) -> ModelMatch | None:
     """The first of the image recognisers that recognises ``path``, or None."""
     path = Path(path)
     if path.is_dir():
-        return identify_diffusers_folder(path)
+        return identify_diffusers_folder(path) or identify_family_folder(path)
     if path.suffix.lower() not in (".safetensors", ".sft"):
         return None
     return identify_lora(path) or identify_checkpoint(path)

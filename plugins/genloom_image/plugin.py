@@ -3,7 +3,10 @@
 Generators ``image.text_to_image``, ``image.image_to_image``, ``image.inpaint`` and
 ``image.variations`` run diffusers pipelines: the bundled ``image.emoji-ldm-32`` (a tiny
 Stable Diffusion trained on Noto Color Emoji) or the user's own diffusers folders and
-single-file SD 1.x/2.x/SDXL checkpoints, with LoRAs.
+single-file SD 1.x/2.x/SDXL checkpoints, with LoRAs. ``image.gan`` (a conditional GAN),
+``image.vae`` and ``image.vae_interpolate`` (a conditional VAE) run the bundled
+``image.icon-gan-64`` and ``image.icon-vae-64`` or a user's folder of the same format
+(see family_specs.py).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from genloom.sdk import BundledModel, GeneratorSpec, InputSpec, ModelMatch, hookimpl
+from genloom_image.family_specs import family_models, family_specs
 from genloom_image.identify import identify_image_model
 from genloom_image.image_params import (
     advanced_params,
@@ -89,11 +93,16 @@ def genloom_register_generators() -> list[GeneratorSpec]:
               (*prompt_params(), strength_param(0.45, title="Variation strength"), *sampling_params(),
                *size_params(), *advanced_params()),
               (IMAGE_INPUT,)),
+        *family_specs(),
     ]
 
 
 @hookimpl
 def genloom_register_models() -> list[BundledModel]:
+    return [*_diffusion_models(), *family_models(MODELS_DIR)]
+
+
+def _diffusion_models() -> list[BundledModel]:
     return [BundledModel(
         id=BUNDLED_ID, kind="diffusers", path=MODELS_DIR / "emoji-ldm-32",
         title="Emoji LDM 32px (bundled)", architecture="SD 1.x (tiny)",

@@ -1,0 +1,66 @@
+"""Export a GAN or VAE folder's networks to ONNX.
+
+    python -m genloom_image.family_export MODEL_DIR [--out MODEL_DIR/onnx] [--opset 17]
+
+Writes ``generator.onnx`` (GAN) or ``encoder.onnx`` and ``decoder.onnx`` (VAE), float32
+with a dynamic batch. Inputs: ``latent`` ``(B, latent_dim)`` and ``words`` ``(B,
+vocabulary)`` give ``image`` ``(B, 3, S, S)`` in [0, 1]; the encoder takes ``image`` and
+gives the latent ``mean``. For a user's folder, ``--out`` is the folder the plugin's error
+names in Genloom's own data, so nothing is written into the model's folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from genloom_image.families import ONNX_FILES, read_config
+
+
+def export(model_dir: Path, out_dir: Path | None = None, opset: int = 17) -> list[Path]:
+    """Export the folder's networks; returns the files written (each replaced atomically)."""
+    import os
+
+    import torch
+
+    from genloom_image.family_nets import EncoderMean
+    from genloom_image.family_runtime import FamilyRunner
+
+    model_dir = Path(model_dir)
+    config = read_config(model_dir)
+    out_dir = Path(out_dir) if out_dir is not None else model_dir / "onnx"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    net = FamilyRunner(model_dir, "torch", "cpu", config=config)._net
+    size, words = config.image_size, len(config.vocabulary)
+    decoder_args = (torch.randn(2, config.latent_dim), torch.rand(2, words))
+    decoder_io = (["latent", "words"], ["image"], {"latent": {0: "batch"}, "words": {0: "batch"},
+                                                   "image": {0: "batch"}})
+    jobs = [(net.decoder, decoder_args, decoder_io)]
+    if config.family == "icon-vae":
+        jobs.insert(0, (EncoderMean(net.encoder), (torch.rand(2, 3, size, size),),
+                        (["image"], ["mean"], {"image": {0: "batch"}, "mean": {0: "batch"}})))
+    written = []
+    for (module, args, (inputs, outputs, axes)), name in zip(jobs, ONNX_FILES[config.family], strict=True):
+        path = out_dir / name
+        partial = path.with_name(f".{name}.partial")
+        with torch.no_grad():
+            torch.onnx.export(module.eval(), args, str(partial), input_names=inputs, output_names=outputs,
+                              dynamic_axes=axes, opset_version=opset, dynamo=False)
+        os.replace(partial, path)
+        written.append(path)
+    return written
+
+
+def main() -> None:
+    """Command line: export one model folder."""
+    parser = argparse.ArgumentParser(description="Export a Genloom GAN or VAE folder to ONNX.")
+    parser.add_argument("model_dir", type=Path)
+    parser.add_argument("--out", type=Path, default=None, help="default: MODEL_DIR/onnx")
+    parser.add_argument("--opset", type=int, default=17)
+    args = parser.parse_args()
+    for path in export(args.model_dir, args.out, args.opset):
+        print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+
+
+if __name__ == "__main__":
+    main()
