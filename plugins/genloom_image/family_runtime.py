@@ -86,6 +86,12 @@ class FamilyRunner:
         except Exception as exc:  # safetensors raises its own error types for damaged files
             raise ModelFormatError(f"{self.folder / WEIGHTS} cannot be read: {exc}") from exc
         net = build(self.config)
+        expected = net.state_dict()
+        wrong = [f"{k} {list(v.shape)} (config.json makes {list(expected[k].shape)})"
+                 for k, v in state.items() if k in expected and v.shape != expected[k].shape]
+        if wrong:
+            raise ModelFormatError(f"{self.folder / WEIGHTS} does not fit config.json: "
+                                   f"{'; '.join(wrong[:3])}{'; ...' if len(wrong) > 3 else ''}")
         missing, unexpected = net.load_state_dict(state, strict=False)
         if missing or unexpected:
             raise ModelFormatError(
