@@ -33,8 +33,10 @@ class FamilyGenerator:
         from genloom.sdk.formats import ModelFormatError
         from genloom_image.family_runtime import FamilyRunner
 
-        if model is None or not model.path:
-            raise InputError(f"the {self.family} generators need a model folder; none was given")
+        if model is None:  # as the diffusion generators: no model means the bundled one
+            from genloom_image.family_specs import bundled_ref
+
+            model = bundled_ref(self.family)
         folder = Path(model.path)
         config = read_config(folder)
         if config.family != self.family:

@@ -12,12 +12,14 @@ from genloom.sdk import (
     GeneratorSpec,
     InputSpec,
     IntParam,
+    ModelRef,
     Param,
     StringParam,
 )
 from genloom_image.families import GAN_KIND, VAE_KIND
 
 GAN_ID, VAE_ID = "image.icon-gan-64", "image.icon-vae-64"
+MODELS_DIR = Path(__file__).resolve().parent / "models"
 DEVICES = ("cuda", "mps", "cpu")
 BACKENDS = ("torch", "onnxruntime")
 MODES = ("slerp", "lerp")
@@ -110,3 +112,9 @@ def family_models(models_dir: Path) -> list[BundledModel]:
                      description="A small conditional VAE that samples 64x64 icons from captions and "
                                  "interpolates between two images; see MODEL_CARD.md."),
     ]
+
+
+def bundled_ref(kind: str) -> ModelRef:
+    """The bundled model of ``kind`` ("icon-gan" or "icon-vae"), for a generator given no model."""
+    (model,) = [m for m in family_models(MODELS_DIR) if m.kind == kind]
+    return model.to_ref()

@@ -263,10 +263,13 @@ class GeneratePanel(QWidget):
         project = self.projects.project
         asset = project.get_asset(asset_id)
         if self.form is not None:
-            for role, picker in self.form.inputs.items():
-                if picker.kind == asset.kind:
-                    self.form.set_input(role, asset_id)
-                    return
+            # The first empty slot of the asset's kind, else the first of that kind: two images in
+            # a row fill both slots of a two-image generator (interpolation) instead of one twice.
+            slots = [role for role, picker in self.form.inputs.items() if picker.kind == asset.kind]
+            empty = [role for role in slots if self.form.inputs[role].asset_id is None]
+            if slots:
+                self.form.set_input((empty or slots)[0], asset_id)
+                return
         if asset.kind in ("text", "code") and self.form is not None and self.form.prompt_field():
             text = project.asset_path(asset).read_text(encoding="utf-8", errors="replace")
             self.form.set_values({self.form.prompt_field(): text})

@@ -41,15 +41,16 @@ from genloom_image.family_nets import Critic, Decoder, Encoder
 SAMPLE_SEEDS = list(range(8))
 
 
-def load_data(path: Path) -> tuple[np.ndarray, list[str], list[str]]:
-    """Training images and captions, and held-out captions (for the sample grid)."""
+def load_data(path: Path) -> tuple[np.ndarray, list[str], list[str], np.ndarray]:
+    """Training images, captions and whether each may be mirrored; held-out captions (for the grid)."""
     with np.load(path, allow_pickle=False) as data:
         images = data["images"]
         captions = [str(c) for c in (data["captions"] if "captions" in data else data["names"])]
         split = [str(s) for s in data["split"]] if "split" in data else ["train"] * len(captions)
+        flip_ok = data["flip_ok"] if "flip_ok" in data else np.zeros(len(captions), dtype=bool)
     train = [i for i, s in enumerate(split) if s == "train"]
     heldout = [c for c, s in zip(captions, split, strict=True) if s != "train"]
-    return images[train], [captions[i] for i in train], heldout
+    return images[train], [captions[i] for i in train], heldout, flip_ok[train]
 
 
 def build_vocabulary(captions: list[str], min_count: int, limit: int) -> list[str]:
@@ -139,7 +140,7 @@ def main() -> None:  # noqa: C901, PLR0915 (one training loop, read top to botto
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
-    images, captions, heldout = load_data(args.data)
+    images, captions, heldout, flip_ok = load_data(args.data)
     args.work.mkdir(parents=True, exist_ok=True)
     checkpoint_path = args.work / "checkpoint.pt"
     resumed: dict[str, Any] | None = None
@@ -208,7 +209,10 @@ def main() -> None:  # noqa: C901, PLR0915 (one training loop, read top to botto
     spent_before = seconds
     while spent_before + (time.monotonic() - start) < budget and (not args.max_steps or step < args.max_steps):
         rows = rng.integers(0, len(x_all), args.batch)
-        x = (x_all[rows].float() / 255.0).to(device)
+        x = x_all[rows].float() / 255.0
+        # Mirror half of the images whose meaning a mirror keeps (the data's flip_ok: not arrows, not text).
+        flip = torch.from_numpy(flip_ok[rows] & (rng.random(len(rows)) < 0.5))
+        x = torch.where(flip[:, None, None, None], x.flip(3), x).to(device)
         bags = bag_batch(words, rows, len(vocabulary), 0.1 if args.family == "gan" else 0.2, rng).to(device)
         if args.family == "gan":
             z = torch.randn(args.batch, config.latent_dim, device=device)
@@ -226,7 +230,7 @@ def main() -> None:  # noqa: C901, PLR0915 (one training loop, read top to botto
                 decay = min(0.999, (1 + step) / (10 + step))
                 for e, p in zip(ema.parameters(), decoder.parameters(), strict=True):
                     e.lerp_(p, 1 - decay)
-            a, b = float(d_loss), float(g_loss)
+            a, b = d_loss.item(), g_loss.item()
         else:
             mean, logvar = encoder(x)
             z = mean + torch.randn_like(mean) * torch.exp(0.5 * logvar)
@@ -238,7 +242,7 @@ def main() -> None:  # noqa: C901, PLR0915 (one training loop, read top to botto
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            a, b = float(rec), float(kl)
+            a, b = rec.item(), kl.item()
         step += 1
         seconds = spent_before + (time.monotonic() - start)
         if step % 20 == 0:
