@@ -23,8 +23,8 @@ MODELS_DIR = Path(__file__).resolve().parent / "models"
 DEVICES = ("cuda", "mps", "cpu")
 BACKENDS = ("torch", "onnxruntime")
 MODES = ("slerp", "lerp")
-_LICENCE = ("Weights Apache-2.0, trained on the icons64 set (emoji and icon themes under their own "
-            "licences, listed in MODEL_CARD.md)")
+_LICENCE = ("Genloom's own weights, trained on emoji and icon artwork under Apache-2.0, CC-BY-SA-4.0, "
+            "CC-BY-SA-3.0/LGPL-3, LGPL-3+ and public-domain terms; see MODEL_CARD.md")
 
 
 def _gan() -> object:

@@ -154,7 +154,7 @@ def main() -> None:  # noqa: C901, PLR0915 (one training loop, read top to botto
         "genloom_model": f"icon-{args.family}", "format_version": FORMAT_VERSION,
         "image_size": int(images.shape[1]), "latent_dim": args.latent, "embed_dim": args.embed,
         "channels": [int(c) for c in args.channels.split(",")], "vocabulary": vocabulary,
-        "licence": "weights: Apache-2.0; training data: see MODEL_CARD.md",
+        "licence": "see MODEL_CARD.md (trained on artwork under its own licences)",
     }
     config = parse_config(raw)
     words = bags_for(config, captions)
