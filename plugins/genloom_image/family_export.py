@@ -23,7 +23,7 @@ def export(model_dir: Path, out_dir: Path | None = None, opset: int = 17) -> lis
 
     import torch
 
-    from genloom_image.family_nets import EncoderMean
+    from genloom_image.family_nets import nets
     from genloom_image.family_runtime import FamilyRunner
 
     model_dir = Path(model_dir)
@@ -37,7 +37,7 @@ def export(model_dir: Path, out_dir: Path | None = None, opset: int = 17) -> lis
                                                    "image": {0: "batch"}})
     jobs = [(net.decoder, decoder_args, decoder_io)]
     if config.family == "icon-vae":
-        jobs.insert(0, (EncoderMean(net.encoder), (torch.rand(2, 3, size, size),),
+        jobs.insert(0, (nets().EncoderMean(net.encoder), (torch.rand(2, 3, size, size),),
                         (["image"], ["mean"], {"image": {0: "batch"}, "mean": {0: "batch"}})))
     written = []
     for (module, args, (inputs, outputs, axes)), name in zip(jobs, ONNX_FILES[config.family], strict=True):

@@ -36,7 +36,7 @@ import torch
 import torch.nn.functional as F  # noqa: N812 (the usual name)
 
 from genloom_image.families import FORMAT_VERSION, parse_config, words_of
-from genloom_image.family_nets import Critic, Decoder, Encoder
+from genloom_image.family_nets import nets as network_classes
 
 SAMPLE_SEEDS = list(range(8))
 
@@ -161,6 +161,8 @@ def main() -> None:  # noqa: C901, PLR0915 (one training loop, read top to botto
     device = "cuda" if torch.cuda.is_available() else "cpu"
     x_all = torch.from_numpy(images).permute(0, 3, 1, 2).contiguous()  # uint8, scaled per batch
 
+    classes = network_classes()
+    Decoder, Encoder, Critic = classes.Decoder, classes.Encoder, classes.Critic  # noqa: N806 (classes)
     decoder = Decoder(config).to(device)
     if args.family == "gan":
         critic = Critic(config).to(device)
