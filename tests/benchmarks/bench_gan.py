@@ -92,7 +92,7 @@ def main() -> None:
 
     ldm_spec, ldm = loaded("image.text_to_image")
     gan_s, ldm_s = _alternate(runner(gan_spec, gan, prompt="red heart"),
-                              runner(ldm_spec, ldm, prompt="red heart", steps=25), rounds=3)
+                              runner(ldm_spec, ldm, prompt="red heart", steps=25), rounds=1)
     report("one GAN image (64px, one pass)", gan_s, "one LDM image (32px, 25 steps)", ldm_s)
     for generator in (gan, vae, ldm):
         generator.unload()

@@ -51,3 +51,7 @@ def test_gan_and_vae_generate_then_interpolate_between_their_images(qtbot, windo
         assert img.size == (5 * 64, 64)
     assert sorted(p.id for p in window.project.parents(strip.id)) == sorted([gan.id, vae.id])
     qtbot.waitUntil(lambda: window.gallery.model.total() == 3, timeout=TIMEOUT)
+    window.inspector.show_asset(strip.id)  # the strip opens in the image viewer, whole
+    viewer = window.inspector.viewer()
+    assert type(viewer).__name__ == "ImageViewer"
+    assert (viewer.pixmap().width(), viewer.pixmap().height()) == (5 * 64, 64)
