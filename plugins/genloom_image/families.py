@@ -65,12 +65,14 @@ class FamilyConfig:
     def kind(self) -> str:
         return FAMILIES[self.family][0]
 
-    def bag_of_words(self, captions: Sequence[str], param: str = "prompt") -> tuple[Any, list[list[str]]]:
+    def bag_of_words(self, captions: Sequence[str], param: str = "prompt", strict: bool = True
+                     ) -> tuple[Any, list[list[str]]]:
         """``(bags, ignored)``: a ``(len(captions), len(vocabulary))`` float32 array, and the
         unknown words left out of each caption. An empty caption is an all-zero bag (the
         unconditioned model, which training sees for a share of the images).
 
-        :raises ParameterError: a caption has words but none the model knows.
+        :raises ParameterError: a caption has words but none the model knows (with ``strict``;
+            without, such a caption gets the empty bag, as a script scoring many captions wants).
         """
         import numpy as np
 
@@ -81,7 +83,7 @@ class FamilyConfig:
             words = words_of(caption)
             known = [index[w] for w in words if w in index]
             unknown = sorted({w for w in words if w not in index})
-            if words and not known:
+            if words and not known and strict:
                 raise ParameterError(
                     param, caption,
                     f"has no word this model knows (unknown: {', '.join(unknown[:12])}"

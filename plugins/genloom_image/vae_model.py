@@ -48,10 +48,13 @@ class VaeModel:
         self.runner = runner
         self.config = runner.config
 
-    def __call__(self, captions: Sequence[str], seeds: Sequence[int], temperature: float = 1.0) -> Any:
+    def __call__(self, captions: Sequence[str], seeds: Sequence[int], temperature: float = 1.0,
+                 strict: bool = True) -> Any:
+        """One image per (caption, seed); ``strict=False`` decodes a caption with no known word
+        without a caption instead of raising ParameterError."""
         if len(captions) != len(seeds):
             raise ValueError(f"{len(captions)} captions but {len(seeds)} seeds: give one caption per seed")
-        bags, _ = self.config.bag_of_words(list(captions))
+        bags, _ = self.config.bag_of_words(list(captions), strict=strict)
         return to_uint8(self.runner.decode(latents(seeds, self.config.latent_dim, temperature), bags))
 
     def encode(self, images: Any) -> Any:

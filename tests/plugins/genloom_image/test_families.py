@@ -204,6 +204,9 @@ def test_the_python_api_the_families_comparison_calls(tiny_gan, tiny_vae):
     images = gan(["red heart", "cat"], [1, 2])
     assert images.shape == (2, 16, 16, 3) and images.dtype == np.uint8
     assert np.array_equal(gan(["cat"], [2])[0], images[1])  # a seed's image does not depend on its batch
+    with pytest.raises(ParameterError):
+        gan(["zebra"], [1])
+    assert np.array_equal(gan(["zebra"], [1], strict=False), gan([""], [1]))  # scoring scripts: no caption
     vae = vae_model.load(tiny_vae.path, backend="onnxruntime")
     assert vae(["star"], [4]).shape == (1, 16, 16, 3)
     assert vae.interpolate(images[0], images[1], 6).shape == (6, 16, 16, 3)
