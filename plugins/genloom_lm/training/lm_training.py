@@ -65,6 +65,7 @@ class TrainConfig:
     sample_max_new_tokens: int = 60
     extra_card: str = ""
     hardware: str = ""
+    init_from: Path | None = None  # a model folder to continue training (same tokenizer)
     best_step: int = 0
     best_loss: float = math.inf
     history: list[dict[str, Any]] = field(default_factory=list)
@@ -239,8 +240,11 @@ def _evaluate(model: LlamaForCausalLM, stream: torch.Tensor, cfg: TrainConfig) -
 
 
 def build_model(cfg: TrainConfig, tokenizer: PreTrainedTokenizerFast) -> LlamaForCausalLM:
-    """A small Llama: tied embeddings, SwiGLU width ~2.75x, RoPE, context ``seq_len``."""
+    """A small Llama: tied embeddings, SwiGLU width ~2.75x, RoPE, context ``seq_len``;
+    or, with ``cfg.init_from``, that folder's model in fp32 (a warm start)."""
     torch.manual_seed(cfg.seed)
+    if cfg.init_from is not None:
+        return LlamaForCausalLM.from_pretrained(cfg.init_from, dtype=torch.float32)
     config = LlamaConfig(
         vocab_size=len(tokenizer), hidden_size=cfg.hidden,
         intermediate_size=int(cfg.hidden * 2.75) // 16 * 16,

@@ -1,0 +1,1 @@
+"""A small function-completion benchmark for code models (see ``runner``)."""

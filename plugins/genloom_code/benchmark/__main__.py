@@ -1,0 +1,5 @@
+"""``python -m genloom_code.benchmark``: see ``runner``."""
+
+from genloom_code.benchmark.runner import main
+
+main()

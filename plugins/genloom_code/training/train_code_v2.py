@@ -1,0 +1,202 @@
+"""Train Code v2: a Llama-style code model on the CPython stdlib plus permissive PyPI code.
+
+Plain script (not part of the plugin package). Data: the stdlib as
+``train_stdlib.py`` reads it, plus the files ``build_code_corpus.py`` took from
+permissively licensed PyPI packages (its manifest, ``code_v2_corpus.json``, lists every
+package, version and licence). Documents, fill-in-the-middle examples (StarCoder PSM
+order) and the training loop are those of ``train_stdlib.py`` and
+``plugins/genloom_lm/training/lm_training.py``: fixed seeds, resumable checkpoints, a time
+budget, the weights of the best held-out loss, a model card with samples.
+
+Two presets:
+
+- ``--preset gpu``: a new byte-level BPE tokenizer (12,288 tokens) trained on the whole
+  corpus and a ~23M-parameter model (10 layers, hidden 384, context 512) trained from
+  scratch for 7 minutes on one CUDA GPU (see ``tools/gpu/code_v2_run.sh``).
+- ``--preset cpu``: the fallback for two CPU cores. A model trained from scratch in an
+  hour there sees ~2M tokens, which earlier taught a 3M model almost nothing, so this
+  preset continues training the bundled ``stdlib-llama`` (its tokenizer and shape, a
+  lower learning rate) on the broader corpus for the time budget instead.
+
+Any flag overrides its preset. Prepare on the development machine (needs the PyPI
+corpus) and train anywhere from the prepared folder::
+
+    python plugins/genloom_code/training/train_code_v2.py --preset gpu \\
+        --pypi-corpus /work/ckpt/pypi-corpus.jsonl.xz --ckpt-dir D --prepare-only
+    python plugins/genloom_code/training/train_code_v2.py --preset gpu --ckpt-dir D --out M
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import lzma
+import os
+import random
+import shutil
+import sys
+import sysconfig
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parents[1] / "genloom_lm" / "training"))
+
+from lm_training import (  # noqa: E402
+    TrainConfig,
+    add_preset_arguments,
+    cpu_has_native_bf16,
+    hardware_name,
+    load_tokenizer,
+    parse_with_preset,
+    pick_device,
+    prepared_corpus,
+    train_byte_bpe,
+    train_language_model,
+)
+from train_stdlib import (  # noqa: E402
+    EOS,
+    FIM_MIDDLE,
+    FIM_PREFIX,
+    FIM_SUFFIX,
+    chunk_lines,
+    stdlib_files,
+    to_fim,
+)
+
+BUNDLED = HERE.parent / "models" / "stdlib-llama"
+PRESETS = {
+    "cpu": dict(steps=100_000, batch=8, seq_len=384, lr=4e-4, hidden=224, layers=6,
+                heads=4, max_minutes=60.0, eval_every=100, eval_batches=4, warmup=30,
+                vocab=0, init="bundled"),
+    "gpu": dict(steps=8000, batch=64, seq_len=512, lr=1.5e-3, hidden=384, layers=10,
+                heads=6, max_minutes=7.0, eval_every=250, eval_batches=16, warmup=300,
+                vocab=12288, init="none"),
+}
+
+
+def read_pypi(path: Path) -> list[dict[str, str]]:
+    with lzma.open(path, "rt", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh]
+
+
+def prepare(args: argparse.Namespace) -> tuple[list[str], dict[str, object]]:
+    """Read the stdlib and the PyPI corpus; train (gpu) or copy (cpu) the tokenizer."""
+    stdlib = [p.read_text(encoding="utf-8", errors="replace")
+              for p in stdlib_files(args.stdlib)]
+    stdlib = [t for t in stdlib if t.strip()]
+    pypi = read_pypi(args.pypi_corpus)
+    manifest = json.loads(args.manifest.read_text())
+    texts = stdlib + [d["text"] for d in pypi]
+    if args.init == "bundled":
+        shutil.copytree(BUNDLED, args.ckpt_dir / "tokenizer", dirs_exist_ok=True,
+                        ignore=lambda _d, names: [n for n in names
+                                                  if not n.startswith("tokenizer")])
+    else:
+        train_byte_bpe(texts, vocab_size=args.vocab,
+                       special_tokens=[EOS, FIM_PREFIX, FIM_MIDDLE, FIM_SUFFIX],
+                       out_dir=args.ckpt_dir / "tokenizer", chat_template=None,
+                       model_max_length=args.seq_len)
+    return texts, {
+        "python": ".".join(map(str, sys.version_info[:3])), "stdlib_files": len(stdlib),
+        "stdlib_chars": sum(map(len, stdlib)), "pypi_files": len(pypi),
+        "pypi_chars": sum(len(d["text"]) for d in pypi),
+        "packages": [f"{p['package']} {p['version']} ({p['licence']})"
+                     for p in manifest["packages"] if p.get("kept")],
+        "left_out": [f"{p['package']} ({p.get('reason', '')[:60]})"
+                     for p in manifest["packages"] if not p.get("kept")],
+    }
+
+
+def build_documents(texts: list[str], args: argparse.Namespace,
+                    meta: dict[str, object]) -> tuple[list[str], str]:
+    """Whole files plus FIM examples, shuffled by the seed; and the card's data paragraph."""
+    rng = random.Random(args.seed)
+    fim = [to_fim(c, rng) for t in texts for c in chunk_lines(t, args.chunk_chars)
+           if rng.random() < args.fim_rate]
+    fim = [d for d in fim if d.startswith(FIM_PREFIX)]
+    docs = texts + fim
+    rng.shuffle(docs)
+    print(f"{len(texts)} files, {len(docs)} documents ({len(fim)} FIM)", flush=True)
+    packages = meta["packages"]
+    card = (
+        f"The `.py` sources of the CPython {meta['python']} standard library as for "
+        f"stdlib-llama ({meta['stdlib_files']} files, {meta['stdlib_chars'] / 1e6:.1f}M "
+        f"characters) plus {meta['pypi_files']} deduplicated `.py` files "
+        f"({meta['pypi_chars'] / 1e6:.1f}M characters; generated, minified and files over "
+        f"200 kB dropped, at most 4 MB per package) from {len(packages)} permissively "
+        "licensed PyPI packages, licence read from each distribution's own metadata by "
+        "`plugins/genloom_code/training/build_code_corpus.py` (the full list with counts "
+        "and the reasons others were left out: `code_v2_corpus.json` next to it). Every "
+        f"file is one document ending in `{EOS}`; {args.fim_rate:.0%} of the files' chunks "
+        f"became {len(fim)} extra fill-in-the-middle documents (PSM order, a 1-4 line "
+        "middle).\n\nPackages (version, licence): " + "; ".join(packages) + ".\n\n"
+        "Left out (copyleft, unclear or not downloadable): "
+        + "; ".join(meta["left_out"]) + "."
+    )
+    return docs, card
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stdlib", type=Path, default=Path(sysconfig.get_paths()["stdlib"]))
+    parser.add_argument("--pypi-corpus", type=Path,
+                        default=Path("/work/ckpt/pypi-corpus.jsonl.xz"))
+    parser.add_argument("--manifest", type=Path, default=HERE / "code_v2_corpus.json")
+    parser.add_argument("--out", type=Path, default=Path("code-v2"))
+    parser.add_argument("--ckpt-dir", type=Path, default=Path("/work/ckpt/code-v2"))
+    parser.add_argument("--prepare-only", action="store_true",
+                        help="write the corpus and tokenizer into --ckpt-dir and stop")
+    parser.add_argument("--device", default="auto", help="auto (CUDA if present), cpu, cuda")
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--chunk-chars", type=int, default=480)
+    parser.add_argument("--fim-rate", type=float, default=0.5)
+    parser.add_argument("--ckpt-minutes", type=float, default=4.0)
+    parser.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
+    add_preset_arguments(parser, PRESETS)
+    parser.add_argument("--seed", type=int, default=2468)
+    args = parse_with_preset(parser, PRESETS)
+    texts, meta = prepared_corpus(args.ckpt_dir, lambda: prepare(args))
+    if args.prepare_only:
+        return
+    docs, card_data = build_documents(texts, args, meta)
+    tokenizer = load_tokenizer(args.ckpt_dir)
+    device = pick_device(args.device)
+    warm = args.init == "bundled"
+    cfg = TrainConfig(
+        out_dir=args.out, ckpt_dir=args.ckpt_dir, threads=args.threads, steps=args.steps,
+        batch=args.batch, seq_len=args.seq_len, lr=args.lr, hidden=args.hidden,
+        layers=args.layers, heads=args.heads, ckpt_minutes=args.ckpt_minutes,
+        bf16=args.precision == "bf16" or (args.precision == "auto" and (
+            device == "cuda" or cpu_has_native_bf16())),
+        max_minutes=args.max_minutes, seed=args.seed, aligned=0.5, device=device,
+        eval_every=args.eval_every, eval_batches=args.eval_batches, warmup=args.warmup,
+        hardware=hardware_name(device, args.threads),
+        init_from=BUNDLED if warm else None,
+        sample_prompts=[
+            "def fibonacci(n):\n",
+            "import os\n\n\ndef list_python_files(path):\n",
+            f"{FIM_PREFIX}def add(a, b):\n{FIM_SUFFIX}\n\n\ndef sub(a, b):\n"
+            f"    return a - b\n{FIM_MIDDLE}",
+            "class Stack:\n    def __init__(self):\n",
+        ],
+        sample_max_new_tokens=80,
+        card_title="code-v2: Genloom's code model, stdlib plus permissive PyPI code",
+        card_data=card_data,
+        card_licence=(
+            "Training data: the Python standard library (PSF License Version 2) and the "
+            "packages listed above under MIT, BSD, Apache-2.0, PSF or ISC licences. "
+            "Generated code may reproduce fragments of them; their licences then apply."
+        ),
+        extra_card=("- Warm start: continued from the bundled stdlib-llama weights and "
+                    "tokenizer (the CPU preset).\n" if warm else ""),
+        script=f"plugins/genloom_code/training/{Path(__file__).name} --preset {args.preset}",
+    )
+    start = time.time()
+    train_language_model(cfg, tokenizer, docs)
+    print(f"done in {(time.time() - start) / 60:.1f} min", flush=True)
+
+
+if __name__ == "__main__":
+    main()
