@@ -108,13 +108,14 @@ def licence_from_text(text: str) -> str:
     return ""
 
 
-def download(name: str, cache: Path) -> Path | None:
-    """The package's newest pure-Python wheel, else its sdist (cached)."""
+def download(name: str, cache: Path, offline: bool = False) -> Path | None:
+    """The package's newest pure-Python wheel, else its sdist (cached; with ``offline``
+    only what the cache has)."""
     folder = cache / name
     found = sorted(folder.glob("*.whl")) + sorted(folder.glob("*.tar.gz")) \
         + sorted(folder.glob("*.zip"))
-    if found:
-        return found[0]
+    if found or offline:
+        return found[0] if found else None
     folder.mkdir(parents=True, exist_ok=True)
     base = [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(folder)]
     for extra in (["--only-binary=:all:", "--platform", "any", "--python-version", "3.11"],
@@ -204,16 +205,19 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True, help="corpus (.jsonl.xz)")
     parser.add_argument("--manifest", type=Path, default=HERE / "code_v2_corpus.json")
     parser.add_argument("--max-package-mb", type=float, default=4.0)
+    parser.add_argument("--offline", action="store_true",
+                        help="use only the packages already in --cache")
     args = parser.parse_args()
     seen: set[str] = set()
     report, kept_files, total_chars = [], 0, 0
     tmp = args.out.with_name(args.out.name + ".tmp")
     with lzma.open(tmp, "wt", encoding="utf-8", preset=6) as out:
         for name in dict.fromkeys(PACKAGES):
-            archive = download(name, args.cache)
+            archive = download(name, args.cache, args.offline)
             entry: dict[str, object] = {"package": name}
             if archive is None:
-                entry.update(kept=False, reason="no download")
+                entry.update(kept=False, reason="not in the cache" if args.offline
+                             else "no download")
                 report.append(entry)
                 print(json.dumps(entry), flush=True)
                 continue
