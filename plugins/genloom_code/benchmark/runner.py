@@ -24,6 +24,7 @@ import ast
 import json
 import math
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -114,8 +115,10 @@ def plugin_completer(model: Path | None = None) -> tuple[Complete, Callable[[], 
 
 def run(complete: Complete, tasks: Iterable[Task] = TASKS, *, samples: int = 0,
         overrides: dict[str, Any] | None = None, temperature: float = 0.8,
-        timeout: float = 10.0) -> dict[str, Any]:
-    """Greedy pass@1 and parse rate, and pass@k over ``samples`` sampled seeds."""
+        timeout: float = 10.0,
+        progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Greedy pass@1 and parse rate, and pass@k over ``samples`` sampled seeds;
+    ``progress`` gets one line per task."""
     overrides = dict(overrides or {})
     tasks = list(tasks)
     rows = []
@@ -129,6 +132,8 @@ def run(complete: Complete, tasks: Iterable[Task] = TASKS, *, samples: int = 0,
             sampled.append(score(task, completion, ended=ended, timeout=timeout))
         rows.append({**greedy, "samples": [
             {k: s[k] for k in ("parsed", "passed", "status")} for s in sampled]})
+        if progress is not None:
+            progress(f"{len(rows)}/{len(tasks)} {task.name}: {greedy['status']}")
     n = len(rows)
     summary: dict[str, Any] = {
         "tasks": n, "pass@1": sum(r["passed"] for r in rows) / n,
@@ -191,7 +196,8 @@ def main(argv: list[str] | None = None) -> None:
     start = time.time()
     try:
         summary = run(complete, samples=args.samples, overrides=overrides,
-                      timeout=args.timeout)
+                      timeout=args.timeout,
+                      progress=lambda line: print(line, file=sys.stderr, flush=True))
     finally:
         unload()
     summary["model"] = model_id
