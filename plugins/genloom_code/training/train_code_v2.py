@@ -146,8 +146,7 @@ def build_documents(texts: list[str], args: argparse.Namespace,
     )
     if meta.get("sampled_chars"):
         card += (f"\n\nThis run trained on a seeded sample of whole files from that corpus, "
-                 f"{meta['sampled_chars'] / 1e6:.1f}M characters (`--max-chars`), more "
-                 "than its time budget lets it read once.")
+                 f"{meta['sampled_chars'] / 1e6:.1f}M characters (`--max-chars`).")
     return docs, card
 
 
