@@ -91,12 +91,12 @@ def plugin_completer(model: Path | None = None) -> tuple[Complete, Callable[[], 
     """A function that completes a task through ``code.complete`` (the bundled code
     model, or the model folder ``model``), its cleanup, and the model's name."""
     from genloom.sdk import ModelRef, Request, RunState
-    from genloom.testing.conformance import isolated_plugins
+    from genloom_code import plugin  # this plugin's own registrations, no app needed
 
-    plugins = isolated_plugins(modules=["genloom_code.plugin"])
-    spec = plugins.generator("code.complete")
+    spec = next(s for s in plugin.genloom_register_generators() if s.id == "code.complete")
+    bundled = {m.id: m for m in plugin.genloom_register_models()}
     ref = (ModelRef(id=str(model), path=str(model), source="user") if model
-           else plugins.models[spec.default_model].to_ref())
+           else bundled[spec.default_model].to_ref())
     generator = spec.factory()
     generator.load(ref, "cpu", "float32")
     out_dir = Path(tempfile.mkdtemp(prefix="genloom-bench-out-"))
