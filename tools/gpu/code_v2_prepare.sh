@@ -6,8 +6,10 @@
 set -euo pipefail
 PY=${PYTHON:-.venv/bin/python}
 CACHE=${CACHE:-/work/ckpt/pypi}
-grep -qx '/.gpu/' .git/info/exclude 2>/dev/null || echo '/.gpu/' >> .git/info/exclude
-mkdir -p .gpu
+EXCLUDE=$(git rev-parse --git-path info/exclude)  # a worktree's .git is a file
+mkdir -p "$(dirname "$EXCLUDE")"
+grep -qx '/.gpu/' "$EXCLUDE" 2>/dev/null || echo '/.gpu/' >> "$EXCLUDE"
+mkdir -p .gpu "$CACHE"
 $PY plugins/genloom_code/training/build_code_corpus.py --cache "$CACHE" \
     --out "$CACHE/../pypi-corpus.jsonl.xz"
 $PY plugins/genloom_code/training/train_code_v2.py --preset gpu \
