@@ -754,21 +754,29 @@ class GalleryWidget(QWidget):
         self.find_shortcut = QShortcut(QKeySequence.StandardKey.Find, self, self.focus_search)
         self.find_shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
 
-        self._bar = QHBoxLayout()
-        self._bar.setContentsMargins(4, 4, 4, 0)
-        self._bar.addWidget(self.search_edit, 3)
-        for widget in (self.kind_combo, self.tag_combo, self.rating_combo):
-            self._bar.addWidget(widget)
-        self._bar.addWidget(self.generator_edit, 1)
-        self._bar.addWidget(self.model_edit, 1)
-        self._bar.addWidget(self.order_combo)
         self.compare_button = QToolButton(text="Compare")
         self.compare_button.setToolTip("Compare the selected assets side by side (Ctrl+K); "
                                        "select 2 to 4 of one kind")
         self.compare_button.setEnabled(False)
         self.compare_button.clicked.connect(lambda: self.compare_requested.emit(self.selected_ids()))
-        self._bar.addWidget(self.compare_button)
-        self._bar.addWidget(self.count_label)
+        # Two rows: in one, a gallery beside the Generate dock and the inspector (about 640 px
+        # on a 1440-px window) squeezed the search field to "Sea..." and set the centre's
+        # minimum width to ~860 px. Search, order, compare and count first; filters below.
+        top = QHBoxLayout()
+        top.addWidget(self.search_edit, 1)
+        top.addWidget(self.order_combo)
+        top.addWidget(self.compare_button)
+        top.addWidget(self.count_label)
+        filters = QHBoxLayout()
+        for widget in (self.kind_combo, self.tag_combo, self.rating_combo):
+            filters.addWidget(widget)
+        filters.addWidget(self.generator_edit, 1)
+        filters.addWidget(self.model_edit, 1)
+        self._bar = QVBoxLayout()
+        self._bar.setContentsMargins(4, 4, 4, 0)
+        self._bar.setSpacing(4)
+        self._bar.addLayout(top)
+        self._bar.addLayout(filters)
 
     def focus_search(self) -> None:
         """Put the cursor in the search field, its text selected."""
