@@ -75,7 +75,6 @@ class FamilyRunner:
     # -- loading ---------------------------------------------------------------------------
 
     def _load_torch(self) -> None:
-        import torch
         from safetensors.torch import load_file
 
         from genloom_image.family_nets import build
@@ -104,7 +103,8 @@ class FamilyRunner:
             self._net = net.eval().to(self.device)
         except RuntimeError as exc:
             raise ModelFormatError(f"cannot move the model to {self.device}: {exc}") from exc
-        torch.set_grad_enabled(False)
+        # No global torch.set_grad_enabled(False) here: the worker (and any script that loads a
+        # model) shares grad mode with everything else; decode/encode run under no_grad.
 
     def _load_onnx(self, derived_dir: Path | None) -> None:
         import onnxruntime as ort

@@ -210,3 +210,17 @@ def test_the_python_api_the_families_comparison_calls(tiny_gan, tiny_vae):
     vae = vae_model.load(tiny_vae.path, backend="onnxruntime")
     assert vae(["star"], [4]).shape == (1, 16, 16, 3)
     assert vae.interpolate(images[0], images[1], 6).shape == (6, 16, 16, 3)
+
+
+def test_loading_and_running_a_model_leaves_torchs_grad_mode_alone(tiny_gan, tiny_vae):
+    # The worker and training scripts share the process's grad mode: a loader that switched it
+    # off globally broke the next test that trained a network in the same process.
+    import torch
+
+    from genloom_image import gan_model, vae_model
+
+    assert torch.is_grad_enabled()
+    gan_model.load(tiny_gan.path)(["red heart"], [1])
+    vae = vae_model.load(tiny_vae.path)
+    vae.interpolate(vae(["star"], [1])[0], vae(["star"], [2])[0], 3)
+    assert torch.is_grad_enabled()
