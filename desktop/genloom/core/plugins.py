@@ -639,10 +639,12 @@ def _entry_point_candidates(index: PluginIndex | None = None) -> Iterable[_Candi
     else:
         from importlib.metadata import entry_points
 
-        found = [{"name": ep.name, "value": ep.value,
-                  "distribution": ep.dist.name if getattr(ep, "dist", None) is not None else "",
-                  "version": ep.dist.version if getattr(ep, "dist", None) is not None else ""}
-                 for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name)]
+        found = []
+        for point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+            dist = getattr(point, "dist", None)
+            found.append({"name": point.name, "value": point.value,
+                          "distribution": dist.name if dist is not None else "",
+                          "version": dist.version if dist is not None else ""})
     for ep in found:
         yield _Candidate(
             name=ep["name"], source="entry point", location=ep["value"],
