@@ -46,10 +46,12 @@ def first_generator(generators: Iterable[GeneratorSpec], last_used: str = "") ->
         if spec.id == last_used:
             return spec
 
-    def rank(spec: GeneratorSpec) -> tuple[bool, bool, bool, bool, str, str]:
+    def rank(spec: GeneratorSpec) -> tuple[bool, bool, bool, bool, bool, str, str]:
         needs_input = any(item.required for item in spec.inputs)
         has_prompt = any(getattr(p, "role", "") == "prompt" for p in spec.params)
+        # Among several such image generators (text to image, the GAN, the VAE), the one
+        # named by the conventional id, not the first title in the alphabet.
         return (needs_input, spec.modality != "image", not has_prompt, spec.default_model is None,
-                spec.title.lower(), spec.id)
+                not spec.id.endswith(".text_to_image"), spec.title.lower(), spec.id)
 
     return min(specs, key=rank, default=None)
