@@ -19,9 +19,11 @@ from genloom_image.family_runtime import FamilyRunner, latents, to_uint8
 class GanModel:
     """``model(captions, seeds, temperature=1.0)`` -> ``(N, S, S, 3)`` uint8 images."""
 
+    family = "icon-gan"
+
     def __init__(self, runner: FamilyRunner) -> None:
-        if runner.config.family != "icon-gan":
-            raise TypeError(f"{runner.folder} is a {runner.config.family} folder, not icon-gan")
+        if runner.config.family != self.family:
+            raise TypeError(f"{runner.folder} is a {runner.config.family} folder, not {self.family}")
         self.runner = runner
         self.config = runner.config
 

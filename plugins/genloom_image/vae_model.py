@@ -10,11 +10,11 @@ Images given are ``(S, S, 3)`` uint8 arrays at the model's size.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from genloom_image.family_runtime import FamilyRunner, latents, to_uint8
+from genloom_image.family_runtime import FamilyRunner, to_uint8
+from genloom_image.gan_model import GanModel
 
 MODES = ("slerp", "lerp")
 
@@ -39,23 +39,11 @@ def blend(a: Any, b: Any, steps: int, mode: str = "slerp") -> Any:
     return ((np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)).astype(np.float32)
 
 
-class VaeModel:
-    """Sampling (``model(captions, seeds)``), encoding, decoding and interpolation."""
+class VaeModel(GanModel):
+    """Sampling (``model(captions, seeds)``, as the GAN: a caption's bag and a seed's latent
+    through the decoder), encoding, decoding and interpolation."""
 
-    def __init__(self, runner: FamilyRunner) -> None:
-        if runner.config.family != "icon-vae":
-            raise TypeError(f"{runner.folder} is a {runner.config.family} folder, not icon-vae")
-        self.runner = runner
-        self.config = runner.config
-
-    def __call__(self, captions: Sequence[str], seeds: Sequence[int], temperature: float = 1.0,
-                 strict: bool = True) -> Any:
-        """One image per (caption, seed); ``strict=False`` decodes a caption with no known word
-        without a caption instead of raising ParameterError."""
-        if len(captions) != len(seeds):
-            raise ValueError(f"{len(captions)} captions but {len(seeds)} seeds: give one caption per seed")
-        bags, _ = self.config.bag_of_words(list(captions), strict=strict)
-        return to_uint8(self.runner.decode(latents(seeds, self.config.latent_dim, temperature), bags))
+    family = "icon-vae"
 
     def encode(self, images: Any) -> Any:
         """Latent means of ``(N, S, S, 3)`` uint8 images."""
