@@ -153,3 +153,25 @@ def test_the_api_imports_neither_the_shell_nor_the_cli():
     offenders = [(str(path.relative_to(ROOT)), name) for path in sorted((ROOT / "desktop/genloom/api").rglob("*.py"))
                  for name in _imports(path) if name.startswith(("genloom._qt", "genloom.cli"))]
     assert offenders == []
+
+
+def test_a_confirmed_generators_listing_skips_the_slow_imports(tmp_path):
+    # `genloom generators`, listed from manifests a load confirmed (issue 21's CLI figure):
+    # no TOML parsing, no pluggy, and none of what argparse's help formatter, tempfile or a
+    # failure report would bring. Each of these was measured as a share of that start.
+    import os
+
+    env = {**os.environ, "GENLOOM_HOME": str(tmp_path / "home"), "COLUMNS": "100"}
+    subprocess.run([sys.executable, "-m", "genloom", "generators"], env=env, check=True,
+                   capture_output=True)  # the first listing loads every plugin and keeps the index
+    slow = ("tomllib", "tomli", "pluggy", "shutil", "tempfile", "difflib", "traceback")
+    code = (
+        "import contextlib, io, json, sys\n"
+        "from genloom.cli.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out: code = main(['generators'])\n"
+        "assert code == 0 and 'image.text_to_image' in out.getvalue(), out.getvalue()\n"
+        f"print(json.dumps(sorted(m for m in {slow!r} if m in sys.modules)))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                            check=True)
+    assert json.loads(result.stdout) == []

@@ -136,3 +136,47 @@ def test_the_stamp_changes_with_installed_distributions_only(tmp_path, monkeypat
     assert installed != before
     (tmp_path / "newpkg-1.0.dist-info").rename(tmp_path / "newpkg-1.1.dist-info")  # an upgrade
     assert environment_stamp() not in (before, installed)
+
+
+def _kept_manifests() -> dict:
+    return json.loads((paths.data_dir() / INDEX_FILE).read_text(encoding="utf-8"))["manifests"]
+
+
+def test_a_manifest_is_parsed_once_and_again_only_when_its_file_changes(folder):
+    manager(folder).load()
+    manifest = folder / "shipsmodel" / "genloom-plugin.toml"
+    kept = _kept_manifests()
+    assert list(kept) == [str(manifest)]
+    assert kept[str(manifest)]["data"]["name"] == "shipsmodel"
+    # The kept copy is what a listing reads: an edit of it in the index shows...
+    file = paths.data_dir() / INDEX_FILE
+    data = json.loads(file.read_text(encoding="utf-8"))
+    data["manifests"][str(manifest)]["data"]["display_name"] = "From the index"
+    file.write_text(json.dumps(data), encoding="utf-8")
+    assert manager(folder).survey()[0].display_name == "From the index"
+    # ...until the file itself changes (size and time): then it is parsed again.
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(text.replace('display_name = "', 'display_name = "Changed '), encoding="utf-8")
+    record = manager(folder).survey()[0]
+    assert record.display_name.startswith("Changed ")
+    assert _kept_manifests()[str(manifest)]["data"]["display_name"] == record.display_name
+
+
+def test_a_kept_manifest_is_still_checked(folder):
+    manager(folder).load()
+    manifest = folder / "shipsmodel" / "genloom-plugin.toml"
+    file = paths.data_dir() / INDEX_FILE
+    data = json.loads(file.read_text(encoding="utf-8"))
+    data["manifests"][str(manifest)]["data"]["api"] = "not a version"
+    file.write_text(json.dumps(data), encoding="utf-8")
+    record = manager(folder).survey()[0]
+    assert any("not a version" in w for w in record.warnings)
+
+
+def test_the_index_keeps_only_the_manifests_found_last(folder, tmp_path):
+    manager(folder).load()
+    other = tmp_path / "other"
+    shutil.copytree(folder, other)
+    shutil.rmtree(folder / "shipsmodel")
+    manager(other).load()
+    assert list(_kept_manifests()) == [str(other / "shipsmodel" / "genloom-plugin.toml")]

@@ -10,6 +10,7 @@ runs, so ``genloom --version`` starts about as fast as Python itself.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -43,19 +44,63 @@ def exit_codes_text() -> str:
     return "exit codes:\n" + "\n".join(f"  {code:<5} {meaning}" for code, meaning in EXIT_CODES)
 
 
+def terminal_columns() -> int:
+    """The terminal's width as :func:`shutil.get_terminal_size` finds it (``COLUMNS``, then
+    standard output's terminal, else 80), without importing :mod:`shutil`: argparse's help
+    formatter imports it (and with it bz2 and lzma) for every argument a parser is given,
+    which was a tenth of a quick command's start."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns if columns > 0 else 80
+
+
+class _Width:
+    """Mixin for argparse's formatters: the width from :func:`terminal_columns`."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        width = terminal_columns() - 2 if width is None else width  # argparse's own margin
+        super().__init__(prog, indent_increment, max_help_position, width)  # type: ignore[call-arg]
+
+
+class HelpFormatter(_Width, argparse.HelpFormatter):
+    """argparse's formatter, sized without :mod:`shutil`."""
+
+
+class RawDescriptionHelpFormatter(_Width, argparse.RawDescriptionHelpFormatter):
+    """argparse's raw-description formatter, sized without :mod:`shutil`."""
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """The CLI's parsers (the top one and every command's): formatters sized without
+    :mod:`shutil` unless a command asks for another formatter."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The command line's parser; with ``command``, only that command's parser is built
     (all of them when there is no such command, so the usage error lists them)."""
     from genloom.cli import commands
 
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="genloom",
         description="Genloom, an offline generative studio: generate, queue and manage assets from the command line.",
         epilog=exit_codes_text(),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"genloom {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub: argparse._SubParsersAction[argparse.ArgumentParser] = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=ArgumentParser)
     if not commands.register(sub, only=command):
         commands.register(sub)
     return parser

@@ -33,7 +33,8 @@ from typing import Any
 from genloom.sdk.errors import GenloomError
 
 __all__ = ["MANIFEST_FILE", "ManifestError", "ManifestGenerator", "ManifestModel", "PluginManifest",
-           "api_supported", "find_manifest", "manifest_mismatches", "read_manifest", "check_generator_id"]
+           "api_supported", "find_manifest", "manifest_data", "manifest_from_data", "manifest_mismatches",
+           "read_manifest", "check_generator_id"]
 
 MANIFEST_FILE = "genloom-plugin.toml"
 
@@ -128,12 +129,30 @@ def read_manifest(file: Path) -> PluginManifest:
         the rules, or a model path that leaves the package folder.
     """
     file = Path(file)
+    return manifest_from_data(manifest_data(file), file)
+
+
+def manifest_data(file: Path) -> dict[str, Any]:
+    """The TOML of the manifest at ``file``, parsed but not checked (:func:`manifest_from_data`
+    checks it; the plugin index keeps it, so a listing need not parse TOML again).
+
+    :raises ManifestError: the file cannot be read or is not valid TOML.
+    """
     try:
-        data = _toml_loads(file.read_text(encoding="utf-8"))
+        return _toml_loads(Path(file).read_text(encoding="utf-8"))
     except OSError as exc:
         raise ManifestError(f"{file}: cannot be read ({exc.strerror or exc})") from None
     except ValueError as exc:  # tomllib.TOMLDecodeError is a ValueError
         raise ManifestError(f"{file}: not valid TOML: {exc}") from None
+
+
+def manifest_from_data(data: dict[str, Any], file: Path) -> PluginManifest:
+    """Check the parsed manifest ``data`` of ``file`` (:func:`read_manifest` without the reading).
+
+    :raises ManifestError: a missing or mistyped field, an id that breaks the rules, or a
+        model path that leaves the package folder.
+    """
+    file = Path(file)
     name = _text(data, "name", file)
     if not _NAME.match(name):
         raise ManifestError(f"{file}: name {name!r} must be lower case letters, digits and _, "

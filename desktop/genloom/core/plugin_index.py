@@ -8,6 +8,9 @@ it tells). Both are kept in ``plugin-index.json`` in the data folder:
 - the entry points, with the *environment stamp* they were read under: the interpreter
   and every distribution's metadata folder on ``sys.path`` with its modification time
   (installing, upgrading or removing a distribution adds, renames or rewrites one);
+- each manifest as parsed, with the size and modification time of its file, so a listing
+  does not parse TOML again for a file that has not changed (the rules that check it
+  still run on every read: :func:`genloom.core.manifest.manifest_from_data`);
 - for each plugin whose last load was clean (loaded, no warning, the generators the code
   registered exactly those its manifest declares), the *fingerprint* of what that load
   depended on: the environment stamp, the plugin API's own files, and the size and
@@ -33,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["INDEX_FILE", "PluginIndex", "environment_stamp", "fingerprint_base", "manifest_is_enough",
-           "plugin_fingerprint"]
+           "plugin_fingerprint", "stat_of"]
 
 INDEX_FILE = "plugin-index.json"
 #: Bumped when the file's layout changes: an index of another format is ignored.
@@ -128,6 +131,8 @@ class PluginIndex:
         self.stamp = ""
         self.entry_points: list[dict[str, str]] | None = None
         self.verdicts: dict[str, str] = {}
+        #: manifest file -> {"stat": "size mtime_ns", "data": its parsed TOML}
+        self.manifests: dict[str, dict[str, Any]] = {}
         self._saved: dict[str, Any] = {}
 
     @classmethod
@@ -153,7 +158,30 @@ class PluginIndex:
         verdicts = data.get("verdicts")
         if isinstance(verdicts, dict):
             self.verdicts = {str(k): str(v) for k, v in verdicts.items()}
+        manifests = data.get("manifests")
+        if isinstance(manifests, dict):
+            self.manifests = {str(k): v for k, v in manifests.items()
+                              if isinstance(v, dict) and isinstance(v.get("data"), dict)}
         return self
+
+    def manifest(self, file: Path) -> dict[str, Any] | None:
+        """The parsed TOML of the manifest ``file`` kept by :meth:`remember_manifest`, while
+        the file has the same size and modification time; else None (parse it)."""
+        kept = self.manifests.get(str(file))
+        if kept is None or kept.get("stat") != stat_of(file):
+            return None
+        return kept["data"]
+
+    def remember_manifest(self, file: Path, stat: str | None, data: dict[str, Any]) -> None:
+        """Keep ``data``, the parsed TOML of ``file`` whose :func:`_stat_of` was ``stat`` before
+        it was read; TOML that JSON cannot hold (dates) is not kept."""
+        if stat is None:
+            return
+        try:
+            json.dumps(data, allow_nan=False)
+        except (TypeError, ValueError):
+            return
+        self.manifests[str(file)] = {"stat": stat, "data": data}
 
     def plugin_entry_points(self, group: str) -> list[dict[str, str]]:
         """The entry points of ``group`` as ``name``, ``value``, ``distribution``, ``version``,
@@ -178,7 +206,8 @@ class PluginIndex:
         """Write the index atomically when it changed; a read-only data folder is no error
         (the index is only a shortcut)."""
         data = {"format": FORMAT, "stamp": self.stamp, "entry_points": self.entry_points,
-                "verdicts": dict(sorted(self.verdicts.items()))}
+                "verdicts": dict(sorted(self.verdicts.items())),
+                "manifests": dict(sorted(self.manifests.items()))}
         if data == self._saved:
             return
         import tempfile  # only when it changed: a listing that changes nothing never needs it
@@ -196,6 +225,16 @@ class PluginIndex:
             Path(tmp).unlink(missing_ok=True)
             return
         self._saved = data
+
+
+def stat_of(file: Path) -> str | None:
+    """``"size mtime_ns"`` of ``file``, None when it cannot be read: what
+    :meth:`PluginIndex.remember_manifest` wants as ``stat`` (take it before reading)."""
+    try:
+        info = os.stat(file)
+    except OSError:
+        return None
+    return f"{info.st_size} {info.st_mtime_ns}"
 
 
 def _digest(parts: Iterable[str]) -> str:

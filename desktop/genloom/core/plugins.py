@@ -23,13 +23,11 @@ a time here.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import importlib
 import importlib.util
 import os
 import sys
-import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -42,14 +40,16 @@ from genloom.core.manifest import (
     api_supported,
     check_generator_id,
     find_manifest,
+    manifest_data,
+    manifest_from_data,
     manifest_mismatches,
-    read_manifest,
 )
 from genloom.core.plugin_index import (
     PluginIndex,
     fingerprint_base,
     manifest_is_enough,
     plugin_fingerprint,
+    stat_of,
 )
 from genloom.sdk import API_VERSION
 from genloom.sdk.errors import GenloomError, Remedy
@@ -233,6 +233,8 @@ class PluginManager:
         self._index: PluginIndex | None = None
         #: Each plugin's fingerprint (see plugin_index), for those with a manifest.
         self._fingerprints: dict[str, str] = {}
+        #: The manifest files the last discovery read (the index keeps only those).
+        self._manifests_seen: set[str] = set()
 
     @functools.cached_property
     def pm(self) -> pluggy.PluginManager:
@@ -312,6 +314,7 @@ class PluginManager:
         trace = self.trace if load else []
         disabled = set(self.config.disabled)
         base = fingerprint_base() if self.config.use_index else ""
+        self._manifests_seen = set()
         for order, candidate in enumerate(self._candidates(), start=1):
             step = TraceStep(order, candidate.name, candidate.source, candidate.location, candidate.origin,
                              "loaded", distribution=candidate.distribution)
@@ -353,6 +356,11 @@ class PluginManager:
                 step.outcome = "failed"
                 lines = record.error.splitlines()
                 step.reason = lines[-1] if len(lines) > 1 else lines[0]
+        if self.config.use_index:
+            index = self._plugin_index()
+            index.manifests = {k: v for k, v in index.manifests.items() if k in self._manifests_seen}
+            if not load:  # a load saves once, after it (_remember_clean_loads)
+                index.save()
         return records
 
     def _read_manifest(self, candidate: _Candidate, record: PluginRecord) -> PluginManifest | None:
@@ -368,8 +376,17 @@ class PluginManager:
         if file is None:
             return None
         record.manifest = str(file)
+        index = self._plugin_index() if self.config.use_index else None
         try:
-            manifest = read_manifest(file)
+            data = index.manifest(file) if index is not None else None
+            if data is None:
+                stat = stat_of(file)
+                data = manifest_data(file)
+                if index is not None:
+                    index.remember_manifest(file, stat, data)
+            if index is not None:
+                self._manifests_seen.add(str(file))
+            manifest = manifest_from_data(data, file)
         except ManifestError as exc:
             record.warnings.append(f"manifest ignored: {exc}")
             return None
@@ -433,7 +450,7 @@ class PluginManager:
                 continue
             if self.pm.parse_hookimpl_opts(module, attr) is None:
                 continue  # a plain helper that merely shares the prefix
-            close = difflib.get_close_matches(attr, known, n=1)
+            close = _close_matches(attr, known, n=1)
             hint = f"; did you mean {close[0]}?" if close else f"; the hooks are {', '.join(known)}"
             raise PluginFailure(f"{attr} is not a Genloom hook{hint}")
 
@@ -541,7 +558,7 @@ class PluginManager:
             if internal is not None:
                 return internal  # core's own (the draft cut): never listed, never a plugin's
             self._refuse_if_disabled(generator_id)
-            close = difflib.get_close_matches(generator_id, list(self.generators), n=3)
+            close = _close_matches(generator_id, list(self.generators), n=3)
             hint = f" Did you mean {', '.join(close)}?" if close else ""
             failed = [r.name for r in self.plugins.values() if r.status == "failed"]
             if failed:
@@ -611,7 +628,7 @@ def set_plugin_enabled(settings: Settings, name: str, enabled: bool, known: Iter
     else:
         names = sorted(set(known))
         if name not in names:
-            close = difflib.get_close_matches(name, names, n=1)
+            close = _close_matches(name, names, n=1)
             hint = f"did you mean {close[0]}? " if close else ""
             raise UnknownPluginError(f"no plugin called {name!r}; {hint}the plugins are "
                                      f"{', '.join(names) or '(none)'}", remedy=Remedy("list_plugins"))
@@ -717,6 +734,14 @@ def _import_file(name: str, init: Path, search: list[str] | None) -> ModuleType:
 
 
 #: Import a drop-in plugin file or package folder as Genloom does (``genloom plugin validate``).
+
+def _close_matches(word: str, possibilities: Iterable[str], n: int) -> list[str]:
+    """difflib's close matches, imported only when a name was not found."""
+    import difflib
+
+    return difflib.get_close_matches(word, list(possibilities), n=n)
+
+
 import_plugin_file = _import_file
 
 
@@ -734,4 +759,6 @@ def _as_list(result: object, kind: type, hook: str, kind_name: str) -> list[Any]
 
 
 def _format_exception(exc: BaseException) -> str:
+    import traceback  # only for a failure: a clean listing never needs it
+
     return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -171,6 +170,8 @@ class Settings:
         path = path or self.path()
         path.parent.mkdir(parents=True, exist_ok=True)
         data = {**self._extra, **{k: v for k, v in asdict(self).items() if not k.startswith("_")}}
+        import tempfile  # here, not at the top: reading settings (every CLI start) never needs it
+
         fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=path.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
