@@ -33,3 +33,31 @@ def test_a_large_worker_log_is_rotated_when_a_worker_starts(fixture_plugins, gen
         engine.stop()
     assert (genloom_home / "logs" / "worker.log.1").stat().st_size == MAX_LOG_BYTES + 1
     assert log.stat().st_size < MAX_LOG_BYTES
+
+
+def test_the_app_log_rotates_past_its_size_and_keeps_a_bounded_number(tmp_path):
+    import logging
+
+    from genloom.core.logs import KEEP_LOGS, _RotatingLog
+
+    tmp_path = tmp_path / "logs"
+    tmp_path.mkdir()
+    handler = _RotatingLog(tmp_path / "app.log", max_bytes=1000)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger = logging.getLogger("genloom.test.rotation")
+    logger.propagate = False
+    logger.addHandler(handler)
+    try:
+        for i in range(200):
+            logger.warning("line %03d %s", i, "x" * 40)
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["app.log", *(f"app.log.{n}" for n in range(1, KEEP_LOGS + 1))]
+    sizes = [(tmp_path / name).stat().st_size for name in names]
+    assert all(size <= 1000 + 60 for size in sizes), sizes  # one line past the limit at most
+    assert (tmp_path / "app.log").read_text().splitlines()[-1].startswith("line 199 ")
+    newest_rotated = (tmp_path / "app.log.1").read_text().splitlines()
+    current = (tmp_path / "app.log").read_text().splitlines()
+    assert int(newest_rotated[-1].split()[1]) + 1 == int(current[0].split()[1])  # nothing lost between

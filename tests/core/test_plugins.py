@@ -182,3 +182,22 @@ def test_module_plugins_are_named_after_their_package():
 def test_config_round_trips_for_the_worker():
     config = PluginConfig(entry_points=False, plugin_dirs=["/a"], modules=["m.plugin"], disabled=["x"])
     assert PluginConfig.from_dict(config.to_dict()) == config
+
+
+@pytest.mark.parametrize("value", ["genloom_procedural.plugin", "genloom_procedural.plugin:genloom_register_generators",
+                                   "genloom.sdk:hookspecs.genloom_register_generators",
+                                   "genloom_procedural.plugin [extra]", "genloom_procedural.plugin:hookimpl [a,b]"])
+def test_an_entry_point_loads_what_importlib_metadata_would(value):
+    from importlib.metadata import EntryPoint
+
+    from genloom.core.plugins import _load_entry_point
+
+    assert _load_entry_point("x", value) is EntryPoint(name="x", value=value, group="genloom.plugins").load()
+
+
+@pytest.mark.parametrize("value", [":attr", "no_such_module_here", "genloom_procedural.plugin:no_such_attr"])
+def test_an_entry_point_that_names_nothing_fails_to_import(value):
+    from genloom.core.plugins import _load_entry_point
+
+    with pytest.raises((ImportError, AttributeError)):
+        _load_entry_point("x", value)
