@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -39,15 +38,14 @@ sys.path.insert(0, str(HERE.parents[1] / "genloom_lm" / "training"))  # the shar
 
 from abc_corpus import COLLECTIONS, EXCLUDED, read_collections  # noqa: E402
 from lm_training import (  # noqa: E402
-    TrainConfig,
-    add_preset_arguments,
-    hardware_name,
+    add_common_arguments,
+    config_from_args,
     load_tokenizer,
     parse_with_preset,
     pick_device,
     prepared_corpus,
+    timed_training,
     train_byte_bpe,
-    train_language_model,
 )
 
 EOS = "<|endoftext|>"
@@ -104,30 +102,18 @@ def prepare(args: argparse.Namespace) -> tuple[list[str], dict[str, str]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=HERE.parent / "models" / "folk-abc")
-    parser.add_argument("--ckpt-dir", type=Path, default=Path("/work/ckpt/music"))
-    parser.add_argument("--prepare-only", action="store_true",
-                        help="write the corpus and tokenizer into --ckpt-dir and stop")
-    parser.add_argument("--device", default="auto", help="auto (CUDA if present), cpu, cuda")
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--vocab", type=int, default=512)
-    parser.add_argument("--ckpt-minutes", type=float, default=4.0)
-    add_preset_arguments(parser, PRESETS)
-    parser.add_argument("--seed", type=int, default=1850)
+    add_common_arguments(parser, PRESETS, out=HERE.parent / "models" / "folk-abc",
+                         ckpt_dir=Path("/work/ckpt/music"), vocab=512, threads=1, seed=1850,
+                         precision=False)
     args = parse_with_preset(parser, PRESETS)
     docs, meta = prepared_corpus(args.ckpt_dir, lambda: prepare(args))
     if args.prepare_only:
         return
     tokenizer = load_tokenizer(args.ckpt_dir)
     device = pick_device(args.device)
-    cfg = TrainConfig(
-        out_dir=args.out, ckpt_dir=args.ckpt_dir, threads=args.threads, steps=args.steps,
-        batch=args.batch, seq_len=args.seq_len, lr=args.lr, hidden=args.hidden,
-        layers=args.layers, heads=args.heads, ckpt_minutes=args.ckpt_minutes,
-        bf16=device == "cuda", max_minutes=args.max_minutes, seed=args.seed,
-        aligned=1.0, device=device, eval_every=args.eval_every,
-        eval_batches=args.eval_batches, warmup=args.warmup,
-        hardware=hardware_name(device, args.threads), sample_prompts=SAMPLE_PROMPTS,
+    cfg = config_from_args(
+        args, device, f"plugins/genloom_audio/training/{Path(__file__).name}", aligned=1.0,
+        sample_prompts=SAMPLE_PROMPTS,
         sample_max_new_tokens=160,
         card_title="folk-abc: Genloom's bundled music model",
         card_data=meta["card_data"],
@@ -136,11 +122,8 @@ def main() -> None:
             "traditional and in the public domain, the ABC encodings are distributed in "
             "music21's corpus under its terms. Generated tunes may echo tunes of the data."
         ),
-        script=f"plugins/genloom_audio/training/{Path(__file__).name} --preset {args.preset}",
     )
-    start = time.time()
-    train_language_model(cfg, tokenizer, docs)
-    print(f"done in {(time.time() - start) / 60:.1f} min", flush=True)
+    timed_training(cfg, tokenizer, docs)
 
 
 if __name__ == "__main__":

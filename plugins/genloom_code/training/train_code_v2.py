@@ -31,12 +31,10 @@ from __future__ import annotations
 import argparse
 import json
 import lzma
-import os
 import random
 import shutil
 import sys
 import sysconfig
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -44,16 +42,14 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parents[1] / "genloom_lm" / "training"))
 
 from lm_training import (  # noqa: E402
-    TrainConfig,
-    add_preset_arguments,
-    cpu_has_native_bf16,
-    hardware_name,
+    add_common_arguments,
+    config_from_args,
     load_tokenizer,
     parse_with_preset,
     pick_device,
     prepared_corpus,
+    timed_training,
     train_byte_bpe,
-    train_language_model,
 )
 from train_stdlib import (  # noqa: E402
     EOS,
@@ -156,18 +152,9 @@ def main() -> None:
     parser.add_argument("--pypi-corpus", type=Path,
                         default=Path("/work/ckpt/pypi-corpus.jsonl.xz"))
     parser.add_argument("--manifest", type=Path, default=HERE / "code_v2_corpus.json")
-    parser.add_argument("--out", type=Path, default=Path("code-v2"))
-    parser.add_argument("--ckpt-dir", type=Path, default=Path("/work/ckpt/code-v2"))
-    parser.add_argument("--prepare-only", action="store_true",
-                        help="write the corpus and tokenizer into --ckpt-dir and stop")
-    parser.add_argument("--device", default="auto", help="auto (CUDA if present), cpu, cuda")
-    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--chunk-chars", type=int, default=480)
     parser.add_argument("--fim-rate", type=float, default=0.5)
-    parser.add_argument("--ckpt-minutes", type=float, default=4.0)
-    parser.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
-    add_preset_arguments(parser, PRESETS)
-    parser.add_argument("--seed", type=int, default=2468)
+    add_common_arguments(parser, PRESETS, out=Path("code-v2"), ckpt_dir=Path("/work/ckpt/code-v2"), seed=2468)
     args = parse_with_preset(parser, PRESETS)
     texts, meta = prepared_corpus(args.ckpt_dir, lambda: prepare(args))
     if args.prepare_only:
@@ -176,15 +163,8 @@ def main() -> None:
     tokenizer = load_tokenizer(args.ckpt_dir)
     device = pick_device(args.device)
     warm = args.init == "bundled"
-    cfg = TrainConfig(
-        out_dir=args.out, ckpt_dir=args.ckpt_dir, threads=args.threads, steps=args.steps,
-        batch=args.batch, seq_len=args.seq_len, lr=args.lr, hidden=args.hidden,
-        layers=args.layers, heads=args.heads, ckpt_minutes=args.ckpt_minutes,
-        bf16=args.precision == "bf16" or (args.precision == "auto" and (
-            device == "cuda" or cpu_has_native_bf16())),
-        max_minutes=args.max_minutes, seed=args.seed, aligned=0.5, device=device,
-        eval_every=args.eval_every, eval_batches=args.eval_batches, warmup=args.warmup,
-        hardware=hardware_name(device, args.threads),
+    cfg = config_from_args(
+        args, device, f"plugins/genloom_code/training/{Path(__file__).name}", aligned=0.5,
         init_from=BUNDLED if warm else None,
         sample_prompts=[
             "def fibonacci(n):\n",
@@ -203,11 +183,8 @@ def main() -> None:
         ),
         extra_card=("- Warm start: continued from the bundled stdlib-llama weights and "
                     "tokenizer (the CPU preset).\n" if warm else ""),
-        script=f"plugins/genloom_code/training/{Path(__file__).name} --preset {args.preset}",
     )
-    start = time.time()
-    train_language_model(cfg, tokenizer, docs)
-    print(f"done in {(time.time() - start) / 60:.1f} min", flush=True)
+    timed_training(cfg, tokenizer, docs)
 
 
 if __name__ == "__main__":

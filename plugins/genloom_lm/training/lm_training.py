@@ -1,6 +1,7 @@
 """Shared training loop for Genloom's bundled language models (text and code).
 
-Used by ``plugins/genloom_text/training/train_fortunes.py`` and ``plugins/genloom_code/training/train_stdlib.py``.
+Used by ``train_fortunes.py`` (text), ``train_stdlib.py`` and ``train_code_v2.py`` (code) and
+``train_folk_abc.py`` (music), each in its plugin's ``training/`` folder.
 A plain helper module for scripts, not part of any plugin package.
 
 What it guarantees: fixed seeds (each step's batch is drawn from a generator seeded with
@@ -24,6 +25,7 @@ import csv
 import json
 import lzma
 import math
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,6 +116,54 @@ def load_corpus(ckpt_dir: Path) -> tuple[list[str], dict[str, Any]] | None:
     with lzma.open(path, "rt", encoding="utf-8") as fh:
         docs = [json.loads(line) for line in fh]
     return docs, json.loads((ckpt_dir / "meta.json").read_text())
+
+
+def add_common_arguments(parser: Any, presets: dict[str, dict[str, Any]], *, out: Path, ckpt_dir: Path,
+                         seed: int, vocab: int | None = None, threads: int | None = None,
+                         precision: bool = True) -> None:
+    """The options every training script takes: where the model and the checkpoints go,
+    ``--prepare-only``, device, threads, checkpoint interval, ``--precision`` (unless
+    ``precision`` is False: bf16 on CUDA only), the tokenizer's ``--vocab`` (when the script
+    learns one), the preset's flags and the seed. A script adds its own before or after."""
+    parser.add_argument("--out", type=Path, default=out)
+    parser.add_argument("--ckpt-dir", type=Path, default=ckpt_dir)
+    parser.add_argument("--prepare-only", action="store_true",
+                        help="write the corpus and tokenizer into --ckpt-dir and stop")
+    parser.add_argument("--device", default="auto", help="auto (CUDA if present), cpu, cuda")
+    parser.add_argument("--threads", type=int, default=threads or os.cpu_count() or 1)
+    if vocab is not None:
+        parser.add_argument("--vocab", type=int, default=vocab)
+    parser.add_argument("--ckpt-minutes", type=float, default=4.0)
+    if precision:
+        parser.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
+                            help="auto: bf16 autocast on CUDA, and on CPUs with native bf16")
+    add_preset_arguments(parser, presets)
+    parser.add_argument("--seed", type=int, default=seed)
+
+
+def config_from_args(args: Any, device: str, script: str, **fields: Any) -> TrainConfig:
+    """The :class:`TrainConfig` of :func:`add_common_arguments`' options and the preset's
+    values; ``fields`` are the script's own (samples, card texts, ``aligned``...), and
+    ``script`` is its path in the repository (the card names it with the preset)."""
+    precision = getattr(args, "precision", None)
+    bf16 = device == "cuda" if precision is None else precision == "bf16" or (
+        precision == "auto" and (device == "cuda" or cpu_has_native_bf16()))
+    values: dict[str, Any] = dict(
+        out_dir=args.out, ckpt_dir=args.ckpt_dir, threads=args.threads, steps=args.steps,
+        batch=args.batch, seq_len=args.seq_len, lr=args.lr, hidden=args.hidden,
+        layers=args.layers, heads=args.heads, ckpt_minutes=args.ckpt_minutes, bf16=bf16,
+        max_minutes=args.max_minutes, seed=args.seed, device=device, eval_every=args.eval_every,
+        eval_batches=args.eval_batches, warmup=args.warmup, hardware=hardware_name(device, args.threads),
+        script=f"{script} --preset {args.preset}")
+    values.update(fields)
+    return TrainConfig(**values)
+
+
+def timed_training(cfg: TrainConfig, tokenizer: PreTrainedTokenizerFast, docs: list[str]) -> None:
+    """:func:`train_language_model`, then how long it took."""
+    start = time.time()
+    train_language_model(cfg, tokenizer, docs)
+    print(f"done in {(time.time() - start) / 60:.1f} min", flush=True)
 
 
 def add_preset_arguments(parser: Any, presets: dict[str, dict[str, Any]]) -> None:

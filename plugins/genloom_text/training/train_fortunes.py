@@ -28,26 +28,22 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1] / "genloom_lm" / "training"))  # the shared training loop
 
 from lm_training import (  # noqa: E402
-    TrainConfig,
-    add_preset_arguments,
-    cpu_has_native_bf16,
-    hardware_name,
+    add_common_arguments,
+    config_from_args,
     load_tokenizer,
     parse_with_preset,
     pick_device,
     prepared_corpus,
+    timed_training,
     train_byte_bpe,
-    train_language_model,
 )
 
 FORTUNE_DIR = Path("/usr/share/games/fortunes")
@@ -110,34 +106,16 @@ def prepare(args: argparse.Namespace) -> tuple[list[str], dict[str, str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=FORTUNE_DIR)
-    parser.add_argument("--out", type=Path,
-                        default=HERE.parent / "models" / "fortune-llama")
-    parser.add_argument("--ckpt-dir", type=Path, default=Path("/work/ckpt/text"))
-    parser.add_argument("--prepare-only", action="store_true",
-                        help="write the corpus and tokenizer into --ckpt-dir and stop")
-    parser.add_argument("--device", default="auto", help="auto (CUDA if present), cpu, cuda")
-    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--vocab", type=int, default=4096)
-    parser.add_argument("--ckpt-minutes", type=float, default=4.0)
-    parser.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
-                        help="auto: bf16 autocast on CUDA, and on CPUs with native bf16")
-    add_preset_arguments(parser, PRESETS)
-    parser.add_argument("--seed", type=int, default=1234)
+    add_common_arguments(parser, PRESETS, out=HERE.parent / "models" / "fortune-llama",
+                         ckpt_dir=Path("/work/ckpt/text"), vocab=4096, seed=1234)
     args = parse_with_preset(parser, PRESETS)
     fortunes, meta = prepared_corpus(args.ckpt_dir, lambda: prepare(args))
     if args.prepare_only:
         return
     tokenizer = load_tokenizer(args.ckpt_dir)
     device = pick_device(args.device)
-    cfg = TrainConfig(
-        out_dir=args.out, ckpt_dir=args.ckpt_dir, threads=args.threads, steps=args.steps,
-        batch=args.batch, seq_len=args.seq_len, lr=args.lr, hidden=args.hidden,
-        layers=args.layers, heads=args.heads, ckpt_minutes=args.ckpt_minutes,
-        bf16=args.precision == "bf16" or (args.precision == "auto" and (
-            device == "cuda" or cpu_has_native_bf16())),
-        max_minutes=args.max_minutes, seed=args.seed, aligned=0.5, device=device,
-        eval_every=args.eval_every, eval_batches=args.eval_batches, warmup=args.warmup,
-        hardware=hardware_name(device, args.threads),
+    cfg = config_from_args(
+        args, device, f"plugins/genloom_text/training/{Path(__file__).name}", aligned=0.5,
         sample_prompts=["", "A fool", "Q: What is the meaning of life?\nA:",
                         "The computer", "Love is"],
         card_title="fortune-llama: Genloom's bundled text model",
@@ -148,11 +126,8 @@ def main() -> None:
             "(see /usr/share/doc/fortunes/copyright); individual quotations belong to "
             "their authors. Generated text may reproduce quotations from the data."
         ),
-        script=f"plugins/genloom_text/training/{Path(__file__).name} --preset {args.preset}",
     )
-    start = time.time()
-    train_language_model(cfg, tokenizer, fortunes)
-    print(f"done in {(time.time() - start) / 60:.1f} min", flush=True)
+    timed_training(cfg, tokenizer, fortunes)
 
 
 if __name__ == "__main__":
