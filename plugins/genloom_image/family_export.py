@@ -11,16 +11,14 @@ names in Genloom's own data, so nothing is written into the model's folder.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from genloom_image.families import ONNX_FILES, read_config
+from genloom_image.onnx_export import export_command, write_onnx
 
 
 def export(model_dir: Path, out_dir: Path | None = None, opset: int = 17) -> list[Path]:
     """Export the folder's networks; returns the files written (each replaced atomically)."""
-    import os
-
     import torch
 
     from genloom_image.family_nets import nets
@@ -33,34 +31,13 @@ def export(model_dir: Path, out_dir: Path | None = None, opset: int = 17) -> lis
     net = FamilyRunner(model_dir, "torch", "cpu", config=config)._net
     size, words = config.image_size, len(config.vocabulary)
     decoder_args = (torch.randn(2, config.latent_dim), torch.rand(2, words))
-    decoder_io = (["latent", "words"], ["image"], {"latent": {0: "batch"}, "words": {0: "batch"},
-                                                   "image": {0: "batch"}})
-    jobs = [(net.decoder, decoder_args, decoder_io)]
+    jobs = [(net.decoder, decoder_args, ["latent", "words"], ["image"],
+             {"latent": {0: "batch"}, "words": {0: "batch"}, "image": {0: "batch"}})]
     if config.family == "icon-vae":
-        jobs.insert(0, (nets().EncoderMean(net.encoder), (torch.rand(2, 3, size, size),),
-                        (["image"], ["mean"], {"image": {0: "batch"}, "mean": {0: "batch"}})))
-    written = []
-    for (module, args, (inputs, outputs, axes)), name in zip(jobs, ONNX_FILES[config.family], strict=True):
-        path = out_dir / name
-        partial = path.with_name(f".{name}.partial")
-        with torch.no_grad():
-            torch.onnx.export(module.eval(), args, str(partial), input_names=inputs, output_names=outputs,
-                              dynamic_axes=axes, opset_version=opset, dynamo=False)
-        os.replace(partial, path)
-        written.append(path)
-    return written
-
-
-def main() -> None:
-    """Command line: export one model folder."""
-    parser = argparse.ArgumentParser(description="Export a Genloom GAN or VAE folder to ONNX.")
-    parser.add_argument("model_dir", type=Path)
-    parser.add_argument("--out", type=Path, default=None, help="default: MODEL_DIR/onnx")
-    parser.add_argument("--opset", type=int, default=17)
-    args = parser.parse_args()
-    for path in export(args.model_dir, args.out, args.opset):
-        print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+        jobs.insert(0, (nets().EncoderMean(net.encoder), (torch.rand(2, 3, size, size),), ["image"], ["mean"],
+                        {"image": {0: "batch"}, "mean": {0: "batch"}}))
+    return write_onnx(jobs, ONNX_FILES[config.family], out_dir, opset)
 
 
 if __name__ == "__main__":
-    main()
+    export_command("Export a Genloom GAN or VAE folder to ONNX.", export)

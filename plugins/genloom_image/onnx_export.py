@@ -12,6 +12,7 @@ backend looks there and in ``MODEL_DIR/onnx``, where the bundled model ships its
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -75,19 +76,37 @@ def export(model_dir: Path, out_dir: Path | None = None, opset: int = 17) -> lis
          ["sample"], {"latent_sample": {0: "batch", 2: "height", 3: "width"},
                       "sample": {0: "batch", 2: "height", 3: "width"}}),
     ]
+    return write_onnx(jobs, ONNX_FILES, out_dir, opset)
+
+
+def write_onnx(jobs: list[tuple[Any, tuple[Any, ...], list[str], list[str], dict[str, Any]]],
+               names: tuple[str, ...], out_dir: Path, opset: int) -> list[Path]:
+    """Export each ``(module, example inputs, input names, output names, dynamic axes)`` to
+    ``out_dir / name`` (float32, traced), each written beside its place and renamed over it,
+    so a failed or interrupted export never leaves a half-written file the backend would load."""
+    import os
+
+    import torch
+
     written = []
-    for (module, args, inputs, outputs, axes), name in zip(jobs, ONNX_FILES, strict=True):
+    for (module, args, inputs, outputs, axes), name in zip(jobs, names, strict=True):
         path = out_dir / name
-        with torch.no_grad():
-            torch.onnx.export(module.eval(), args, str(path), input_names=inputs, output_names=outputs,
-                              dynamic_axes=axes, opset_version=opset, dynamo=False)
+        partial = path.with_name(f".{name}.partial")
+        try:
+            with torch.no_grad():
+                torch.onnx.export(module.eval(), args, str(partial), input_names=inputs, output_names=outputs,
+                                  dynamic_axes=axes, opset_version=opset, dynamo=False)
+            os.replace(partial, path)
+        finally:
+            partial.unlink(missing_ok=True)
         written.append(path)
     return written
 
 
-def main() -> None:
-    """Command line: export one model folder."""
-    parser = argparse.ArgumentParser(description="Export a Stable Diffusion folder to ONNX.")
+def export_command(description: str, export: Callable[[Path, Path | None, int], list[Path]]) -> None:
+    """The command line of an export module (``MODEL_DIR [--out DIR] [--opset N]``), which
+    runs ``export`` and lists what it wrote."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("model_dir", type=Path)
     parser.add_argument("--out", type=Path, default=None, help="default: MODEL_DIR/onnx")
     parser.add_argument("--opset", type=int, default=17)
@@ -97,4 +116,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    export_command("Export a Stable Diffusion folder to ONNX.", export)
