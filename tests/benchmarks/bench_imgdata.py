@@ -55,7 +55,7 @@ def main() -> None:
     from PIL import ImageFont
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; {ROUNDS} alternating rounds")
-    if prepare_icons.NOTO.exists() and prepare_icons.EMOJI_TEST.exists():
+    if prepare_icons.NOTO.exists() and prepare_emoji.EMOJI_TEST.exists():
         rows = prepare_emoji.read_emoji()[:40]
         font = ImageFont.truetype(str(prepare_emoji.FONT), 109)
 

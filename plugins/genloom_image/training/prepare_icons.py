@@ -50,13 +50,12 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+from prepare_emoji import read_emoji  # the emoji list, read as the v1 set reads it
 
-EMOJI_TEST = Path("/usr/share/unicode/emoji/emoji-test.txt")
 NOTO = Path("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf")
 SYMBOLA = Path("/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf")
 EMOJIONE = Path("/usr/share/rubygems-integration/all/gems/gemojione-3.3.0/assets/png")
 ICONS = Path("/usr/share/icons")
-LINE = re.compile(r"^([0-9A-F ]+);\s*fully-qualified\s*#\s*\S+\s+E[\d.]+\s+(.+)$")
 
 CONTEXTS = {"actions", "apps", "categories", "devices", "emblems", "emotes", "mimetypes", "places", "status",
             "legacy", "preferences", "applets"}
@@ -97,21 +96,6 @@ class Item:
     caption: str
     group: str
     flip_ok: bool
-
-
-def read_emoji(path: Path = EMOJI_TEST) -> list[tuple[str, str, str, str]]:
-    """``(characters, name, group, subgroup)`` of every fully-qualified emoji."""
-    rows: list[tuple[str, str, str, str]] = []
-    group = subgroup = ""
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        if raw.startswith("# group:"):
-            group = raw.split(":", 1)[1].strip()
-        elif raw.startswith("# subgroup:"):
-            subgroup = raw.split(":", 1)[1].strip()
-        elif m := LINE.match(raw):
-            chars = "".join(chr(int(cp, 16)) for cp in m.group(1).split())
-            rows.append((chars, m.group(2).strip(), group, subgroup))
-    return rows
 
 
 def emoji_flip_ok(name: str, group: str, subgroup: str) -> bool:
