@@ -191,3 +191,23 @@ def test_unknown_asset_shows_an_error(inspector):
     assert "`genloom" not in inspector.error_banner.message()
     assert inspector.asset() is None
     assert not inspector.rerun_action.isEnabled()
+
+
+def test_a_large_image_shows_without_holding_the_window_and_a_damaged_one_says_so(qtbot, inspector,
+                                                                                 genloom_project, tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    pixels = np.random.default_rng(1).integers(0, 256, (1024, 1024, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(tmp_path / "big.png")
+    big = genloom_project.add_asset(tmp_path / "big.png", kind="image", suffix=".png")
+    inspector.show_asset(big.id)
+    viewer = inspector.viewer()
+    assert viewer.pixmap().isNull()  # show_asset returned before the image was decoded
+    qtbot.waitUntil(lambda: not viewer.pixmap().isNull(), timeout=30_000)
+    assert viewer.pixmap().width() == 1024 and not inspector.error_banner.isVisibleTo(inspector)
+
+    damaged = genloom_project.add_asset(b"\x89PNG\r\n\x1a\n" + bytes(400_000), kind="image", suffix=".png")
+    inspector.show_asset(damaged.id)
+    qtbot.waitUntil(lambda: inspector.error_banner.isVisibleTo(inspector), timeout=30_000)
+    assert "Cannot show the image" in inspector.error_banner.message()

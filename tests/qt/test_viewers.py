@@ -179,3 +179,49 @@ def test_without_qtmultimedia_the_player_says_what_to_install_and_other_viewers_
     qtbot.addWidget(text)
     text.load(genloom_project.asset_path(samples["text"]))
     assert text.toPlainText().startswith("Once upon a time")
+
+
+def _noise_png(path, side):
+    """A PNG that does not compress (so it is large, and slow to decode)."""
+    import numpy as np
+    from PIL import Image
+
+    pixels = np.random.default_rng(side).integers(0, 256, (side, side, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(path)
+    return path
+
+
+def test_a_large_image_decodes_off_the_gui_thread_and_the_latest_load_wins(qtbot, tmp_path):
+    from genloom._qt.viewers_image import BACKGROUND_DECODE_BYTES
+
+    big = _noise_png(tmp_path / "big.png", 1024)
+    other = _noise_png(tmp_path / "other.png", 640)
+    assert big.stat().st_size > BACKGROUND_DECODE_BYTES and other.stat().st_size > BACKGROUND_DECODE_BYTES
+    viewer = ImageViewer()
+    qtbot.addWidget(viewer)
+    viewer.resize(400, 300)
+    viewer.load(big, background=True)
+    assert viewer.pixmap().isNull()  # returned before decoding
+    with qtbot.waitSignal(viewer.loaded, timeout=30_000):
+        viewer.load(other, background=True)  # asked for while the first may still decode
+    qtbot.wait(200)  # the first decode's result, if it comes now, is dropped
+    assert (viewer.pixmap().width(), viewer.pixmap().height()) == (640, 640)
+    assert viewer.is_fitted() and viewer.zoom() < 1.0
+    viewer.load(big, background=True)
+    viewer.clear_view()  # the inspector moved on to another asset: nothing is shown after all
+    qtbot.waitUntil(lambda: not viewer.loading(), timeout=30_000)
+    qtbot.wait(100)
+    assert viewer.pixmap().isNull()
+
+
+def test_a_broken_large_file_is_reported_by_signal_and_a_small_image_shows_at_once(qtbot, tmp_path):
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 400_000)
+    viewer = ImageViewer()
+    qtbot.addWidget(viewer)
+    with qtbot.waitSignal(viewer.load_failed, timeout=30_000) as failed:
+        viewer.load(bad, background=True)
+    assert "bad.png" in failed.args[0]
+    small = _noise_png(tmp_path / "small.png", 64)
+    viewer.load(small, background=True)
+    assert viewer.pixmap().width() == 64  # decoded at once: no empty frame for a small image

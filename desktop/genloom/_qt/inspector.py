@@ -359,12 +359,18 @@ class InspectorWidget(QWidget):
             self._viewers[key] = viewer
             if hasattr(viewer, "frame_requested"):  # the video viewer: "first/last frame -> image"
                 viewer.frame_requested.connect(self.take_frame)
+            if hasattr(viewer, "load_failed"):  # the image viewer's background decode
+                viewer.load_failed.connect(
+                    lambda message: self.error_banner.show_error(f"Cannot show the image: {message}"))
             self.viewer_stack.addWidget(viewer)
         self.viewer_stack.setCurrentWidget(viewer)
         try:
             if key == "midi":
                 viewer.load(self._project.asset_path(asset),  # type: ignore[attr-defined]
                             self._rendered_audio(asset))
+                return
+            if key == "image":  # a large image decodes off the GUI thread (a job's result may be big)
+                viewer.load(self._project.asset_path(asset), background=True)  # type: ignore[attr-defined]
                 return
             viewer.load(self._project.asset_path(asset))  # type: ignore[attr-defined]
         except (OSError, ValueError, GenloomError) as exc:  # unreadable, damaged row, a link
