@@ -14,6 +14,7 @@ from typing import Any
 
 from genloom.sdk import InputError, ModelRef, Output, ParameterError, Request, RunState
 from genloom_image import __version__
+from genloom_image.pipelines import BUNDLED_DIR
 from genloom_image.png import parameters_text, save_png
 from genloom_image.validation import SizeRule, check_strength_steps, parse_loras, resolve_size
 
@@ -198,7 +199,7 @@ class DiffusionGenerator:
                 ("Steps", params["steps"]), ("Sampler", applied["scheduler"]),
                 ("CFG scale", params["guidance_scale"]), ("Seed", seed), ("Size", f"{width}x{height}"),
                 ("Model hash", model.hash[:10] if model and model.hash else ""),
-                ("Model", (model.title or model.id) if model else "emoji-ldm-32"),
+                ("Model", (model.title or model.id) if model else BUNDLED_DIR.name),
             ]
             if "strength" in params:
                 fields.append(("Denoising strength", params["strength"]))

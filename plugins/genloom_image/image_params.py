@@ -49,11 +49,11 @@ def size_params() -> tuple[Param, ...]:
         IntParam("width", 0, minimum=0, maximum=4096, step=8, special_value="Model default",
                  description="Image width in pixels, a multiple of 8 within the model's range; "
                              "Model default (0) uses the model's native size (32 for the bundled "
-                             "emoji model), or the input image's width."),
+                             "emoji model, 64 for the icon one), or the input image's width."),
         IntParam("height", 0, minimum=0, maximum=4096, step=8, special_value="Model default",
                  description="Image height in pixels, a multiple of 8 within the model's range; "
                              "Model default (0) uses the model's native size (32 for the bundled "
-                             "emoji model), or the input image's height."),
+                             "emoji model, 64 for the icon one), or the input image's height."),
     )
 
 

@@ -26,6 +26,7 @@ from genloom.sdk import (
 )
 from genloom.sdk.placement import Placement, canonical_dtype, place_pipeline, resolve_dtype
 
+#: The default model's folder (``plugin.BUNDLED_ID``), used when a run names no model.
 BUNDLED_DIR = Path(__file__).resolve().parent / "models" / "emoji-ldm-32"
 
 

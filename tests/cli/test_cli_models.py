@@ -130,7 +130,7 @@ def test_a_fresh_install_lists_the_bundled_models_without_a_scan(genloom_home, t
     assert listed.returncode == 0, listed.stderr
     bundled = sorted(m["details"]["bundled_id"] for m in json.loads(listed.stdout) if m["source"] == "bundled")
     assert bundled == ["audio.espeak-vocos-en", "audio.folk-abc", "code.stdlib-llama", "image.emoji-ldm-32",
-                       "image.icon-gan-64", "image.icon-vae-64", "text.fortune-llama", "video.emoji-motion"]
+                       "image.icon-gan-64", "image.icon-ldm-64", "image.icon-vae-64", "text.fortune-llama", "video.emoji-motion"]
     text = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120).stdout
     assert "no models" not in text and "Emoji" in text
 
