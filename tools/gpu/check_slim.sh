@@ -4,9 +4,16 @@
 #   bash tools/gpu/check_slim.sh restore   moves it back (run it right after the device call)
 # .gpu/ is git-ignored and only .gpu/check is carried, so what is set aside does not travel.
 # The check needs the image, text and code models; not the audio and video models, the
-# code model's ONNX export (the ONNX CUDA tests use the image and text models) or docs/images.
+# code model's ONNX export (the ONNX CUDA tests use the image and text models), the weights
+# of the image models other than emoji-ldm-32 (their folders stay, so the image plugin still
+# loads), the image training folder's pictures and network, or docs/images.
 set -euo pipefail
+IMG=plugins/genloom_image
 PATHS=(plugins/genloom_audio/models plugins/genloom_video/models plugins/genloom_code/models/stdlib-llama/onnx
+       "$IMG/models/icon-ldm-64/unet" "$IMG/models/icon-ldm-64/text_encoder" "$IMG/models/icon-ldm-64/vae"
+       "$IMG/models/icon-gan-64/model.safetensors" "$IMG/models/icon-gan-64/onnx"
+       "$IMG/models/icon-vae-64/model.safetensors" "$IMG/models/icon-vae-64/onnx"
+       "$IMG/training/feature_net.safetensors" "$IMG/training/families.png" "$IMG/training/families_icons.png"
        docs/images)
 case "${1:-}" in
   aside)
