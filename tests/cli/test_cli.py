@@ -206,9 +206,9 @@ def test_missing_project_exits_3_with_how_to_make_one(cli, tmp_path):
 
 def _default_sigint() -> None:
     """In the child, before exec: Ctrl-C's default disposition. An ignored SIGINT is
-    inherited across exec (and Python then never raises KeyboardInterrupt), and something
-    earlier in a full test run leaves it ignored in the test process: with SIGINT ignored
-    in pytest this test failed exactly as in the fresh-clone CI runs."""
+    inherited across exec (and Python then never raises KeyboardInterrupt), and a test run
+    started in the background by a non-interactive shell (`make test &`, as POSIX has it)
+    has SIGINT ignored: this test then failed, the job running to its end."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
