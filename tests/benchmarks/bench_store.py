@@ -89,7 +89,6 @@ def _paired(store: Callable[[], object], baseline: Callable[[], object],
 
 def _bench_add(project: Project, plain: sqlite3.Connection, plain_dir: Path,
                blobs: list[bytes], prompts: list[str]) -> None:
-    pending = iter(zip(blobs, prompts, strict=True))
     written = iter(enumerate(zip(blobs, prompts, strict=True)))
 
     def store() -> None:

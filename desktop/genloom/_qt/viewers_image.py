@@ -142,9 +142,11 @@ class ImageViewer(QGraphicsView):
         self.fit()
 
     def clear_view(self, *, keep_request: bool = False) -> None:
-        """Show nothing (and forget a background decode under way)."""
+        """Show nothing (and forget a background decode under way; one still waiting for
+        the pool thread, as when the user steps through large images, never starts)."""
         if not keep_request:
             self._request += 1
+        self._pool.clear()
         self._item.setPixmap(QPixmap())
 
     def pixmap(self) -> QPixmap:

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["INDEX_FILE", "PluginIndex", "environment_stamp", "fingerprint_base", "manifest_is_enough",
-           "plugin_fingerprint", "stat_of"]
+           "plugin_fingerprint", "read_entry_points", "stat_of"]
 
 INDEX_FILE = "plugin-index.json"
 #: Bumped when the file's layout changes: an index of another format is ignored.
@@ -173,7 +173,7 @@ class PluginIndex:
         return kept["data"]
 
     def remember_manifest(self, file: Path, stat: str | None, data: dict[str, Any]) -> None:
-        """Keep ``data``, the parsed TOML of ``file`` whose :func:`_stat_of` was ``stat`` before
+        """Keep ``data``, the parsed TOML of ``file`` whose :func:`stat_of` was ``stat`` before
         it was read; TOML that JSON cannot hold (dates) is not kept."""
         if stat is None:
             return
@@ -189,14 +189,7 @@ class PluginIndex:
         stamp = environment_stamp()
         if self.entry_points is not None and self.stamp == stamp:
             return [dict(e) for e in self.entry_points]
-        from importlib.metadata import entry_points
-
-        found = []
-        for ep in sorted(entry_points(group=group), key=lambda e: e.name):
-            dist = getattr(ep, "dist", None)
-            found.append({"name": ep.name, "value": ep.value,
-                          "distribution": dist.name if dist is not None else "",
-                          "version": dist.version if dist is not None else ""})
+        found = read_entry_points(group)
         if self.stamp != stamp:
             self.verdicts = {}  # fingerprints carry the stamp: none of them can match now
         self.stamp, self.entry_points = stamp, found
@@ -225,6 +218,20 @@ class PluginIndex:
             Path(tmp).unlink(missing_ok=True)
             return
         self._saved = data
+
+
+def read_entry_points(group: str) -> list[dict[str, str]]:
+    """The installed entry points of ``group``, sorted by name, as ``name``, ``value``,
+    ``distribution``, ``version`` (what the index keeps); reads every distribution's metadata."""
+    from importlib.metadata import entry_points
+
+    found = []
+    for ep in sorted(entry_points(group=group), key=lambda e: e.name):
+        dist = getattr(ep, "dist", None)
+        found.append({"name": ep.name, "value": ep.value,
+                      "distribution": dist.name if dist is not None else "",
+                      "version": dist.version if dist is not None else ""})
+    return found
 
 
 def stat_of(file: Path) -> str | None:

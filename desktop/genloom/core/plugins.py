@@ -49,6 +49,7 @@ from genloom.core.plugin_index import (
     fingerprint_base,
     manifest_is_enough,
     plugin_fingerprint,
+    read_entry_points,
     stat_of,
 )
 from genloom.sdk import API_VERSION
@@ -654,14 +655,7 @@ def _entry_point_candidates(index: PluginIndex | None = None) -> Iterable[_Candi
         found = index.plugin_entry_points(ENTRY_POINT_GROUP)
         index.save()
     else:
-        from importlib.metadata import entry_points
-
-        found = []
-        for point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-            dist = getattr(point, "dist", None)
-            found.append({"name": point.name, "value": point.value,
-                          "distribution": dist.name if dist is not None else "",
-                          "version": dist.version if dist is not None else ""})
+        found = read_entry_points(ENTRY_POINT_GROUP)
     for ep in found:
         yield _Candidate(
             name=ep["name"], source="entry point", location=ep["value"],
@@ -743,8 +737,6 @@ def _import_file(name: str, init: Path, search: list[str] | None) -> ModuleType:
     return module
 
 
-#: Import a drop-in plugin file or package folder as Genloom does (``genloom plugin validate``).
-
 def _close_matches(word: str, possibilities: Iterable[str], n: int) -> list[str]:
     """difflib's close matches, imported only when a name was not found."""
     import difflib
@@ -752,6 +744,7 @@ def _close_matches(word: str, possibilities: Iterable[str], n: int) -> list[str]
     return difflib.get_close_matches(word, list(possibilities), n=n)
 
 
+#: Import a drop-in plugin file or package folder as Genloom does (``genloom plugin validate``).
 import_plugin_file = _import_file
 
 
