@@ -132,6 +132,29 @@ def test_tests_in_the_prompt_run_in_a_subprocess(tmp_path: Path, context: Metric
     assert code_metrics.test_pass_rate(right, context) is None  # no tests in the prompt
 
 
+@pytest.mark.parametrize("hostile", [
+    "import os\nos.remove({victim!r})\n",
+    "import shutil\nshutil.rmtree({folder!r})\n",
+    "import subprocess\nsubprocess.run(['rm', {victim!r}])\n",
+])
+def test_a_hostile_code_asset_harms_nothing_when_its_tests_run(tmp_path: Path, context: MetricContext,
+                                                              hostile: str) -> None:
+    """A code asset from a stranger's project is run only fenced in: what it tries
+    outside its folder is refused, and it passes nothing it did not pass."""
+    victim = tmp_path / "mine" / "keep.txt"
+    victim.parent.mkdir()
+    victim.write_text("mine")
+    code = hostile.format(victim=str(victim), folder=str(victim.parent)) + "def add(a, b):\n    return a + b\n"
+    asset = _text(tmp_path, "hostile", code, "code", ".py")
+    tests = "assert add(1, 2) == 3\nassert 'GENLOOM_HOME' not in __import__('os').environ\n"
+    rate = code_metrics.test_pass_rate(MetricAsset(1, "code", asset.path, prompt=tests), context)
+    assert rate == 0.0  # the refused line stops the module before add() exists
+    assert victim.read_text() == "mine"
+    friendly = _text(tmp_path, "friendly", "def add(a, b):\n    return a + b\n", "code", ".py")
+    assert code_metrics.test_pass_rate(MetricAsset(2, "code", friendly.path, prompt=tests), context) == 1.0
+    assert list(Path(context.scratch).iterdir()) == []  # nothing left behind
+
+
 def test_a_hanging_candidate_fails_its_tests(tmp_path: Path, context: MetricContext, monkeypatch) -> None:
     monkeypatch.setattr(code_metrics, "TEST_TIMEOUT_S", 2.0)
     hang = _text(tmp_path, "hang", "while True:\n    pass\n", "code", ".py")

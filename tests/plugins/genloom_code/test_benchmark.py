@@ -1,4 +1,4 @@
-"""The function-completion benchmark's runner: cutting, parsing, the fenced child process,
+"""The function-completion benchmark's runner: cutting, parsing, scoring through the fence,
 the scores; and one run through the real code.complete generator on a tiny model."""
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import pytest
 
 from genloom.sdk import ModelRef, Request, RunState
 from genloom_code.benchmark import runner
-from genloom_code.benchmark.sandbox import run_program
 from genloom_code.benchmark.tasks import TASKS, Task
 
 TASK = {t.name: t for t in TASKS}
@@ -67,36 +66,14 @@ def test_exit_zero_is_not_a_pass() -> None:
 
 
 def test_completion_cannot_write_outside_its_folder(tmp_path: Path) -> None:
+    """The benchmark scores completions through the fence (tests/core/test_sandbox.py
+    tests the fence itself)."""
     target = tmp_path / "escaped.txt"
-    home_target = Path.home() / f"genloom-bench-escape-{tmp_path.name}.txt"
-    for path in (target, home_target):
-        body = (f"    open({str(path)!r}, 'w').write('x')\n"
-                "    return a + b\n")
-        result = runner.score(TASK["add"], body)
-        assert result["parsed"] and not result["passed"]
-        assert "sandbox" in result["detail"]
-        assert not path.exists()
-    # Path.home() in the child is the task's own folder, not the user's
-    outcome = run_program("import pathlib, os\n"
-                          "assert str(pathlib.Path.home()) == os.getcwd()\n"
-                          "pathlib.Path.home().joinpath('ok.txt').write_text('inside')\n")
-    assert outcome.passed, outcome
-
-
-@pytest.mark.parametrize("source", [
-    "import os\nos.remove({victim!r})\n",
-    "import shutil\nshutil.rmtree({folder!r})\n",
-    "import os\nos.rename({victim!r}, 'stolen.txt')\n",
-    "import subprocess\nsubprocess.run(['rm', {victim!r}])\n",
-    "import ctypes\n",
-    "import socket\nsocket.create_connection(('127.0.0.1', 9))\n",
-])
-def test_hostile_programs_are_stopped(tmp_path: Path, source: str) -> None:
-    victim = tmp_path / "keep.txt"
-    victim.write_text("mine")
-    outcome = run_program(source.format(victim=str(victim), folder=str(tmp_path)))
-    assert not outcome.passed and "sandbox" in outcome.detail, outcome
-    assert victim.read_text() == "mine"
+    body = f"    open({str(target)!r}, 'w').write('x')\n    return a + b\n"
+    result = runner.score(TASK["add"], body)
+    assert result["parsed"] and not result["passed"]
+    assert "sandbox" in result["detail"]
+    assert not target.exists()
 
 
 def test_pass_at_k() -> None:

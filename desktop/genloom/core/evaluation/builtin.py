@@ -108,7 +108,8 @@ def _specs() -> tuple[MetricSpec, ...]:
                    suffixes=(".py",)),
         MetricSpec("genloom.test_pass_rate", "Test pass rate", ("code",),
                    "Share of the tests carried by the prompt (doctest examples '>>>' and 'assert' "
-                   "lines) that the code passes, run in a separate Python with a 10 s limit. Only "
+                   "lines) that the code passes, run fenced in (a separate Python with no network, no "
+                   "writes outside its folder and a 10 s limit). Only "
                    "for assets whose prompt carries tests.", low=0.0, high=1.0,
                    per_asset=code.test_pass_rate, suffixes=(".py",)),
         # -- audio

@@ -1,7 +1,9 @@
 """Code metrics: parse rate (ast), linter findings (ruff) and test pass rate.
 
-Generated code is never run in this process: the tests run in a child Python with a
-timeout, in a scratch folder, and ruff runs as ``python -m ruff``.
+The code is never run in this process: a code asset may come from a model or from a
+project someone else made, so its tests run fenced in by :mod:`genloom.core.sandbox` (a
+child Python with an audit hook, resource limits, no network where the OS allows, a
+timeout); ruff runs as ``python -m ruff`` (it reads the files, it does not run them).
 """
 
 from __future__ import annotations
@@ -25,11 +27,12 @@ _LINT_TIMEOUT_S = 60.0
 
 _ASSERT = re.compile(r"^\s*assert\s.+$", re.MULTILINE)
 
-# Runs in the child: the code, then each test, counting what passes. Plain text in, JSON out.
+# Runs fenced in: the code, then each test, counting what passes. Plain text in (files in
+# the working folder), JSON out.
 _HARNESS = r'''
-import doctest, json, sys
-code = open(sys.argv[1], encoding="utf-8").read()
-tests = json.load(open(sys.argv[2], encoding="utf-8"))
+import doctest, json
+code = open("candidate.py", encoding="utf-8").read()
+tests = json.load(open("tests.json", encoding="utf-8"))
 passed = total = 0
 scope = {"__name__": "genloom_eval_candidate"}
 try:
@@ -118,21 +121,18 @@ def test_pass_rate(asset: MetricAsset, context: MetricContext) -> float | None:
     tests = prompt_tests(asset.prompt)
     if not tests:
         return None
-    folder = Path(context.scratch) / f"tests-{asset.asset_id or 'x'}"
-    folder.mkdir(parents=True, exist_ok=True)
-    code_file, tests_file, harness = folder / "candidate.py", folder / "tests.json", folder / "harness.py"
-    code_file.write_text(read_text(asset.path), encoding="utf-8")
-    tests_file.write_text(json.dumps(tests), encoding="utf-8")
-    harness.write_text(_HARNESS, encoding="utf-8")
+    from genloom.core.sandbox import run_program
+
+    outcome = run_program(_HARNESS, files={"candidate.py": read_text(asset.path),
+                                           "tests.json": json.dumps(tests)},
+                          timeout=TEST_TIMEOUT_S, parent=Path(context.scratch))
+    if not outcome.passed:
+        # a hanging candidate, or one that ended the child (os._exit, a signal, the
+        # memory limit) before the report: it passes nothing
+        return 0.0
     try:
-        done = subprocess.run([sys.executable, "-I", str(harness), str(code_file), str(tests_file)],
-                              capture_output=True, text=True, timeout=TEST_TIMEOUT_S, cwd=folder,
-                              stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        return 0.0  # a hanging candidate passes nothing
-    try:
-        result = json.loads(done.stdout.strip().splitlines()[-1])
-    except (IndexError, ValueError):
-        return 0.0  # the candidate ended the child (sys.exit, os._exit...) before the report
-    total = int(result.get("total", 0))
-    return int(result.get("passed", 0)) / total if total else None
+        result = json.loads(outcome.stdout.strip().splitlines()[-1])
+        passed, total = int(result["passed"]), int(result["total"])
+    except (IndexError, ValueError, TypeError, KeyError):
+        return 0.0  # the candidate printed over the report
+    return min(passed, total) / total if total else None

@@ -1,8 +1,11 @@
-"""Running untrusted generated code: a child process fenced in as far as the OS allows.
+"""Running untrusted code: a child process fenced in as far as the OS allows.
 
-Generated code is hostile until proven otherwise. Each program runs in a fresh
-``python -I`` (no user site, no ``PYTHON*`` variables, no script folder on ``sys.path``)
-inside its own temporary folder (cwd, ``HOME`` and ``TMPDIR`` all point there), with:
+Generated code is hostile until proven otherwise, and so is code that came in a project
+someone else made. Everything Genloom runs of it goes through :func:`run_program` (the
+code benchmark, the evaluation's test-pass metric). Each program runs in a fresh
+``python -I -B`` (no user site, no ``PYTHON*`` variables, no script folder on
+``sys.path``) inside its own temporary folder (cwd, ``HOME`` and ``TMPDIR`` all point
+there; the rest of the environment is not passed on), with:
 
 - an audit hook (``sys.addaudithook``, which the program cannot remove) that refuses
   writing, deleting, renaming or changing the mode of anything outside that folder,
@@ -13,8 +16,8 @@ inside its own temporary folder (cwd, ``HOME`` and ``TMPDIR`` all point there), 
   network even for code that gets past the hook;
 - a wall-clock timeout after which its whole process group is killed.
 
-It is a fence for a benchmark, not a security boundary against a determined attacker
-(for that, run the benchmark in a container or VM).
+It is a fence, not a security boundary against a determined attacker (for that, run
+Genloom's evaluations of strangers' code in a container or VM).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,10 +83,12 @@ print(token)
 
 @dataclass(frozen=True)
 class Outcome:
-    """How a program ended: ``passed``, ``failed`` (an exception or exit), ``timeout``."""
+    """How a program ended: ``passed`` (it ran to its end), ``failed`` (an exception, an
+    exit or a signal), ``timeout``; and what it printed (without the harness's token)."""
 
     status: str
     detail: str = ""
+    stdout: str = ""
 
     @property
     def passed(self) -> bool:
@@ -118,12 +124,22 @@ def _limits(cpu_seconds: int, memory_bytes: int) -> None:
                 pass  # a hard limit already lower than ours stays
 
 
-def run_program(source: str, *, timeout: float = 10.0,
-                memory_bytes: int = 1024 * 2**20) -> Outcome:
-    """Run ``source`` fenced in (see the module docstring) and say how it ended."""
+def run_program(source: str, *, files: Mapping[str, str] | None = None, timeout: float = 10.0,
+                memory_bytes: int = 1024 * 2**20, parent: Path | None = None) -> Outcome:
+    """Run ``source`` fenced in (see the module docstring) and say how it ended.
+
+    ``files`` are written beside the program first (plain names only: the program reads
+    them from its working folder); the folder is made under ``parent`` (the system's
+    temporary folder by default) and removed afterwards.
+    """
+    for name in files or {}:
+        if name in ("program.py", "harness.py") or Path(name).name != name or name.startswith("."):
+            raise ValueError(f"{name!r} is not a plain file name the sandbox can write")
     token = secrets.token_hex(16)
-    with tempfile.TemporaryDirectory(prefix="genloom-bench-") as folder:
+    with tempfile.TemporaryDirectory(prefix="genloom-fenced-", dir=parent) as folder:
         work = Path(folder)
+        for name, text in (files or {}).items():
+            (work / name).write_text(text, encoding="utf-8")
         (work / "program.py").write_text(source, encoding="utf-8")
         (work / "harness.py").write_text(_HARNESS, encoding="utf-8")
         env = {"HOME": folder, "TMPDIR": folder, "PATH": os.defpath, "LANG": "C.UTF-8",
@@ -142,12 +158,13 @@ def run_program(source: str, *, timeout: float = 10.0,
             return Outcome("timeout", f"still running after {timeout:g} s")
         finally:
             _kill(child)
-    if child.returncode == 0 and out.rstrip().endswith(token):
-        return Outcome("passed")
+    printed = out.rstrip()
+    if child.returncode == 0 and printed.endswith(token):
+        return Outcome("passed", stdout=printed[:-len(token)])
     last = (err.strip().splitlines() or [f"exit code {child.returncode}"])[-1]
-    if child.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
-        return Outcome("timeout", f"killed by signal {-child.returncode}")
-    return Outcome("failed", last[:300])
+    if posix and child.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+        return Outcome("timeout", f"killed by signal {-child.returncode}", printed)
+    return Outcome("failed", last[:300], printed)
 
 
 def _kill(child: subprocess.Popen[str]) -> None:

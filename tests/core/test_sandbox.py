@@ -1,0 +1,81 @@
+"""The fence for running untrusted code (genloom.core.sandbox): a real child Python, real
+files the programs try to harm."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from genloom.core.sandbox import run_program
+
+
+def test_a_program_that_runs_to_its_end_passes_and_its_output_comes_back() -> None:
+    outcome = run_program("print('hello')\nprint(6 * 7)\n")
+    assert outcome.passed, outcome
+    assert outcome.stdout.split() == ["hello", "42"]
+
+
+def test_exit_zero_before_the_end_is_not_a_pass() -> None:
+    outcome = run_program("import os\nprint('early', flush=True)\nos._exit(0)\nprint('never')\n")
+    assert not outcome.passed and outcome.status == "failed"
+    assert "early" in outcome.stdout and "never" not in outcome.stdout
+
+
+def test_a_loop_is_stopped_by_the_timeout() -> None:
+    outcome = run_program("while True:\n    pass\n", timeout=1.5)
+    assert outcome.status == "timeout"
+
+
+def test_files_are_written_beside_the_program_and_gone_afterwards(tmp_path: Path) -> None:
+    tmp_path = tmp_path / "scratch"
+    tmp_path.mkdir()
+    outcome = run_program("import os\nprint(open('data.txt').read())\nprint(os.getcwd())\n",
+                          files={"data.txt": "given"}, parent=tmp_path)
+    assert outcome.passed, outcome
+    text, folder = outcome.stdout.split()
+    assert text == "given" and Path(folder).parent == tmp_path.resolve()
+    assert list(tmp_path.iterdir()) == []  # the folder is removed
+
+
+@pytest.mark.parametrize("name", ["../escape.txt", "sub/file.txt", "program.py", "harness.py",
+                                  ".hidden", "/etc/passwd"])
+def test_file_names_that_are_not_plain_are_refused(tmp_path: Path, name: str) -> None:
+    tmp_path = tmp_path / "scratch"
+    tmp_path.mkdir()
+    with pytest.raises(ValueError, match="plain file name"):
+        run_program("pass\n", files={name: "x"}, parent=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_home_and_environment_are_the_programs_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GENLOOM_SECRET_FOR_TEST", "leak")
+    outcome = run_program("import os, pathlib\n"
+                          "assert str(pathlib.Path.home()) == os.getcwd()\n"
+                          "assert 'GENLOOM_SECRET_FOR_TEST' not in os.environ\n"
+                          "pathlib.Path.home().joinpath('ok.txt').write_text('inside')\n")
+    assert outcome.passed, outcome
+
+
+def test_writing_outside_its_folder_is_refused(tmp_path: Path) -> None:
+    for path in (tmp_path / "escaped.txt", Path.home() / f"genloom-escape-{tmp_path.name}.txt"):
+        outcome = run_program(f"open({str(path)!r}, 'w').write('x')\n")
+        assert not outcome.passed and "sandbox" in outcome.detail, outcome
+        assert not path.exists()
+
+
+@pytest.mark.parametrize("source", [
+    "import os\nos.remove({victim!r})\n",
+    "import shutil\nshutil.rmtree({folder!r})\n",
+    "import os\nos.rename({victim!r}, 'stolen.txt')\n",
+    "import subprocess\nsubprocess.run(['rm', {victim!r}])\n",
+    "import os\nos.system('rm ' + {victim!r})\n",
+    "import ctypes\n",
+    "import socket\nsocket.create_connection(('127.0.0.1', 9))\n",
+])
+def test_hostile_programs_are_stopped(tmp_path: Path, source: str) -> None:
+    victim = tmp_path / "keep.txt"
+    victim.write_text("mine")
+    outcome = run_program(source.format(victim=str(victim), folder=str(tmp_path)))
+    assert not outcome.passed and "sandbox" in outcome.detail, outcome
+    assert victim.read_text() == "mine"
