@@ -15,6 +15,7 @@ from genloom.sdk.placement import (
     Placement,
     choose_placement,
     memory_budget_bytes,
+    pipeline_attention,
     place_pipeline,
     runtime_record,
     weights_footprint,
@@ -78,16 +79,6 @@ def apply_memory_options(pipe: Any, device: str, mode: str, width: int, height: 
             "placement": wanted.mode}
 
 
-def attention_name(pipe: Any) -> str:
-    """The attention processor the pipeline's denoiser runs (``AttnProcessor2_0``: PyTorch SDPA)."""
-    denoiser = getattr(pipe, "unet", None) or getattr(pipe, "transformer", None)
-    processors = getattr(denoiser, "attn_processors", None)
-    if not isinstance(processors, dict) or not processors:
-        return ""
-    names = sorted({type(p).__name__ for p in processors.values()})
-    return "+".join(names)
-
-
 def pipeline_runtime(pipe: Any, device: str, memory_state: dict[str, Any], providers: list[str],
                      fallback: str) -> dict[str, Any]:
     """The runtime record of one run (see :func:`genloom.sdk.placement.runtime_record`)."""
@@ -96,5 +87,5 @@ def pipeline_runtime(pipe: Any, device: str, memory_state: dict[str, Any], provi
     placement = Placement(memory_state.get("placement", "device"), memory_state.get("placement_reason", ""))
     actual = "cpu" if fallback else device
     return runtime_record(actual, dtype, placement=None if providers else placement,
-                          attention="" if providers else attention_name(pipe), providers=providers,
+                          attention="" if providers else pipeline_attention(pipe), providers=providers,
                           fallback=fallback)

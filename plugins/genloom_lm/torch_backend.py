@@ -38,11 +38,9 @@ class TorchBackend:
     @property
     def runtime(self) -> dict[str, Any]:
         """What runs: device, dtype, placement and attention (``sdpa``: PyTorch's fused kernels)."""
-        from genloom.sdk.placement import runtime_record
+        from genloom_lm.loading import model_runtime
 
-        attention = str(getattr(self.model.config, "_attn_implementation", "") or "")
-        return runtime_record(self.device, self.dtype, placement=getattr(self.model, "genloom_placement", None),
-                              attention=attention)
+        return model_runtime(self.model, self.device)
 
     def generate(self, input_ids: list[int], settings: GenerationSettings, seed: int,
                  stream: TokenStream, eos_ids: list[int], pad_id: int,

@@ -126,6 +126,10 @@ class Animatic:
                          for s, n in zip(segments, frames_per_segment, strict=True)],
             "hold_frames": hold, "plugin_version": __version__,
         }
+        if self.pipe is not None:  # keyframes were drawn from prompts: say what drew them
+            from genloom_video.sd import pipeline_runtime
+
+            metadata["runtime"] = pipeline_runtime(self.pipe, self.device)
         return [clip_output(path, info, metadata)]
 
     def _write(self, path: Path, frames: Iterator[Any], fps: int) -> Any:

@@ -57,7 +57,8 @@ class Loaded:
 @pytest.fixture
 def load(genloom_plugins: Callable[..., Any], tmp_path: Path) -> Iterator[Callable[..., Loaded]]:
     """``load(generator_id, model, device, dtype)`` -> a :class:`Loaded`; unloaded after the test."""
-    plugins = genloom_plugins(modules=["genloom_image.plugin", "genloom_text.plugin", "genloom_code.plugin"])
+    plugins = genloom_plugins(modules=["genloom_image.plugin", "genloom_text.plugin", "genloom_code.plugin",
+                                       "genloom_video.plugin", "genloom_audio.plugin"])
     made: list[Loaded] = []
 
     def make(generator_id: str, model: ModelRef | None, device: str = "cuda", dtype: str = "float16") -> Loaded:

@@ -29,8 +29,8 @@ from genloom.sdk.errors import InputError
 
 __all__ = ["DEFAULT_DTYPES", "DTYPE_ALIASES", "MEMORY_BUDGET_ENV", "PLACEMENTS", "Placement", "WEIGHTS_SHARE",
            "canonical_dtype", "choose_placement", "default_memory_budget", "memory_budget_bytes",
-           "onnx_fallback", "place_pipeline", "resolve_dtype", "runtime_record", "set_memory_budget",
-           "weights_footprint"]
+           "onnx_fallback", "pipeline_attention", "place_pipeline", "resolve_dtype", "runtime_record",
+           "set_memory_budget", "weights_footprint"]
 
 log = logging.getLogger("genloom.runtime")
 
@@ -263,6 +263,16 @@ def onnx_fallback(device: str, active: Sequence[str], available: Sequence[str]) 
     return (f"ONNX Runtime runs on the CPU, not {device}: {' or '.join(wanted)} failed to start (the "
             "worker log has onnxruntime's reason, often a CUDA or cuDNN version it was not built for); "
             "use the torch backend or install the onnxruntime-gpu build for this CUDA")
+
+
+def pipeline_attention(pipe: Any) -> str:
+    """The attention processor(s) a diffusers pipeline's denoiser runs, joined by ``+``
+    (``AttnProcessor2_0``: PyTorch's scaled dot-product attention); ``""`` when it has none."""
+    denoiser = getattr(pipe, "unet", None) or getattr(pipe, "transformer", None)
+    processors = getattr(denoiser, "attn_processors", None)
+    if not isinstance(processors, dict) or not processors:
+        return ""
+    return "+".join(sorted({type(p).__name__ for p in processors.values()}))
 
 
 def runtime_record(device: str, dtype: str, *, placement: Placement | None = None, attention: str = "",

@@ -59,6 +59,9 @@ def test_a_tune_comes_as_wav_midi_and_abc_with_the_asked_bars(generator, tmp_pat
     programs = {m.program for m in mido.MidiFile(str(midi.path)) if m.type == "program_change"}
     assert programs == {73}  # Flute
     assert wav.metadata["instrument"] == "Flute"
+    runtime = wav.metadata["runtime"]  # what ran: the engine copies it into the recipe
+    assert (runtime["device"], runtime["dtype"], runtime["placement"]) == ("cpu", "float32", "device")
+    assert runtime["attention"]
 
 
 def test_regular_bars_evens_the_bars_and_can_be_turned_off(generator, tmp_path) -> None:
@@ -180,6 +183,7 @@ def test_engine_makes_a_tune_through_the_real_worker(genloom_plugins, genloom_pr
                                                     ("text", ".abc")]
     wav = assets[0]
     assert wav.recipe["model"]["id"] == FOLK_MODEL_ID and wav.recipe["seed"] == 3
+    assert wav.recipe["runtime"]["device"] == "cpu"
     assert wav.metadata["sample_rate"] == 22050
     assert any(p.partial_text for p in progress)
     (again,) = engine.wait([engine.submit("audio.music", dict(FAST), seed=3)[0].id],

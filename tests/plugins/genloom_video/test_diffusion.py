@@ -49,6 +49,10 @@ def test_animatediff_with_a_users_adapter_makes_the_clip_asked_and_reruns_identi
     info = probe(first.path)
     assert (info.frame_count, info.width, info.height, float(info.fps)) == (4, 64, 64, 6.0)
     assert first.metadata["pipeline"] == "AnimateDiffPipeline" and first.metadata["frame_count"] == 4
+    assert first.metadata["runtime"] == {"device": "cpu", "dtype": "float32", "placement": "device",
+                                         "placement_reason": "cpu is not a CUDA GPU",
+                                         "attention": first.metadata["runtime"]["attention"]}
+    assert "AttnProcessor2_0" in first.metadata["runtime"]["attention"]  # PyTorch SDPA
     a, b = decoded(first), decoded(second)
     assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
     assert not np.array_equal(a[0], a[-1])  # the frames differ: it moves
@@ -155,6 +159,7 @@ def test_the_engine_makes_a_clip_with_the_bundled_models(video_plugins, genloom_
     info = probe(genloom_project.asset_path(asset))
     assert (info.frame_count, info.width, info.height) == (3, 32, 32)
     assert asset.metadata["motion_adapter"] == "bundled emoji-motion"
+    assert asset.recipe["runtime"]["device"] == "cpu" and asset.recipe["runtime"]["dtype"] == "float32"
 
 
 def test_image_to_video_with_a_text_to_video_only_folder_names_the_fix(runner, tiny_cogvideox, keyframe):
