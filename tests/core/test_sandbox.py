@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from genloom.core.sandbox import run_program
+from genloom.core.sandbox import run_program, run_programs
 
 
 def test_a_program_that_runs_to_its_end_passes_and_its_output_comes_back() -> None:
@@ -79,3 +79,35 @@ def test_hostile_programs_are_stopped(tmp_path: Path, source: str) -> None:
     outcome = run_program(source.format(victim=str(victim), folder=str(tmp_path)))
     assert not outcome.passed and "sandbox" in outcome.detail, outcome
     assert victim.read_text() == "mine"
+
+
+def test_a_batch_runs_each_program_fenced_in_its_own_folder_in_order(tmp_path: Path) -> None:
+    """One interpreter start, a child per program: each is judged on its own, and none
+    can reach another's folder (program 1 tries to overwrite program 2's source)."""
+    victim = tmp_path / "keep.txt"
+    victim.write_text("mine")
+    outcomes = run_programs([
+        ("print('first')\n", {}),
+        ("open('../p2/program.py', 'w').write('print(\"hijacked\")')\n", {}),
+        ("print(open('data.txt').read())\n", {"data.txt": "second's own"}),
+        ("import os\nos._exit(0)\n", {}),
+        ("while True:\n    pass\n", {}),
+        (f"import os\nos.remove({str(victim)!r})\n", {}),
+        ("import os, time\nos.close(1)\nos.close(2)\ntime.sleep(60)\n", {}),
+        ("import sys\nprint(sys.argv)\n", {}),
+    ], timeout=1.5)
+    assert [o.status for o in outcomes] == ["passed", "failed", "passed", "failed", "timeout", "failed",
+                                            "timeout", "passed"]
+    assert outcomes[0].stdout == "first\n"
+    assert "sandbox" in outcomes[1].detail
+    assert outcomes[2].stdout == "second's own\n"  # its source was not replaced
+    assert "sandbox" in outcomes[5].detail and victim.read_text() == "mine"
+    assert outcomes[7].stdout.strip() == "['program.py']"  # the harness's arguments are not shown
+
+
+def test_a_batch_of_nothing_is_nothing_and_bad_names_are_refused_before_anything_runs(tmp_path: Path) -> None:
+    assert run_programs([]) == []
+    marker = tmp_path / "ran.txt"
+    with pytest.raises(ValueError, match="plain file name"):
+        run_programs([(f"open({str(marker)!r}, 'w')\n", {}), ("pass\n", {"../x": "y"})])
+    assert not marker.exists()

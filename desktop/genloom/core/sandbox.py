@@ -23,6 +23,7 @@ Genloom's evaluations of strangers' code in a container or VM).
 from __future__ import annotations
 
 import functools
+import json
 import os
 import secrets
 import shutil
@@ -30,16 +31,15 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-# Runs in the child before the program: the hook first, then the program in a fresh
-# namespace, then a token only a program that ran to its end prints (so an exit(0) in
-# generated code does not count as a pass).
-_HARNESS = r'''
+# The fence, in the child before a program: an audit hook that keeps the program inside
+# ``root``. Shared by the one-program harness and the batch harness below.
+_FENCE = r'''
 import os, sys
-ROOT = os.path.realpath(os.getcwd())
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 PATH_EVENTS = {"os.remove": 1, "os.rmdir": 1, "os.mkdir": 1, "os.chmod": 1, "os.chown": 1,
                "os.truncate": 1, "os.utime": 1, "shutil.rmtree": 1, "os.rename": 2,
@@ -48,36 +48,127 @@ DENY = ("socket.", "subprocess.", "os.system", "os.exec", "os.posix_spawn", "os.
         "os.fork", "os.forkpty", "os.kill", "os.killpg", "os.startfile", "pty.spawn",
         "ctypes.", "sys.remote_exec", "os.add_dll_directory", "webbrowser.open")
 
-def inside(path):
-    if isinstance(path, int):
-        return True
-    try:
-        real = os.path.realpath(os.fsdecode(path))
-    except (TypeError, ValueError):
-        return False
-    return real == ROOT or real.startswith(ROOT + os.sep)
+def fence(root):
+    root = os.path.realpath(root)
 
-def hook(event, args):
-    if event == "open":
-        path, mode, flags = args
-        writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
-            isinstance(flags, int) and flags & WRITE_FLAGS)
-        if writing and not inside(path):
-            raise PermissionError(f"sandbox: no writing outside the task folder: {path}")
-    elif event in PATH_EVENTS:
-        for path in args[:PATH_EVENTS[event]]:
-            if not inside(path):
-                raise PermissionError(f"sandbox: {event} outside the task folder: {path}")
-    elif event.startswith(DENY) or (event == "import" and args[0] in ("ctypes", "_ctypes")):
-        raise PermissionError(f"sandbox: {event} is not allowed")
+    def inside(path):
+        if isinstance(path, int):
+            return True
+        try:
+            real = os.path.realpath(os.fsdecode(path))
+        except (TypeError, ValueError):
+            return False
+        return real == root or real.startswith(root + os.sep)
 
-sys.addaudithook(hook)
+    def hook(event, args):
+        if event == "open":
+            path, mode, flags = args
+            writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+                isinstance(flags, int) and flags & WRITE_FLAGS)
+            if writing and not inside(path):
+                raise PermissionError(f"sandbox: no writing outside the task folder: {path}")
+        elif event in PATH_EVENTS:
+            for path in args[:PATH_EVENTS[event]]:
+                if not inside(path):
+                    raise PermissionError(f"sandbox: {event} outside the task folder: {path}")
+        elif event.startswith(DENY) or (event == "import" and args[0] in ("ctypes", "_ctypes")):
+            raise PermissionError(f"sandbox: {event} is not allowed")
+
+    sys.addaudithook(hook)
+
+def run_here(token):
+    with open("program.py", encoding="utf-8") as fh:
+        source = fh.read()
+    exec(compile(source, "program.py", "exec"), {"__name__": "__main__"})
+    sys.stdout.flush()
+    print(token)
+'''
+
+# One program: the fence, then the program in a fresh namespace, then a token only a
+# program that ran to its end prints (so an exit(0) in generated code is not a pass).
+_HARNESS = _FENCE + r'''
 token = sys.argv.pop()
-with open("program.py", encoding="utf-8") as fh:
-    source = fh.read()
-exec(compile(source, "program.py", "exec"), {"__name__": "__main__"})
-sys.stdout.flush()
-print(token)
+fence(os.getcwd())
+run_here(token)
+'''
+
+# Many programs, one interpreter start (POSIX): each program is a child forked from this
+# process before anything untrusted ran, in its own folder p<i>, fenced in there, with its
+# own CPU limit and wall-clock timeout; its output comes back through pipes (nothing it
+# can write is believed), and this process reports one JSON line per program.
+_BATCH = _FENCE + r'''
+import json, resource, select, signal, time
+timeout, cpu_seconds, token = float(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+LIMIT = 1 << 20  # bytes kept of each stream
+base = os.getcwd()
+count = sum(1 for name in os.listdir(base) if name.startswith("p") and name[1:].isdigit())
+for index in range(count):
+    folder = os.path.join(base, f"p{index}")
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    sys.stdout.flush()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(out_r); os.close(err_r)
+            os.dup2(out_w, 1); os.dup2(err_w, 2)
+            os.close(out_w); os.close(err_w)
+            os.chdir(folder)
+            sys.argv[:] = ["program.py"]
+            os.environ["HOME"] = os.environ["TMPDIR"] = folder
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
+            fence(folder)
+            run_here(token)
+            sys.stdout.flush(); sys.stderr.flush()
+            os._exit(0)
+        except BaseException:
+            import traceback
+            traceback.print_exc()
+            sys.stdout.flush(); sys.stderr.flush()
+            os._exit(1)
+    os.close(out_w); os.close(err_w)
+    open_fds = {out_r: bytearray(), err_r: bytearray()}
+    data = dict(open_fds)
+    deadline = time.monotonic() + timeout
+    timed_out = False
+    while open_fds:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            timed_out = True
+            break
+        ready, _, _ = select.select(list(open_fds), [], [], left)
+        for fd in ready:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                os.close(fd)
+                del open_fds[fd]
+            elif len(data[fd]) < LIMIT:
+                data[fd].extend(chunk[:LIMIT - len(data[fd])])
+    if timed_out:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        for fd in open_fds:
+            os.close(fd)
+    out_data, err_data = bytes(data[out_r]), bytes(data[err_r])
+    while True:  # the streams are closed; the program may still be running
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            timed_out = True
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            _, status = os.waitpid(pid, 0)
+            break
+        time.sleep(0.002)
+    print(json.dumps({"index": index, "timeout": timed_out,
+                      "code": os.waitstatus_to_exitcode(status),
+                      "stdout": out_data.decode("utf-8", "replace"),
+                      "stderr": err_data.decode("utf-8", "replace")[-2000:]}), flush=True)
 '''
 
 
@@ -132,9 +223,7 @@ def run_program(source: str, *, files: Mapping[str, str] | None = None, timeout:
     them from its working folder); the folder is made under ``parent`` (the system's
     temporary folder by default) and removed afterwards.
     """
-    for name in files or {}:
-        if name in ("program.py", "harness.py") or Path(name).name != name or name.startswith("."):
-            raise ValueError(f"{name!r} is not a plain file name the sandbox can write")
+    _check_names(files)
     token = secrets.token_hex(16)
     with tempfile.TemporaryDirectory(prefix="genloom-fenced-", dir=parent) as folder:
         work = Path(folder)
@@ -165,6 +254,80 @@ def run_program(source: str, *, files: Mapping[str, str] | None = None, timeout:
     if posix and child.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
         return Outcome("timeout", f"killed by signal {-child.returncode}", printed)
     return Outcome("failed", last[:300], printed)
+
+
+def run_programs(programs: Sequence[tuple[str, Mapping[str, str]]], *, timeout: float = 10.0,
+                 memory_bytes: int = 1024 * 2**20, parent: Path | None = None) -> list[Outcome]:
+    """:func:`run_program` for each ``(source, files)``, in order, with one interpreter start.
+
+    On POSIX one fenced interpreter forks a child per program (each in its own folder,
+    fenced in there, with its own CPU limit and ``timeout``); a program cannot reach
+    another's folder, output or process. Elsewhere each runs as :func:`run_program`.
+    """
+    for _source, files in programs:
+        _check_names(files)
+    if not programs:
+        return []
+    if os.name != "posix" or not hasattr(os, "fork"):
+        return [run_program(source, files=files, timeout=timeout, memory_bytes=memory_bytes, parent=parent)
+                for source, files in programs]
+    token = secrets.token_hex(16)
+    with tempfile.TemporaryDirectory(prefix="genloom-fenced-", dir=parent) as folder:
+        work = Path(folder)
+        for index, (source, files) in enumerate(programs):
+            place = work / f"p{index}"
+            place.mkdir()
+            for name, text in files.items():
+                (place / name).write_text(text, encoding="utf-8")
+            (place / "program.py").write_text(source, encoding="utf-8")
+        (work / "harness.py").write_text(_BATCH, encoding="utf-8")
+        env = {"HOME": folder, "TMPDIR": folder, "PATH": os.defpath, "LANG": "C.UTF-8",
+               "PYTHONHASHSEED": "0"}
+        command = [*network_isolation(), sys.executable, "-I", "-B", "harness.py", str(timeout),
+                   str(int(timeout) + 1), token]
+        child = subprocess.Popen(
+            command, cwd=folder, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, start_new_session=True,
+            # the CPU limit of the whole batch; each program has its own below it
+            preexec_fn=lambda: _limits(int((timeout + 1) * len(programs)) + 1, memory_bytes))
+        try:
+            out, err = child.communicate(timeout=timeout * len(programs) + 10)
+        except subprocess.TimeoutExpired:
+            _kill(child)
+            out, err = child.communicate()
+        finally:
+            _kill(child)
+    reports: dict[int, dict[str, Any]] = {}
+    for line in out.splitlines():
+        try:
+            report = json.loads(line)
+            reports[int(report["index"])] = report
+        except (ValueError, TypeError, KeyError):
+            continue
+    outcomes = []
+    for index in range(len(programs)):
+        report = reports.get(index)
+        if report is None:  # the batch itself ended before this program's report
+            last = (err.strip().splitlines() or [f"exit code {child.returncode}"])[-1]
+            outcomes.append(Outcome("failed", f"the sandbox stopped before this program ran: {last[:200]}"))
+            continue
+        printed, code = str(report.get("stdout", "")).rstrip(), int(report.get("code", 1))
+        if report.get("timeout"):
+            outcomes.append(Outcome("timeout", f"still running after {timeout:g} s", printed))
+        elif code == 0 and printed.endswith(token):
+            outcomes.append(Outcome("passed", stdout=printed[:-len(token)]))
+        elif code in (-signal.SIGXCPU, -signal.SIGKILL):
+            outcomes.append(Outcome("timeout", f"killed by signal {-code}", printed))
+        else:
+            lines = str(report.get("stderr", "")).strip().splitlines()
+            outcomes.append(Outcome("failed", (lines or [f"exit code {code}"])[-1][:300], printed))
+    return outcomes
+
+
+def _check_names(files: Mapping[str, str] | None) -> None:
+    for name in files or {}:
+        if name in ("program.py", "harness.py") or Path(name).name != name or name.startswith("."):
+            raise ValueError(f"{name!r} is not a plain file name the sandbox can write")
 
 
 def _kill(child: subprocess.Popen[str]) -> None:

@@ -155,6 +155,31 @@ def test_a_hostile_code_asset_harms_nothing_when_its_tests_run(tmp_path: Path, c
     assert list(Path(context.scratch).iterdir()) == []  # nothing left behind
 
 
+def test_the_tests_of_a_whole_evaluation_run_in_one_batch_with_the_same_rates(tmp_path: Path) -> None:
+    """The first code asset measured runs every code asset's tests (one fenced batch);
+    the rates are those of measuring each alone."""
+    prompt = ('def add(a, b):\n    """Add.\n\n    >>> add(2, 3)\n    5\n    """\n'
+              "assert add(1, 1) == 2\nassert add(0, 0) == 1\n")
+    bodies = ["def add(a, b):\n    return a + b\n", "def add(a, b):\n    return a - b\n",
+              "import os\nos._exit(0)\n", "while True:\n    pass\n", "def add(a, b):\n    return 1\n"]
+    assets = [MetricAsset(i + 1, "code", _text(tmp_path, f"c{i}", body, "code", ".py").path, prompt=prompt)
+              for i, body in enumerate(bodies)]
+    assets.append(MetricAsset(9, "code", assets[0].path, prompt="no tests here"))
+    alone = []
+    for asset in assets:
+        scratch = tmp_path / f"alone-{asset.asset_id}"
+        scratch.mkdir()
+        alone.append(code_metrics.test_pass_rate(asset, MetricContext(scratch=scratch)))
+    scratch = tmp_path / "batch"
+    scratch.mkdir()
+    shared = MetricContext(scratch=scratch, assets=assets)
+    first = code_metrics.test_pass_rate(assets[2], shared)
+    assert len(shared.cache["test-pass-rates"]) == 5  # all five with tests, at once
+    together = [code_metrics.test_pass_rate(a, shared) for a in assets]
+    assert together == alone == [2 / 3, 0.0, 0.0, 0.0, 1 / 3, None]  # right: the doctest and one assert
+    assert first == together[2]
+
+
 def test_a_hanging_candidate_fails_its_tests(tmp_path: Path, context: MetricContext, monkeypatch) -> None:
     monkeypatch.setattr(code_metrics, "TEST_TIMEOUT_S", 2.0)
     hang = _text(tmp_path, "hang", "while True:\n    pass\n", "code", ".py")

@@ -14,10 +14,14 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from genloom.core.evaluation.text_metrics import read_text
 from genloom.sdk.errors import InputError
 from genloom.sdk.metrics import MetricAsset, MetricContext
+
+if TYPE_CHECKING:
+    from genloom.core.sandbox import Outcome
 
 __all__ = ["TEST_TIMEOUT_S", "lint_findings", "parses", "prompt_tests", "test_pass_rate"]
 
@@ -26,6 +30,7 @@ TEST_TIMEOUT_S = 10.0
 _LINT_TIMEOUT_S = 60.0
 
 _ASSERT = re.compile(r"^\s*assert\s.+$", re.MULTILINE)
+_DOCSTRING_END = re.compile(r"^\s*(?:\"\"\"|\'\'\')\s*$", re.MULTILINE)
 
 # Runs fenced in: the code, then each test, counting what passes. Plain text in (files in
 # the working folder), JSON out.
@@ -109,30 +114,53 @@ def prompt_tests(prompt: str) -> list[tuple[str, str]]:
     """The tests a prompt carries: doctest examples (``>>>``) and ``assert`` lines."""
     tests: list[tuple[str, str]] = []
     if ">>>" in prompt:
-        # The assert lines are tests of their own, not the expected output of an example.
-        tests.append(("doctest", _ASSERT.sub("", prompt)))
+        # The assert lines are tests of their own, not the expected output of an example;
+        # a line that only closes a docstring ends an example's expected output (doctest
+        # reads a docstring's text, here the whole prompt is read).
+        tests.append(("doctest", _DOCSTRING_END.sub("", _ASSERT.sub("", prompt))))
     tests += [("assert", line.strip()) for line in _ASSERT.findall(prompt)
               if not line.lstrip().startswith(">>>")]
     return tests
 
 
 def test_pass_rate(asset: MetricAsset, context: MetricContext) -> float | None:
-    """Share of the prompt's tests the code passes (None: the prompt carries no tests)."""
-    tests = prompt_tests(asset.prompt)
-    if not tests:
-        return None
-    from genloom.core.sandbox import run_program
+    """Share of the prompt's tests the code passes (None: the prompt carries no tests).
 
-    outcome = run_program(_HARNESS, files={"candidate.py": read_text(asset.path),
-                                           "tests.json": json.dumps(tests)},
-                          timeout=TEST_TIMEOUT_S, parent=Path(context.scratch))
+    The first call runs the tests of every Python asset of the evaluation whose prompt
+    carries tests, fenced in, in one batch (:func:`genloom.core.sandbox.run_programs`:
+    one interpreter start, a process per asset) and keeps the rates.
+    """
+    if not prompt_tests(asset.prompt):
+        return None
+    rates: dict[tuple[str, str], float | None] = context.cache.setdefault("test-pass-rates", {})
+    key = (str(asset.path), asset.prompt)
+    if key not in rates:
+        batch = {(str(a.path), a.prompt): a for a in context.assets
+                 if a.path.suffix.lower() == ".py" and prompt_tests(a.prompt)}
+        batch = {k: a for k, a in batch.items() if k not in rates}
+        batch[key] = asset
+        rates.update(zip(batch, _run_tests(list(batch.values()), context), strict=True))
+    return rates[key]
+
+
+def _run_tests(assets: list[MetricAsset], context: MetricContext) -> list[float | None]:
+    from genloom.core.sandbox import run_programs
+
+    outcomes = run_programs(
+        [(_HARNESS, {"candidate.py": read_text(a.path), "tests.json": json.dumps(prompt_tests(a.prompt))})
+         for a in assets], timeout=TEST_TIMEOUT_S, parent=Path(context.scratch))
+    return [_rate(outcome) for outcome in outcomes]
+
+
+def _rate(outcome: Outcome) -> float | None:
+    """The pass rate the harness reported (None: it found no test to run); 0 for a
+    candidate that hung, ended the child (os._exit, a signal, the memory limit) or
+    printed over the report."""
     if not outcome.passed:
-        # a hanging candidate, or one that ended the child (os._exit, a signal, the
-        # memory limit) before the report: it passes nothing
         return 0.0
     try:
         result = json.loads(outcome.stdout.strip().splitlines()[-1])
         passed, total = int(result["passed"]), int(result["total"])
     except (IndexError, ValueError, TypeError, KeyError):
-        return 0.0  # the candidate printed over the report
+        return 0.0
     return min(passed, total) / total if total else None
