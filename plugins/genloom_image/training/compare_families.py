@@ -69,12 +69,17 @@ class Row:
     seconds_per_image: float
 
 
-def ldm_generator(folder: Path, steps: int, guidance: float, batch: int = 16) -> Generate:
-    """A diffusers folder through AutoPipelineForText2Image (as the image plugin loads it)."""
+def ldm_generator(folder: Path, steps: int, guidance: float, batch: int = 16,
+                  scheduler: str = "default") -> Generate:
+    """A diffusers folder through AutoPipelineForText2Image (as the image plugin loads it),
+    with the sampler the plugin's ``scheduler`` parameter names."""
     import torch
     from diffusers import AutoPipelineForText2Image
 
+    from genloom_image.schedulers import make_scheduler
+
     pipe = AutoPipelineForText2Image.from_pretrained(folder, use_safetensors=True, local_files_only=True)
+    pipe.scheduler = make_scheduler(pipe, scheduler, pipe.scheduler)
     pipe.set_progress_bar_config(disable=True)
 
     def generate(captions: list[str], seeds: list[int]) -> np.ndarray:
@@ -160,7 +165,8 @@ def markdown(rows: list[Row], args: argparse.Namespace, n_real: int) -> str:
         f"Held-out captions ({args.subset}): {args.captions} (one image each, seed = position) vs {n_real} held-out real images; "
         f"features: `features.py` network (128-d). Diversity: {args.diversity} held-out captions x {args.seeds} "
         f"seeds. Seed variety: {len(VARIETY_PROMPTS)} training prompts x {args.seeds} seeds. "
-        f"Diffusion: {args.steps} Euler steps, guidance {args.guidance}. Time: CPU, {args.threads} threads, "
+        f"Diffusion: {args.steps} steps of the model's own sampler (Euler) unless the label names another, "
+        f"guidance {args.guidance}. Time: CPU, {args.threads} threads, "
         "on a shared machine (indicative only).",
         "",
         "| model | family | FD (lower is better) | precision | recall | diversity (feature) "
@@ -195,7 +201,9 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", type=Path, required=True, help="prepare_icons.py archive (its held-out split)")
     p.add_argument("--features", type=Path, required=True, help="features.py network (.safetensors)")
-    p.add_argument("--model", action="append", default=[], help="LABEL=KIND:FOLDER, KIND one of ldm, gan, vae")
+    p.add_argument("--model", action="append", default=[],
+                   help="LABEL=KIND:FOLDER, KIND one of ldm, gan, vae; ldm@SAMPLER (ldm@Euler a) samples with "
+                        "one of the image plugin's scheduler names")
     p.add_argument("--captions", type=int, default=200)
     p.add_argument("--subset", choices=("all", "emoji", "icons"), default="all",
                    help="held-out captions of one kind only (every model must know the caption words)")
@@ -218,7 +226,7 @@ def main() -> None:
     for spec in args.model:
         label, _, rest = spec.partition("=")
         kind, _, folder = rest.partition(":")
-        if kind not in ("ldm", "gan", "vae") or not folder or not Path(folder).is_dir():
+        if kind.split("@")[0] not in ("ldm", "gan", "vae") or not folder or not Path(folder).is_dir():
             raise SystemExit(f"--model {spec!r}: expected LABEL=KIND:FOLDER with KIND ldm, gan or vae and an "
                              "existing model folder")
         specs.append((label, kind, Path(folder)))
@@ -249,8 +257,9 @@ def main() -> None:
                 row, images = Row(**json.loads(str(f["row"]))), f["images"]
             print(f"{label}: from {cached}")
         else:
-            generate = (ldm_generator(folder, args.steps, args.guidance) if kind == "ldm"
-                        else family_generator(kind, folder))
+            generate = (ldm_generator(folder, args.steps, args.guidance,
+                                      scheduler=kind.partition("@")[2] or "default")
+                        if kind.startswith("ldm") else family_generator(kind, folder))
             row, images = score(label, kind, generate, feats, captions, real_features, args.diversity, args.seeds)
             if cached is not None:
                 args.cache.mkdir(parents=True, exist_ok=True)
