@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from genloom.core.sandbox import network_isolation, run_program
+from genloom.sdk.sandbox import network_isolation, run_program
 from genloom_code.benchmark.tasks import TASKS, Task
 
 #: Parameters that turn off code.complete's loop-stopping defaults, for comparison.

@@ -3,7 +3,7 @@
 Written by hand for Genloom, in the plain stdlib style the bundled code models learn from
 (string, list and dict utilities, small algorithms, path handling). Each prompt ends
 after the docstring's line; the model writes the body. The tests are ``assert``
-statements run after the completed function, in a child process fenced in by ``genloom.core.sandbox``.
+statements run after the completed function, in a child process fenced in by ``genloom.sdk.sandbox``.
 """
 
 from __future__ import annotations

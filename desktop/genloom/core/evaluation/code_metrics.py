@@ -1,7 +1,7 @@
 """Code metrics: parse rate (ast), linter findings (ruff) and test pass rate.
 
 The code is never run in this process: a code asset may come from a model or from a
-project someone else made, so its tests run fenced in by :mod:`genloom.core.sandbox` (a
+project someone else made, so its tests run fenced in by :mod:`genloom.sdk.sandbox` (a
 child Python with an audit hook, resource limits, no network where the OS allows, a
 timeout); ruff runs as ``python -m ruff`` (it reads the files, it does not run them).
 """
@@ -21,7 +21,7 @@ from genloom.sdk.errors import InputError
 from genloom.sdk.metrics import MetricAsset, MetricContext
 
 if TYPE_CHECKING:
-    from genloom.core.sandbox import Outcome
+    from genloom.sdk.sandbox import Outcome
 
 __all__ = ["TEST_TIMEOUT_S", "lint_findings", "parses", "prompt_tests", "test_pass_rate"]
 
@@ -127,7 +127,7 @@ def test_pass_rate(asset: MetricAsset, context: MetricContext) -> float | None:
     """Share of the prompt's tests the code passes (None: the prompt carries no tests).
 
     The first call runs the tests of every Python asset of the evaluation whose prompt
-    carries tests, fenced in, in one batch (:func:`genloom.core.sandbox.run_programs`:
+    carries tests, fenced in, in one batch (:func:`genloom.sdk.sandbox.run_programs`:
     one interpreter start, a process per asset) and keeps the rates.
     """
     if not prompt_tests(asset.prompt):
@@ -144,7 +144,7 @@ def test_pass_rate(asset: MetricAsset, context: MetricContext) -> float | None:
 
 
 def _run_tests(assets: list[MetricAsset], context: MetricContext) -> list[float | None]:
-    from genloom.core.sandbox import run_programs
+    from genloom.sdk.sandbox import run_programs
 
     outcomes = run_programs(
         [(_HARNESS, {"candidate.py": read_text(a.path), "tests.json": json.dumps(prompt_tests(a.prompt))})

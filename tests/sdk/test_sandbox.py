@@ -1,4 +1,4 @@
-"""The fence for running untrusted code (genloom.core.sandbox): a real child Python, real
+"""The fence for running untrusted code (genloom.sdk.sandbox): a real child Python, real
 files the programs try to harm."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from genloom.core.sandbox import run_program, run_programs
+from genloom.sdk.sandbox import run_program, run_programs
 
 
 def test_a_program_that_runs_to_its_end_passes_and_its_output_comes_back() -> None:
