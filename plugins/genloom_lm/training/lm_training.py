@@ -459,9 +459,11 @@ def write_model_folder(cfg: TrainConfig, model: LlamaForCausalLM,
     sample_md = "\n\n".join(
         f"**Prompt** `{p!r}`\n\n```text\n{p}{s}\n```" for p, s in samples)
     c = model.config
+    origin = (f"continued from `{cfg.init_from.name}`" if cfg.init_from is not None
+              else "trained from scratch")
     card = f"""# {cfg.card_title}
 
-A small {c.model_type}-style causal language model, trained from scratch by
+A small {c.model_type}-style causal language model, {origin} by
 `{cfg.script}` (in the Genloom repository). Transformers folder format: it loads through
 the same code path as any user model folder.
 
