@@ -111,3 +111,10 @@ def test_a_batch_of_nothing_is_nothing_and_bad_names_are_refused_before_anything
     with pytest.raises(ValueError, match="plain file name"):
         run_programs([(f"open({str(marker)!r}, 'w')\n", {}), ("pass\n", {"../x": "y"})])
     assert not marker.exists()
+
+
+def test_a_program_that_prints_without_end_is_cut_and_stopped() -> None:
+    (flood, after) = run_programs([("while True:\n    print('x' * 1000)\n", {}), ("print('after')\n", {})],
+                                  timeout=1.5)
+    assert flood.status == "timeout" and 0 < len(flood.stdout) <= 2**18
+    assert after.passed and after.stdout == "after\n"

@@ -99,7 +99,8 @@ run_here(token)
 _BATCH = _FENCE + r'''
 import json, resource, select, signal, time
 timeout, cpu_seconds, token = float(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-LIMIT = 1 << 20  # bytes kept of each stream
+LIMIT = 1 << 18  # bytes kept of each stream (the rest is read and dropped): a batch of many
+# programs that each print without end must not fill the memory of the process reading it
 base = os.getcwd()
 count = sum(1 for name in os.listdir(base) if name.startswith("p") and name[1:].isdigit())
 for index in range(count):
@@ -262,7 +263,9 @@ def run_programs(programs: Sequence[tuple[str, Mapping[str, str]]], *, timeout: 
 
     On POSIX one fenced interpreter forks a child per program (each in its own folder,
     fenced in there, with its own CPU limit and ``timeout``); a program cannot reach
-    another's folder, output or process. Elsewhere each runs as :func:`run_program`.
+    another's folder, output or process. Each keeps at most 256 KiB of stdout and of
+    stderr (a program that prints more cannot pass: its end token is cut off).
+    Elsewhere each runs as :func:`run_program`.
     """
     for _source, files in programs:
         _check_names(files)
