@@ -227,34 +227,12 @@ def run_program(source: str, *, files: Mapping[str, str] | None = None, timeout:
     _check_names(files)
     token = secrets.token_hex(16)
     with tempfile.TemporaryDirectory(prefix="genloom-fenced-", dir=parent) as folder:
-        work = Path(folder)
-        for name, text in (files or {}).items():
-            (work / name).write_text(text, encoding="utf-8")
-        (work / "program.py").write_text(source, encoding="utf-8")
-        (work / "harness.py").write_text(_HARNESS, encoding="utf-8")
-        env = {"HOME": folder, "TMPDIR": folder, "PATH": os.defpath, "LANG": "C.UTF-8",
-               "PYTHONHASHSEED": "0"}
-        command = [*network_isolation(), sys.executable, "-I", "-B", "harness.py", token]
-        posix = os.name == "posix"
-        child = subprocess.Popen(
-            command, cwd=folder, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True, start_new_session=posix,
-            preexec_fn=(lambda: _limits(int(timeout) + 1, memory_bytes)) if posix else None)
-        try:
-            out, err = child.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill(child)
-            child.communicate()
-            return Outcome("timeout", f"still running after {timeout:g} s")
-        finally:
-            _kill(child)
-    printed = out.rstrip()
-    if child.returncode == 0 and printed.endswith(token):
-        return Outcome("passed", stdout=printed[:-len(token)])
-    last = (err.strip().splitlines() or [f"exit code {child.returncode}"])[-1]
-    if posix and child.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
-        return Outcome("timeout", f"killed by signal {-child.returncode}", printed)
-    return Outcome("failed", last[:300], printed)
+        _write_program(Path(folder), source, files or {}, _HARNESS)
+        ended = _run_harness(folder, [token], int(timeout) + 1, memory_bytes, timeout)
+    if ended is None:
+        return Outcome("timeout", f"still running after {timeout:g} s")
+    code, out, err = ended
+    return _outcome(code, out, err, token)
 
 
 def run_programs(programs: Sequence[tuple[str, Mapping[str, str]]], *, timeout: float = 10.0,
@@ -276,30 +254,16 @@ def run_programs(programs: Sequence[tuple[str, Mapping[str, str]]], *, timeout: 
                 for source, files in programs]
     token = secrets.token_hex(16)
     with tempfile.TemporaryDirectory(prefix="genloom-fenced-", dir=parent) as folder:
-        work = Path(folder)
         for index, (source, files) in enumerate(programs):
-            place = work / f"p{index}"
+            place = Path(folder) / f"p{index}"
             place.mkdir()
-            for name, text in files.items():
-                (place / name).write_text(text, encoding="utf-8")
-            (place / "program.py").write_text(source, encoding="utf-8")
-        (work / "harness.py").write_text(_BATCH, encoding="utf-8")
-        env = {"HOME": folder, "TMPDIR": folder, "PATH": os.defpath, "LANG": "C.UTF-8",
-               "PYTHONHASHSEED": "0"}
-        command = [*network_isolation(), sys.executable, "-I", "-B", "harness.py", str(timeout),
-                   str(int(timeout) + 1), token]
-        child = subprocess.Popen(
-            command, cwd=folder, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True, start_new_session=True,
-            # the CPU limit of the whole batch; each program has its own below it
-            preexec_fn=lambda: _limits(int((timeout + 1) * len(programs)) + 1, memory_bytes))
-        try:
-            out, err = child.communicate(timeout=timeout * len(programs) + 10)
-        except subprocess.TimeoutExpired:
-            _kill(child)
-            out, err = child.communicate()
-        finally:
-            _kill(child)
+            _write_program(place, source, files, None)
+        (Path(folder) / "harness.py").write_text(_BATCH, encoding="utf-8")
+        # The CPU limit of the whole batch; each program has its own below it.
+        ended = _run_harness(folder, [str(timeout), str(int(timeout) + 1), token],
+                             int((timeout + 1) * len(programs)) + 1, memory_bytes,
+                             timeout * len(programs) + 10)
+    code, out, err = ended if ended is not None else (None, "", "the batch ran out of time")
     reports: dict[int, dict[str, Any]] = {}
     for line in out.splitlines():
         try:
@@ -311,20 +275,58 @@ def run_programs(programs: Sequence[tuple[str, Mapping[str, str]]], *, timeout: 
     for index in range(len(programs)):
         report = reports.get(index)
         if report is None:  # the batch itself ended before this program's report
-            last = (err.strip().splitlines() or [f"exit code {child.returncode}"])[-1]
+            last = (err.strip().splitlines() or [f"exit code {code}"])[-1]
             outcomes.append(Outcome("failed", f"the sandbox stopped before this program ran: {last[:200]}"))
-            continue
-        printed, code = str(report.get("stdout", "")).rstrip(), int(report.get("code", 1))
-        if report.get("timeout"):
-            outcomes.append(Outcome("timeout", f"still running after {timeout:g} s", printed))
-        elif code == 0 and printed.endswith(token):
-            outcomes.append(Outcome("passed", stdout=printed[:-len(token)]))
-        elif code in (-signal.SIGXCPU, -signal.SIGKILL):
-            outcomes.append(Outcome("timeout", f"killed by signal {-code}", printed))
+        elif report.get("timeout"):
+            outcomes.append(Outcome("timeout", f"still running after {timeout:g} s",
+                                    str(report.get("stdout", "")).rstrip()))
         else:
-            lines = str(report.get("stderr", "")).strip().splitlines()
-            outcomes.append(Outcome("failed", (lines or [f"exit code {code}"])[-1][:300], printed))
+            outcomes.append(_outcome(int(report.get("code", 1)), str(report.get("stdout", "")),
+                                     str(report.get("stderr", "")), token))
     return outcomes
+
+
+def _write_program(folder: Path, source: str, files: Mapping[str, str], harness: str | None) -> None:
+    """The program, the files it reads and (for one program alone) the harness, in ``folder``."""
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    (folder / "program.py").write_text(source, encoding="utf-8")
+    if harness is not None:
+        (folder / "harness.py").write_text(harness, encoding="utf-8")
+
+
+def _run_harness(folder: str, args: list[str], cpu_seconds: int, memory_bytes: int,
+                 timeout: float) -> tuple[int, str, str] | None:
+    """Run ``folder``'s harness.py in a fresh, isolated Python with no network (where the
+    OS allows) and the limits; (exit code, stdout, stderr), or None past ``timeout``."""
+    env = {"HOME": folder, "TMPDIR": folder, "PATH": os.defpath, "LANG": "C.UTF-8", "PYTHONHASHSEED": "0"}
+    posix = os.name == "posix"
+    child = subprocess.Popen(
+        [*network_isolation(), sys.executable, "-I", "-B", "harness.py", *args], cwd=folder, env=env,
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=posix,
+        preexec_fn=(lambda: _limits(cpu_seconds, memory_bytes)) if posix else None)
+    try:
+        out, err = child.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill(child)
+        child.communicate()
+        return None
+    finally:
+        _kill(child)
+    return child.returncode, out, err
+
+
+def _outcome(code: int, out: str, err: str, token: str) -> Outcome:
+    """How one program ended, from its exit code and output: passed only when it exited
+    cleanly after printing the token the harness prints at its end."""
+    printed = out.rstrip()
+    if code == 0 and printed.endswith(token):
+        return Outcome("passed", stdout=printed[:-len(token)])
+    if os.name == "posix" and code in (-signal.SIGXCPU, -signal.SIGKILL):
+        return Outcome("timeout", f"killed by signal {-code}", printed)
+    last = (err.strip().splitlines() or [f"exit code {code}"])[-1]
+    return Outcome("failed", last[:300], printed)
 
 
 def _check_names(files: Mapping[str, str] | None) -> None:
