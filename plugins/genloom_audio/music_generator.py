@@ -94,7 +94,7 @@ class MusicGenerator:
             "repaired": repaired, "program": program, "instrument": gm.GM_PROGRAMS[program],
             "continued_from": source,
         }
-        from genloom_lm.loading import model_runtime
+        from genloom.sdk.placement import model_runtime
 
         audio_meta = {**audio_io.audio_metadata(audio, p["sample_rate"]), **rendered.info,
                       **loudness, **symbolic_meta, "runtime": model_runtime(self.model, self.device)}

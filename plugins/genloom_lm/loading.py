@@ -60,17 +60,6 @@ def lm_placement(folder: ModelFolder, device: str, dtype: Any) -> Placement:
     return choose_placement(weights_footprint(folder.path, name), memory_budget_bytes(device))
 
 
-def model_runtime(model: Any, device: str) -> dict[str, Any]:
-    """The runtime record (:func:`genloom.sdk.placement.runtime_record`) of a model
-    :func:`load_torch_model` loaded: device, dtype, placement and attention (``sdpa``:
-    PyTorch's fused kernels)."""
-    from genloom.sdk.placement import runtime_record
-
-    attention = str(getattr(model.config, "_attn_implementation", "") or "")
-    return runtime_record(device, str(model.dtype).removeprefix("torch."),
-                          placement=getattr(model, "genloom_placement", None), attention=attention)
-
-
 def load_torch_model(folder: ModelFolder, device: str, dtype: str) -> Any:
     """The model on ``device`` in eval mode, from safetensors (or an allowed pickle file,
     opened with weights-only loading). A model over the VRAM budget is split between the

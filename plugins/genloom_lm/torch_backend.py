@@ -38,7 +38,7 @@ class TorchBackend:
     @property
     def runtime(self) -> dict[str, Any]:
         """What runs: device, dtype, placement and attention (``sdpa``: PyTorch's fused kernels)."""
-        from genloom_lm.loading import model_runtime
+        from genloom.sdk.placement import model_runtime
 
         return model_runtime(self.model, self.device)
 

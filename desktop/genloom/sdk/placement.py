@@ -29,7 +29,7 @@ from genloom.sdk.errors import InputError
 
 __all__ = ["DEFAULT_DTYPES", "DTYPE_ALIASES", "MEMORY_BUDGET_ENV", "PLACEMENTS", "Placement", "WEIGHTS_SHARE",
            "canonical_dtype", "choose_placement", "default_memory_budget", "memory_budget_bytes",
-           "onnx_fallback", "pipeline_attention", "place_pipeline", "resolve_dtype", "runtime_record",
+           "model_runtime", "onnx_fallback", "pipeline_attention", "place_pipeline", "resolve_dtype", "runtime_record",
            "set_memory_budget", "weights_footprint"]
 
 log = logging.getLogger("genloom.runtime")
@@ -273,6 +273,15 @@ def pipeline_attention(pipe: Any) -> str:
     if not isinstance(processors, dict) or not processors:
         return ""
     return "+".join(sorted({type(p).__name__ for p in processors.values()}))
+
+
+def model_runtime(model: Any, device: str) -> dict[str, Any]:
+    """The runtime record of a loaded transformers model: device, its dtype, the placement
+    kept as ``model.genloom_placement`` (if any) and its attention implementation
+    (``sdpa``: PyTorch's fused kernels)."""
+    attention = str(getattr(model.config, "_attn_implementation", "") or "")
+    return runtime_record(device, str(model.dtype).removeprefix("torch."),
+                          placement=getattr(model, "genloom_placement", None), attention=attention)
 
 
 def runtime_record(device: str, dtype: str, *, placement: Placement | None = None, attention: str = "",
