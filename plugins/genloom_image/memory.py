@@ -15,11 +15,10 @@ from genloom.sdk.placement import (
     Placement,
     choose_placement,
     memory_budget_bytes,
-    pipeline_attention,
     place_pipeline,
-    runtime_record,
     weights_footprint,
 )
+from genloom.sdk.placement import pipeline_runtime as sdk_pipeline_runtime
 
 #: Below this much free CUDA memory, 'auto' turns attention slicing on.
 LOW_VRAM_BYTES = 6 * 1024**3
@@ -81,11 +80,7 @@ def apply_memory_options(pipe: Any, device: str, mode: str, width: int, height: 
 
 def pipeline_runtime(pipe: Any, device: str, memory_state: dict[str, Any], providers: list[str],
                      fallback: str) -> dict[str, Any]:
-    """The runtime record of one run (see :func:`genloom.sdk.placement.runtime_record`)."""
-    denoiser = getattr(pipe, "unet", None) or getattr(pipe, "transformer", None)
-    dtype = str(getattr(denoiser, "dtype", "")).removeprefix("torch.") or "float32"
+    """The runtime record of one run, with the placement this module chose
+    (:func:`genloom.sdk.placement.pipeline_runtime`)."""
     placement = Placement(memory_state.get("placement", "device"), memory_state.get("placement_reason", ""))
-    actual = "cpu" if fallback else device
-    return runtime_record(actual, dtype, placement=None if providers else placement,
-                          attention="" if providers else pipeline_attention(pipe), providers=providers,
-                          fallback=fallback)
+    return sdk_pipeline_runtime(pipe, device, placement=placement, providers=providers, fallback=fallback)

@@ -127,9 +127,9 @@ class Animatic:
             "hold_frames": hold, "plugin_version": __version__,
         }
         if self.pipe is not None:  # keyframes were drawn from prompts: say what drew them
-            from genloom_video.sd import pipeline_runtime
+            from genloom.sdk.placement import pipeline_runtime
 
-            metadata["runtime"] = pipeline_runtime(self.pipe, self.device)
+            metadata["runtime"] = pipeline_runtime(self.pipe, self.device, placement=self.pipe.genloom_placement)
         return [clip_output(path, info, metadata)]
 
     def _write(self, path: Path, frames: Iterator[Any], fps: int) -> Any:

@@ -25,10 +25,11 @@ from typing import Any
 
 from genloom.sdk import InputError, ModelRef, Output, ParameterError, Request, RunState
 from genloom.sdk.formats import read_json_config
+from genloom.sdk.placement import pipeline_runtime
 from genloom_video import __version__
 from genloom_video.identify import IMAGE_ONLY
 from genloom_video.output import clip_output
-from genloom_video.sd import ModelLoadError, model_folder, pipeline_runtime, place, torch_dtype
+from genloom_video.sd import ModelLoadError, model_folder, place, torch_dtype
 
 BUNDLED_ADAPTER = Path(__file__).resolve().parent / "models" / "emoji-motion"
 SD_PIPELINES = ("StableDiffusionPipeline", "AnimateDiffPipeline")
@@ -174,7 +175,7 @@ class VideoDiffusion:
         info = write_video(path, iter(frames), params["fps"])
         metadata = {"pipeline": type(pipe).__name__, "prompt": params["prompt"], "seed": request.seed,
                     "steps": params["steps"], "guidance_scale": params["guidance_scale"],
-                    "plugin_version": __version__, "runtime": pipeline_runtime(pipe, self.device)}
+                    "plugin_version": __version__, "runtime": pipeline_runtime(pipe, self.device, placement=pipe.genloom_placement)}
         if is_sd:
             metadata["motion_adapter"] = params["motion_adapter"] or "bundled emoji-motion"
         return [clip_output(path, info, metadata)]

@@ -17,9 +17,7 @@ from genloom.sdk.placement import (
     canonical_dtype,
     choose_placement,
     memory_budget_bytes,
-    pipeline_attention,
     place_pipeline,
-    runtime_record,
     weights_footprint,
 )
 
@@ -45,15 +43,6 @@ def place(pipe: Any, folder: Path, device: str, dtype: str) -> Any:
     place_pipeline(pipe, device, placement)
     pipe.genloom_placement = placement
     return pipe
-
-
-def pipeline_runtime(pipe: Any, device: str) -> dict[str, Any]:
-    """What ran, for a clip's ``metadata["runtime"]`` (the engine copies it into the recipe):
-    device, the denoiser's dtype, the placement :func:`place` chose, the attention processor."""
-    denoiser = getattr(pipe, "unet", None) or getattr(pipe, "transformer", None)
-    dtype = str(getattr(denoiser, "dtype", "")).removeprefix("torch.") or "float32"
-    return runtime_record(device, dtype, placement=getattr(pipe, "genloom_placement", None),
-                          attention=pipeline_attention(pipe))
 
 
 def model_folder(model: ModelRef | None) -> Path:

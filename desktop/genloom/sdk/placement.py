@@ -29,7 +29,7 @@ from genloom.sdk.errors import InputError
 
 __all__ = ["DEFAULT_DTYPES", "DTYPE_ALIASES", "MEMORY_BUDGET_ENV", "PLACEMENTS", "Placement", "WEIGHTS_SHARE",
            "canonical_dtype", "choose_placement", "default_memory_budget", "memory_budget_bytes",
-           "model_runtime", "onnx_fallback", "pipeline_attention", "place_pipeline", "resolve_dtype", "runtime_record",
+           "model_runtime", "onnx_fallback", "pipeline_attention", "pipeline_runtime", "place_pipeline", "resolve_dtype", "runtime_record",
            "set_memory_budget", "weights_footprint"]
 
 log = logging.getLogger("genloom.runtime")
@@ -273,6 +273,18 @@ def pipeline_attention(pipe: Any) -> str:
     if not isinstance(processors, dict) or not processors:
         return ""
     return "+".join(sorted({type(p).__name__ for p in processors.values()}))
+
+
+def pipeline_runtime(pipe: Any, device: str, *, placement: Placement | None = None,
+                     providers: Sequence[str] = (), fallback: str = "") -> dict[str, Any]:
+    """The runtime record of a diffusers pipeline's run: its denoiser's dtype; for torch the
+    ``placement`` and the attention processor, for ONNX Runtime (``providers`` given) the
+    providers and any ``fallback`` to the CPU (then the device is the CPU)."""
+    denoiser = getattr(pipe, "unet", None) or getattr(pipe, "transformer", None)
+    dtype = str(getattr(denoiser, "dtype", "")).removeprefix("torch.") or "float32"
+    if providers:
+        return runtime_record("cpu" if fallback else device, dtype, providers=providers, fallback=fallback)
+    return runtime_record(device, dtype, placement=placement, attention=pipeline_attention(pipe))
 
 
 def model_runtime(model: Any, device: str) -> dict[str, Any]:
