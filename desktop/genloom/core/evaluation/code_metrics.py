@@ -130,25 +130,30 @@ def test_pass_rate(asset: MetricAsset, context: MetricContext) -> float | None:
     carries tests, fenced in, in one batch (:func:`genloom.sdk.sandbox.run_programs`:
     one interpreter start, a process per asset) and keeps the rates.
     """
-    if not prompt_tests(asset.prompt):
+    tests = prompt_tests(asset.prompt)
+    if not tests:
         return None
     rates: dict[tuple[str, str], float | None] = context.cache.setdefault("test-pass-rates", {})
     key = (str(asset.path), asset.prompt)
     if key not in rates:
-        batch = {(str(a.path), a.prompt): a for a in context.assets
-                 if a.path.suffix.lower() == ".py" and prompt_tests(a.prompt)}
-        batch = {k: a for k, a in batch.items() if k not in rates}
-        batch[key] = asset
+        batch = {key: (asset.path, tests)}
+        for other in context.assets:
+            other_key = (str(other.path), other.prompt)
+            if other.path.suffix.lower() == ".py" and other_key not in rates and other_key not in batch:
+                other_tests = prompt_tests(other.prompt)
+                if other_tests:
+                    batch[other_key] = (other.path, other_tests)
         rates.update(zip(batch, _run_tests(list(batch.values()), context), strict=True))
     return rates[key]
 
 
-def _run_tests(assets: list[MetricAsset], context: MetricContext) -> list[float | None]:
+def _run_tests(batch: list[tuple[Path, list[tuple[str, str]]]], context: MetricContext) -> list[float | None]:
+    """Each file's pass rate on its tests, all in one fenced batch."""
     from genloom.sdk.sandbox import run_programs
 
     outcomes = run_programs(
-        [(_HARNESS, {"candidate.py": read_text(a.path), "tests.json": json.dumps(prompt_tests(a.prompt))})
-         for a in assets], timeout=TEST_TIMEOUT_S, parent=Path(context.scratch))
+        [(_HARNESS, {"candidate.py": read_text(path), "tests.json": json.dumps(tests)}) for path, tests in batch],
+        timeout=TEST_TIMEOUT_S, parent=Path(context.scratch))
     return [_rate(outcome) for outcome in outcomes]
 
 
