@@ -5,10 +5,9 @@
 #   bash tools/gpu/check_slim.sh restore       moves it back (run it right after the device call)
 # .gpu/ is git-ignored and only .gpu/check is carried, so what is set aside does not travel.
 # The main check needs the image, text and code models; not the audio and video models, the
-# code models' ONNX exports (the ONNX CUDA tests use the image and text models), code-v2's
-# weights (the GPU tests use stdlib-llama), the weights of the image models other than
-# emoji-ldm-32 (their folders stay, so the plugins still load), the image training folder's
-# pictures and network, or docs/images. Everything at once is over the limit, so the video
+# code model's ONNX export (the ONNX CUDA tests use the image and text models), the weights
+# of the image models other than emoji-ldm-32 (their folders stay, so the plugins still
+# load), the image training folder's pictures and network, or docs/images. Everything at once is over the limit, so the video
 # and audio GPU tests (tests/gpu/test_gpu_video_audio.py) run in a second call:
 # `aside-media` keeps the emoji-ldm-32 weights, the motion adapter and folk-abc, and sets
 # aside the text and code models and every ONNX export instead; then run check.sh with
@@ -19,8 +18,7 @@ COMMON=("$IMG/models/icon-ldm-64/unet" "$IMG/models/icon-ldm-64/text_encoder" "$
         "$IMG/models/icon-gan-64/model.safetensors" "$IMG/models/icon-gan-64/onnx"
         "$IMG/models/icon-vae-64/model.safetensors" "$IMG/models/icon-vae-64/onnx"
         "$IMG/training/feature_net.safetensors" "$IMG/training/families.png" "$IMG/training/families_icons.png"
-        plugins/genloom_code/models/stdlib-llama/onnx plugins/genloom_code/models/code-v2/onnx
-        plugins/genloom_code/models/code-v2/model.safetensors docs/images)
+        plugins/genloom_code/models/stdlib-llama/onnx docs/images)
 MAIN=(plugins/genloom_audio/models plugins/genloom_video/models)
 MEDIA=(plugins/genloom_audio/models/espeak-vocos-en plugins/genloom_audio/models/folk-abc/samples
        plugins/genloom_video/models/emoji-motion/sample.gif plugins/genloom_video/models/emoji-motion/contact_sheet.png
