@@ -29,19 +29,10 @@ def test_every_package_on_disk_is_listed_in_pyproject():
     assert on_disk - listed == set(), "add these packages to [tool.setuptools] packages"
 
 
-#: Packages under plugins/ that are support libraries shared by plugins, not plugins.
-SUPPORT_PACKAGES = {"genloom_lm"}
-
-
 def test_every_builtin_plugin_package_has_an_entry_point():
     entry_points = _pyproject()["project"]["entry-points"]["genloom.plugins"]
     plugin_packages = {p.name for p in (ROOT / "plugins").iterdir() if (p / "__init__.py").is_file()}
     registered = {value.split(".")[0] for value in entry_points.values()}
-    assert plugin_packages - SUPPORT_PACKAGES == registered
-    assert not SUPPORT_PACKAGES & registered  # a support package is never loaded as a plugin
+    assert plugin_packages == registered
 
 
-def test_support_packages_ship_in_the_distribution():
-    tool = _pyproject()["tool"]["setuptools"]
-    for name in SUPPORT_PACKAGES:
-        assert name in tool["packages"] and tool["package-dir"][name] == f"plugins/{name}"

@@ -34,8 +34,8 @@ class MusicGenerator:
         if model is None:
             raise InputError("audio.music needs an ABC music model; choose the bundled "
                              "'audio.folk-abc' model")
-        from genloom_lm.loading import load_tokenizer, load_torch_model
-        from genloom_lm.model_folder import open_folder
+        from genloom.sdk.lm.loading import load_tokenizer, load_torch_model
+        from genloom.sdk.lm.model_folder import open_folder
 
         folder = open_folder(model)
         self.tokenizer = load_tokenizer(folder)

@@ -1,6 +1,6 @@
 """The code plugin's generators: completion and fill-in-the-middle, with a syntax check.
 
-They build on genloom_lm's language-model generator (model loading, backends,
+They build on genloom.sdk.lm's language-model generator (model loading, backends,
 streaming, cancel); what is theirs is the prompt, the language and the check.
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from genloom.sdk import Output, ParameterError, Request, RunState
+from genloom.sdk.lm.generator import LanguageModelGenerator, Prompt
 from genloom_code.checks import SUFFIXES, check_code
 from genloom_code.fim import require_fim
-from genloom_lm.generator import LanguageModelGenerator, Prompt
 
 
 class _CodeGenerator(LanguageModelGenerator):

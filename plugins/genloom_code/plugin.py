@@ -4,8 +4,8 @@ Generators ``code.complete`` (continue code) and ``code.infill`` (fill in the mi
 between a prefix and a suffix) run transformers causal LMs: the bundled
 ``code.stdlib-llama`` (trained on the Python standard library, with FIM) or a user's
 code model (StarCoder2, Qwen2.5-Coder...). Python output is checked with ``ast.parse``.
-The language-model machinery is the shared support package ``genloom_lm`` (not the text
-plugin: a plugin never reaches into another plugin's modules).
+The language-model machinery is the SDK's ``genloom.sdk.lm`` (not the text plugin: a
+plugin never reaches into another plugin's modules).
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from genloom.sdk import (
     StringParam,
     hookimpl,
 )
+from genloom.sdk.lm.model_folder import MODEL_KIND
+from genloom.sdk.lm.params import TOKEN_HEALING, sampling_params
 from genloom_code.checks import LANGUAGES
-from genloom_lm.model_folder import MODEL_KIND
-from genloom_lm.params import TOKEN_HEALING, sampling_params
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 BUNDLED_ID = "code.stdlib-llama"

@@ -17,8 +17,8 @@ from genloom.sdk import (
     StringParam,
     hookimpl,
 )
-from genloom_lm.model_folder import MODEL_KIND
-from genloom_lm.params import TOKEN_HEALING, sampling_params
+from genloom.sdk.lm.model_folder import MODEL_KIND
+from genloom.sdk.lm.params import TOKEN_HEALING, sampling_params
 from genloom_text.chat import OVERFLOW_CHOICES
 from genloom_text.identify import identify_text_model
 

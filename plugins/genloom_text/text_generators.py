@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from genloom.sdk import Output, ParameterError, Request, RunState
-from genloom_lm.generator import LanguageModelGenerator, Prompt
-from genloom_lm.settings import context_length
+from genloom.sdk.lm.generator import LanguageModelGenerator, Prompt
+from genloom.sdk.lm.settings import context_length
 from genloom_text.chat import build_messages, drop_oldest_turn, render_chat
 
 

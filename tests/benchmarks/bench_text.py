@@ -83,7 +83,7 @@ def spread(ratios: list[float]) -> str:
 def stream_cost(tokenizer: Any, ids: list[int], stops: tuple[str, ...] = ()) -> float:
     """Seconds per token that the plugin's streaming adds: ``ids`` replayed through a
     ``TokenStream`` reporting into a ``RunState`` (median of 5)."""
-    from genloom_lm.streaming import TokenStream
+    from genloom.sdk.lm.streaming import TokenStream
 
     def replay() -> None:
         state = RunState()

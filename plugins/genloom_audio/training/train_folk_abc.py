@@ -11,7 +11,7 @@ Plain script (not part of the plugin package). Steps, all offline:
    a small byte-level BPE tokenizer (512 tokens: ABC's alphabet plus its common note
    groups) with the ``tokenizers`` library;
 3. train a Llama-style causal LM with the shared loop of Genloom's bundled language models
-   (``plugins/genloom_lm/training/lm_training.py``): fixed seeds, checkpoints every few
+   (``tools/lm_training/lm_training.py``): fixed seeds, checkpoints every few
    minutes in ``--ckpt-dir``, resumed automatically, every training window starts at a
    tune's start (the header is the condition);
 4. write the transformers folder (safetensors) with the tokenizer, loss log and card.
@@ -34,7 +34,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parents[1] / "genloom_lm" / "training"))  # the shared loop
+sys.path.insert(0, str(HERE.parents[2] / "tools" / "lm_training"))  # the shared loop
 
 from abc_corpus import COLLECTIONS, EXCLUDED, read_collections  # noqa: E402
 from lm_training import (  # noqa: E402

@@ -5,7 +5,7 @@ Plain script (not part of the plugin package). Data: the stdlib as
 permissively licensed PyPI packages (its manifest, ``code_v2_corpus.json``, lists every
 package, version and licence). Documents, fill-in-the-middle examples (StarCoder PSM
 order) and the training loop are those of ``train_stdlib.py`` and
-``plugins/genloom_lm/training/lm_training.py``: fixed seeds, resumable checkpoints, a time
+``tools/lm_training/lm_training.py``: fixed seeds, resumable checkpoints, a time
 budget, the weights of the best held-out loss, a model card with samples.
 
 Two presets:
@@ -39,7 +39,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parents[1] / "genloom_lm" / "training"))
+sys.path.insert(0, str(HERE.parents[2] / "tools" / "lm_training"))
 
 from lm_training import (  # noqa: E402
     add_common_arguments,

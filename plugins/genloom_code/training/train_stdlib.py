@@ -14,7 +14,7 @@ so that infill works and stops after the middle. Half of the training windows st
 document start (a file's first line or a FIM example), the rest anywhere in the stream.
 The tokenizer (byte-level BPE, trained offline with ``tokenizers``) has the FIM tokens as
 special tokens. The training loop is shared with the text model
-(``plugins/genloom_lm/training/lm_training.py``): fixed seeds, resumable checkpoints,
+(``tools/lm_training/lm_training.py``): fixed seeds, resumable checkpoints,
 loss CSV, the weights of the best held-out loss, a model card with samples.
 
 Two presets: ``--preset cpu`` (the default) finishes in under two hours on two CPU cores;
@@ -41,7 +41,7 @@ import sysconfig
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parents[1] / "genloom_lm" / "training"))
+sys.path.insert(0, str(HERE.parents[2] / "tools" / "lm_training"))
 
 from lm_training import (  # noqa: E402
     add_common_arguments,

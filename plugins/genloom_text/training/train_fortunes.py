@@ -33,7 +33,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parents[1] / "genloom_lm" / "training"))  # the shared training loop
+sys.path.insert(0, str(HERE.parents[2] / "tools" / "lm_training"))  # the shared training loop
 
 from lm_training import (  # noqa: E402
     add_common_arguments,

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from genloom.sdk import ModelRef, Request, RunState
+from genloom.sdk.lm.onnx_backend import repeated_ngram_ends
+from genloom.sdk.lm.streaming import TokenStream
 from genloom_code.code_generators import inside_block
 from genloom_code.plugin import BUNDLED_ID
-from genloom_lm.onnx_backend import repeated_ngram_ends
-from genloom_lm.streaming import TokenStream
 
 
 def _loops(text: str) -> bool:

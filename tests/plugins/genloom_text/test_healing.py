@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from genloom.sdk import RunState
-from genloom_lm.healing import heal, token_texts
-from genloom_lm.streaming import TokenStream
+from genloom.sdk.lm.healing import heal, token_texts
+from genloom.sdk.lm.streaming import TokenStream
 
 
 def _tokenizer(model_ref):

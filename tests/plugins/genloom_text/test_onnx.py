@@ -10,7 +10,7 @@ import pytest
 
 from genloom.sdk import ModelRef, ParameterError, RunState
 
-EXPORT_SCRIPT = Path(__file__).resolve().parents[3] / "plugins" / "genloom_lm" / "training" / "export_onnx.py"
+EXPORT_SCRIPT = Path(__file__).resolve().parents[3] / "tools" / "lm_training" / "export_onnx.py"
 
 
 def export_module():
@@ -79,7 +79,7 @@ def test_onnx_backend_without_an_export_names_the_parameter_and_the_fix(runner, 
     run = runner("text.complete", tiny_gpt2)
     with pytest.raises(ParameterError, match="backend: 'onnx' needs an ONNX export .* use "
                                              "backend=torch, or export the model with `python "
-                                             "plugins/genloom_lm/training/export_onnx.py"):
+                                             "tools/lm_training/export_onnx.py"):
         run.run(prompt="x", backend="onnx")
 
 

@@ -25,8 +25,8 @@ def test_an_onnx_session_meant_for_cuda_that_runs_on_the_cpu_records_the_fallbac
     torch = pytest.importorskip("torch")
     if torch.cuda.is_available():
         pytest.skip("a CUDA GPU is here: tests/gpu checks that the CUDA provider runs")
-    from genloom_lm.model_folder import open_folder
-    from genloom_lm.onnx_backend import OnnxBackend
+    from genloom.sdk.lm.model_folder import open_folder
+    from genloom.sdk.lm.onnx_backend import OnnxBackend
 
     folder = open_folder(ModelRef(id="text.fortune-llama", path=str(BUNDLED), source="bundled"))
     backend = OnnxBackend(folder, "cuda")
@@ -37,8 +37,8 @@ def test_an_onnx_session_meant_for_cuda_that_runs_on_the_cpu_records_the_fallbac
 
 
 def test_the_cpu_runs_float32_whatever_was_asked(tiny_llama):
-    from genloom_lm.loading import torch_dtype_for
-    from genloom_lm.model_folder import open_folder
+    from genloom.sdk.lm.loading import torch_dtype_for
+    from genloom.sdk.lm.model_folder import open_folder
 
     torch = pytest.importorskip("torch")
     folder = open_folder(tiny_llama)

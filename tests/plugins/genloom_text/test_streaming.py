@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from genloom.sdk import RunState
-from genloom_lm.streaming import TokenStream
+from genloom.sdk.lm.streaming import TokenStream
 from tests.plugins.genloom_text.tiny_models import ROOT, train_tokenizer
 
 ACCENTS_AND_EMOJI = ("Crème brûlée for naïve señoras 🍮🎉, Ωμέγα и Ёж, 漢字かな, "

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from genloom.sdk import InputError, ModelRef, PickleRefusedError
-from genloom_lm.model_folder import MODEL_KIND
+from genloom.sdk.lm.model_folder import MODEL_KIND
 from genloom_text.identify import identify_text_model as identify
 
 

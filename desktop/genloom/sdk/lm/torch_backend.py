@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from genloom_lm.model_folder import ModelFolder
-from genloom_lm.settings import GenerationSettings
-from genloom_lm.streaming import TokenStream, hf_stopping_criteria, hf_streamer
+from genloom.sdk.lm.model_folder import ModelFolder
+from genloom.sdk.lm.settings import GenerationSettings
+from genloom.sdk.lm.streaming import TokenStream, hf_stopping_criteria, hf_streamer
 
 
 @dataclass
@@ -26,7 +26,7 @@ class TorchBackend:
     name = "torch"
 
     def __init__(self, folder: ModelFolder, device: str, dtype: str) -> None:
-        from genloom_lm.loading import load_torch_model
+        from genloom.sdk.lm.loading import load_torch_model
 
         self.model = load_torch_model(folder, device, dtype)
         self.device = device
@@ -65,7 +65,7 @@ class TorchBackend:
         if first_allowed is not None:
             from transformers import LogitsProcessorList
 
-            from genloom_lm.healing import hf_first_token_processor
+            from genloom.sdk.lm.healing import hf_first_token_processor
 
             kwargs["logits_processor"] = LogitsProcessorList(
                 [hf_first_token_processor(len(input_ids), first_allowed)])

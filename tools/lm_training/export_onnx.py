@@ -11,8 +11,8 @@ uses for decoder models, so Genloom's ONNX Runtime loop reads either:
 Then checks that ONNX Runtime and torch agree on the logits of a prompt and of a
 cached next step. Used for both bundled models::
 
-    python plugins/genloom_lm/training/export_onnx.py plugins/genloom_text/models/fortune-llama
-    python plugins/genloom_lm/training/export_onnx.py plugins/genloom_code/models/stdlib-llama
+    python tools/lm_training/export_onnx.py plugins/genloom_text/models/fortune-llama
+    python tools/lm_training/export_onnx.py plugins/genloom_code/models/stdlib-llama
 
 Needs the ``onnx`` and ``onnxscript`` packages (torch's exporter uses them).
 """
@@ -115,7 +115,7 @@ def note_in_card(folder: Path, onnx_path: Path, errors: tuple[float, float],
     section = f"""
 
 ## ONNX export
-`{rel}` ({onnx_path.stat().st_size / 1e6:.1f} MB, opset 18, {storage}) was written by `plugins/genloom_lm/training/export_onnx.py`: inputs
+`{rel}` ({onnx_path.stat().st_size / 1e6:.1f} MB, opset 18, {storage}) was written by `tools/lm_training/export_onnx.py`: inputs
 `input_ids`, `attention_mask`, `position_ids`, `past_key_values.N.key/value`; outputs
 `logits`, `present.N.key/value` (a key/value cache, Optimum's names). Checked against torch
 when exported: max |logit difference| {errors[0]:.1e} on a prompt, {errors[1]:.1e} on a cached

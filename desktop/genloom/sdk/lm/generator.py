@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from genloom.sdk import InputError, ModelRef, Output, ParameterError, Request, RunState
-from genloom_lm.model_folder import ModelFolder, open_folder
-from genloom_lm.settings import check_context, context_length, settings_from_params
+from genloom.sdk.lm.model_folder import ModelFolder, open_folder
+from genloom.sdk.lm.settings import check_context, context_length, settings_from_params
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class LanguageModelGenerator:
         if model is None:
             raise InputError("this generator needs a language model; choose a bundled model "
                              "or a transformers model folder")
-        from genloom_lm.loading import load_tokenizer
+        from genloom.sdk.lm.loading import load_tokenizer
 
         self.model_ref, self.device, self.dtype = model, device, dtype
         self.folder = open_folder(model)
@@ -70,7 +70,7 @@ class LanguageModelGenerator:
         seeds = request.seeds
         total = settings.max_new_tokens * len(seeds)
         outputs: list[Output] = []
-        from genloom_lm.streaming import TokenStream
+        from genloom.sdk.lm.streaming import TokenStream
 
         for index, seed in enumerate(seeds):
             if state.cancelled:
@@ -152,7 +152,7 @@ class LanguageModelGenerator:
         ids = self.encode(text)
         if not request.params.get("token_healing", False):
             return Prompt(text, ids, {**metadata, "token_healing": ""})
-        from genloom_lm.healing import heal
+        from genloom.sdk.lm.healing import heal
 
         healed = heal(self.tokenizer, text, ids)
         return Prompt(text, healed.ids, {**metadata, "token_healing": healed.removed},
@@ -163,11 +163,11 @@ class LanguageModelGenerator:
         if name not in self.backends:
             assert self.folder is not None, "load() was not called"
             if name == "torch":
-                from genloom_lm.torch_backend import TorchBackend
+                from genloom.sdk.lm.torch_backend import TorchBackend
 
                 self.backends[name] = TorchBackend(self.folder, self.device, self.dtype)
             elif name == "onnx":
-                from genloom_lm.onnx_backend import OnnxBackend
+                from genloom.sdk.lm.onnx_backend import OnnxBackend
 
                 self.backends[name] = OnnxBackend(self.folder, self.device)
             else:

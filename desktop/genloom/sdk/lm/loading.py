@@ -9,6 +9,7 @@ import os
 from typing import Any
 
 from genloom.sdk import InputError
+from genloom.sdk.lm.model_folder import ModelFolder
 from genloom.sdk.placement import (
     WEIGHTS_SHARE,
     Placement,
@@ -16,7 +17,6 @@ from genloom.sdk.placement import (
     memory_budget_bytes,
     weights_footprint,
 )
-from genloom_lm.model_folder import ModelFolder
 
 
 def go_offline() -> None:
@@ -82,6 +82,7 @@ def load_torch_model(folder: ModelFolder, device: str, dtype: str) -> Any:
         index = int(device.partition(":")[2] or 0)
         split = {"device_map": "auto",
                  "max_memory": {index: int(memory_budget_bytes(device) * WEIGHTS_SHARE), "cpu": "1024GiB"}}
+    model: Any  # a transformers PreTrainedModel, typed loosely: its stubs vary by release
     try:
         if folder.pickle_file is None:
             model = AutoModelForCausalLM.from_pretrained(
@@ -114,7 +115,7 @@ def _from_allowed_pickle(folder: ModelFolder, torch_dtype: Any) -> Any:
 
     assert folder.pickle_file is not None
     config = AutoConfig.from_pretrained(folder.path, local_files_only=True, trust_remote_code=False)
-    model_class = MODEL_FOR_CAUSAL_LM_MAPPING[type(config)]
+    model_class: Any = MODEL_FOR_CAUSAL_LM_MAPPING[type(config)]
     state = safe_torch_load(folder.pickle_file)
     if not isinstance(state, dict):
         raise InputError(f"{folder.pickle_file} holds a {type(state).__name__}, not a dictionary of weights")

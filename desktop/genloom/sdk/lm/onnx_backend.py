@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from genloom.sdk import ParameterError, onnx_session
+from genloom.sdk.lm.model_folder import ModelFolder
+from genloom.sdk.lm.settings import GenerationSettings
+from genloom.sdk.lm.streaming import TokenStream
+from genloom.sdk.lm.torch_backend import GenerationResult
 from genloom.sdk.placement import onnx_fallback, runtime_record
-from genloom_lm.model_folder import ModelFolder
-from genloom_lm.settings import GenerationSettings
-from genloom_lm.streaming import TokenStream
-from genloom_lm.torch_backend import GenerationResult
 
 _DTYPES = {"tensor(float)": "float32", "tensor(float16)": "float16"}
 
@@ -38,7 +38,8 @@ class OnnxBackend:
                 "backend", "onnx",
                 f"needs an ONNX export of the model, and {' or '.join(map(str, folder.onnx_places))} does not exist",
                 f"use backend=torch, or export the model with "
-                f"`python plugins/genloom_lm/training/export_onnx.py {folder.path} --out {out}`")
+                f"`python tools/lm_training/export_onnx.py {folder.path} --out {out}` "
+                f"(from a Genloom source checkout)")
         self.session, self.providers = onnx_session(path, device)
         import onnxruntime as ort
 
@@ -61,8 +62,13 @@ class OnnxBackend:
             config = folder.config
             heads = config.get("num_attention_heads") or config.get("n_head") or 1
             self.cache_heads = config.get("num_key_value_heads") or heads
-            self.head_dim = config.get("head_dim") or (
-                (config.get("hidden_size") or config.get("n_embd")) // heads)
+            hidden = int(config.get("hidden_size") or config.get("n_embd") or 0)
+            self.head_dim = config.get("head_dim") or hidden // heads
+            if not self.head_dim:
+                raise ParameterError("backend", "onnx",
+                                     f"{path} has no fixed cache shape and {folder.path / 'config.json'} "
+                                     "names no head_dim, hidden_size or n_embd to derive it from",
+                                     "re-export it with export_onnx.py, or use backend=torch")
         self.present_names = [n.replace("past_key_values.", "present.") for n in self.past_names]
 
     @property
@@ -103,7 +109,7 @@ class OnnxBackend:
             position += length
             seen = np.asarray(history, dtype=np.int64)
             if first_allowed is not None and len(history) == len(input_ids):
-                from genloom_lm.healing import mask_first_token
+                from genloom.sdk.lm.healing import mask_first_token
 
                 logits = mask_first_token(logits, first_allowed)
             token = pick_token(logits, seen, settings, rng)
