@@ -386,6 +386,10 @@ def train_unet(
         opt.load_state_dict(state["opt"])
         start, elapsed0 = int(state["step"]), float(state["elapsed"])
         total = int(state.get("total", total))  # a fitted schedule is kept on resume
+        if args.extend_unet_to and args.extend_unet_to > total:
+            print(f"unet: schedule extended from {total} to {args.extend_unet_to} steps at step {start} "
+                  f"(the cosine restarts at {lr_at(start, args.extend_unet_to, args.unet_lr):.2e})", flush=True)
+            total = args.extend_unet_to
     if start >= total:
         return ema_unet, ema_text, scale
     log = LossLog(args.work / "loss_unet.csv", start)
@@ -553,6 +557,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--vae-from", type=Path, default=None,
                    help="a trained VAE folder (diffusers AutoencoderKL) to reuse instead of stage 1")
     p.add_argument("--stage", choices=("all", "vae", "unet"), default="all")
+    p.add_argument("--extend-unet-to", type=int, default=None,
+                   help="continue a finished (or stopped) UNet stage with a longer schedule of this many "
+                        "steps: a warm restart of the cosine from the step reached, kept on resume")
     return p.parse_args()
 
 
