@@ -204,3 +204,16 @@ def _left():
     from PySide6.QtCore import Qt
 
     return Qt.MouseButton.LeftButton
+
+
+def test_the_settings_column_is_as_wide_as_its_form_on_a_normal_screen(qtbot, window):
+    """At 1600x1000 the splitter's first sizes gave the settings column 280 px, less than the
+    form needs; with no horizontal scroll bar the fields and the model name were cut off."""
+    window.resize(1600, 1000)
+    window.centre_tabs.setCurrentIndex(0)
+    chat = _chat(window)
+    qtbot.waitUntil(lambda: chat.form is not None and chat.settings_scroll.viewport().width() > 0)
+    panel = chat.settings_scroll.widget()
+    viewport = chat.settings_scroll.viewport()
+    qtbot.waitUntil(lambda: chat.form.isVisible() and viewport.width() >= panel.minimumSizeHint().width()
+                    and chat.form.width() <= viewport.width())

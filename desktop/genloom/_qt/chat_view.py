@@ -37,6 +37,7 @@ from genloom._qt.chat_bubbles import MessageBubble
 from genloom._qt.chat_infill import InfillPane
 from genloom._qt.param_form import ParamForm
 from genloom._qt.relay import ConversationSignals
+from genloom._qt.widgets import FittedScrollArea
 from genloom.core.conversations import (
     ChatTurns,
     CodeBlock,
@@ -200,10 +201,8 @@ class ChatView(QWidget):
             self.vertical.setSizes([total * 2 // 3, total - total * 2 // 3])
 
     def _build_settings(self) -> QWidget:
-        scroll = QScrollArea()
+        self.settings_scroll = scroll = FittedScrollArea()
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(200)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         panel = QWidget()
         self.settings_layout = QVBoxLayout(panel)
         heading = QLabel("This conversation")

@@ -11,7 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import (
+    QEvent,
     QMimeData,
+    QObject,
     QPoint,
     QPointF,
     QRect,
@@ -38,6 +40,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLayout,
     QLayoutItem,
+    QScrollArea,
     QSizePolicy,
     QToolButton,
     QWidget,
@@ -251,6 +254,40 @@ class FlowLayout(QLayout):
             x += hint.width() + gap
             row_height = max(row_height, hint.height())
         return y + row_height - rect.y()
+
+
+class FittedScrollArea(QScrollArea):
+    """A vertically scrolling column that is never narrower than what it holds.
+
+    The horizontal scroll bar is off (a form that scrolls sideways is unusable), so the
+    column's minimum width is its widget's, plus the vertical bar: a splitter or dock then
+    cannot squeeze it below that and cut the fields' right edge off. A form's minimum grows
+    once it is shown (style, fonts, a long model name), so a layout request of the widget
+    asks the parent to lay out again.
+    """
+
+    def __init__(self, parent: QWidget | None = None, minimum_width: int = 200) -> None:
+        super().__init__(parent)
+        self._minimum_width = minimum_width
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def setWidget(self, widget: QWidget) -> None:  # noqa: N802 - Qt override
+        super().setWidget(widget)
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()
+        return super().eventFilter(watched, event)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        hint = super().minimumSizeHint()
+        widget = self.widget()
+        need = self._minimum_width
+        if widget is not None:
+            need = max(need, widget.minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
+                       + 2 * self.frameWidth())
+        return QSize(max(hint.width(), need), hint.height())
 
 
 class ErrorBanner(QWidget):
