@@ -51,7 +51,17 @@ def test_the_examples_are_queued_jobs_of_the_bundled_generators(builtin_plugins,
     assert [(j.generator_id, j.seed) for j in jobs] == [(e.generator, e.seed) for e in EXAMPLES]
     assert all(j.state == "queued" for j in jobs)
     image = next(j for j in jobs if j.generator_id == "image.text_to_image")
-    assert "lighthouse" in json.dumps(image.params)
+    assert image.params["prompt"] == "red heart"
+
+
+def test_the_image_example_asks_for_something_the_bundled_model_says_it_knows(builtin_plugins):
+    """The prompt field of the bundled image model names what it draws; the welcome's
+    picture is one of those, not a scene the emoji model never saw."""
+    spec = builtin_plugins.generators["image.text_to_image"]
+    [prompt] = [p for p in spec.params if getattr(p, "role", "") == "prompt"]
+    known = prompt.placeholder.split("such as:", 1)[1]
+    [example] = [e for e in EXAMPLES if e.generator == "image.text_to_image"]
+    assert example.prompt in known
 
 
 def test_a_missing_plugin_only_means_fewer_examples(fixture_plugins, genloom_project):
