@@ -65,17 +65,24 @@ def test_image_viewer_zooms_fits_and_shows_one_to_one(qtbot, genloom_project, sa
     viewer.show()
     viewer.load(genloom_project.asset_path(samples["image"]))
     assert viewer.pixmap().width() == 96
-    assert viewer.zoom() == pytest.approx(1.0)        # small images fit at 1:1, not blown up
+    # A small image is enlarged by the largest whole factor that fits, each pixel a crisp square.
+    pixmap, room = viewer.pixmap(), viewer.viewport().size()
+    whole = min(room.width() // pixmap.width(), room.height() // pixmap.height())
+    assert whole >= 2 and viewer.zoom() == pytest.approx(whole) and viewer.is_fitted()
+    item = viewer.scene().items()[0]
+    assert item.transformationMode() == Qt.TransformationMode.FastTransformation
+    qtbot.keyClick(viewer, Qt.Key.Key_1)
+    assert viewer.zoom() == pytest.approx(1.0) and not viewer.is_fitted()
+    assert item.transformationMode() == Qt.TransformationMode.SmoothTransformation
     qtbot.keyClick(viewer, Qt.Key.Key_Plus)
     assert viewer.zoom() == pytest.approx(1.25)
     qtbot.keyClick(viewer, Qt.Key.Key_Minus)
     qtbot.keyClick(viewer, Qt.Key.Key_Minus)
     assert viewer.zoom() == pytest.approx(0.8)
-    qtbot.keyClick(viewer, Qt.Key.Key_1)
-    assert viewer.zoom() == pytest.approx(1.0)
     viewer.resize(60, 40)
     qtbot.keyClick(viewer, Qt.Key.Key_F)
     assert viewer.zoom() < 1.0                          # fitted into the small window
+    assert item.transformationMode() == Qt.TransformationMode.SmoothTransformation
 
 
 def test_image_viewer_wheel_zooms(qtbot, genloom_project, samples):

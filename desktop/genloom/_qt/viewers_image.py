@@ -7,6 +7,7 @@ finished and the inspector showed its image.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QPointF, Qt, QThreadPool, Signal
@@ -158,20 +159,34 @@ class ImageViewer(QGraphicsView):
         return self.transform().m11()
 
     def fit(self) -> None:
-        """Scale the whole image into the window (never above 1:1 for small images)."""
+        """Scale the whole image into the window: a large one down, a small one (the
+        bundled models' 32 and 64 px icons) up by the largest whole factor that fits, so
+        each of its pixels is a crisp square instead of a speck in the middle of the view."""
         self._fitted = True
         if self._item.pixmap().isNull():
             return
         self.resetTransform()
         self.fitInView(self._item, Qt.AspectRatioMode.KeepAspectRatio)
         if self.zoom() > 1.0:
-            self.resetTransform()
+            whole = float(math.floor(self.zoom() + 1e-9))
+            self.setTransform(QTransform.fromScale(whole, whole))
+            self.centerOn(self._item)
+        self._sample_for_zoom()
         self.zoom_changed.emit(self.zoom())
+
+    def _sample_for_zoom(self) -> None:
+        """Smooth when an image is shown smaller than it is; nearest pixel when it is
+        enlarged, so that zooming in shows the pixels a designer is judging, not a blur."""
+        mode = (Qt.TransformationMode.FastTransformation if self.zoom() > 1.0 + 1e-9
+                else Qt.TransformationMode.SmoothTransformation)
+        if self._item.transformationMode() != mode:
+            self._item.setTransformationMode(mode)
 
     def actual_size(self) -> None:
         """Show image pixels 1:1."""
         self._fitted = False
         self.resetTransform()
+        self._sample_for_zoom()
         self.zoom_changed.emit(1.0)
 
     def is_fitted(self) -> bool:
@@ -184,6 +199,7 @@ class ImageViewer(QGraphicsView):
         self._fitted = fitted
         if abs(self.zoom() - zoom) > 1e-9:
             self.setTransform(QTransform.fromScale(zoom, zoom))
+            self._sample_for_zoom()
         self.centerOn(centre)
 
     def zoom_by(self, factor: float) -> None:
@@ -193,6 +209,7 @@ class ImageViewer(QGraphicsView):
         if factor != 1.0:
             self._fitted = False
             self.scale(factor, factor)
+            self._sample_for_zoom()
             self.zoom_changed.emit(self.zoom())
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt API
