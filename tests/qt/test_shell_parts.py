@@ -67,6 +67,13 @@ def test_picker_groups_by_modality_and_filters(qtbot, fixture_plugins):
     picker.filter.setText("invert")
     assert picker._items["gltest_basic.pixels"].isHidden()
     assert not picker._items["gltest_basic.invert"].isHidden()
+    # Modalities without a match go; the others count what they show.
+    shown = [picker.tree.topLevelItem(i) for i in range(picker.tree.topLevelItemCount())]
+    assert [g.text(0) for g in shown if not g.isHidden()] == ["Image  (1 of 3)"]
+    picker.filter.setText("image")  # a modality's name shows all of it
+    assert [g.text(0) for g in shown if not g.isHidden()] == ["Image  (3)"]
+    picker.filter.setText("")
+    assert [g.text(0) for g in shown if not g.isHidden()] == groups
 
 
 def test_queue_panel_follows_a_real_job_to_done(qtbot, fixture_plugins, genloom_project, genloom_engine):

@@ -34,14 +34,19 @@ class GeneratorPicker(QWidget):
         layout.addWidget(self.filter)
         layout.addWidget(self.tree, 1)
         self._items: dict[str, QTreeWidgetItem] = {}
+        #: Each modality's group row, with its title and its generators' rows.
+        self._groups: list[tuple[QTreeWidgetItem, str, list[QTreeWidgetItem]]] = []
 
     def set_generators(self, specs: list[Any]) -> None:
         current = self.current_id()
         self.tree.clear()
         self._items.clear()
+        self._groups.clear()
         for modality in MODALITIES:
             group_specs = sorted((s for s in specs if s.modality == modality), key=lambda s: s.title.lower())
             group = QTreeWidgetItem([f"{MODALITY_TITLES[modality]}  ({len(group_specs)})"])
+            members: list[QTreeWidgetItem] = []
+            self._groups.append((group, MODALITY_TITLES[modality], members))
             group.setIcon(0, icon(modality))
             group.setFlags(Qt.ItemFlag.ItemIsEnabled)
             font = group.font(0)
@@ -61,9 +66,11 @@ class GeneratorPicker(QWidget):
                 item.setToolTip(0, tip)
                 group.addChild(item)
                 self._items[spec.id] = item
+                members.append(item)
             group.setExpanded(True)
         if current in self._items:
             self.select(current)
+        self._apply_filter(self.filter.text())
 
     def current_id(self) -> str | None:
         item = self.tree.currentItem()
@@ -83,7 +90,22 @@ class GeneratorPicker(QWidget):
                 self.generator_selected.emit(generator_id)
 
     def _apply_filter(self, text: str) -> None:
+        """Show the generators whose title, id or description holds the text (all of a
+        modality whose name does); a modality with none shown is hidden, and the others
+        count what they show of what they have."""
         needle = text.strip().lower()
-        for generator_id, item in self._items.items():
-            haystack = f"{item.text(0)} {generator_id}".lower()
-            item.setHidden(bool(needle) and needle not in haystack)
+        for group, title, members in self._groups:
+            whole_group = not needle or needle in title.lower()
+            shown = 0
+            for item in members:
+                haystack = f"{item.text(0)} {item.data(0, Qt.ItemDataRole.UserRole)} {item.toolTip(0)}".lower()
+                visible = whole_group or needle in haystack
+                item.setHidden(not visible)
+                shown += visible
+            for index in range(group.childCount()):  # the "no generators installed" row
+                child = group.child(index)
+                if child not in members:
+                    child.setHidden(bool(needle))
+            group.setHidden(bool(needle) and shown == 0)
+            count = f"{shown} of {len(members)}" if needle and shown != len(members) else f"{len(members)}"
+            group.setText(0, f"{title}  ({count})")
