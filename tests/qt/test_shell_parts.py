@@ -128,6 +128,25 @@ def test_queue_reorder_buttons_emit_moves(qtbot, fixture_plugins, genloom_projec
     assert signal.args == [jobs[2].id, 1]
 
 
+def test_queue_rows_follow_the_width_of_the_queue_and_never_scroll_sideways(qtbot, fixture_plugins,
+                                                                          genloom_project):
+    """The rows were sized once, at the width the list first had; a queue made narrower
+    afterwards (a restored layout, a moved splitter) scrolled sideways under them."""
+    bridge = EngineBridge()
+    panel = QueuePanel(bridge)
+    qtbot.addWidget(panel)
+    Engine(genloom_project, fixture_plugins).submit("gltest_basic.echo", {"prompt": "x"}, count=3)
+    panel.set_project(genloom_project)
+    panel.resize(1000, 300)
+    panel.show()
+    view = panel.view
+    first = view.model().index(0, 0)
+    for width in (700, 1100):
+        panel.resize(width, 300)
+        qtbot.waitUntil(lambda: abs(view.visualRect(first).width() - view.viewport().width()) <= 1)
+        assert view.horizontalScrollBar().maximum() == 0
+
+
 def test_plugin_dialog_shows_a_failed_plugin_with_its_traceback(qtbot, fixture_plugins, genloom_home):
     settings = Settings()
     dialog = PluginDialog(fixture_plugins, settings)

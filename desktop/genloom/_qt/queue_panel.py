@@ -117,7 +117,10 @@ class JobDelegate(QStyledItemDelegate):
         self.model = model
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
-        return QSize(option.rect.width(), ROW_HEIGHT)
+        # No width of its own: a list view in list mode stretches each row to its viewport,
+        # now and after every resize. (The width of the first layout, cached for every row,
+        # outgrew a queue made narrower later and scrolled it sideways.)
+        return QSize(1, ROW_HEIGHT)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         c = colours()
@@ -223,6 +226,7 @@ class QueuePanel(QWidget):
         self.view.setItemDelegate(JobDelegate(self.model, self.view))
         self.view.setUniformItemSizes(True)
         self.view.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.view.selectionModel().currentChanged.connect(self._on_current)
         self.details = QPlainTextEdit()
         self.details.setReadOnly(True)
