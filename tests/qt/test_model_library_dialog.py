@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
 from genloom._qt.model_library import ModelLibraryDialog
 from genloom.core.models import ModelLibrary
@@ -50,6 +51,20 @@ def test_add_folder_scans_with_progress_and_lists_each_model(qtbot, dialog, fold
     assert not (tmp_path / "PWNED").exists()
     assert dialog.progress.isHidden()
     assert dialog.progress_label.text() == str(finished[0])
+
+
+def test_the_list_opens_a_to_z_ignoring_case_and_sorts_sizes_by_bytes(qtbot, dialog, folder):
+    finished = []
+    dialog.signals.scan_finished.connect(finished.append)
+    dialog.add_folder(str(folder))
+    qtbot.waitUntil(lambda: bool(finished), timeout=TIMEOUT)
+    column = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
+    assert len(column) >= 3 and column == sorted(column, key=str.casefold)
+    dialog.table.sortByColumn(4, Qt.SortOrder.AscendingOrder)
+    by_hash = {e.hash: e.size for e in dialog.entries}
+    sizes = [by_hash[dialog.table.item(r, 4).data(Qt.ItemDataRole.UserRole)]
+             for r in range(dialog.table.rowCount())]
+    assert sizes == sorted(sizes) and len(set(sizes)) > 1
 
 
 def test_filters_search_set_type_and_forget_leave_files_alone(qtbot, dialog, folder):

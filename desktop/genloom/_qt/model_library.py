@@ -41,6 +41,19 @@ if TYPE_CHECKING:
     from genloom.core.models import ModelLibrary
 
 COLUMNS = ("Model", "Kind", "Base", "Format", "Size", "Licence", "Used by", "Status")
+#: Where a cell keeps the value it sorts by, when that is not its text (a size in bytes).
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class _Cell(QTableWidgetItem):
+    """A cell that sorts as a person reads the column: sizes by bytes ("12.0 MiB" after
+    "3.6 MiB"), words without regard to case ("eSpeak" between "Emoji" and "Folk")."""
+
+    def __lt__(self, other: QTableWidgetItem) -> bool:
+        mine, theirs = self.data(SORT_ROLE), other.data(SORT_ROLE)
+        if mine is not None and theirs is not None:
+            return bool(mine < theirs)
+        return self.text().casefold() < other.text().casefold()
 STATUS_TEXT = {"ok": "ok", "unknown": "unknown type", "refused": "refused", "unsupported": "no plugin yet",
                "missing": "missing"}
 
@@ -88,6 +101,8 @@ class ModelLibraryDialog(QDialog):
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSortingEnabled(True)
+        # A header's own first order is descending: the list opened Z to A.
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.currentCellChanged.connect(lambda *_: self._show_details())
         self.details = QPlainTextEdit()
@@ -172,10 +187,10 @@ class ModelLibraryDialog(QDialog):
                       human_size(entry.size), classify(entry.licence).label,
                       ", ".join(entry.generators) or "—", STATUS_TEXT.get(entry.status, entry.status))
             for column, value in enumerate(values):
-                item = QTableWidgetItem(value)
+                item = _Cell(value)
                 item.setData(Qt.ItemDataRole.UserRole, entry.hash)
                 if column == 4:
-                    item.setData(Qt.ItemDataRole.UserRole + 1, entry.size)
+                    item.setData(SORT_ROLE, entry.size)
                 if entry.status != "ok":
                     item.setToolTip(entry.reason)
                     if column == 7:
