@@ -146,3 +146,12 @@ def test_fitting_keeps_larger_thumbnails_and_gives_a_pixmap_format(qapp):
     assert (tall.width(), tall.height()) == (86, 160)
     alpha = QImage(8, 8, QImage.Format.Format_ARGB32)
     assert fit_for_display(alpha, 16).format() == QImage.Format.Format_ARGB32_Premultiplied
+
+
+def test_the_decoders_leave_a_core_to_the_gui_thread(genloom_project, qapp):
+    from PySide6.QtCore import QThread
+
+    service = ThumbnailService(genloom_project)
+    cores = QThread.idealThreadCount()
+    assert service._pool.maxThreadCount() == max(1, min(4, cores - 1))
+    assert ThumbnailService(genloom_project, threads=3)._pool.maxThreadCount() == 3
