@@ -55,9 +55,11 @@ class MusicGenerator:
         header, given_body, source = self.prompt(request)
         document = self.compose(header, given_body, p, request.seed, state)
         tune_text = abc_text.as_tune(document, title=_title(p, source))
+        name = _asset_name(p, source)
         if state.cancelled:  # keep what was written; the user may keep or discard it
             return [Output(kind="text", text=tune_text, suffix=".abc", partial=True,
-                           metadata={"format": "abc", "stop_reason": "cancelled"})]
+                           metadata={"format": "abc", "stop_reason": "cancelled"},
+                           title=f"{name} (ABC)")]
         repaired = False
         try:
             score = symbolic.parse_abc(tune_text, "generated tune")
@@ -101,11 +103,11 @@ class MusicGenerator:
         if "renderer_note" in rendered.info:
             state.progress(1, 1, rendered.info["renderer_note"])
         return [
-            Output(kind="audio", path=wav, suffix=".wav", metadata=audio_meta),
+            Output(kind="audio", path=wav, suffix=".wav", metadata=audio_meta, title=name),
             Output(kind="audio", path=out_dir / "tune.mid", suffix=".mid",
-                   metadata={"format": "midi", **symbolic_meta}),
+                   metadata={"format": "midi", **symbolic_meta}, title=f"{name} (MIDI)"),
             Output(kind="text", text=tune_text, suffix=".abc",
-                   metadata={"format": "abc", **symbolic_meta}),
+                   metadata={"format": "abc", **symbolic_meta}, title=f"{name} (ABC)"),
         ]
 
     def prompt(self, request: Request) -> tuple[str, str, str]:
@@ -289,6 +291,12 @@ def _tempo(p: dict[str, Any]) -> int:
 def _title(p: dict[str, Any], source: str) -> str:
     kind = _type_name(p["tune_type"]) or "tune"
     return f"Genloom {kind}" + (" (continued)" if source else "")
+
+
+def _asset_name(p: dict[str, Any], source: str) -> str:
+    """What the gallery calls the tune's assets (the tune makes no prompt to show):
+    "Genloom reel in D major"; a continued tune keeps the key of the one it continues."""
+    return _title(p, source) if source else f"{_title(p, source)} in {p['key']} {p['mode']}"
 
 
 class RenderMidiGenerator:

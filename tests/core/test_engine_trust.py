@@ -71,6 +71,21 @@ def test_the_engine_refuses_output_records_that_point_anywhere_else(tmp_path):
         checked_outputs([{"kind": "weird", "suffix": ".txt", "path": str(folder / "ok.txt")}], folder)
 
 
+def test_an_output_title_from_the_worker_is_checked_again(tmp_path):
+    """The SDK checks a title when the generator makes its Output; the record the worker
+    sends is checked again, as anything else that crosses the process boundary."""
+    folder = tmp_path / "job-1-abcd"
+    folder.mkdir()
+    (folder / "ok.txt").write_text("fine")
+    record = {"kind": "text", "suffix": ".txt", "path": str(folder / "ok.txt")}
+    assert checked_outputs([record], folder)[0].title == ""
+    assert checked_outputs([{**record, "title": "  Reel in D  "}], folder)[0].title == "Reel in D"
+    for title, problem in ((["a list"],  "not text"), ("two\nlines", "line break"),
+                           ("x" * 5000, "characters")):
+        with pytest.raises(OutputRefused, match=problem):
+            checked_outputs([{**record, "title": title}], folder)
+
+
 # -- finding 12: a generator that returns nothing fails ------------------------------------------
 
 def test_a_generator_that_returns_nothing_fails_the_job(plugins, genloom_engine):

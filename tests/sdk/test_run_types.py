@@ -26,6 +26,20 @@ def test_output_needs_exactly_one_source_and_a_suffix():
         Output(kind="picture", data=b"x", suffix=".png")
 
 
+def test_an_output_title_is_one_line_of_text_of_bounded_length():
+    from genloom.sdk.run import TITLE_MAX
+
+    assert Output(kind="text", text="x").title == ""
+    assert Output(kind="text", text="x", title="  Genloom reel in D major ").title == "Genloom reel in D major"
+    assert Output(kind="text", text="x", title="y" * TITLE_MAX).title == "y" * TITLE_MAX
+    with pytest.raises(ValueError, match="line break or control character"):
+        Output(kind="text", text="x", title="first\nsecond")
+    with pytest.raises(ValueError, match=f"keep it to {TITLE_MAX} or fewer"):
+        Output(kind="text", text="x", title="y" * (TITLE_MAX + 1))
+    with pytest.raises(ValueError, match="not text"):
+        Output(kind="text", text="x", title=5)
+
+
 def test_progress_encodes_pil_previews_as_small_jpegs():
     state = RunState()
     state.progress(1, 4, "step", preview=Image.new("RGB", (1024, 512), "red"))

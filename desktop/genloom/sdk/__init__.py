@@ -62,7 +62,7 @@ if TYPE_CHECKING:  # the names below load on first use (see __getattr__)
     hookimpl: pluggy.HookimplMarker
 
 #: The plugin API version, "major.minor". A plugin may check it at import.
-API_VERSION = "1.3"
+API_VERSION = "1.4"
 
 # Each public name and the submodule that defines it. They are imported on first
 # use, so that importing ``genloom.sdk`` (which the shell does before its window

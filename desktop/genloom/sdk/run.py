@@ -12,7 +12,27 @@ from genloom.sdk.errors import CancelledError
 from genloom.sdk.models import ModelRef
 from genloom.sdk.spec import MODALITIES
 
-__all__ = ["Generator", "InputAsset", "Output", "Progress", "Request", "RunState"]
+__all__ = ["TITLE_MAX", "Generator", "InputAsset", "Output", "Progress", "Request", "RunState",
+           "check_title"]
+
+#: The most characters an output's title may have (API 1.4).
+TITLE_MAX = 200
+
+
+def check_title(title: object) -> str:
+    """``title`` if it can name an asset: text on one line, at most :data:`TITLE_MAX`
+    characters (ends stripped); :class:`ValueError` saying what is wrong otherwise. The
+    SDK checks a generator's :class:`Output` with it and the engine checks what comes
+    back from the worker with it again."""
+    if not isinstance(title, str):
+        raise ValueError(f"output title {title!r:.60} is a {type(title).__name__}, not text")
+    title = title.strip()
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in title):
+        raise ValueError(f"output title {title!r:.60} has a line break or control character; "
+                         "give one line of plain text")
+    if len(title) > TITLE_MAX:
+        raise ValueError(f"output title has {len(title)} characters; keep it to {TITLE_MAX} or fewer")
+    return title
 
 
 @dataclass(frozen=True)
@@ -140,7 +160,9 @@ class Output:
     extension (``".png"``, ``".wav"``, ``".txt"``). ``metadata`` is added to the
     asset's recipe (for example image size, token counts, a ``parameters``
     text). ``partial`` marks a result cut short by cancellation that the user
-    may keep or discard.
+    may keep or discard. ``title`` (API 1.4) names the asset where the prompt does not (a
+    tune's name, "Reel in D (MIDI)"): the gallery shows it and search finds it; one line,
+    at most :data:`TITLE_MAX` characters.
     """
 
     kind: str
@@ -150,10 +172,12 @@ class Output:
     text: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     partial: bool = False
+    title: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in MODALITIES:
             raise ValueError(f"output kind {self.kind!r} is not one of {MODALITIES}")
+        self.title = check_title(self.title)
         given = sum(x is not None for x in (self.data, self.path, self.text))
         if given != 1:
             raise ValueError("an Output needs exactly one of data, path or text")

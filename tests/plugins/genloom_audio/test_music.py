@@ -51,6 +51,8 @@ def test_bundled_model_folder_is_complete_and_small() -> None:
 def test_a_tune_comes_as_wav_midi_and_abc_with_the_asked_bars(generator, tmp_path) -> None:
     wav, midi, abc = run(generator, tmp_path, tune_type="jig", key="G", instrument="Flute")
     assert (wav.suffix, midi.suffix, abc.suffix) == (".wav", ".mid", ".abc")
+    assert (wav.title, midi.title, abc.title) == ("Genloom jig in G major", "Genloom jig in G major (MIDI)",
+                                                  "Genloom jig in G major (ABC)")
     info = soundfile.info(str(wav.path))
     assert info.samplerate == 22050 and info.channels == 1 and info.duration > 1
     assert wav.metadata["sample_rate"] == 22050 and wav.metadata["channels"] == 1
@@ -182,6 +184,10 @@ def test_engine_makes_a_tune_through_the_real_worker(genloom_plugins, genloom_pr
     assert [(a.kind, a.suffix) for a in assets] == [("audio", ".wav"), ("audio", ".mid"),
                                                     ("text", ".abc")]
     wav = assets[0]
+    # The tune has no prompt to show: its assets are named, and found by that name.
+    assert [a.title for a in assets] == ["Genloom reel in D major", "Genloom reel in D major (MIDI)",
+                                         "Genloom reel in D major (ABC)"]
+    assert {a.id for a in genloom_project.search("reel midi")} == {assets[1].id}
     assert wav.recipe["model"]["id"] == FOLK_MODEL_ID and wav.recipe["seed"] == 3
     assert wav.recipe["runtime"]["device"] == "cpu"
     assert wav.metadata["sample_rate"] == 22050

@@ -550,7 +550,7 @@ class Engine:
             items.append(dict(
                 source=output.path, kind=output.kind, suffix=output.suffix, recipe=recipe,
                 parents=parents, tags=("partial",) if output.partial else (), prompt=prompt,
-                text=text, generator_id=job.generator_id,
+                text=text, title=output.title, generator_id=job.generator_id,
                 model_id=(job.model or {}).get("id", ""), job_id=job.id,
                 metadata=output.metadata, move=True))
         try:

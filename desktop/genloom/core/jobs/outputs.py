@@ -19,6 +19,7 @@ from genloom.core.project.errors import UnsafePathError
 from genloom.core.project.files import normalise_suffix
 from genloom.core.project.safe_paths import checked_inside
 from genloom.sdk import MODALITIES
+from genloom.sdk.run import check_title
 
 __all__ = ["CheckedOutput", "OutputRefused", "checked_outputs"]
 
@@ -37,6 +38,7 @@ class CheckedOutput:
     metadata: dict[str, Any] = field(default_factory=dict)
     partial: bool = False
     text: str | None = None
+    title: str = ""
 
 
 def checked_outputs(outputs: object, job_folder: Path) -> list[CheckedOutput]:
@@ -77,7 +79,11 @@ def _check(item: object, job_folder: Path, index: int) -> CheckedOutput:
         raise OutputRefused(f"output {index} ({path}) is not a regular file")
     metadata = item.get("metadata") or {}
     text = item.get("text")
+    try:
+        title = check_title(item.get("title", ""))
+    except ValueError as exc:
+        raise OutputRefused(f"output {index}: {exc}") from None
     return CheckedOutput(path=checked, kind=kind, suffix=suffix,
                          metadata=metadata if isinstance(metadata, dict) else {},
                          partial=bool(item.get("partial")),
-                         text=text if isinstance(text, str) else None)
+                         text=text if isinstance(text, str) else None, title=title)

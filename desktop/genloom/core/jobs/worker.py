@@ -307,7 +307,7 @@ def _materialise(output: Output, output_dir: Path, index: int) -> dict[str, Any]
         with open(path, "wb") as handle:
             handle.write(output.data or b"")
     return {"kind": output.kind, "path": str(path), "suffix": output.suffix,
-            "metadata": output.metadata, "partial": output.partial,
+            "metadata": output.metadata, "partial": output.partial, "title": output.title,
             "text": output.text if output.text is not None and len(output.text) <= 1_000_000 else None}
 
 
