@@ -40,13 +40,17 @@ def window(qtbot, genloom_plugins, genloom_project):
     win.stop_engine()
 
 
-def _chat(window, max_new_tokens=40, model=None):
+def _chat(window, max_new_tokens=40, model=None, seed=None):
+    """A new conversation; ``seed`` fixes the thread's seed (regenerating still draws a new
+    one), so a test that needs a long answer, or a cut-off one that goes on, gets it."""
     window.show_chat(new=True)
     chat = window.chat
     settings = dict(chat.store.get(chat.conversation_id).settings)
     settings["params"] = {**settings.get("params", {}), "max_new_tokens": max_new_tokens}
     if model is not None:
         settings["model"] = model
+    if seed is not None:
+        settings["seed"] = seed
     chat.store.update_settings(chat.conversation_id, settings)
     chat.show_conversation(chat.conversation_id)
     return chat
@@ -60,7 +64,10 @@ def _settled(qtbot, chat, message):
 
 
 def test_send_streams_then_stop_keeps_the_text_and_regenerate_makes_a_branch(qtbot, window):
-    chat = _chat(window, max_new_tokens=400)
+    # Seed 33: the bundled fortune model answers this in 137 tokens, time to press Stop
+    # while it streams (with a seed drawn at random most answers end within 30 tokens,
+    # and a fast machine finished before the click: CI saw 'done' instead of 'cancelled').
+    chat = _chat(window, max_new_tokens=400, seed=33)
     assert window.centre_tabs.currentWidget() is chat
     chat.composer.setPlainText("Tell me a long fortune")
     qtbot.mouseClick(chat.send_button, _left())
@@ -96,7 +103,9 @@ def test_send_streams_then_stop_keeps_the_text_and_regenerate_makes_a_branch(qtb
 
 
 def test_edit_a_user_message_and_continue_a_cut_off_answer(qtbot, window):
-    chat = _chat(window, max_new_tokens=6)
+    # Seed 1: cut off at 6 tokens, and the continuation goes on (with a seed drawn at random
+    # the model may end the answer at once, and CI saw a continuation no longer than the cut).
+    chat = _chat(window, max_new_tokens=6, seed=1)
     first = _settled(qtbot, chat, chat.send("Who are you?"))
     assert first.state == "done" and first.info["stop_reason"] == "max_tokens"
     bubble = chat.bubbles[-1]
