@@ -204,3 +204,23 @@ def test_visible_cells_get_thumbnails(qtbot, gallery):
 
     qtbot.waitUntil(all_ready, timeout=30_000)
     assert gallery.view.indexAt(QPoint(20, 20)).isValid()
+
+
+def test_cells_hold_cards_and_the_tooltip_reads_the_whole_asset(qtbot, gallery, genloom_project,
+                                                                 samples):
+    """A page holds cards (9 columns); what a card leaves out (generator, model) is read by id on hover."""
+    from genloom.core.project import AssetCard
+
+    image = samples["image"]
+    row = gallery.model.loaded_row_of(image.id)
+    card = gallery.model.asset_at(row)
+    assert isinstance(card, AssetCard)
+    assert card == AssetCard.of(genloom_project.get_asset(image.id))
+    tooltip = gallery.model.index(row).data(Qt.ItemDataRole.ToolTipRole)
+    assert f"#{image.id} · image" in tooltip
+    assert image.generator_id and image.generator_id in tooltip
+    genloom_project.set_rating(image.id, 5)  # an event's whole asset becomes the row's card
+    qtbot.waitUntil(lambda: gallery.model.asset_at(gallery.model.loaded_row_of(image.id)).rating == 5)
+    assert isinstance(gallery.model.asset_at(gallery.model.loaded_row_of(image.id)), AssetCard)
+    genloom_project.delete_asset(image.id)  # a stale row's hover shows nothing rather than failing
+    assert gallery.model._tooltip(card) is None

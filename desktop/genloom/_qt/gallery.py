@@ -69,7 +69,7 @@ from genloom._qt.widgets import (
     paint_stars,
     reveal_in_file_manager,
 )
-from genloom.core.project import Asset, AssetFilter, Project
+from genloom.core.project import Asset, AssetCard, AssetFilter, Project
 from genloom.sdk import MODALITIES
 
 __all__ = ["ASSET_ID_ROLE", "ASSET_ROLE", "AssetDelegate", "GalleryModel",
@@ -79,7 +79,8 @@ log = logging.getLogger(__name__)
 
 #: Assets fetched from the store per page.
 PAGE_SIZE = 200
-#: Item data roles: the :class:`Asset` and its id.
+#: Item data roles: the :class:`AssetCard` (what a cell shows; ask the project for the
+#: whole :class:`Asset`) and its id.
 ASSET_ROLE = Qt.ItemDataRole.UserRole + 1
 ASSET_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 
@@ -115,7 +116,7 @@ class GalleryModel(QAbstractListModel):
         self._project: Project | None = None
         self._thumbnails = thumbnails
         self._filter = AssetFilter()
-        self._assets: list[Asset] = []
+        self._assets: list[AssetCard] = []  # cards: a page of them reads half the columns
         self._keys: list[tuple[float, ...]] = []
         self._total = 0
         self._page_size = page_size
@@ -193,7 +194,7 @@ class GalleryModel(QAbstractListModel):
         if self._project is None or len(self._assets) >= self._total:
             return 0
         try:
-            page = self._project.list_assets(self._filter, limit=count, offset=len(self._assets))
+            page = self._project.list_cards(self._filter, limit=count, offset=len(self._assets))
         except Exception as exc:
             self._report(exc)
             return 0
@@ -225,11 +226,20 @@ class GalleryModel(QAbstractListModel):
             return self._thumbnails.thumbnail(asset, THUMBNAIL_SIZE)
         if role == _ASSET_ID_ROLE:
             return asset.id
-        if role == _TOOLTIP_ROLE:
-            return asset_tooltip(asset, self._thumbnails.error(asset))
+        if role == _TOOLTIP_ROLE:  # on hover: one row by id for what a card leaves out
+            return self._tooltip(asset)
         return None
 
-    def cell(self, row: int) -> tuple[Asset, QPixmap | None] | None:
+    def _tooltip(self, card: AssetCard) -> str | None:
+        if self._project is None:
+            return None
+        try:
+            asset = self._project.get_asset(card.id)
+        except Exception:  # deleted meanwhile (the event is on its way), or unreadable
+            return None
+        return asset_tooltip(asset, self._thumbnails.error(card))
+
+    def cell(self, row: int) -> tuple[AssetCard, QPixmap | None] | None:
         """What the delegate paints for ``row`` (its asset and thumbnail, if ready),
         without the round trips of ``index.data`` per role."""
         if not 0 <= row < len(self._assets):
@@ -262,8 +272,8 @@ class GalleryModel(QAbstractListModel):
 
     # -- lookups --------------------------------------------------------------------
 
-    def asset_at(self, row: int) -> Asset | None:
-        """The asset in ``row`` if it is loaded."""
+    def asset_at(self, row: int) -> AssetCard | None:
+        """The card of the asset in ``row`` if it is loaded."""
         return self._assets[row] if 0 <= row < len(self._assets) else None
 
     def loaded_row_of(self, asset_id: int) -> int:
@@ -289,17 +299,18 @@ class GalleryModel(QAbstractListModel):
 
     # -- project events (GUI thread) ------------------------------------------------
 
-    def _position(self, asset: Asset) -> int:
+    def _position(self, asset: Asset | AssetCard) -> int:
         return bisect.bisect_left(self._keys, self._filter.sort_key(asset))
 
     def _insert(self, asset: Asset) -> None:
         """Count a new matching asset, and show it if it falls in the loaded range."""
-        position = self._position(asset)
+        card = AssetCard.of(asset)
+        position = self._position(card)
         self._total += 1
         if position < len(self._assets) or len(self._assets) == self._total - 1:
             self.beginInsertRows(QModelIndex(), position, position)
-            self._assets.insert(position, asset)
-            self._keys.insert(position, self._filter.sort_key(asset))
+            self._assets.insert(position, card)
+            self._keys.insert(position, self._filter.sort_key(card))
             self._rows_by_hash = None
             self.endInsertRows()
         self.total_changed.emit(self._total)
@@ -343,7 +354,7 @@ class GalleryModel(QAbstractListModel):
             self._insert(asset)
 
     def _replace(self, row: int, asset: Asset) -> None:
-        self._assets[row] = asset
+        self._assets[row] = AssetCard.of(asset)
         index = self.index(row)
         self.dataChanged.emit(index, index)
 
@@ -369,7 +380,7 @@ class GalleryModel(QAbstractListModel):
         self.load_failed.emit(message)
 
 
-def asset_caption(asset: Asset) -> str:
+def asset_caption(asset: Asset | AssetCard) -> str:
     """A one-line name for an asset: its title, else its prompt, else kind and id."""
     text = asset.title or asset.prompt or f"{asset.kind} #{asset.id}"
     return " ".join(text.split())
@@ -846,7 +857,7 @@ class GalleryWidget(QWidget):
         menu.exec(self.view.viewport().mapToGlobal(position))
         menu.deleteLater()
 
-    def context_menu(self, asset: Asset) -> QMenu:
+    def context_menu(self, asset: AssetCard) -> QMenu:
         """The menu of actions on ``asset`` (built fresh for each use)."""
         menu = QMenu(self)
         asset_id = asset.id
@@ -878,7 +889,7 @@ class GalleryWidget(QWidget):
         return [(f"Compare {len(selected)} selected", lambda: self.compare_requested.emit(selected)),
                 (None, None)]
 
-    def _copy(self, asset: Asset) -> None:
+    def _copy(self, asset: AssetCard) -> None:
         if self._project is None:
             return
         try:
@@ -886,7 +897,7 @@ class GalleryWidget(QWidget):
         except (OSError, ValueError) as exc:
             self.error_banner.show_error(f"Could not copy #{asset.id}: {exc}")
 
-    def _reveal(self, asset: Asset) -> None:
+    def _reveal(self, asset: AssetCard) -> None:
         if self._project is not None and not reveal_in_file_manager(
                 self._project.asset_path(asset)):
             self.error_banner.show_error("No file manager could be opened for "

@@ -56,7 +56,7 @@ from PySide6.QtGui import (
 if TYPE_CHECKING:
     import numpy as np
 
-from genloom.core.project import Asset, Project
+from genloom.core.project import Asset, AssetCard, Project
 from genloom.sdk.errors import GenloomError
 
 __all__ = [
@@ -448,7 +448,7 @@ class ThumbnailService(QObject):
         self._memory_bytes = 0
         self._errors.clear()
 
-    def thumbnail(self, asset: Asset, size: int = THUMBNAIL_SIZE) -> QPixmap | None:
+    def thumbnail(self, asset: Asset | AssetCard, size: int = THUMBNAIL_SIZE) -> QPixmap | None:
         """The thumbnail if it is in memory; else ``None`` and it is requested."""
         key = (asset.hash, size)
         pixmap = self._memory.get(key)
@@ -459,11 +459,11 @@ class ThumbnailService(QObject):
             self.request(asset, size)
         return None
 
-    def error(self, asset: Asset, size: int = THUMBNAIL_SIZE) -> str | None:
+    def error(self, asset: Asset | AssetCard, size: int = THUMBNAIL_SIZE) -> str | None:
         """Why the thumbnail of ``asset`` could not be made, or ``None``."""
         return self._errors.get((asset.hash, size))
 
-    def request(self, asset: Asset, size: int = THUMBNAIL_SIZE) -> None:
+    def request(self, asset: Asset | AssetCard, size: int = THUMBNAIL_SIZE) -> None:
         """Make the thumbnail soon (first among those waiting) unless it is known."""
         project = self._project
         key = (asset.hash, size)

@@ -46,7 +46,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from genloom.core.project import Asset, Project
+from genloom.core.project import Asset, AssetCard, Project
 
 __all__ = [
     "KIND_COLORS",
@@ -323,7 +323,7 @@ class ErrorBanner(QWidget):
         return self.label.text() if not self.isHidden() else ""
 
 
-def copy_asset_to_clipboard(project: Project, asset: Asset) -> str:
+def copy_asset_to_clipboard(project: Project, asset: Asset | AssetCard) -> str:
     """Put the asset on the clipboard: an image as an image, text and code as
     text, anything else as its file URL. Returns what was copied, in words.
 

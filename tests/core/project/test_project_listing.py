@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from genloom.core.project import Asset, AssetFilter, Project
+from genloom.core.project import Asset, AssetCard, AssetFilter, Project
 from genloom.core.project.queries import ORDERS
 
 
@@ -111,3 +111,41 @@ def test_filters_come_as_an_asset_filter_or_as_keywords_not_both(project: Projec
         project.list_assets(AssetFilter(tag="animal"), kind="image")
     with pytest.raises(ValueError, match="order: 'best' is not an order"):
         AssetFilter(order="best")
+
+
+@pytest.mark.parametrize("order", list(ORDERS))
+@pytest.mark.parametrize("filters", [
+    {}, {"kind": "image"}, {"tag": "night"}, {"min_rating": 4}, {"model_id": "gpt-mini"},
+    {"search": "fox"}, {"search": "***"},
+])
+def test_cards_list_what_assets_list_with_the_same_fields(
+        project: Project, gallery: dict[str, Asset], filters: dict, order: str) -> None:
+    """The gallery reads cards; a card holds what its asset holds, in the same order and pages."""
+    project.set_rating(gallery["song"].id, 4)
+    where = AssetFilter(**filters, order=order)
+    assets = project.list_assets(where)
+    cards = project.list_cards(where)
+    assert cards == [AssetCard.of(a) for a in assets]
+    for card, asset in zip(cards, assets, strict=True):
+        assert isinstance(card, AssetCard)
+        assert (card.id, card.kind, card.hash, card.suffix, card.created, card.title, card.prompt,
+                card.rating, card.tags) == (asset.id, asset.kind, asset.hash, asset.suffix,
+                                            asset.created, asset.title, asset.prompt, asset.rating,
+                                            asset.tags)
+        assert where.sort_key(card) == where.sort_key(asset)
+        assert project.asset_path(card) == project.asset_path(asset)
+    paged = project.list_cards(where, limit=2) + project.list_cards(where, limit=2, offset=2)
+    assert paged == cards
+
+
+def test_a_card_of_a_crafted_row_is_refused_like_its_asset(project: Project,
+                                                            gallery: dict[str, Asset]) -> None:
+    from genloom.core.project.errors import DamagedAssetError
+
+    with project._db.transaction() as conn:
+        conn.execute("UPDATE assets SET hash = '../../etc' WHERE id = ?", (gallery["owl"].id,))
+    card = next(c for c in project.list_cards() if c.id == gallery["owl"].id)
+    with pytest.raises(DamagedAssetError, match=f"asset {card.id}'s file .* has a damaged row"):
+        project.asset_path(card)
+    with pytest.raises(ValueError, match="must not be negative"):
+        project.list_cards(limit=-1)

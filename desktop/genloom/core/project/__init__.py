@@ -4,7 +4,7 @@ files and a job queue. See :class:`Project`.
 
 from __future__ import annotations
 
-from genloom.core.project.asset import Asset
+from genloom.core.project.asset import Asset, AssetCard
 from genloom.core.project.check import CheckReport
 from genloom.core.project.errors import (
     AssetNotFoundError,
@@ -27,6 +27,7 @@ __all__ = [
     "JOB_STATES",
     "SCHEMA_VERSION",
     "Asset",
+    "AssetCard",
     "AssetFilter",
     "AssetNotFoundError",
     "CheckReport",

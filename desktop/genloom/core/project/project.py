@@ -25,7 +25,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from genloom.core.project import tags as tag_sql
-from genloom.core.project.asset import ASSET_SELECT, Asset, assets_from_rows
+from genloom.core.project.asset import (
+    ASSET_SELECT,
+    CARD_SELECT,
+    Asset,
+    AssetCard,
+    assets_from_rows,
+    cards_from_rows,
+)
 from genloom.core.project.asset_rows import (
     AssetRow,
     check_parents,
@@ -318,7 +325,7 @@ class Project:
         cursor.row_factory = None  # plain tuples: a sqlite3.Row per row is not needed here
         return assets_from_rows(cursor.execute(sql, params))
 
-    def asset_path(self, asset: Asset | int) -> Path:
+    def asset_path(self, asset: Asset | AssetCard | int) -> Path:
         """The absolute path of the asset's file, derived from its hash and suffix.
 
         The row's own ``path`` is not believed (a shared project may be
@@ -326,12 +333,13 @@ class Project:
         suffix is not one Genloom writes, and :class:`UnsafePathError` when a
         symbolic link lies on the way (``assets/`` linked elsewhere).
         """
-        if not isinstance(asset, Asset):
+        if not isinstance(asset, Asset | AssetCard):
             asset = self.get_asset(asset)
         try:
             rel = derived_path(asset.hash, asset.suffix)
         except ValueError as exc:
-            raise DamagedAssetError(asset.id, asset.path, f"has a damaged row ({exc})") from None
+            stored = asset.path if isinstance(asset, Asset) else self.get_asset(asset.id).path
+            raise DamagedAssetError(asset.id, stored, f"has a damaged row ({exc})") from None
         return checked_inside(self.path, rel)
 
     def verified_path(self, asset: Asset | int) -> Path:
@@ -365,12 +373,16 @@ class Project:
         """
         query = _asset_filter(where, kind=kind, tag=tag, min_rating=min_rating, generator_id=generator_id,
                               model_id=model_id, search=search, order=order)
-        clause, params = query.where()
-        if limit < 0 or offset < 0:
-            raise ValueError(f"limit {limit} and offset {offset} must not be negative")
-        return self._assets(
-            f"{ASSET_SELECT} {clause} ORDER BY {order_by(query.order)} LIMIT ? OFFSET ?",
-            (*params, int(limit), int(offset)))
+        return self._assets(*_page(ASSET_SELECT, query, limit, offset))
+
+    def list_cards(self, where: AssetFilter | None = None, *, limit: int = 200,
+                   offset: int = 0) -> list[AssetCard]:
+        """:meth:`list_assets`'s page as :class:`AssetCard` rows: what a gallery shows,
+        read in about half the time of whole assets."""
+        query = where if where is not None else AssetFilter()
+        cursor = self._db.connection().cursor()
+        cursor.row_factory = None
+        return cards_from_rows(cursor.execute(*_page(CARD_SELECT, query, limit, offset)))
 
     def count_assets(self, where: AssetFilter | None = None, *, kind: str | None = None,
                      tag: str | None = None, min_rating: int | None = None,
@@ -551,3 +563,12 @@ def _asset_filter(where: AssetFilter | None, *, order: str = "newest", **keyword
         raise TypeError(f"list_assets: pass the filters as an AssetFilter or as keywords, not both "
                         f"(got where= and {', '.join(given) or 'order'}=)")
     return where
+
+
+def _page(select: str, query: AssetFilter, limit: int, offset: int) -> tuple[str, tuple[Any, ...]]:
+    """The SQL and parameters of one page of ``query``'s assets, read with ``select``."""
+    if limit < 0 or offset < 0:
+        raise ValueError(f"limit {limit} and offset {offset} must not be negative")
+    clause, params = query.where()
+    return (f"{select} {clause} ORDER BY {order_by(query.order)} LIMIT ? OFFSET ?",
+            (*params, int(limit), int(offset)))

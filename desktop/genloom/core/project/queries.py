@@ -16,7 +16,7 @@ from genloom.core.project.tags import normalise_tags
 from genloom.sdk import MODALITIES
 
 if TYPE_CHECKING:
-    from genloom.core.project.asset import Asset
+    from genloom.core.project.asset import Asset, AssetCard
 
 __all__ = ["ORDERS", "AssetFilter", "order_by"]
 
@@ -26,7 +26,7 @@ class _Order:
     """One order of the asset list: its SQL and the same order as a Python sort key."""
 
     sql: str
-    key: Callable[[Asset], tuple[float, ...]]
+    key: Callable[[Asset | AssetCard], tuple[float, ...]]
 
 
 # Each order once, as SQL and as the key of a view that places a new asset among loaded
@@ -114,7 +114,7 @@ class AssetFilter:
             return None if fts_query(self.search) else False
         return True
 
-    def sort_key(self, asset: Asset) -> tuple[float, ...]:
+    def sort_key(self, asset: Asset | AssetCard) -> tuple[float, ...]:
         """``asset``'s ascending key in this filter's order (the store's ORDER BY)."""
         return _ORDERS[self.order].key(asset)
 
