@@ -226,3 +226,22 @@ def test_the_settings_column_is_as_wide_as_its_form_on_a_normal_screen(qtbot, wi
     viewport = chat.settings_scroll.viewport()
     qtbot.waitUntil(lambda: chat.form.isVisible() and viewport.width() >= panel.minimumSizeHint().width()
                     and chat.form.width() <= viewport.width())
+
+
+def test_with_no_conversation_the_thread_says_what_to_do_in_full(qtbot, window):
+    """On a 1366x768 screen the heading read "No conversation: press": the hint is now in the
+    thread, wrapped to its width, and goes once a conversation is open."""
+    from genloom._qt.chat_view import NO_CONVERSATION_HINT
+
+    window.show_chat()
+    chat = window.chat
+    qtbot.waitUntil(lambda: chat.isVisible())
+    assert chat.conversation_id is None
+    assert chat.title_label.text() == "No conversation"
+    hint = chat.empty_hint
+    qtbot.waitUntil(lambda: hint.isVisible())
+    assert hint.text() == NO_CONVERSATION_HINT and "New" in hint.text()
+    assert hint.width() <= chat.scroll.viewport().width()
+    assert hint.height() >= hint.heightForWidth(hint.width())  # every wrapped line shown
+    _chat(window)
+    assert not hint.isVisible()

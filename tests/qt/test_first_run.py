@@ -12,6 +12,7 @@ import pytest
 from PySide6.QtWidgets import QSpinBox
 
 from genloom._qt.gallery import EMPTY_PROJECT_HINT
+from genloom._qt.generate_panel import PICKER_HEIGHT
 from genloom._qt.inspector import EMPTY_INSPECTOR_HINT
 from genloom._qt.main_window import MainWindow
 from genloom.core.settings import Settings
@@ -70,9 +71,36 @@ def test_every_built_in_form_fits_the_generate_dock_without_a_sideways_scroll_ba
         assert panel.form_width_needed() <= window.generate_dock.width(), generator_id
         assert panel.form.width() >= panel.form.minimumSizeHint().width(), generator_id
         assert not panel.form_area.horizontalScrollBar().isVisible(), generator_id
-    # The list shows the generators, not four rows of them.
+    # The list shows the generators, not four rows of them, and leaves the form most of a
+    # short panel (this first window is 720 px tall, as on a 1366x768 laptop screen).
     tree = panel.picker.tree
+    assert window.height() <= 720
+    assert tree.viewport().height() >= 6 * tree.sizeHintForRow(0)
+    assert panel.form_area.height() >= 1.4 * panel.picker.height()
+    window.resize(1600, 1200)  # a tall window: the list its full first height, the form the rest
+    qtbot.waitUntil(lambda: panel.picker.height() == PICKER_HEIGHT)
     assert tree.viewport().height() >= 8 * tree.sizeHintForRow(0)
+    assert panel.form_area.height() > PICKER_HEIGHT
+
+
+def test_a_dragged_split_between_the_generator_list_and_the_form_stays_where_it_was_put(
+        qtbot, builtin_plugins, genloom_project):
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    window = _window(qtbot, Settings(), builtin_plugins, genloom_project)
+    split = window.generate_panel.split
+    before = split.sizes()
+    handle = split.handle(1)
+    centre = handle.rect().center()
+    QTest.mousePress(handle, Qt.MouseButton.LeftButton, pos=centre)
+    QTest.mouseMove(handle, centre + QPoint(0, 40))
+    QTest.mouseRelease(handle, Qt.MouseButton.LeftButton, pos=centre + QPoint(0, 40))
+    qtbot.waitUntil(lambda: split.sizes()[0] > before[0])
+    dragged = split.sizes()
+    window.resize(window.width(), window.height() + 100)
+    qtbot.waitUntil(lambda: sum(split.sizes()) > sum(dragged))
+    assert split.sizes()[0] == dragged[0]  # the taller panel went to the form, not to the list
 
 
 def test_a_form_wider_than_the_dock_widens_the_dock_instead_of_being_clipped(

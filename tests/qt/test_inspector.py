@@ -211,3 +211,26 @@ def test_a_large_image_shows_without_holding_the_window_and_a_damaged_one_says_s
     inspector.show_asset(damaged.id)
     qtbot.waitUntil(lambda: inspector.error_banner.isVisibleTo(inspector), timeout=30_000)
     assert "Cannot show the image" in inspector.error_banner.message()
+
+
+def test_the_action_buttons_wrap_in_a_narrow_inspector_instead_of_being_cut_off(qtbot, inspector,
+                                                                                   samples):
+    """Beside a 1366 px screen's gallery the inspector is about 300 px wide: in one row,
+    Copy and Reveal fell outside the details, which never scroll sideways."""
+    from PySide6.QtWidgets import QToolButton
+
+    inspector.show_asset(samples["image"].id)
+    inspector.resize(300, 900)
+    viewport = inspector.details_scroll.viewport()
+    buttons = inspector.actions_box.findChildren(QToolButton)
+    assert len(buttons) == len(inspector.actions()) >= 6
+
+    def all_inside() -> bool:
+        return all(b.isVisible() and 0 <= b.mapTo(viewport, b.rect().topRight()).x() < viewport.width()
+                   for b in buttons)
+
+    qtbot.waitUntil(all_inside)
+    rows = {b.y() for b in buttons}
+    assert len(rows) >= 2  # wrapped
+    below = inspector.actions_box.mapTo(viewport, inspector.actions_box.rect().bottomLeft()).y()
+    assert all(b.mapTo(viewport, b.rect().bottomLeft()).y() <= below for b in buttons)

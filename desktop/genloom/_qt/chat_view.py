@@ -58,6 +58,9 @@ if TYPE_CHECKING:
     from genloom.core.project import Asset, Job, Project
     from genloom.sdk.spec import GeneratorSpec
 
+#: Shown where the messages go while no conversation is open.
+NO_CONVERSATION_HINT = "No conversation yet: press New to start one, or pick one on the left."
+
 
 class ChatView(QWidget):
     """Conversations of the open project, over :class:`ProjectController`."""
@@ -151,6 +154,13 @@ class ChatView(QWidget):
         self.thread_widget = QWidget()
         self.thread_layout = QVBoxLayout(self.thread_widget)
         self.thread_layout.setSpacing(8)
+        # What to do, where the messages will be (the heading beside the usage figure is too
+        # narrow for it: on a 1366 px screen it read "No conversation: press").
+        self.empty_hint = QLabel(NO_CONVERSATION_HINT)
+        self.empty_hint.setObjectName("dim")
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.thread_layout.addWidget(self.empty_hint)
         self.thread_layout.addStretch(1)
         self.scroll.setWidget(self.thread_widget)
         vertical = QSplitter(Qt.Orientation.Vertical)
@@ -396,7 +406,8 @@ class ChatView(QWidget):
         self.send_button.setEnabled(self.conversation_id is not None)
         title = self.store.get(self.conversation_id).title if self.conversation_id else ""
         self.title_label.setText(title or ("New conversation" if self.conversation_id
-                                           else "No conversation: press New"))
+                                           else "No conversation"))
+        self.empty_hint.setVisible(self.conversation_id is None)
         self._show_usage(thread)
         QTimer.singleShot(0, self._scroll_to_end)
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -33,6 +34,30 @@ if TYPE_CHECKING:
 
 #: The generator list's first height: about a dozen rows (groups and generators), not four.
 PICKER_HEIGHT = 300
+#: The most of a short panel's height the list takes (a laptop's 768 px screen leaves the
+#: panel about 340 px): the form, with the prompt and the settings, keeps the rest.
+PICKER_SHARE = 0.4
+
+
+class PickerFormSplit(QSplitter):
+    """The generator list over the form. Until the user drags the handle, the list is
+    :data:`PICKER_HEIGHT` tall or :data:`PICKER_SHARE` of the height, whichever is less;
+    the form takes the rest (on a 768 px screen it was left one squeezed row)."""
+
+    def __init__(self) -> None:
+        super().__init__(Qt.Orientation.Vertical)
+        self.dragged = False
+        self.splitterMoved.connect(self._on_moved)  # a user's drag (setSizes does not emit it)
+
+    def _on_moved(self, *_: Any) -> None:
+        self.dragged = True
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if not self.dragged and self.count() == 2:
+            total = sum(self.sizes())
+            picker = min(PICKER_HEIGHT, round(total * PICKER_SHARE))
+            self.setSizes([picker, total - picker])
 
 
 class GeneratePanel(QWidget):
@@ -70,7 +95,7 @@ class GeneratePanel(QWidget):
         self.form_message.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        split = QSplitter(Qt.Orientation.Vertical)
+        self.split = split = PickerFormSplit()
         split.addWidget(self.picker)
         split.addWidget(self.form_area)
         split.setSizes([PICKER_HEIGHT, 520])

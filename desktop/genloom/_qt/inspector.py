@@ -144,14 +144,15 @@ class InspectorWidget(QWidget):
         self.viewer_stack.addWidget(self.empty_label)
 
         self._build_actions()
-        actions_row = QHBoxLayout()
-        actions_row.setSpacing(2)
+        # The buttons wrap onto a second row in a narrow inspector (the details scroll only
+        # up and down: in one row, Copy and Reveal were cut off beside a 1366 px screen's gallery).
+        self.actions_box = QWidget()
+        actions_row = FlowLayout(self.actions_box, spacing=2)
         for action in self.actions():
             button = QToolButton()
             button.setDefaultAction(action)
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
             actions_row.addWidget(button)
-        actions_row.addStretch(1)
 
         self.rating = StarRating()
         self.rating.rating_changed.connect(self._set_rating)
@@ -207,7 +208,7 @@ class InspectorWidget(QWidget):
         details = QWidget()
         details_layout = QVBoxLayout(details)
         details_layout.setContentsMargins(4, 4, 4, 4)
-        details_layout.addLayout(actions_row)
+        details_layout.addWidget(self.actions_box)
         self.credentials_box = CredentialsBox()
         for widget in (edit_box, recipe_box, self.credentials_box, lineage_box, self.info_label):
             details_layout.addWidget(widget)
