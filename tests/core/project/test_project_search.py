@@ -83,3 +83,27 @@ def test_fts_operators_are_matched_as_words(project: Project) -> None:
 def test_no_query_string_ever_raises(project: Project, query: str) -> None:
     project.search(query)
     project.count_assets(search=query)
+
+
+def test_more_hits_than_one_query_binds_come_back_whole_in_rank_order(project: Project) -> None:
+    """The rows of the best ids are read in chunks of bound ids; 1,234 hits span three."""
+    import time
+
+    from genloom.core.project.asset_rows import AssetRow, insert_asset_row
+
+    stored = project.add_asset(b"one file", kind="text", suffix=".txt", prompt="seed")
+    conn = project._db.connection()
+    with project._db.transaction():
+        for i in range(1, 1235):
+            # 1 to 7 "lantern"s among filler words: the rank differs between rows.
+            words = ["lantern"] * (i % 7 + 1) + ["filler"] * (i % 11 + 1)
+            insert_asset_row(conn, AssetRow(kind="text", hash=stored.hash, size=stored.size,
+                                            suffix=stored.suffix, path=stored.path,
+                                            created=time.time() + i, prompt=" ".join(words)))
+    expected = [row[0] for row in conn.execute(
+        "SELECT rowid FROM asset_search WHERE asset_search MATCH 'lantern*' ORDER BY rank")]
+    assert len(expected) == 1234
+    found = project.search("lantern", limit=5000)
+    assert [a.id for a in found] == expected
+    assert all("lantern" in a.prompt for a in found)
+    assert [a.id for a in project.search("lantern", limit=700)] == expected[:700]
