@@ -99,6 +99,20 @@ def test_generate_prints_output_paths_and_stores_assets(cli):
     assert [a["kind"] for a in listed] == ["text", "text"]
 
 
+def test_a_first_command_without_a_project_makes_the_one_the_app_opens_first(cli, genloom_home):
+    """The command line and the app share the first project (core's paths.default_project_dir);
+    the command line named its own 'Untitled' while the app made 'My first project'."""
+    from genloom.core import paths
+
+    out = cli("generate", "gltest_basic.echo", "--prompt", "first", "--set", "steps=1", project_dir=None)
+    first = paths.default_project_dir()
+    assert first.name == paths.DEFAULT_PROJECT_NAME and first.parent == genloom_home / "projects"
+    assert (first / "genloom.db").is_file()
+    assert f"created project {first}" in out.stderr
+    assert Path(out.stdout.splitlines()[0]).is_relative_to(first)
+    assert [p.name for p in (genloom_home / "projects").iterdir()] == [paths.DEFAULT_PROJECT_NAME]
+
+
 def test_generate_json_output(cli):
     data = json.loads(cli("generate", "gltest_basic.pixels", "--seed", "9", "--json").stdout)
     (job,) = data["jobs"]

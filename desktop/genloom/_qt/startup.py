@@ -58,7 +58,7 @@ def open_start_project(settings: Settings, requested: str | None = None) -> tupl
             problem = f"Genloom could not open the project {wanted}:\n\n{app_message(exc)}"
     # The default project can be damaged too (or newer, or unreadable): it is left as it
     # is and a fresh one beside it opens, so the app does not hang on a blank window.
-    base = paths.default_projects_dir() / "My first project"
+    base = paths.default_project_dir()
     candidates = [base] + [base.with_name(f"{base.name} {n}") for n in range(2, DEFAULT_PROJECT_TRIES + 1)]
     for candidate in candidates:
         try:

@@ -41,7 +41,7 @@ def project_path(args: argparse.Namespace, settings: Settings) -> Path:
         return Path.cwd()
     if settings.last_project and (Path(settings.last_project) / "genloom.db").exists():
         return Path(settings.last_project)
-    return paths.default_projects_dir() / "Untitled"
+    return paths.default_project_dir()  # the app's first project too
 
 
 def open_project(args: argparse.Namespace, settings: Settings, *, create: bool = False) -> Project:

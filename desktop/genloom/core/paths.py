@@ -57,6 +57,16 @@ def user_plugins_dir() -> Path:
     return data_dir() / "plugins"
 
 
+#: The name of the project a first start opens, from the app or the command line alike.
+DEFAULT_PROJECT_NAME = "My first project"
+
+
+def default_project_dir() -> Path:
+    """The project a first start creates and opens (app and CLI): ``DEFAULT_PROJECT_NAME``
+    in :func:`default_projects_dir`."""
+    return default_projects_dir() / DEFAULT_PROJECT_NAME
+
+
 def default_projects_dir() -> Path:
     """Where a first-run project is created (the user's documents folder)."""
     home = _home()
