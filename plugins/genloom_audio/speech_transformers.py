@@ -18,7 +18,6 @@ Loaded offline from safetensors with ``trust_remote_code=False``.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,8 @@ import numpy as np
 
 from genloom.sdk import InputError, ParameterError
 from genloom.sdk.formats import read_json_config
+from genloom.sdk.lm.loading import go_offline
+from genloom.sdk.runtime import quiet_model_libraries
 from genloom_audio.speech_generator import unknown_voice
 from genloom_audio.speech_layout import find_speecht5_vocoder, speaker_embedding_files
 
@@ -33,8 +34,9 @@ SPEECHT5_SEEDED_VOICE = "seeded"
 
 
 def _offline() -> None:
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    """Offline (the SDK's one rule) and without the libraries' progress bars."""
+    go_offline()
+    quiet_model_libraries()
 
 
 def _torch_device(device: str) -> str:

@@ -24,6 +24,7 @@ from genloom.sdk import (
     RunState,
 )
 from genloom.sdk.formats import read_json_config
+from genloom.sdk.runtime import quiet_model_libraries
 from genloom_audio import audio_io
 from genloom_audio.music_specs import MUSICGEN_KIND, STABLE_AUDIO_KIND
 
@@ -82,6 +83,7 @@ class TextToMusicGenerator:
 
         torch_dtype = getattr(torch, resolve_dtype(device, dtype))
         self.device, self.kind = device, match.kind
+        quiet_model_libraries()
         if match.kind == MUSICGEN_KIND:
             self._load_musicgen(Path(model.path), match.architecture, torch_dtype)
         else:

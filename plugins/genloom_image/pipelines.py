@@ -25,6 +25,7 @@ from genloom.sdk import (
     safe_torch_load,
 )
 from genloom.sdk.placement import Placement, canonical_dtype, place_pipeline, resolve_dtype
+from genloom.sdk.runtime import quiet_model_libraries
 
 #: The default model's folder (``plugin.BUNDLED_ID``), used when a run names no model.
 BUNDLED_DIR = Path(__file__).resolve().parent / "models" / "emoji-ldm-32"
@@ -124,9 +125,7 @@ def load_pipeline(path: Path, device: str, dtype: str, allow_pickle: bool = Fals
                              "in the 'loras' parameter")
     if not path.exists():
         raise ModelLoadError(f"model {path} does not exist; check the path or rescan the model library")
-    from diffusers.utils import logging as diffusers_logging
-
-    diffusers_logging.disable_progress_bar()  # the worker reports progress itself
+    quiet_model_libraries()  # the worker reports progress itself
     if path.is_dir():
         pipe = _load_folder(path, dtype)
     else:

@@ -26,6 +26,7 @@ from typing import Any
 from genloom.sdk import InputError, ModelRef, Output, ParameterError, Request, RunState
 from genloom.sdk.formats import read_json_config
 from genloom.sdk.placement import pipeline_runtime
+from genloom.sdk.runtime import quiet_model_libraries
 from genloom_video import __version__
 from genloom_video.identify import IMAGE_ONLY
 from genloom_video.output import clip_output
@@ -91,6 +92,7 @@ class VideoDiffusion:
     def _animatediff(self, adapter: Path) -> Any:
         key = ("animatediff-i2v" if self.image_to_video else "animatediff", str(adapter))
         if key not in self.pipes:
+            quiet_model_libraries()
             import diffusers
 
             dtype = torch_dtype(self.dtype)
@@ -111,6 +113,7 @@ class VideoDiffusion:
     def _native(self) -> Any:
         key = ("native-i2v" if self.image_to_video else "native", "")
         if key not in self.pipes:
+            quiet_model_libraries()
             import diffusers
 
             name = IMAGE_TO_VIDEO.get(self.kind, self.kind) if self.image_to_video else self.kind

@@ -20,6 +20,7 @@ from genloom.sdk.placement import (
     place_pipeline,
     weights_footprint,
 )
+from genloom.sdk.runtime import quiet_model_libraries
 
 
 class ModelLoadError(GenloomError):
@@ -64,11 +65,10 @@ def model_folder(model: ModelRef | None) -> Path:
 
 def load_image_pipeline(model: ModelRef | None, device: str, dtype: str) -> Any:
     """A ``StableDiffusionPipeline`` for ``model`` on ``device``."""
+    quiet_model_libraries()
     from diffusers import StableDiffusionPipeline
-    from diffusers.utils import logging as diffusers_logging
 
     path = model_folder(model)
-    diffusers_logging.disable_progress_bar()
     try:
         pipe = StableDiffusionPipeline.from_pretrained(path, dtype=torch_dtype(dtype), use_safetensors=True,
                                                        local_files_only=True, safety_checker=None,

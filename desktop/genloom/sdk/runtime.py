@@ -16,7 +16,8 @@ from typing import Any
 from genloom.sdk.errors import GenloomError
 
 __all__ = ["CPU_THREADS_ENV", "ONNX_PROVIDER_ORDER", "OnnxRuntimeError", "apply_cpu_threads",
-           "choose_onnx_providers", "cpu_threads", "onnx_session", "set_cpu_threads"]
+           "choose_onnx_providers", "cpu_threads", "onnx_session", "quiet_model_libraries",
+           "set_cpu_threads"]
 
 #: The number of CPU threads models may use (0 or unset: the libraries' own default, one
 #: per core). The worker sets it from the user's setting; torch and ONNX Runtime both
@@ -99,6 +100,48 @@ def apply_cpu_threads() -> None:
     torch = sys.modules.get("torch")
     if threads and torch is not None and torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
+
+
+class _DropNotices(logging.Filter):
+    """Drops log records whose message contains one of ``notices``."""
+
+    def __init__(self, notices: Sequence[str]) -> None:
+        super().__init__()
+        self.notices = tuple(notices)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not any(notice in message for notice in self.notices)
+
+
+#: transformers' notices that say nothing a Genloom user can act on, by logger: diffusers'
+#: pipelines name image processors that want torchvision, which Genloom never uses (the
+#: PIL ones stand in); the notice came out four times on every image model's first load.
+_IDLE_NOTICES = {"transformers.utils.import_utils": ("requires torchvision (not installed)",)}
+
+
+def quiet_model_libraries() -> None:
+    """Before loading a model with transformers or diffusers: no progress bars of theirs (a
+    job's own progress is what the user sees; their bars filled the command line's output)
+    and none of the notices in ``_IDLE_NOTICES``. Real warnings and errors still show.
+    Call it before importing a diffusers pipeline; calling it again does nothing more."""
+    for name, notices in _IDLE_NOTICES.items():
+        target = logging.getLogger(name)
+        if not any(isinstance(f, _DropNotices) for f in target.filters):
+            target.addFilter(_DropNotices(notices))
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
+    if "diffusers" in sys.modules or _importable("diffusers"):
+        from diffusers.utils import logging as diffusers_logging
+
+        diffusers_logging.disable_progress_bar()
+
+
+def _importable(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
 
 
 def onnx_session(path: Path | str, device: str,

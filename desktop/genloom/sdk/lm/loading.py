@@ -17,6 +17,7 @@ from genloom.sdk.placement import (
     memory_budget_bytes,
     weights_footprint,
 )
+from genloom.sdk.runtime import quiet_model_libraries
 
 
 def go_offline() -> None:
@@ -71,10 +72,9 @@ def load_torch_model(folder: ModelFolder, device: str, dtype: str) -> Any:
     before they get here).
     """
     go_offline()
+    quiet_model_libraries()  # the job's own progress is what the user sees
     from transformers import AutoModelForCausalLM
-    from transformers.utils import logging as hf_logging
 
-    hf_logging.disable_progress_bar()  # the job's own progress is what the user sees
     torch_dtype = torch_dtype_for(device, dtype, folder)
     placement = lm_placement(folder, device, torch_dtype)
     split: dict[str, Any] = {}
