@@ -59,6 +59,9 @@ def test_evaluate_a_tag_grouped_by_a_parameter_and_open_the_report(
     boom = headers.index("Boom")
     assert all(view.summary.item(r, boom).text() == "failed" for r in range(view.summary.rowCount()))
     assert "Boom" in view.message.text() or "glmetric_bad.boom" in view.message.text()
+    said = view.message.text()
+    view.show_progress(view.job_id, 4, 4, "Sharpness: all")  # the bridge's last report, late
+    assert view.message.text() == said and view.progress.value() == view.progress.maximum()
     opened: list[Any] = []
     view.open_url = opened.append
     qtbot.mouseClick(view.report_button, Qt.MouseButton.LeftButton)

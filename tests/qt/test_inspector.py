@@ -234,3 +234,33 @@ def test_the_action_buttons_wrap_in_a_narrow_inspector_instead_of_being_cut_off(
     assert len(rows) >= 2  # wrapped
     below = inspector.actions_box.mapTo(viewport, inspector.actions_box.rect().bottomLeft()).y()
     assert all(b.mapTo(viewport, b.rect().bottomLeft()).y() <= below for b in buttons)
+
+
+def test_a_long_recipe_never_widens_the_details_past_a_narrow_inspector(qtbot, inspector,
+                                                                         genloom_project):
+    """A long parameter name and a long value (an evaluation's set, the libraries) pushed the
+    whole column past the inspector's edge; every wrapped value still shows all its lines."""
+    from PySide6.QtWidgets import QLabel
+
+    from tests.qt.media import png_bytes
+
+    recipe = {"generator": "test.image", "seed": 3,
+              "params": {"no_repeat_ngram_size_of_a_long_name": 0,
+                         "plan": {"set": {"kind": "ids", "value": list(range(1, 60))},
+                                  "metrics": ["genloom.ms_ssim_diversity"] * 6}},
+              "libraries": {f"library{i}": f"{i}.0.{i}" for i in range(12)},
+              "token": "x" * 300}  # one word longer than any inspector
+    asset = genloom_project.add_asset(png_bytes(8, 8), kind="image", suffix=".png", recipe=recipe)
+    inspector.resize(300, 900)
+    inspector.show_asset(asset.id)
+    viewport = inspector.details_scroll.viewport()
+    details = inspector.details_scroll.widget()
+    labels = [w for w in details.findChildren(QLabel)
+              if w.wordWrap() and inspector.recipe_form.indexOf(w) >= 0]
+    assert len(labels) >= 6
+    qtbot.waitUntil(lambda: all(w.isVisible() for w in labels))
+    qtbot.waitUntil(lambda: details.width() <= viewport.width())
+    for label in labels:
+        assert label.height() >= label.heightForWidth(label.width()), label.text()[:40]
+    long_value = next(w for w in labels if w.text().startswith("xxx"))
+    assert long_value.toolTip().startswith("xxx")

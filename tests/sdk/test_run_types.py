@@ -27,7 +27,13 @@ def test_output_needs_exactly_one_source_and_a_suffix():
 
 
 def test_an_output_title_is_one_line_of_text_of_bounded_length():
-    from genloom.sdk.run import TITLE_MAX
+    from genloom.sdk.run import TITLE_MAX, check_title, fit_title
+
+    # fit_title makes anything a title check_title accepts
+    assert fit_title("  a\nb\t\x00c   d ") == "a b c d"
+    long = fit_title("word " * 100)
+    assert len(long) == TITLE_MAX and long.endswith("…") and check_title(long) == long
+    assert fit_title("x" * TITLE_MAX) == "x" * TITLE_MAX
 
     assert Output(kind="text", text="x").title == ""
     assert Output(kind="text", text="x", title="  Genloom reel in D major ").title == "Genloom reel in D major"

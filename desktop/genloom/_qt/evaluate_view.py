@@ -237,8 +237,10 @@ class EvaluateView(QWidget):
             self._say("Cancelling…")
 
     def show_progress(self, job_id: int, step: int, total: int, message: str) -> None:
-        """A running job's progress (from the engine bridge, on the GUI thread)."""
-        if job_id != self.job_id or total <= 0:
+        """A running job's progress (from the engine bridge, on the GUI thread). A report
+        that comes after the job's end (the bridge's progress and the store's job event
+        travel apart) is dropped: it wrote over "Done." with the last metric's name."""
+        if job_id != self.job_id or total <= 0 or not self.cancel_button.isEnabled():
             return
         self.progress.setRange(0, total)
         self.progress.setValue(step)

@@ -171,6 +171,10 @@ class InspectorWidget(QWidget):
 
         self.recipe_form = QFormLayout()
         self.recipe_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        # A narrow inspector puts a long row's value under its name, and a value never widens
+        # the details (they do not scroll sideways: a long parameter name or an evaluation's
+        # set pushed the whole column, buttons and tags included, past the inspector's edge).
+        self.recipe_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.raw_toggle = QToolButton()
         self.raw_toggle.setText("Raw JSON")
         self.raw_toggle.setCheckable(True)
@@ -464,10 +468,17 @@ class InspectorWidget(QWidget):
                      *RECIPE_SKIP}
             rows += [(name, value) for name, value in recipe.items() if name not in shown]
             for name, value in rows:
-                label = QLabel(_value_text(value))
+                text = _value_text(value)
+                label = QLabel(text)
                 label.setWordWrap(True)
+                label.setMinimumWidth(1)  # a long word is cut (see the tooltip), the column is not widened
+                if len(text) > 40:
+                    label.setToolTip(text[:2000])
                 label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-                self.recipe_form.addRow(name, label)
+                name_label = QLabel(name)
+                name_label.setMinimumWidth(1)  # a plugin's very long parameter name is cut too
+                name_label.setToolTip(name.strip())
+                self.recipe_form.addRow(name_label, label)
             if not recipe:
                 self.recipe_form.addRow(QLabel("No recipe: imported or made outside Genloom."))
         self.raw_json.setPlainText(json.dumps(recipe, indent=2, sort_keys=True))

@@ -13,7 +13,7 @@ from genloom.sdk.models import ModelRef
 from genloom.sdk.spec import MODALITIES
 
 __all__ = ["TITLE_MAX", "Generator", "InputAsset", "Output", "Progress", "Request", "RunState",
-           "check_title"]
+           "check_title", "fit_title"]
 
 #: The most characters an output's title may have (API 1.4).
 TITLE_MAX = 200
@@ -33,6 +33,15 @@ def check_title(title: object) -> str:
     if len(title) > TITLE_MAX:
         raise ValueError(f"output title has {len(title)} characters; keep it to {TITLE_MAX} or fewer")
     return title
+
+
+def fit_title(text: str) -> str:
+    """``text`` made into a title :func:`check_title` accepts: line breaks, control
+    characters and runs of spaces become one space, and a text over :data:`TITLE_MAX`
+    characters is cut with an ellipsis. For titles built from what a user typed or a
+    plan holds (a search, a set's label), which may be anything."""
+    title = " ".join("".join(" " if ord(ch) < 32 or ord(ch) == 127 else ch for ch in str(text)).split())
+    return title if len(title) <= TITLE_MAX else title[:TITLE_MAX - 1].rstrip() + "…"
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,9 @@ def test_an_evaluation_runs_in_the_worker_and_a_failing_metric_fails_alone(
     assert progress and progress[-1] > 0
     report = genloom_project.get_asset(done.asset_ids[0])
     assert report.generator_id == EVAL_GENERATOR and report.suffix == ".json"
+    # named for the gallery and search (it showed as "code #5")
+    assert report.title == "Evaluation of tag evalset: 4 metrics"
+    assert [a.id for a in genloom_project.search("evaluation evalset")] == [report.id]
     assert {p.id for p in genloom_project.parents(report.id)} == set(ids)
     evaluation = evaluations_of(genloom_project).record(done)  # at once, or as the listener did
     assert evaluation is not None and evaluation.group_by == "param:steps"

@@ -116,6 +116,7 @@ def test_a_two_axis_procedural_sweep_makes_a_labelled_grid_of_its_cells(
     assert {j.seed for j in jobs} == {5}  # no seed axis: the same seed in every cell
     grid = _wait_for_grid(engine, genloom_project, sweep.id)
     assert grid.kind == "image" and grid.generator_id == GRID_ID
+    assert grid.title == "procedural.pattern sweep grid: octaves × palette"
     cells = [genloom_project.get_asset(genloom_project.jobs.get(j).asset_ids[0]) for j in sweep.cell_jobs]
     assert {p.id for p in genloom_project.parents(grid.id)} == {c.id for c in cells}
     plan = json.loads(grid.recipe["params"]["plan"])

@@ -220,7 +220,7 @@ class Evaluate:
         from genloom.core.evaluation.compute import compute
         from genloom.core.internal import worker_plugins
         from genloom.sdk.metrics import MetricAsset, MetricContext
-        from genloom.sdk.run import Output
+        from genloom.sdk.run import Output, fit_title
 
         plugins = self._plugins or worker_plugins()
         plan = json.loads(request.params["plan"])
@@ -258,7 +258,10 @@ class Evaluate:
                       group_by=str(plan.get("group_by", "none")))
         out = request.output_dir / "evaluation.json"
         out.write_text(json.dumps(result, indent=1, allow_nan=False), encoding="utf-8")
-        return [Output(kind="code", path=out, suffix=".json", metadata={
+        label = str((plan.get("set") or {}).get("label", "") or "")
+        title = fit_title(f"Evaluation of {label or f'{len(assets)} assets'}: "
+                          f"{len(metrics)} metric{'s' if len(metrics) != 1 else ''}")
+        return [Output(kind="code", path=out, suffix=".json", title=title, metadata={
             "evaluation": True, "set": plan.get("set", {}), "metrics": len(metrics),
             "assets": len(assets)})]
 

@@ -96,6 +96,15 @@ def _axis_labels(plan: dict[str, Any], which: int) -> list[str]:
     return list(axes[which].get("labels") or []) if which < len(axes) else [""]
 
 
+def _title(plan: dict[str, Any], what: str) -> str:
+    """The grid's or sheet's asset title: its generator by its axes, e.g. 'image.text_to_image
+    sweep grid: steps × guidance_scale' (a plan may hold anything: made fit to be a title)."""
+    from genloom.sdk.run import fit_title
+
+    axes = " × ".join(str(a.get("name", "")) for a in plan.get("axes", []) if isinstance(a, dict))
+    return fit_title(f"{plan.get('generator', '')} sweep {what}" + (f": {axes}" if axes else ""))
+
+
 class SweepGrid:
     """``sweep.grid``: one PNG, columns by the first axis, rows by the second, blocks by the third."""
 
@@ -167,7 +176,7 @@ class SweepGrid:
         state.progress(len(cells) + 1, len(cells) + 1, message="grid drawn")
         out = request.output_dir / "sweep-grid.png"
         sheet.save(out, format="PNG")
-        return [Output(kind="image", path=out, metadata={
+        return [Output(kind="image", path=out, title=_title(plan, "grid"), metadata={
             "sweep": plan.get("sweep"), "sweep_grid": True, "columns": columns, "rows": rows,
             "blocks": blocks, "cell_size": [width, height], "scale": scale,
             "width": sheet.width, "height": sheet.height,
@@ -212,7 +221,7 @@ class SweepSheet:
         state.progress(1, 1, message="sheet written")
         out = request.output_dir / "sweep-sheet.html"
         out.write_text("".join(parts), encoding="utf-8")
-        return [Output(kind="text", path=out, suffix=".html", metadata={
+        return [Output(kind="text", path=out, suffix=".html", title=_title(plan, "sheet"), metadata={
             "sweep": plan.get("sweep"), "sweep_grid": True, "columns": columns, "rows": rows,
             "blocks": blocks, "cell_states": [c.get("state") for c in plan["cells"]]})]
 
