@@ -174,3 +174,51 @@ def test_a_zoom_survives_the_window_resizing(qtbot, genloom_project, four_images
     assert first.zoom() == pytest.approx(zoom) and third.zoom() == pytest.approx(zoom)
     first.fit()  # fitting one fits them all
     assert second.is_fitted() and second.zoom() == pytest.approx(first.zoom())
+
+
+LAPTOP_SCREEN = r"""
+import json, sys
+from pathlib import Path
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from genloom.core.project import Project
+from genloom._qt.compare_view import CompareDialog
+from genloom._qt.mask_painter import MaskPainterDialog
+from tests.qt.media import png_bytes
+project = Project.create(Path(sys.argv[1]))
+ids = [project.add_asset(png_bytes(16, 16 + i), kind="image", suffix=".png").id for i in range(2)]
+area = app.primaryScreen().availableGeometry()
+out = {"area": area.getRect()}
+for name, make in (("compare", lambda: CompareDialog(project, ids, volume=0.0)),
+                   ("mask", lambda: MaskPainterDialog(project, project.get_asset(ids[0])))):
+    dialog = make()
+    dialog.show(); app.processEvents()
+    out[name] = dialog.frameGeometry().getRect()
+    dialog.close()
+print(json.dumps(out))
+"""
+
+
+def test_the_compare_and_mask_windows_fit_a_laptop_screen(tmp_path):
+    """At 1366x768 the compare window (1400x820) ran off the screen, its Tie button and the
+    'why' field out of reach; a window's first size is at most most of the screen."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    config = tmp_path / "screen.json"
+    config.write_text(json.dumps({"screens": [{"name": "s", "x": 0, "y": 0, "width": 1366,
+                                               "height": 768, "logicalDpi": 96, "dpr": 1}]}))
+    env = {**os.environ, "GENLOOM_HOME": str(tmp_path / "home"),
+           "QT_QPA_PLATFORM": f"offscreen:configfile={config}"}
+    out = subprocess.run([sys.executable, "-c", LAPTOP_SCREEN, str(tmp_path / "project")], env=env,
+                         capture_output=True, text=True, timeout=120,
+                         cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    assert out.returncode == 0, out.stderr[-2000:]
+    found = json.loads(out.stdout.splitlines()[-1])
+    _, _, width, height = found["area"]
+    assert (width, height) == (1366, 768)
+    for name in ("compare", "mask"):
+        _, _, w, h = found[name]
+        assert w <= width and h <= height, (name, found[name])

@@ -43,7 +43,9 @@ class BenchmarksDialog(QDialog):
     def __init__(self, plugins: PluginManager, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Benchmarks")
-        self.resize(980, 520)
+        from genloom._qt.widgets import resize_within_screen
+
+        resize_within_screen(self, 980, 520)
         self.process: QProcess | None = None
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("How fast this machine runs your generators with their models. "

@@ -363,7 +363,9 @@ class CompareDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.view)
-        self.resize(1400, 820)
+        from genloom._qt.widgets import resize_within_screen
+
+        resize_within_screen(self, 1400, 820)
 
     def done(self, result: int) -> None:
         self.view.stop()

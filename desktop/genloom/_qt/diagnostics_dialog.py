@@ -28,7 +28,9 @@ class DiagnosticsDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Diagnostics")
-        self.resize(760, 620)
+        from genloom._qt.widgets import resize_within_screen
+
+        resize_within_screen(self, 760, 620)
         self.summary = QLabel(COLLECTING)
         self.text = QPlainTextEdit()
         self.text.setReadOnly(True)

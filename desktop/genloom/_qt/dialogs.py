@@ -46,7 +46,9 @@ class PluginDialog(QDialog):
     def __init__(self, plugins: PluginManager, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Plugins")
-        self.resize(900, 620)
+        from genloom._qt.widgets import resize_within_screen
+
+        resize_within_screen(self, 900, 620)
         self.settings = settings
         self.records = list(plugins.plugins.values())
         self.table = QTableWidget(len(self.records), len(self.COLUMNS))

@@ -123,7 +123,9 @@ class MaskPainterDialog(QDialog):
     def __init__(self, project: Project, asset: Asset, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Paint a mask over image #{asset.id}")
-        self.resize(900, 760)
+        from genloom._qt.widgets import resize_within_screen
+
+        resize_within_screen(self, 900, 760)
         self.project, self.asset = project, asset
         self.saved_asset: Any = None
         image = QImage(str(project.asset_path(asset)))

@@ -64,7 +64,9 @@ class ModelLibraryDialog(QDialog):
     def __init__(self, library: ModelLibrary, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Model library")
-        self.resize(1100, 640)
+        from genloom._qt.widgets import resize_within_screen
+
+        resize_within_screen(self, 1100, 640)
         self.library = library
         self.entries: list[Any] = []
         self.task: Any = None

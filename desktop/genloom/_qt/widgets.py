@@ -355,3 +355,23 @@ def reveal_in_file_manager(path: Path) -> bool:
     ``QDesktopServices.setUrlHandler("file", ...)`` (tests) receives it instead.
     """
     return QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
+
+
+#: The most of the screen's free area a window sizes itself to (the desktop's panels and
+#: the window frame need the rest).
+SCREEN_SHARE = 0.94
+
+
+def resize_within_screen(window: QWidget, width: int, height: int) -> None:
+    """Give ``window`` its preferred ``width`` x ``height``, but at most
+    :data:`SCREEN_SHARE` of its screen's available area (the parent's screen if it has
+    one): a 1400x820 compare window ran off a 1366x768 laptop screen, its buttons out of reach."""
+    from PySide6.QtGui import QGuiApplication
+
+    anchor = window.parentWidget() or window
+    screen = anchor.screen() or QGuiApplication.primaryScreen()
+    if screen is not None:
+        area = screen.availableGeometry()
+        width = min(width, int(area.width() * SCREEN_SHARE))
+        height = min(height, int(area.height() * SCREEN_SHARE))
+    window.resize(width, height)
