@@ -65,7 +65,8 @@ def test_an_engine_recipe_reads_as_names_not_json(qtbot, inspector, genloom_proj
               "model": {"id": "text.fortune-llama", "title": "fortune-llama", "kind": "llm",
                         "path": "/x", "source": "bundled", "hash": ""},
               "params": {"width": 64}, "seed": 7, "device": "cpu",
-              "libraries": {"torch": "2.13.0", "diffusers": "0.42.1"}}
+              "libraries": {"torch": "2.13.0", "diffusers": "0.42.1"},
+              "made": 1796330903.4868}
     asset = genloom_project.add_asset(b"text", kind="text", suffix=".txt", recipe=recipe,
                                       generator_id="procedural.pattern")
     inspector.show_asset(asset.id)
@@ -74,6 +75,9 @@ def test_an_engine_recipe_reads_as_names_not_json(qtbot, inspector, genloom_proj
     assert rows["Model"] == "fortune-llama (bundled)"
     assert rows["width"] == "64"
     assert rows["libraries"] == "diffusers 0.42.1, torch 2.13.0"  # the store sorts keys
+    from datetime import datetime
+
+    assert rows["made"] == datetime.fromtimestamp(1796330903.4868).strftime("%Y-%m-%d %H:%M:%S")
     inspector.raw_toggle.click()
     assert '"plugin_version": "0.1.0"' in inspector.raw_json.toPlainText()
 

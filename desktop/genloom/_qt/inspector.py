@@ -468,7 +468,7 @@ class InspectorWidget(QWidget):
                      *RECIPE_SKIP}
             rows += [(name, value) for name, value in recipe.items() if name not in shown]
             for name, value in rows:
-                text = _value_text(value)
+                text = _when_text(value) if name == "made" else _value_text(value)
                 label = QLabel(text)
                 label.setWordWrap(True)
                 label.setMinimumWidth(1)  # a long word is cut (see the tooltip), the column is not widened
@@ -582,6 +582,18 @@ def _value_text(value: Any) -> str:
         return ", ".join(f"{key} {'—' if item is None or item == '' else item}"
                          for key, item in value.items())
     return json.dumps(value, sort_keys=True)
+
+
+def _when_text(value: Any) -> str:
+    """A recipe's ``made`` (a Unix time) as a local date and time; anything else as it is."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        from datetime import datetime
+
+        try:
+            return datetime.fromtimestamp(value).strftime("%Y-%m-%d %H:%M:%S")
+        except (OverflowError, OSError, ValueError):  # a crafted recipe's impossible time
+            pass
+    return _value_text(value)
 
 
 def _generator_text(value: Any) -> str:
