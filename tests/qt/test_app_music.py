@@ -37,6 +37,10 @@ def test_music_from_the_form_and_its_midi_in_the_inspector(qtbot, window):
     assert [a.suffix for a in assets] == [".wav", ".mid", ".abc"]
     assert assets[0].recipe["model"]["source"] == "bundled"
     qtbot.waitUntil(lambda: window.gallery.model.total() == 3, timeout=TIMEOUT)
+    # The window selects the job's first asset when the engine's event comes, which can be
+    # after the store says "done": a MIDI shown before that was replaced by the WAV, and its
+    # player cleared (the CI run's time-out waiting for its duration).
+    qtbot.waitUntil(lambda: window.gallery.current_id() == assets[0].id, timeout=TIMEOUT)
     window.inspector.show_asset(assets[1].id)
     viewer = window.inspector.viewer()
     assert isinstance(viewer, MidiViewer)
