@@ -83,7 +83,7 @@ class TextToMusicGenerator:
 
         torch_dtype = getattr(torch, resolve_dtype(device, dtype))
         self.device, self.kind = device, match.kind
-        quiet_model_libraries()
+        quiet_model_libraries(diffusers=match.kind != MUSICGEN_KIND)  # Stable Audio is diffusers
         if match.kind == MUSICGEN_KIND:
             self._load_musicgen(Path(model.path), match.architecture, torch_dtype)
         else:

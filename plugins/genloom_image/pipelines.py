@@ -125,7 +125,7 @@ def load_pipeline(path: Path, device: str, dtype: str, allow_pickle: bool = Fals
                              "in the 'loras' parameter")
     if not path.exists():
         raise ModelLoadError(f"model {path} does not exist; check the path or rescan the model library")
-    quiet_model_libraries()  # the worker reports progress itself
+    quiet_model_libraries(diffusers=True)  # the worker reports progress itself
     if path.is_dir():
         pipe = _load_folder(path, dtype)
     else:

@@ -92,7 +92,7 @@ class VideoDiffusion:
     def _animatediff(self, adapter: Path) -> Any:
         key = ("animatediff-i2v" if self.image_to_video else "animatediff", str(adapter))
         if key not in self.pipes:
-            quiet_model_libraries()
+            quiet_model_libraries(diffusers=True)
             import diffusers
 
             dtype = torch_dtype(self.dtype)
@@ -113,7 +113,7 @@ class VideoDiffusion:
     def _native(self) -> Any:
         key = ("native-i2v" if self.image_to_video else "native", "")
         if key not in self.pipes:
-            quiet_model_libraries()
+            quiet_model_libraries(diffusers=True)
             import diffusers
 
             name = IMAGE_TO_VIDEO.get(self.kind, self.kind) if self.image_to_video else self.kind

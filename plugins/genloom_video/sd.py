@@ -65,7 +65,7 @@ def model_folder(model: ModelRef | None) -> Path:
 
 def load_image_pipeline(model: ModelRef | None, device: str, dtype: str) -> Any:
     """A ``StableDiffusionPipeline`` for ``model`` on ``device``."""
-    quiet_model_libraries()
+    quiet_model_libraries(diffusers=True)
     from diffusers import StableDiffusionPipeline
 
     path = model_folder(model)

@@ -70,9 +70,12 @@ def test_a_real_warning_still_shows_after_quieting() -> None:
             "hf.get_logger('transformers.utils.import_utils').warning('a real problem')\n"
             "f = logging.getLogger('transformers.utils.import_utils').filters\n"
             "print('filters', len(f))\n"
+            "import sys; print('diffusers imported', 'diffusers' in sys.modules)\n"
             "print('loaded')\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                          cwd=ROOT, env=_env())
     assert out.returncode == 0, out.stderr[-2000:]
     assert "a real problem" in out.stderr
     assert "filters 1" in out.stdout  # called twice, filtered once
+    # a language model's load does not pay for importing diffusers (seconds, cold)
+    assert "diffusers imported False" in out.stdout

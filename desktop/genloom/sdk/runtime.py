@@ -120,11 +120,13 @@ class _DropNotices(logging.Filter):
 _IDLE_NOTICES = {"transformers.utils.import_utils": ("requires torchvision (not installed)",)}
 
 
-def quiet_model_libraries() -> None:
-    """Before loading a model with transformers or diffusers: no progress bars of theirs (a
-    job's own progress is what the user sees; their bars filled the command line's output)
-    and none of the notices in ``_IDLE_NOTICES``. Real warnings and errors still show.
-    Call it before importing a diffusers pipeline; calling it again does nothing more."""
+def quiet_model_libraries(*, diffusers: bool = False) -> None:
+    """Before loading a model with transformers (and, with ``diffusers``, diffusers): no
+    progress bars of theirs (a job's own progress is what the user sees; their bars filled
+    the command line's output) and none of the notices in ``_IDLE_NOTICES``. Real warnings
+    and errors still show. Call it before importing a diffusers pipeline; calling it again
+    does nothing more. diffusers is imported only when asked for (a cold import takes
+    seconds, which a language model's load must not pay)."""
     for name, notices in _IDLE_NOTICES.items():
         target = logging.getLogger(name)
         if not any(isinstance(f, _DropNotices) for f in target.filters):
@@ -132,16 +134,10 @@ def quiet_model_libraries() -> None:
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()
-    if "diffusers" in sys.modules or _importable("diffusers"):
+    if diffusers:
         from diffusers.utils import logging as diffusers_logging
 
         diffusers_logging.disable_progress_bar()
-
-
-def _importable(name: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(name) is not None
 
 
 def onnx_session(path: Path | str, device: str,
