@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from genloom._qt.widgets import resize_within_screen
 from genloom.core import benchmarking
 
 if TYPE_CHECKING:
@@ -43,8 +44,6 @@ class BenchmarksDialog(QDialog):
     def __init__(self, plugins: PluginManager, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Benchmarks")
-        from genloom._qt.widgets import resize_within_screen
-
         resize_within_screen(self, 980, 520)
         self.process: QProcess | None = None
         layout = QVBoxLayout(self)

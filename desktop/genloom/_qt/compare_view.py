@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 from genloom._qt.thumbnails import wav_envelope
 from genloom._qt.viewers_image import ImageViewer
 from genloom._qt.viewers_media import WaveformWidget
+from genloom._qt.widgets import resize_within_screen
 from genloom.core.evaluation.judgements import check_comparable, judgements_of, settings_of
 
 if TYPE_CHECKING:
@@ -363,8 +364,6 @@ class CompareDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.view)
-        from genloom._qt.widgets import resize_within_screen
-
         resize_within_screen(self, 1400, 820)
 
     def done(self, result: int) -> None:

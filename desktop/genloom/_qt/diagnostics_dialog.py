@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from genloom._qt.widgets import resize_within_screen
+
 COLLECTING = "Collecting diagnostics (this loads PyTorch, a few seconds)…"
 
 
@@ -28,8 +30,6 @@ class DiagnosticsDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Diagnostics")
-        from genloom._qt.widgets import resize_within_screen
-
         resize_within_screen(self, 760, 620)
         self.summary = QLabel(COLLECTING)
         self.text = QPlainTextEdit()

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from genloom._qt.resources import icon, mono_font
+from genloom._qt.widgets import resize_within_screen
 
 if TYPE_CHECKING:
     from genloom.core.plugins import PluginManager
@@ -46,8 +47,6 @@ class PluginDialog(QDialog):
     def __init__(self, plugins: PluginManager, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Plugins")
-        from genloom._qt.widgets import resize_within_screen
-
         resize_within_screen(self, 900, 620)
         self.settings = settings
         self.records = list(plugins.plugins.values())

@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from genloom._qt.widgets import resize_within_screen
+
 if TYPE_CHECKING:
     from genloom.core.project import Asset, Project
 
@@ -123,8 +125,6 @@ class MaskPainterDialog(QDialog):
     def __init__(self, project: Project, asset: Asset, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Paint a mask over image #{asset.id}")
-        from genloom._qt.widgets import resize_within_screen
-
         resize_within_screen(self, 900, 760)
         self.project, self.asset = project, asset
         self.saved_asset: Any = None

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from genloom._qt.relay import LibrarySignals
 from genloom._qt.remedies import app_message
 from genloom._qt.resources import icon, mono_font
+from genloom._qt.widgets import resize_within_screen
 from genloom.core import benchmarking
 from genloom.core.models.licences import classify
 from genloom.core.units import human_size
@@ -64,8 +65,6 @@ class ModelLibraryDialog(QDialog):
     def __init__(self, library: ModelLibrary, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Model library")
-        from genloom._qt.widgets import resize_within_screen
-
         resize_within_screen(self, 1100, 640)
         self.library = library
         self.entries: list[Any] = []
