@@ -321,9 +321,13 @@ class Project:
 
     def _assets(self, sql: str, params: Sequence[Any]) -> list[Asset]:
         """The assets of a query that selects :data:`ASSET_SELECT`'s columns, in order."""
+        return assets_from_rows(self._rows(sql, params))
+
+    def _rows(self, sql: str, params: Sequence[Any]) -> sqlite3.Cursor:
+        """The rows of a query as plain tuples (a sqlite3.Row per row is not needed here)."""
         cursor = self._db.connection().cursor()
-        cursor.row_factory = None  # plain tuples: a sqlite3.Row per row is not needed here
-        return assets_from_rows(cursor.execute(sql, params))
+        cursor.row_factory = None
+        return cursor.execute(sql, params)
 
     def asset_path(self, asset: Asset | AssetCard | int) -> Path:
         """The absolute path of the asset's file, derived from its hash and suffix.
@@ -380,9 +384,7 @@ class Project:
         """:meth:`list_assets`'s page as :class:`AssetCard` rows: what a gallery shows,
         read in about half the time of whole assets."""
         query = where if where is not None else AssetFilter()
-        cursor = self._db.connection().cursor()
-        cursor.row_factory = None
-        return cards_from_rows(cursor.execute(*_page(CARD_SELECT, query, limit, offset)))
+        return cards_from_rows(self._rows(*_page(CARD_SELECT, query, limit, offset)))
 
     def count_assets(self, where: AssetFilter | None = None, *, kind: str | None = None,
                      tag: str | None = None, min_rating: int | None = None,
