@@ -198,7 +198,9 @@ def run_benchmark(spec: GeneratorSpec, library: ModelLibrary, *, model: str | No
     """
     from genloom.core.devices import resolve_device
     from genloom.sdk import Request, RunState
+    from genloom.sdk.runtime import apply_thread_pool_defaults
 
+    apply_thread_pool_defaults()  # measure the models as the worker runs them
     if not 1 <= runs <= MAX_RUNS:
         raise ParameterError("runs", runs, f"is outside 1 to {MAX_RUNS}", "choose 3 to 5")
     say = progress or (lambda message: None)

@@ -9,20 +9,54 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from genloom.sdk.errors import GenloomError
 
-__all__ = ["CPU_THREADS_ENV", "ONNX_PROVIDER_ORDER", "OnnxRuntimeError", "apply_cpu_threads",
-           "choose_onnx_providers", "cpu_threads", "onnx_session", "quiet_model_libraries",
-           "set_cpu_threads"]
+__all__ = ["CPU_THREADS_ENV", "ONNX_PROVIDER_ORDER", "OnnxRuntimeError", "THREAD_POOL_DEFAULTS",
+           "apply_cpu_threads", "apply_thread_pool_defaults", "choose_onnx_providers", "cpu_threads",
+           "onnx_session", "quiet_model_libraries", "set_cpu_threads", "thread_pool_environment"]
 
 #: The number of CPU threads models may use (0 or unset: the libraries' own default, one
 #: per core). The worker sets it from the user's setting; torch and ONNX Runtime both
 #: follow it, so a comparison of the two backends compares like with like.
 CPU_THREADS_ENV = "GENLOOM_CPU_THREADS"
+
+#: How long torch's idle CPU threads spin before they sleep, for processes that run models.
+#: torch's OpenMP runtime (GNU libgomp in the Linux wheels) spins up to 300,000 times at
+#: every join of its parallel loops, waiting for the slowest thread. On a busy machine that
+#: thread may not be running: another program has the core, or Linux's autogroup scheduling
+#: gives the worker's own session a share of the CPUs smaller than its thread count. Each
+#: join then waits out a time slice, and a small model's thousands of joins a step add up:
+#: the bundled 32 px image model took 47-79 s instead of 0.2 s in a session of its own while
+#: another session kept one of this machine's two cores busy, 0.9-1.0 s with 1,000 spins.
+#: On an idle machine 1,000 spins cost that model 0.22 -> 0.26-0.32 s, where sleeping at once
+#: (``OMP_WAIT_POLICY=PASSIVE``) costs 0.76 s. ``KMP_BLOCKTIME`` (milliseconds) is the same
+#: knob in the Intel and LLVM OpenMP runtimes of torch's Windows and macOS builds (not
+#: measured here). A value the user set is kept. ONNX Runtime's own pool was measured
+#: unaffected (same time alone and under that load) and is left as it is.
+THREAD_POOL_DEFAULTS: dict[str, str] = {"GOMP_SPINCOUNT": "1000", "KMP_BLOCKTIME": "1"}
+
+
+def thread_pool_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """``environ`` with :data:`THREAD_POOL_DEFAULTS` for the keys it does not set: the
+    environment to start a model-running process (the worker) with."""
+    return {**THREAD_POOL_DEFAULTS, **environ}
+
+
+def apply_thread_pool_defaults() -> bool:
+    """Put :data:`THREAD_POOL_DEFAULTS` into this process's environment (keeping what the user
+    set), for a process that runs models itself (``genloom bench``, a Ray actor).
+
+    The OpenMP runtime reads them once, when torch first loads it; returns False (and sets
+    them anyway, for child processes) when torch is already imported and it is too late.
+    """
+    for key, value in THREAD_POOL_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+    return "torch" not in sys.modules
+
 
 #: Execution providers in order of preference; the first ones that exist are used.
 ONNX_PROVIDER_ORDER: tuple[str, ...] = (

@@ -22,6 +22,7 @@ from typing import Any
 
 from genloom.core.jobs.worker import Worker
 from genloom.sdk.models import ModelRef
+from genloom.sdk.runtime import apply_thread_pool_defaults
 
 #: Most progress events kept for the head between two polls (the oldest previews go first).
 MAX_PENDING = 512
@@ -60,6 +61,7 @@ class RemoteWorker:
     """The actor's class (wrapped by ``ray.remote`` on the head)."""
 
     def __init__(self, init: dict[str, Any]) -> None:
+        apply_thread_pool_defaults()  # as the local worker's environment has them
         self.collector = _Collector()
         self.worker = Worker(self.collector)  # type: ignore[arg-type]  # duck-typed writer
         self.worker.configure(init)  # as the local worker process's init command

@@ -15,6 +15,7 @@ from typing import Any, BinaryIO
 
 from genloom.core.jobs.protocol import FrameWriter, ProtocolError, read_frame
 from genloom.core.logs import MAX_LOG_BYTES, rotate
+from genloom.sdk.runtime import thread_pool_environment
 
 
 class WorkerStartError(RuntimeError):
@@ -49,7 +50,9 @@ class WorkerProcess:
         return self.process is not None and self.process.poll() is None
 
     def start(self) -> dict[str, Any]:
-        env = dict(os.environ)
+        # The worker runs the models: torch's CPU threads there must not spin away a busy
+        # machine's time slices (genloom.sdk.runtime.THREAD_POOL_DEFAULTS).
+        env = thread_pool_environment(os.environ)
         env["PYTHONUNBUFFERED"] = "1"
         env["GENLOOM_ENGINE_PID"] = str(os.getpid())  # the worker ends when this process does
         # The worker must import the same genloom and plugins as this process.
