@@ -32,8 +32,10 @@ CPU_THREADS_ENV = "GENLOOM_CPU_THREADS"
 #: join then waits out a time slice, and a small model's thousands of joins a step add up:
 #: the bundled 32 px image model took 47-79 s instead of 0.2 s in a session of its own while
 #: another session kept one of this machine's two cores busy, 0.9-1.0 s with 1,000 spins.
-#: On an idle machine 1,000 spins cost that model 0.22 -> 0.26-0.32 s, where sleeping at once
-#: (``OMP_WAIT_POLICY=PASSIVE``) costs 0.76 s. ``KMP_BLOCKTIME`` (milliseconds) is the same
+#: On an idle machine 1,000 spins cost that model 0.22 -> 0.26-0.32 s (the 64 px one 0.20 ->
+#: 0.27 s, the code model 430 -> 378 tokens/s), where sleeping at once
+#: (``OMP_WAIT_POLICY=PASSIVE``) costs 0.76 s; 3,000 spins were no cheaper idle and twice as
+#: slow busy (1.9 s), 10,000 cost nothing idle and 5.7 s busy. ``KMP_BLOCKTIME`` (milliseconds) is the same
 #: knob in the Intel and LLVM OpenMP runtimes of torch's Windows and macOS builds (not
 #: measured here). A value the user set is kept. ONNX Runtime's own pool was measured
 #: unaffected (same time alone and under that load) and is left as it is.
