@@ -56,6 +56,13 @@ def _chat(window, max_new_tokens=40, model=None, seed=None):
     return chat
 
 
+def _last_turn(chat):
+    """The answer a click just asked for: the last message of the thread, read from the store.
+    (``chat._streaming`` is None again once the answer has settled, which a short answer from
+    an unloaded machine may do before the click returns.)"""
+    return chat.store.thread(chat.conversation_id)[-1]
+
+
 def _settled(qtbot, chat, message):
     qtbot.waitUntil(lambda: chat.store.message(message.id).state != "pending", timeout=TIMEOUT)
     qtbot.waitUntil(lambda: chat.bubbles and chat.bubbles[-1].message.state != "pending",
@@ -92,7 +99,7 @@ def test_send_streams_then_stop_keeps_the_text_and_regenerate_makes_a_branch(qtb
     chat.store.update_settings(chat.conversation_id, settings)
     chat.show_conversation(chat.conversation_id)
     qtbot.mouseClick(chat.bubbles[-1].regenerate_button, _left())
-    again = _settled(qtbot, chat, chat._streaming)
+    again = _settled(qtbot, chat, _last_turn(chat))
     assert again.state == "done" and again.info["seed"] != stopped.info["seed"]
     last = chat.bubbles[-1]
     assert last.branch_label.text() == "2/2" and last.prev_button.isEnabled()
@@ -111,7 +118,7 @@ def test_edit_a_user_message_and_continue_a_cut_off_answer(qtbot, window):
     bubble = chat.bubbles[-1]
     assert "Cut off" in bubble.note.text()
     qtbot.mouseClick(bubble.continue_button, _left())
-    longer = _settled(qtbot, chat, chat._streaming)
+    longer = _settled(qtbot, chat, _last_turn(chat))
     assert longer.content.startswith(first.content) and len(longer.content) > len(first.content)
     assert chat.bubbles[-1].branch_label.text() == "2/2"
 
@@ -120,7 +127,7 @@ def test_edit_a_user_message_and_continue_a_cut_off_answer(qtbot, window):
     assert user.editor is not None
     user.editor.setPlainText("What is your name?")
     user.finish_editing()
-    answer = _settled(qtbot, chat, chat._streaming)
+    answer = _settled(qtbot, chat, _last_turn(chat))
     assert answer.state == "done"
     assert [b.message.content for b in chat.bubbles][0] == "What is your name?"
     assert chat.bubbles[0].branch_label.text() == "2/2"
