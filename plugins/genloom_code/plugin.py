@@ -2,7 +2,8 @@
 
 Generators ``code.complete`` (continue code) and ``code.infill`` (fill in the middle
 between a prefix and a suffix) run transformers causal LMs: the bundled
-``code.stdlib-llama`` (trained on the Python standard library, with FIM) or a user's
+``code.stdlib-llama`` (trained on the Python standard library and permissive PyPI code,
+with FIM) or a user's
 code model (StarCoder2, Qwen2.5-Coder...). Python output is checked with ``ast.parse``.
 The language-model machinery is the SDK's ``genloom.sdk.lm`` (not the text plugin: a
 plugin never reaches into another plugin's modules).
@@ -113,7 +114,9 @@ def genloom_register_models() -> list[BundledModel]:
     return [BundledModel(
         id=BUNDLED_ID, kind=MODEL_KIND, path=MODELS_DIR / "stdlib-llama",
         title="Stdlib Llama (5M, bundled)", architecture="LlamaForCausalLM",
-        licence="Trained on the Python standard library (PSF License); see MODEL_CARD.md",
-        description="A tiny Llama-style code model trained on CPython's standard library "
+        licence="Trained on the Python standard library (PSF License) and permissively licensed "
+                "PyPI packages (MIT, BSD, Apache-2.0, PSF, ISC); see MODEL_CARD.md",
+        description="A tiny Llama-style code model trained on CPython's standard library, then "
+                    "on the documented functions of it and of 109 permissive PyPI packages, "
                     "with fill-in-the-middle examples.",
     )]
