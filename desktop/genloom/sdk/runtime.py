@@ -35,9 +35,9 @@ CPU_THREADS_ENV = "GENLOOM_CPU_THREADS"
 #: On an idle machine 1,000 spins cost that model 0.22 -> 0.26-0.32 s (the 64 px one 0.20 ->
 #: 0.27 s, the code model 430 -> 378 tokens/s), where sleeping at once
 #: (``OMP_WAIT_POLICY=PASSIVE``) costs 0.76 s; 3,000 spins were no cheaper idle and twice as
-#: slow busy (1.9 s), 10,000 cost nothing idle and 5.7 s busy. ``KMP_BLOCKTIME`` (milliseconds) is the same
-#: knob in the Intel and LLVM OpenMP runtimes of torch's Windows and macOS builds (not
-#: measured here). A value the user set is kept. ONNX Runtime's own pool was measured
+#: slow busy (1.9 s), 10,000 cost nothing idle and 5.7 s busy (``bench_busy`` measures it).
+#: ``KMP_BLOCKTIME`` (milliseconds) is the same knob in the Intel and LLVM OpenMP runtimes of
+#: torch's Windows and macOS builds (not measured here). A value the user set is kept. ONNX Runtime's own pool was measured
 #: unaffected (same time alone and under that load) and is left as it is.
 THREAD_POOL_DEFAULTS: dict[str, str] = {"GOMP_SPINCOUNT": "1000", "KMP_BLOCKTIME": "1"}
 
