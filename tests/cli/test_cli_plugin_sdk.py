@@ -209,3 +209,44 @@ def test_generators_reports_a_broken_plugin_every_time(genloom, tmp_path):
         assert "shipsmodel.lookup" not in result.stdout
         assert ("plugin shipsmodel failed to load; its generators are unavailable: shipsmodel.lookup, "
                 "shipsmodel.plain") in result.stderr
+
+
+SPINS_PLUGIN = '''
+import os
+
+from genloom.sdk import GeneratorSpec, Output, hookimpl
+
+
+class Spins:
+    def load(self, model, device, dtype):
+        pass
+
+    def run(self, request, state):
+        if os.environ.get("GOMP_SPINCOUNT") != "1000":
+            raise RuntimeError("started without the worker's OpenMP spin settings")
+        return [Output(kind="text", text="ok")]
+
+    def unload(self):
+        pass
+
+
+@hookimpl
+def genloom_register_generators():
+    return [GeneratorSpec(id="spins.check", modality="text", title="Spins", factory=Spins, uses_seed=False)]
+'''
+
+
+@pytest.fixture
+def no_spin_settings(monkeypatch):
+    from genloom.sdk.runtime import THREAD_POOL_DEFAULTS
+
+    for key in THREAD_POOL_DEFAULTS:
+        monkeypatch.delenv(key, raising=False)
+
+
+def test_validate_runs_the_generators_as_the_worker_would(no_spin_settings, genloom, tmp_path):
+    # The checking process runs models, so it starts with the worker's thread-pool settings.
+    (tmp_path / "spins.py").write_text(SPINS_PLUGIN)
+    out = genloom("plugin", "validate", tmp_path / "spins.py", "--json", code=1).stdout  # no manifest
+    checks = {c["name"]: c for c in json.loads(out)["checks"]}
+    assert checks["spins.check: contract"]["passed"], checks["spins.check: contract"]

@@ -73,7 +73,10 @@ def validate_plugin(path: str | Path, *, timeout: float = 600.0) -> ValidationRe
     path = Path(path).expanduser().resolve()
     _entry(path)  # refuse a path that is no plugin before starting anything
     report = ValidationReport(str(path), plugin_name_for(path.stem if path.is_file() else path.name))
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    from genloom.sdk.runtime import thread_pool_environment
+
+    # The checks run the plugin's generators: in the worker's thread-pool settings.
+    env = {**thread_pool_environment(os.environ), "PYTHONDONTWRITEBYTECODE": "1"}
     try:
         child = subprocess.run([sys.executable, "-m", "genloom.testing.validate", str(path)],
                                capture_output=True, text=True, timeout=timeout, env=env, stdin=subprocess.DEVNULL)
