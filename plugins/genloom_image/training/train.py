@@ -22,7 +22,9 @@ wall-clock budget for the whole run: training stops in time to checkpoint and ex
 With ``--fit-to-budget`` the UNet stage measures its speed during the learning-rate
 warm-up and shortens its schedule to the steps that fit (the fitted length is kept in the
 checkpoint, so a resume continues the same schedule). ``--vae-from`` reuses a trained
-VAE (e.g. the shipped one) instead of training stage 1. ``tools/gpu/image_run.sh``
+VAE (e.g. the shipped one) instead of training stage 1; ``--init-from`` continues a
+shipped model (its VAE, tokenizer, UNet and text encoder) with a fresh optimizer and
+schedule. ``tools/gpu/image_run.sh``
 is the one-shot GPU run; ``finish_gpu.py`` installs its result.
 
 Nothing here touches the network (``HF_HUB_OFFLINE`` is set before the imports).
@@ -360,13 +362,22 @@ def train_unet(
         return tokenizer(texts, padding="max_length", max_length=tokenizer.model_max_length, truncation=True,
                          return_tensors="pt").input_ids.to(device)
 
-    ids = tokenize(names)
+    ids = tokenize(prompt_names(names, captions) if args.styled_names else names)
     caption_ids = tokenize(captions)
     empty = tokenizer([""], padding="max_length", max_length=tokenizer.model_max_length,
                       return_tensors="pt").input_ids[0].to(device)
     torch.manual_seed(args.seed + 2)
-    text = make_text_encoder(tokenizer, args.text_width)
-    unet = make_unet(args.text_width, args.unet_channels, means.shape[-1])
+    if args.init_from is not None:
+        # A shipped model continued: its exported (EMA) weights start both the trained and
+        # the EMA copies; its own latent scale is kept (the same VAE and data give the same).
+        text = CLIPTextModel.from_pretrained(args.init_from / "text_encoder", local_files_only=True)
+        unet = UNet2DConditionModel.from_pretrained(args.init_from / "unet", local_files_only=True)
+        scale = float(vae.config.scaling_factor)
+        print(f"unet: continuing {args.init_from} (latent scale {scale:.4f}, "
+              f"{float(1.0 / means.std()):.4f} measured)", flush=True)
+    else:
+        text = make_text_encoder(tokenizer, args.text_width)
+        unet = make_unet(args.text_width, args.unet_channels, means.shape[-1])
     ema_unet, ema_text = copy.deepcopy(unet).to(device), copy.deepcopy(text).to(device)
     text, unet = text.to(device), unet.to(device)
     params = list(unet.parameters()) + list(text.parameters())
@@ -464,6 +475,23 @@ def train_unet(
     return ema_unet, ema_text, scale
 
 
+def prompt_names(names: list[str], captions: list[str]) -> list[str]:
+    """The short prompt of each sample: its bare name, or for a monochrome rendering the
+    name with its style ("red heart, blue line art"; "folder, black symbolic").
+
+    A user's bare "red heart" then asks for the colour renderings of a name (three of the
+    four "red heart" renderings in the data are line art in black, blue or purple ink, and
+    a model prompted with bare names drew rings for most seeds); the line art is one word
+    away. Captions that carry no style (prepare_emoji.py archives) change nothing.
+    """
+    out = []
+    for name, caption in zip(names, captions, strict=True):
+        style = caption.rsplit(", ", 1)[-1] if ", " in caption else ""
+        styled = style.endswith((" line art", " symbolic")) and style != name
+        out.append(f"{name}, {style}" if styled else name)
+    return out
+
+
 def export(args: argparse.Namespace, vae: AutoencoderKL, unet: UNet2DConditionModel, text: CLIPTextModel,
            tokenizer: CLIPTokenizer, scale: float) -> None:
     """Write the diffusers Stable Diffusion folder (safetensors weights, no safety checker)."""
@@ -556,6 +584,13 @@ def parse_args() -> argparse.Namespace:
                    help="with --fit-to-budget and a VAE to train: its share of the budget")
     p.add_argument("--vae-from", type=Path, default=None,
                    help="a trained VAE folder (diffusers AutoencoderKL) to reuse instead of stage 1")
+    p.add_argument("--init-from", type=Path, default=None,
+                   help="a trained model folder of the same shape to continue (its VAE, tokenizer, UNet and "
+                        "text encoder; a fresh optimizer and learning-rate schedule); a checkpoint in --work "
+                        "still wins, so a stopped run resumes")
+    p.add_argument("--styled-names", action=argparse.BooleanOptionalAction, default=True,
+                   help="bare-name prompts of monochrome renderings keep their style words (see prompt_names); "
+                        "--no-styled-names is how icon-ldm-64's first two runs were trained")
     p.add_argument("--stage", choices=("all", "vae", "unet"), default="all")
     p.add_argument("--extend-unet-to", type=int, default=None,
                    help="continue a finished (or stopped) UNet stage with a longer schedule of this many "
@@ -588,11 +623,16 @@ def main() -> None:
     where = torch.cuda.get_device_name(args.device) if use_cuda else f"cpu, {args.threads} threads"
     print(f"{len(names)} images of {len(set(names))} names at {images.shape[-1]} px, {where}, bf16={args.bf16}, "
           f"batch {args.batch}, augment={args.augment}, budget {args.max_minutes} min")
+    if args.init_from is not None:
+        args.vae_from = args.vae_from or args.init_from / "vae"
     vae = train_vae(args, images, flip_ok, budget)
     if args.stage == "vae":
         return
     tok_dir = args.work / "tokenizer"
-    build_tokenizer(sorted(set(names) | set(captions)), tok_dir, max_length=args.max_tokens)
+    if args.init_from is not None:  # its token ids are what its text encoder knows
+        shutil.copytree(args.init_from / "tokenizer", tok_dir, dirs_exist_ok=True)
+    else:
+        build_tokenizer(sorted(set(names) | set(captions)), tok_dir, max_length=args.max_tokens)
     tokenizer = CLIPTokenizer.from_pretrained(tok_dir, local_files_only=True)
     unet, text, scale = train_unet(args, vae, images, names, captions, flip_ok, tokenizer, budget)
     if args.stage == "all":

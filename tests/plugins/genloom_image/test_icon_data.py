@@ -227,3 +227,35 @@ def test_train_py_makes_a_64px_model_from_an_icon_archive_that_the_plugin_runs(t
     (out,), _ = runner("image.text_to_image", model).run(prompt="red square", steps=2)
     with Image.open(out.path) as img:
         assert img.size == (64, 64)
+    # Continued (--init-from): the shipped folder's weights are where training starts. With
+    # a learning rate of almost nothing the continued model is the one it started from.
+    again = tmp_path / "v2-continued"
+    done = subprocess.run([sys.executable, str(TRAINING / "train.py"), "--data", str(tmp_path / "tiny.npz"),
+                           "--work", str(tmp_path / "work2"), "--out", str(again), "--curves", str(tmp_path),
+                           "--device", "cpu", "--threads", "1", "--batch", "4", "--init-from", str(folder),
+                           "--unet-steps", "2", "--unet-lr", "1e-12"], capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"continuing {folder}" in done.stdout and "vae: reusing" in done.stdout
+    from safetensors.numpy import load_file
+
+    for part in ("unet/diffusion_pytorch_model.safetensors", "text_encoder/model.safetensors",
+                 "vae/diffusion_pytorch_model.safetensors"):
+        before, after = load_file(folder / part), load_file(again / part)
+        assert before.keys() == after.keys()
+        assert all(np.allclose(before[k], after[k], atol=1e-6) for k in before), part
+    assert (again / "tokenizer" / "vocab.json").read_bytes() == (folder / "tokenizer" / "vocab.json").read_bytes()
+    (out,), _ = runner("image.text_to_image", ModelRef(id=str(again), kind="diffusers", path=str(again),
+                                                       source="user", title="v2 continued")).run(
+        prompt="red square", steps=2)
+    with Image.open(out.path) as img:
+        assert img.size == (64, 64)
+
+
+def test_bare_name_prompts_keep_the_style_of_monochrome_renderings(training):
+    from train import prompt_names
+
+    names = ["red heart", "red heart", "folder", "folder", "cat"]
+    captions = ["red heart emoji, heart", "red heart emoji, heart, blue line art", "folder icon, places",
+                "folder icon, places, black symbolic", "cat"]
+    assert prompt_names(names, captions) == ["red heart", "red heart, blue line art", "folder",
+                                             "folder, black symbolic", "cat"]
