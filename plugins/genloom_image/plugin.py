@@ -125,8 +125,9 @@ def _diffusion_models() -> list[BundledModel]:
                 "in MODEL_CARD.md); distribute under CC-BY-SA-compatible terms",
         description="The emoji model's architecture at 64 px, trained on 14,540 emoji and icon renderings "
                     "of 7,322 names from seven Debian-packaged sets ('folder', 'printer', 'grinning face "
-                    "emoji'): each seed gives its own take, but shapes follow the prompt only loosely "
-                    "(trained for 100 minutes on one CPU core; see MODEL_CARD.md).",
+                    "emoji'): each seed gives its own take; a bare name gives colour renderings, "
+                    "'..., blue line art' monochrome ones; some names are only rough shapes "
+                    "(trained on the CPU; see MODEL_CARD.md).",
     )]
 
 

@@ -36,6 +36,7 @@ import argparse
 import contextlib
 import copy
 import io
+import json
 import lzma
 import math
 import os
@@ -512,6 +513,10 @@ def export(args: argparse.Namespace, vae: AutoencoderKL, unet: UNet2DConditionMo
     if args.out.exists():
         shutil.rmtree(args.out)
     pipe.save_pretrained(args.out, safe_serialization=True)
+    for config in args.out.glob("*/config.json"):  # a continued model (--init-from) names where it came from
+        data = json.loads(config.read_text())
+        if data.pop("_name_or_path", None) is not None:
+            config.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
     for name in ("vocab.json", "merges.txt"):  # the slow-tokenizer files, for older tools
         shutil.copy(args.work / "tokenizer" / name, args.out / "tokenizer" / name)
     for name in ("loss_vae.csv", "loss_unet.csv"):
