@@ -111,6 +111,13 @@ def emoji_caption(name: str, subgroup: str, ink: str = "") -> str:
     return f"{caption}, {ink} line art" if ink else caption
 
 
+def caption_style(caption: str) -> str:
+    """The monochrome style a caption ends with ("blue line art" from :func:`emoji_caption`,
+    "black symbolic" from an icon theme's symbolic icons), or "" for a colour rendering."""
+    last = caption.rpartition(", ")[2] if ", " in caption else ""
+    return last if last.endswith((" line art", " symbolic")) else ""
+
+
 def inks_for(name: str, count: int) -> list[tuple[str, tuple[int, int, int]]]:
     """Black plus ``count - 1`` other inks chosen by the name (stable across runs)."""
     rng = np.random.default_rng(zlib.crc32(name.encode()))

@@ -53,6 +53,7 @@ import torch
 import torch.nn.functional as F
 from build_tokenizer import build as build_tokenizer
 from diffusers import AutoencoderKL, DDPMScheduler, EulerDiscreteScheduler, UNet2DConditionModel
+from prepare_icons import caption_style
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
 
 SCHEDULER = dict(
@@ -485,12 +486,8 @@ def prompt_names(names: list[str], captions: list[str]) -> list[str]:
     a model prompted with bare names drew rings for most seeds); the line art is one word
     away. Captions that carry no style (prepare_emoji.py archives) change nothing.
     """
-    out = []
-    for name, caption in zip(names, captions, strict=True):
-        style = caption.rsplit(", ", 1)[-1] if ", " in caption else ""
-        styled = style.endswith((" line art", " symbolic")) and style != name
-        out.append(f"{name}, {style}" if styled else name)
-    return out
+    styles = (caption_style(caption) for caption in captions)
+    return [f"{name}, {style}" if style else name for name, style in zip(names, styles, strict=True)]
 
 
 def export(args: argparse.Namespace, vae: AutoencoderKL, unet: UNet2DConditionModel, text: CLIPTextModel,
