@@ -34,10 +34,10 @@ from __future__ import annotations
 
 import argparse
 import ast
+import importlib.util
 import json
 import lzma
 import random
-import re
 import shutil
 import sys
 import sysconfig
@@ -84,8 +84,13 @@ TASKS_FILE = HERE.parent / "benchmark" / "tasks.py"
 
 
 def benchmark_names() -> set[str]:
-    """The function names of the code benchmark's tasks (read, not imported)."""
-    return set(re.findall(r'_task\("(\w+)"', TASKS_FILE.read_text(encoding="utf-8")))
+    """The function names of the code benchmark's tasks (its ``TASKS``, loaded from the file:
+    the plugin package need not be importable where this runs)."""
+    spec = importlib.util.spec_from_file_location("genloom_code_benchmark_tasks", TASKS_FILE)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return {task.name for task in module.TASKS}
 
 
 def function_documents(texts: list[str], exclude: set[str]) -> list[str]:
@@ -144,6 +149,7 @@ def prepare(args: argparse.Namespace) -> tuple[list[str], dict[str, object]]:
                 sample.append(text)
                 total += len(text)
         texts = sample
+    sampled_chars = sum(map(len, texts)) if args.max_chars else 0
     texts += functions
     if args.init == "bundled":
         shutil.copytree(BUNDLED, args.ckpt_dir / "tokenizer", dirs_exist_ok=True,
@@ -155,7 +161,7 @@ def prepare(args: argparse.Namespace) -> tuple[list[str], dict[str, object]]:
                        out_dir=args.ckpt_dir / "tokenizer", chat_template=None,
                        model_max_length=args.seq_len)
     return texts, {
-        "sampled_chars": sum(map(len, texts)) - sum(map(len, functions)) if args.max_chars else 0,
+        "sampled_chars": sampled_chars,
         "function_docs": len(functions), "function_chars": sum(map(len, functions)),
         "python": ".".join(map(str, sys.version_info[:3])), "stdlib_files": len(stdlib),
         "stdlib_chars": sum(map(len, stdlib)), "pypi_files": len(pypi),
