@@ -37,8 +37,9 @@ CPU_THREADS_ENV = "GENLOOM_CPU_THREADS"
 #: (``OMP_WAIT_POLICY=PASSIVE``) costs 0.76 s; 3,000 spins were no cheaper idle and twice as
 #: slow busy (1.9 s), 10,000 cost nothing idle and 5.7 s busy (``bench_busy`` measures it).
 #: ``KMP_BLOCKTIME`` (milliseconds) is the same knob in the Intel and LLVM OpenMP runtimes of
-#: torch's Windows and macOS builds (not measured here). A value the user set is kept. ONNX Runtime's own pool was measured
-#: unaffected (same time alone and under that load) and is left as it is.
+#: torch's Windows and macOS builds (not measured here). A value the user set is kept. ONNX
+#: Runtime's own pool was measured unaffected (same time alone and under that load) and is
+#: left as it is.
 THREAD_POOL_DEFAULTS: dict[str, str] = {"GOMP_SPINCOUNT": "1000", "KMP_BLOCKTIME": "1"}
 
 
