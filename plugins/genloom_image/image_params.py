@@ -20,10 +20,10 @@ def prompt_params(prompt_required: bool = False) -> tuple[Param, ...]:
     return (
         StringParam("prompt", "", multiline=True, role="prompt", max_length=10_000,
                     min_length=1 if prompt_required else 0,
-                    placeholder="An emoji name, such as: red heart, smiling cat face, thumbs up "
+                    placeholder="An emoji or icon name, such as: red heart, folder, printer, sun "
                                 "(what the bundled model knows)",
-                    description="What the image shows, in words (for the bundled model: emoji names "
-                                "such as 'red heart' or 'smiling cat face')."),
+                    description="What the image shows, in words (for the bundled models: emoji and "
+                                "icon names such as 'red heart', 'folder' or 'smiling cat face')."),
         StringParam("negative_prompt", "", multiline=True, role="negative_prompt", max_length=10_000,
                     description="What the image should not show (used with guidance scale above 1)."),
     )

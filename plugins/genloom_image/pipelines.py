@@ -28,7 +28,7 @@ from genloom.sdk.placement import Placement, canonical_dtype, place_pipeline, re
 from genloom.sdk.runtime import quiet_model_libraries
 
 #: The default model's folder (``plugin.BUNDLED_ID``), used when a run names no model.
-BUNDLED_DIR = Path(__file__).resolve().parent / "models" / "emoji-ldm-32"
+BUNDLED_DIR = Path(__file__).resolve().parent / "models" / "icon-ldm-64"
 
 
 class ModelLoadError(GenloomError):

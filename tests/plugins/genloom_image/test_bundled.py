@@ -1,5 +1,5 @@
 """The bundled diffusion models at the engine (real worker) and CLI: the default
-``image.emoji-ldm-32`` (32 px) and ``image.icon-ldm-64`` (64 px, chosen by name).
+``image.icon-ldm-64`` (64 px) and ``image.emoji-ldm-32`` (32 px, chosen by name).
 
 The app's tests of both are in tests/qt/test_app_bundled_models.py.
 """
@@ -26,8 +26,8 @@ def test_the_bundled_models_are_stable_diffusion_folders_of_small_safetensors_fi
 
     models = [m for m in genloom_register_models() if m.kind == "diffusers"]
     assert [(m.id, m.path) for m in models] == [
-        ("image.emoji-ldm-32", PLUGIN_DIR / "models" / "emoji-ldm-32"),
-        ("image.icon-ldm-64", PLUGIN_DIR / "models" / "icon-ldm-64")]
+        ("image.icon-ldm-64", PLUGIN_DIR / "models" / "icon-ldm-64"),
+        ("image.emoji-ldm-32", PLUGIN_DIR / "models" / "emoji-ldm-32")]
     assert BUNDLED_DIR == models[0].path  # the folder a run that names no model uses
     for folder in (m.path for m in models):
         index = json.loads((folder / "model_index.json").read_text())
@@ -36,25 +36,25 @@ def test_the_bundled_models_are_stable_diffusion_folders_of_small_safetensors_fi
             (weights,) = (folder / part).glob("*.safetensors")
             assert weights.stat().st_size < 20 * 1024 * 1024
         assert not [p for p in folder.rglob("*") if p.suffix in (".bin", ".ckpt", ".pt", ".pth")]
-    # The default ships its ONNX export; the icon model's is made on demand (its card says how).
-    assert {p.name for p in (models[0].path / "onnx").iterdir()} >= {"unet.onnx", "text_encoder.onnx",
-                                                                     "vae_decoder.onnx"}
+    # Both ship their ONNX export (the onnxruntime backend needs no step from the user).
+    for folder in (m.path for m in models):
+        assert {p.name for p in (folder / "onnx").iterdir()} == {"unet.onnx", "text_encoder.onnx",
+                                                                 "vae_decoder.onnx"}
 
 
 def test_the_default_model_passes_the_conformance_suite(image_plugins, tmp_path):
     spec = image_plugins.generator("image.text_to_image")
-    assert spec.default_model == "image.emoji-ldm-32"
+    assert spec.default_model == "image.icon-ldm-64"
     report = check_generator(spec, {"prompt": "red heart", "steps": 4}, workdir=tmp_path)
     (out,) = report.outputs
-    assert Image.open(out.path).size == (32, 32)
+    assert Image.open(out.path).size == (64, 64)
 
 
-def test_the_icon_model_makes_64px_images_that_differ_by_seed(image_plugins, genloom_project, genloom_engine):
+def test_the_default_model_makes_64px_images_that_differ_by_seed(image_plugins, genloom_project, genloom_engine):
     import numpy as np
 
     engine = genloom_engine(image_plugins)
-    jobs = engine.submit("image.text_to_image", {"prompt": "folder", "steps": 10}, seed=3, count=2,
-                         model="image.icon-ldm-64")
+    jobs = engine.submit("image.text_to_image", {"prompt": "folder", "steps": 10}, seed=3, count=2)
     jobs = engine.wait([job.id for job in jobs], timeout=300)
     assert [job.state for job in jobs] == ["done", "done"], [job.error for job in jobs]
     assets = [genloom_project.get_asset(job.asset_ids[0]) for job in jobs]
@@ -77,9 +77,9 @@ def test_engine_generates_with_the_bundled_model_and_stores_the_png_recipe(image
     (job,) = engine.wait([job.id], timeout=300)
     assert job.state == "done", job.error
     asset = genloom_project.get_asset(job.asset_ids[0])
-    assert asset.recipe["model"]["id"] == "image.emoji-ldm-32"
+    assert asset.recipe["model"]["id"] == "image.icon-ldm-64"
     with Image.open(genloom_project.asset_path(asset)) as img:
-        assert img.size == (32, 32)
+        assert img.size == (64, 64)
         assert img.text["parameters"].startswith("red heart\nSteps: 8, Sampler: Euler, CFG scale: 5.0, Seed: 42")
     assert any(p for p in previews)
 
@@ -108,21 +108,21 @@ def test_cli_generates_with_the_bundled_model(genloom_home, tmp_path):
     assert result.returncode == 0, (result.stdout, result.stderr)
     (path,) = result.stdout.split()
     with Image.open(path) as img:
-        assert img.size == (32, 32) and img.format == "PNG"
+        assert img.size == (64, 64) and img.format == "PNG"
         assert "Seed: 7" in img.text["parameters"]
 
 
-def test_cli_generates_with_the_icon_model_by_name(genloom_home, tmp_path):
+def test_cli_generates_with_the_emoji_model_by_name(genloom_home, tmp_path):
     env = {**os.environ, "GENLOOM_HOME": str(genloom_home)}
     env.pop("GENLOOM_PROJECT", None)
     env.pop("GENLOOM_PLUGIN_PATH", None)
-    argv = [sys.executable, "-m", "genloom", "generate", "image.text_to_image", "--prompt", "printer",
-            "--model", "image.icon-ldm-64", "--set", "steps=6", "--seed", "7", "--project", str(tmp_path / "proj")]
+    argv = [sys.executable, "-m", "genloom", "generate", "image.text_to_image", "--prompt", "red heart",
+            "--model", "image.emoji-ldm-32", "--set", "steps=6", "--seed", "7", "--project", str(tmp_path / "proj")]
     result = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 0, (result.stdout, result.stderr)
     (path,) = result.stdout.split()
     with Image.open(path) as img:
-        assert img.size == (64, 64) and "Icon LDM 64px" in img.text["parameters"]
+        assert img.size == (32, 32) and "Emoji LDM 32px" in img.text["parameters"]
 
 
 def test_count_8_gives_8_distinct_seeds_and_rerunning_the_fifth_image_gives_its_bytes(genloom_home, tmp_path):

@@ -17,7 +17,6 @@ from genloom.sdk import ModelRef, ParameterError
 from tests.plugins.genloom_image.conftest import pixels
 
 MAX_LEVELS = 2.0
-BUNDLED_ONNX = Path(__file__).resolve().parents[3] / "plugins" / "genloom_image" / "models" / "emoji-ldm-32" / "onnx"
 
 
 @pytest.fixture(scope="module")
@@ -60,9 +59,10 @@ def test_a_model_without_onnx_files_names_the_export_command(runner, tiny_sd):
         runner("image.text_to_image", tiny_sd).run(prompt="x", steps=2, backend="onnxruntime")
 
 
-@pytest.mark.skipif(not BUNDLED_ONNX.is_dir(), reason="the bundled model's ONNX export is not there")
-def test_the_bundled_models_shipped_onnx_export_matches_torch(runner):
-    run = runner("image.text_to_image", None)
+@pytest.mark.parametrize("model_id", [None, "image.emoji-ldm-32"])
+def test_the_bundled_models_shipped_onnx_exports_match_torch(runner, image_plugins, model_id):
+    # None: what a run that names no model uses (the default, icon-ldm-64).
+    run = runner("image.text_to_image", image_plugins.models[model_id].to_ref() if model_id else None)
     (torch_out,), _ = run.run(seed=1, prompt="red heart", steps=25)
     (onnx_out,), _ = run.run(seed=1, prompt="red heart", steps=25, backend="onnxruntime")
     assert np.abs(pixels(torch_out) - pixels(onnx_out)).max() <= MAX_LEVELS
