@@ -18,6 +18,18 @@ test: setup
 bench: setup
 	$(PY) -m tests.benchmarks
 
+# Every screenshot in README.md and docs/ (and docs/evaluation/sample-report.*), each made
+# by its script on a 1600x1000 virtual screen from a temporary GENLOOM_HOME; needs xvfb-run.
+SCREEN := xvfb-run -a -s "-screen 0 1600x1000x24"
+screenshots: setup
+	$(SCREEN) $(PY) tests/screenshots_first_run.py docs/images
+	$(SCREEN) $(PY) tests/screenshots_welcome.py docs/images
+	$(SCREEN) $(PY) tests/screenshots.py docs/images
+	$(SCREEN) $(PY) tests/screenshots.py docs/images --only chat
+	$(SCREEN) $(PY) tests/screenshots_storyboard.py docs/images
+	$(SCREEN) $(PY) tests/screenshots_compare.py docs/images
+	$(SCREEN) $(PY) tests/screenshots_evaluate.py .
+
 lint: setup
 	$(PY) -m ruff check desktop plugins tests installer
 	$(PY) -m mypy

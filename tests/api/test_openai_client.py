@@ -73,7 +73,7 @@ def test_image_generation_as_base64_and_as_a_url_to_the_asset_file(openai_client
     result = openai_client.images.generate(model="image.text_to_image", prompt="red heart",
                                            response_format="b64_json", extra_body=extra)
     png = base64.b64decode(result.data[0].b64_json)
-    assert Image.open(io.BytesIO(png)).size == (32, 32)
+    assert Image.open(io.BytesIO(png)).size == (64, 64)
     (asset_id,) = result.model_extra["genloom"]["assets"]
     asset = genloom_project.get_asset(asset_id)
     assert asset.kind == "image" and asset.recipe["params"]["prompt"] == "red heart"
@@ -84,7 +84,7 @@ def test_image_generation_as_base64_and_as_a_url_to_the_asset_file(openai_client
     assert linked.data[0].url.startswith(server.url + "/api/assets/")
     fetched = httpx.get(linked.data[0].url, headers={"Authorization": f"Bearer {server.token}"})
     assert fetched.status_code == 200 and fetched.headers["content-type"] == "image/png"
-    assert Image.open(io.BytesIO(fetched.content)).size == (32, 32)
+    assert Image.open(io.BytesIO(fetched.content)).size == (64, 64)
     assert httpx.get(linked.data[0].url).status_code == 401
 
 

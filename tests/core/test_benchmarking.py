@@ -34,7 +34,7 @@ def test_an_image_benchmark_counts_steps_with_the_bundled_model(builtins, librar
     spec = builtins.generator("image.text_to_image")
     result = benchmarking.run_benchmark(spec, library, params={"steps": 2}, runs=1)
     assert (result.unit, result.modality, result.runs) == ("steps/s", "image", 1)
-    assert result.model_id == "image.emoji-ldm-32" and len(result.model_hash) == 64
+    assert result.model_id == "image.icon-ldm-64" and len(result.model_hash) == 64
     assert result.params["steps"] == 2 and result.params["prompt"] == benchmarking.SAMPLE_PROMPTS["image"]
     assert result.rate > 0 and result.seconds > 0 and result.per_item_seconds == result.seconds
     assert result.rate == pytest.approx(2 / result.seconds, rel=0.01)

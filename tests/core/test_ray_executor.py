@@ -27,6 +27,14 @@ def ray_head(genloom_home):
     ray.shutdown()
 
 
+def _pixels(path):
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(path) as img:
+        return np.asarray(img.convert("RGB"), dtype=np.int16)
+
+
 def _recipe_without_run_details(recipe):
     return {k: v for k, v in recipe.items() if k not in ("job_id", "batch", "made")}
 
@@ -84,7 +92,16 @@ def test_a_batch_on_ray_survives_a_killed_worker_and_every_job_is_done_once(ray_
         (ray_asset,) = [a for a in assets if a.generator_id == job.generator_id
                         and a.recipe["seed"] == job.seed]
         assert _recipe_without_run_details(ray_asset.recipe) == _recipe_without_run_details(local_asset.recipe)
-        assert ray_asset.hash == local_asset.hash
+        if job.generator_id == "procedural.pattern":
+            assert ray_asset.hash == local_asset.hash  # NumPy alone: the same bytes anywhere
+        else:
+            # The same picture: a Ray actor runs torch with its num_cpus threads (1 here) and the
+            # local worker with the machine's, and float sums split across threads round
+            # differently (about 1e-6), which may move a pixel by one level of 255.
+            ray_pixels, local_pixels = (_pixels(genloom_project.asset_path(a)) for a in (ray_asset, local_asset))
+            assert ray_pixels.shape == local_pixels.shape
+            assert abs(ray_pixels - local_pixels).max() <= 1
+            assert (ray_pixels != local_pixels).mean() < 0.01
 
 
 def test_generate_with_the_ray_executor_on_a_private_local_cluster(genloom_home, tmp_path):

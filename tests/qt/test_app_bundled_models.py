@@ -65,20 +65,21 @@ def test_video_generates_from_the_form_and_shows_in_the_viewer(qtbot, window, ge
     qtbot.waitUntil(lambda: window.gallery.model.total() == 1, timeout=TIMEOUT)
 
 
-def test_the_bundled_icon_model_is_offered_in_the_form_and_generates(qtbot, window):
-    """The second bundled diffusion model (icon-ldm-64) is one of the form's model choices
-    for text to image, and a run with it makes a 64x64 image recorded with its id."""
+def test_the_bundled_emoji_model_is_offered_in_the_form_and_generates(qtbot, window):
+    """The second bundled diffusion model (emoji-ldm-32) is one of the form's model choices
+    for text to image beside the default (icon-ldm-64), and a run with it makes a 32x32
+    image recorded with its id."""
     assert window.generate_panel.picker.select("image.text_to_image")
     combo = window.generate_panel.form.model_combo
     labels = [combo.itemText(i) for i in range(combo.count())]
-    assert labels[0] == "Default (image.emoji-ldm-32)"
-    (index,) = [i for i, label in enumerate(labels) if label.startswith("Icon LDM 64px (bundled)")]
+    assert labels[0] == "Default (image.icon-ldm-64)"
+    (index,) = [i for i, label in enumerate(labels) if label.startswith("Emoji LDM 32px (bundled)")]
     combo.setCurrentIndex(index)
-    window.generate_panel.form.set_values({"prompt": "folder", "steps": 6})
+    window.generate_panel.form.set_values({"prompt": "red heart", "steps": 6})
     (job,) = window.generate_panel.generate()
     qtbot.waitUntil(lambda: window.project.jobs.get(job.id).state in ("done", "failed"), timeout=TIMEOUT)
     job = window.project.jobs.get(job.id)
     assert job.state == "done", job.error
     asset = window.project.get_asset(job.asset_ids[0])
-    assert asset.recipe["model"]["id"] == "image.icon-ldm-64"
-    assert (asset.metadata["width"], asset.metadata["height"]) == (64, 64)
+    assert asset.recipe["model"]["id"] == "image.emoji-ldm-32"
+    assert (asset.metadata["width"], asset.metadata["height"]) == (32, 32)
