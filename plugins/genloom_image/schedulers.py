@@ -22,6 +22,16 @@ SCHEDULERS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
+#: What a latent model's sampler must be told when the model's own scheduler config does
+#: not say it: DDIM and DDPM clip each predicted clean sample to [-1, 1] by default, which
+#: suits pixels and ruins latents. A model saved with an Euler config (the bundled models,
+#: SD 1.x fine-tunes saved by newer diffusers) has no ``clip_sample``, so without this
+#: "DDIM" gave smears for every seed (measured with icon-ldm-64, "red heart", 25 steps:
+#: standard deviation of the image 0.18 against 0.37 for Euler and for DDIM unclipped). A
+#: value the model's config does give is kept.
+LATENT_DEFAULTS: dict[str, Any] = {"clip_sample": False}
+
+
 def compatible_names(pipe: Any) -> list[str]:
     """The readable names this pipeline's scheduler can be swapped for (plus 'default')."""
     classes = {cls.__name__ for cls in getattr(pipe.scheduler, "compatibles", [])}
@@ -54,4 +64,5 @@ def make_scheduler(pipe: Any, name: str, default: Any) -> Any:
 
     cls_name, overrides = SCHEDULERS[name]
     cls = getattr(diffusers, cls_name)
-    return cls.from_config(default.config, **overrides)
+    unsaid = {key: value for key, value in LATENT_DEFAULTS.items() if key not in default.config}
+    return cls.from_config(default.config, **{**unsaid, **overrides})

@@ -60,8 +60,9 @@ def _specs() -> tuple[MetricSpec, ...]:
                    "so compare images of one kind.", low=0.0, high=None, higher_is_better=True,
                    per_asset=image.sharpness),
         MetricSpec("genloom.vae_diversity", "Diversity (VAE latents)", ("image",),
-                   "Mean pairwise RMS distance between the images' latents under the image model's "
-                   "own VAE encoder: 0 when every image is the same; higher means a more varied set.",
+                   "Mean pairwise RMS distance between the images' latents under a bundled image "
+                   "model's VAE encoder (the same one for every set, so sets made by different models "
+                   "compare): 0 when every image is the same; higher means a more varied set.",
                    low=0.0, high=None, higher_is_better=True, per_set=image.vae_diversity,
                    needs_model="image_vae"),
         MetricSpec("genloom.ms_ssim_diversity", "Diversity (1 - MS-SSIM)", ("image",),
