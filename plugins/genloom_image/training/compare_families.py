@@ -45,6 +45,7 @@ from features import (
     to_input,
 )
 from PIL import Image, ImageDraw
+from prepare_icons import caption_style
 
 VARIETY_PROMPTS = (
     "red heart", "smiling cat face", "grinning face", "pizza", "rocket", "sun", "dog face", "four leaf clover",
@@ -127,8 +128,7 @@ def heldout_captions(data: dict[str, np.ndarray], subset: str = "all") -> tuple[
     chosen: dict[str, str] = {}
     for i in held:
         name, caption = str(data["names"][i]), str(data["captions"][i])
-        monochrome = "line art" in caption or "symbolic" in caption
-        if name not in chosen or (not monochrome and ("line art" in chosen[name] or "symbolic" in chosen[name])):
+        if name not in chosen or (not caption_style(caption) and caption_style(chosen[name])):
             chosen[name] = caption
     names = sorted(chosen)
     order = np.random.default_rng(0).permutation(len(names))  # a fixed mix of emoji and icons

@@ -189,18 +189,22 @@ def test_the_comparison_uses_one_colour_caption_per_held_out_name(training):
 
     data = {
         "captions": np.array(["cat emoji, cat, black line art", "cat emoji, cat", "dog emoji, dog",
-                              "folder icon, places", "tree emoji, plant"]),
-        "names": np.array(["cat", "cat", "dog", "folder", "tree"]),
-        "split": np.array(["heldout", "heldout", "heldout", "heldout", "train"]),
-        "images": np.arange(5)[:, None],
+                              "folder icon, places", "tree emoji, plant",
+                              # "symbolic" in a name is not a style; the caption's ending is.
+                              "emblem symbolic link icon, emblems, black symbolic",
+                              "emblem symbolic link icon, emblems"]),
+        "names": np.array(["cat", "cat", "dog", "folder", "tree", "emblem symbolic link", "emblem symbolic link"]),
+        "split": np.array(["heldout", "heldout", "heldout", "heldout", "train", "heldout", "heldout"]),
+        "images": np.arange(7)[:, None],
     }
     captions, real = heldout_captions(data)
-    assert sorted(captions) == ["cat emoji, cat", "dog emoji, dog", "folder icon, places"]
-    assert sorted(real[:, 0]) == [0, 1, 2, 3]
+    assert sorted(captions) == ["cat emoji, cat", "dog emoji, dog", "emblem symbolic link icon, emblems",
+                                "folder icon, places"]
+    assert sorted(real[:, 0]) == [0, 1, 2, 3, 5, 6]
     emoji, real_emoji = heldout_captions(data, "emoji")
     assert sorted(emoji) == ["cat emoji, cat", "dog emoji, dog"] and sorted(real_emoji[:, 0]) == [0, 1, 2]
     icons, _ = heldout_captions(data, "icons")
-    assert icons == ["folder icon, places"]
+    assert sorted(icons) == ["emblem symbolic link icon, emblems", "folder icon, places"]
 
 
 def test_train_py_makes_a_64px_model_from_an_icon_archive_that_the_plugin_runs(tmp_path, runner):
