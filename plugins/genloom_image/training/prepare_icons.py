@@ -180,7 +180,10 @@ def icon_files(theme: Path) -> dict[str, tuple[str, Path]]:
     """``name -> (context, file)``: per icon name the PNG/SVG closest to 64 px and above.
 
     Symbolic links are skipped (they alias one drawing under other names), and so are
-    hi-dpi (``@2x``) folders and pixel-hinted sizes under 32 px when a larger one exists.
+    hi-dpi (``@2x``) folders, pixel-hinted sizes under 32 px when a larger one exists and
+    right-to-left mirrors (``-rtl``). Adwaita's pre-rendered ``x-symbolic.symbolic.png``
+    is one more file of the name ``x-symbolic`` (it was a name of its own, "x symbolic
+    symbolic", taken for a colour icon: 621 of them, each also drawn from its SVG).
     """
     best: dict[str, tuple[tuple[int, int], str, Path]] = {}
     for path in sorted(theme.rglob("*")):
@@ -199,7 +202,9 @@ def icon_files(theme: Path) -> dict[str, tuple[str, Path]]:
         # Rank: a drawing of 64 px or more (SVGs scale) first, then the smallest such, else the largest.
         big = size >= 64 or path.suffix == ".svg" and size >= 32
         rank = (1, -size) if big else (0, size)
-        name = path.stem
+        name = path.stem.removesuffix(".symbolic")
+        if name.endswith("-rtl"):
+            continue
         if name not in best or rank > best[name][0]:
             best[name] = (rank, context, path)
     return {name: (context, path) for name, (_, context, path) in sorted(best.items())}

@@ -263,3 +263,35 @@ def test_bare_name_prompts_keep_the_style_of_monochrome_renderings(training):
                 "folder icon, places, black symbolic", "cat"]
     assert prompt_names(names, captions) == ["red heart", "red heart, blue line art", "folder",
                                              "folder, black symbolic", "cat"]
+
+
+def test_a_themes_prerendered_symbolic_png_is_a_file_of_its_name_and_rtl_mirrors_are_skipped(training, tmp_path):
+    """Adwaita ships ``x-symbolic.symbolic.png`` beside ``x-symbolic.svg``: one name, drawn
+    as a symbolic (two-ink) icon, not a second name "x symbolic symbolic" taken for colour."""
+    from PIL import Image
+
+    from prepare_icons import icon_files, theme_items
+
+    theme = tmp_path / "icons" / "Theme"
+    drawn = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+    drawn.paste((40, 40, 40, 255), (16, 16, 48, 48))
+    files = ["64x64/devices/ac-adapter-symbolic.symbolic.png", "64x64/actions/go-next.png",
+             "64x64/actions/go-next-rtl.png", "64x64/actions/go-next-symbolic-rtl.symbolic.png"]
+    for name in files:
+        (theme / name).parent.mkdir(parents=True, exist_ok=True)
+        drawn.save(theme / name)
+    (theme / "scalable" / "devices").mkdir(parents=True)
+    (theme / "scalable" / "devices" / "ac-adapter-symbolic.svg").write_text("<svg/>")
+
+    found = icon_files(theme)
+    assert sorted(found) == ["ac-adapter-symbolic", "go-next"]
+    assert found["ac-adapter-symbolic"] == ("devices", theme / files[0])  # the 64 px drawing, not the SVG
+
+    import prepare_icons
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(prepare_icons, "ICONS", tmp_path / "icons")
+        captions = sorted(item.caption for item in theme_items("Theme")(0, 0))
+    inks = [ink for ink, _ in prepare_icons.inks_for("ac adapter", 2)]
+    assert captions == sorted([f"ac adapter icon, devices, {ink} symbolic" for ink in inks]
+                              + ["go next icon, actions"])
