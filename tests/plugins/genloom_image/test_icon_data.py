@@ -269,7 +269,6 @@ def test_a_themes_prerendered_symbolic_png_is_a_file_of_its_name_and_rtl_mirrors
     """Adwaita ships ``x-symbolic.symbolic.png`` beside ``x-symbolic.svg``: one name, drawn
     as a symbolic (two-ink) icon, not a second name "x symbolic symbolic" taken for colour."""
     from PIL import Image
-
     from prepare_icons import icon_files, theme_items
 
     theme = tmp_path / "icons" / "Theme"
