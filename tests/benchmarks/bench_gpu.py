@@ -4,12 +4,12 @@ Run it with ``python -m tests.benchmarks gpu``; ``tools/gpu/check.sh`` runs it o
 and writes the figures into docs/benchmarks.md. Without a CUDA GPU it says so and measures
 the same pairs on the CPU (float32 only), so the script itself is tried everywhere.
 
-What is measured, with the bundled models (``image.emoji-ldm-32``, ``text.fortune-llama``,
+What is measured, with the bundled models (the default ``image.icon-ldm-64``, ``text.fortune-llama``,
 ``code.stdlib-llama``), on ``cuda`` in float16 (or the CPU in float32):
 
 - *image plugin vs diffusers*: ``TextToImage.run`` on a loaded generator (validation,
   scheduler and memory set-up, previews, PNG) against the same pipeline object called
-  directly with the same arguments, at 32 px (the native size: launch-bound on a GPU) and
+  directly with the same arguments, at the model's native size (64 px: launch-bound on a GPU) and
   128 px (GPU only). Goal: within 3% (ratio <= 1.03).
 - *text/code plugin vs transformers*: ``generator.run`` (streaming, stop criteria,
   progress) against ``model.generate`` on the same loaded model, greedy, exactly
@@ -97,7 +97,8 @@ def _image(device: str, dtype: str, out: Path) -> dict[str, Any]:
     generator.load(None, device, dtype)
     pipe = generator.loaded.pipe
     results = {}
-    for side in (32, 128) if device == "cuda" else (32,):
+    native = int(pipe.unet.config.sample_size) * int(pipe.vae_scale_factor)
+    for side in (native, 128) if device == "cuda" else (native,):
         params = spec.validate_params({**IMAGE, "width": side, "height": side})
 
         def plugin(params: dict[str, Any] = params) -> object:
@@ -111,7 +112,7 @@ def _image(device: str, dtype: str, out: Path) -> dict[str, Any]:
         plugin_s, direct_s = alternate(plugin, direct)
         report(f"image plugin vs diffusers {device} {dtype} {side}px", plugin_s, "diffusers pipeline directly",
                direct_s, note=f"{1 / plugin_s:.1f} vs {1 / direct_s:.1f} images/s", goal=1.03)
-    return {"generator": generator, "run": results[32]}
+    return {"generator": generator, "run": results[native], "side": native}
 
 
 def _lm(module: str, generator_id: str, folder: Path, prompt: str, device: str, dtype: str,
@@ -168,7 +169,7 @@ def main() -> None:
         image_runs[dtype] = loaded
     if device == "cuda":
         half_s, full_s = alternate(image_runs["float16"]["run"], image_runs["float32"]["run"])
-        report("image plugin float16 (cuda, 32px)", half_s, "float32", full_s,
+        report(f"image plugin float16 (cuda, {image_runs['float16']['side']}px)", half_s, "float32", full_s,
                note=f"fp16 {full_s / half_s:.2f}x the speed of fp32")
     for loaded in image_runs.values():
         loaded["generator"].unload()
