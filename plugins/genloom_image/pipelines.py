@@ -26,9 +26,7 @@ from genloom.sdk import (
 )
 from genloom.sdk.placement import Placement, canonical_dtype, place_pipeline, resolve_dtype
 from genloom.sdk.runtime import quiet_model_libraries
-
-#: The default model's folder (``plugin.BUNDLED_ID``), used when a run names no model.
-BUNDLED_DIR = Path(__file__).resolve().parent / "models" / "icon-ldm-64"
+from genloom_image.plugin import BUNDLED_DIR  # the default's folder: a run that names no model
 
 
 class ModelLoadError(GenloomError):

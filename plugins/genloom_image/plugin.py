@@ -6,8 +6,7 @@ default: a tiny Stable Diffusion at 64 px trained on emoji and icon themes, each
 own take; see its card), the bundled ``image.emoji-ldm-32`` (the same architecture at
 32 px trained on Noto Color Emoji only: closer to a prompt, little variety between seeds;
 the image model the video plugin's motion adapter was trained on) or the user's own
-diffusers folders and single-file
-SD 1.x/2.x/SDXL checkpoints, with LoRAs. ``image.gan`` (a conditional GAN),
+diffusers folders and single-file SD 1.x/2.x/SDXL checkpoints, with LoRAs. ``image.gan`` (a conditional GAN),
 ``image.vae`` and ``image.vae_interpolate`` (a conditional VAE) run the bundled
 ``image.icon-gan-64`` and ``image.icon-vae-64`` or a user's folder of the same format
 (see family_specs.py).
@@ -30,11 +29,13 @@ from genloom_image.image_params import (
 from genloom_image.validation import check_params
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
-#: The image generators' default model (its folder: ``pipelines.BUNDLED_DIR``): 64 px
-#: emoji and icons.
+#: The image generators' default model and its folder (the one place that names them;
+#: ``pipelines`` loads this folder when a run names no model): 64 px emoji and icons.
 BUNDLED_ID = "image.icon-ldm-64"
+BUNDLED_DIR = MODELS_DIR / "icon-ldm-64"
 #: The 32 px emoji model, bundled too (chosen in the model list; the video plugin's image model).
 EMOJI_ID = "image.emoji-ldm-32"
+EMOJI_DIR = MODELS_DIR / "emoji-ldm-32"
 MODEL_KINDS = ("diffusers", "sd-checkpoint")
 DEVICES = ("cuda", "mps", "cpu")
 #: One seed per run (GeneratorSpec.batch_size). Denoising several seeds in one pipeline
@@ -112,18 +113,18 @@ def genloom_register_models() -> list[BundledModel]:
 
 def _diffusion_models() -> list[BundledModel]:
     return [BundledModel(
-        id=BUNDLED_ID, kind="diffusers", path=MODELS_DIR / "icon-ldm-64",
+        id=BUNDLED_ID, kind="diffusers", path=BUNDLED_DIR,
         title="Icon LDM 64px (bundled)", architecture="SD 1.x (tiny)",
         licence="Weights trained on emoji and icon-theme images under Apache-2.0, CC-BY-SA-4.0, "
                 "CC-BY-SA-3.0 or LGPL-3, LGPL-3+, public-domain and free-for-any-use terms (each source "
                 "in MODEL_CARD.md); distribute under CC-BY-SA-compatible terms",
-        description="The default: a tiny latent diffusion model in the Stable Diffusion format, trained on "
-                    "14,540 emoji and icon renderings of 7,322 names from seven Debian-packaged sets ('folder', 'printer', 'grinning face "
-                    "emoji'): each seed gives its own take; a bare name gives colour renderings, "
+        description="The default: a tiny latent diffusion model in the Stable Diffusion format, trained "
+                    "on 14,540 emoji and icon renderings of 7,322 names from seven Debian-packaged sets "
+                    "('folder', 'printer', 'grinning face emoji'): each seed gives its own take; a bare name gives colour renderings, "
                     "'..., blue line art' monochrome ones; some names are only rough shapes "
                     "(trained on the CPU; see MODEL_CARD.md). Makes 64x64 images.",
     ), BundledModel(
-        id=EMOJI_ID, kind="diffusers", path=MODELS_DIR / "emoji-ldm-32",
+        id=EMOJI_ID, kind="diffusers", path=EMOJI_DIR,
         title="Emoji LDM 32px (bundled)", architecture="SD 1.x (tiny)",
         licence="Weights trained on Noto Color Emoji images (Apache-2.0; font files SIL OFL 1.1); "
                 "see MODEL_CARD.md",
